@@ -1,0 +1,314 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+)
+
+// Conversation is the handle the shop's Go code and the transport use to
+// act on one conversation. Get one from Desk.Start or Desk.Conversation.
+// A handle holds only the id: every call reads the current state from the
+// Store, so handles are cheap, never stale and safe for concurrent use.
+type Conversation interface {
+	// ID returns the conversation's id.
+	ID() uuid.UUID
+	// Info returns the conversation's current stored state.
+	Info(ctx context.Context) (ConversationInfo, error)
+	// History returns a page of the transcript; see MessageQuery.
+	History(ctx context.Context, q MessageQuery) ([]Message, error)
+	// Post appends a message and tells subscribers. Author and Body (or
+	// Attachments) are required; ID, ConversationID, Seq and CreatedAt are
+	// filled in. A visitor author must be the conversation's visitor. When
+	// IdempotencyKey repeats an earlier message of the conversation, that
+	// message is returned and nothing is stored or published. A closed
+	// conversation returns ErrClosed.
+	Post(ctx context.Context, m Message) (Message, error)
+	// Assign gives the conversation to the agent and opens it. Assigning it
+	// to the agent who has it already changes nothing.
+	Assign(ctx context.Context, agentID string) (ConversationInfo, error)
+	// Close closes the conversation. Closing a closed conversation changes
+	// nothing and is not an error.
+	Close(ctx context.Context) (ConversationInfo, error)
+	// Rate records the visitor's feedback: a rating from 1 to 5 (0 to leave
+	// it unrated) and whether the issue was resolved (nil if not answered).
+	Rate(ctx context.Context, rating int, resolved *bool) (ConversationInfo, error)
+	// Subscribe returns a Subscription to the conversation's events.
+	Subscribe(ctx context.Context) (*Subscription, error)
+}
+
+// StartRequest describes a conversation to start with Desk.Start.
+type StartRequest struct {
+	// ID is optional. A client that chooses the id can retry Start after a
+	// lost reply: a second Start with the same ID and visitor returns the
+	// conversation the first one created.
+	ID uuid.UUID
+	// VisitorID is the visitor the conversation is with. Required, and the
+	// visitor must be stored (see Desk.SaveVisitor).
+	VisitorID uuid.UUID
+	// Department is the topic or department the visitor chose, if any.
+	Department string
+	// AgentID, when set, assigns the conversation to this agent at once
+	// instead of asking the Router: an agent starting a proactive chat.
+	AgentID string
+}
+
+// Start creates a conversation, places it with an agent through the Router
+// (or leaves it queued when nobody can take it) and tells subscribers.
+func (d *Desk) Start(ctx context.Context, req StartRequest) (Conversation, error) {
+	if err := d.checkOpen(); err != nil {
+		return nil, err
+	}
+	if req.ID == uuid.Nil {
+		req.ID = uuid.New()
+	}
+	if err := checkID("visitor id", req.VisitorID); err != nil {
+		return nil, err
+	}
+	if _, err := d.store.Visitor(ctx, req.VisitorID); err != nil {
+		return nil, fmt.Errorf("starting a conversation: %w", err)
+	}
+	if req.AgentID != "" {
+		if _, err := d.store.Agent(ctx, req.AgentID); err != nil {
+			return nil, fmt.Errorf("starting a conversation: %w", err)
+		}
+	}
+	now := d.timestamp()
+	c, err := d.store.CreateConversation(ctx, ConversationInfo{
+		ID:         req.ID,
+		VisitorID:  req.VisitorID,
+		Department: req.Department,
+		Status:     StatusQueued,
+		CreatedAt:  now,
+		UpdatedAt:  now,
+	})
+	if errors.Is(err, ErrConflict) {
+		old, gerr := d.store.Conversation(ctx, req.ID)
+		if gerr == nil && old.VisitorID == req.VisitorID {
+			return &handle{desk: d, id: old.ID}, nil
+		}
+		return nil, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.publish(ctx, conversationEvent(EventStatus, c, ""))
+	h := &handle{desk: d, id: c.ID}
+	if req.AgentID != "" {
+		_, err = h.Assign(ctx, req.AgentID)
+	} else {
+		d.routeMu.Lock()
+		err = d.place(ctx, c)
+		d.routeMu.Unlock()
+	}
+	if err != nil {
+		// The conversation exists and stays queued; a later drain places it.
+		d.log.ErrorContext(ctx, "chat: placing a new conversation", "conversation", c.ID, "err", err)
+	}
+	return h, nil
+}
+
+// conversationEvent builds an event of type t about c.
+func conversationEvent(t EventType, c ConversationInfo, previousAgent string) Event {
+	return Event{
+		Type:            t,
+		ConversationID:  c.ID,
+		VisitorID:       c.VisitorID,
+		AgentID:         c.AgentID,
+		PreviousAgentID: previousAgent,
+		Conversation:    &c,
+		At:              c.UpdatedAt,
+	}
+}
+
+// handle implements Conversation.
+type handle struct {
+	desk *Desk
+	id   uuid.UUID
+}
+
+var _ Conversation = (*handle)(nil)
+
+func (h *handle) ID() uuid.UUID { return h.id }
+
+func (h *handle) Info(ctx context.Context) (ConversationInfo, error) {
+	if err := h.desk.checkOpen(); err != nil {
+		return ConversationInfo{}, err
+	}
+	return h.desk.store.Conversation(ctx, h.id)
+}
+
+func (h *handle) History(ctx context.Context, q MessageQuery) ([]Message, error) {
+	if err := h.desk.checkOpen(); err != nil {
+		return nil, err
+	}
+	return h.desk.store.Messages(ctx, h.id, q)
+}
+
+func (h *handle) Post(ctx context.Context, m Message) (Message, error) {
+	d := h.desk
+	if err := d.checkOpen(); err != nil {
+		return Message{}, err
+	}
+	c, err := d.store.Conversation(ctx, h.id)
+	if err != nil {
+		return Message{}, err
+	}
+	if c.Status == StatusClosed {
+		return Message{}, fmt.Errorf("%w: conversation %s is closed", ErrClosed, h.id)
+	}
+	if m.Author.Kind == AuthorVisitor && m.Author.ID != c.VisitorID.String() {
+		return Message{}, invalid("visitor %.64q is not the visitor of conversation %s", m.Author.ID, h.id)
+	}
+	m.ID = uuid.New()
+	m.ConversationID = h.id
+	m.Seq = 0
+	m.CreatedAt = d.timestamp()
+	if err := m.Validate(); err != nil {
+		return Message{}, err
+	}
+	stored, created, err := d.store.AppendMessage(ctx, m)
+	if err != nil {
+		return Message{}, err
+	}
+	if created {
+		d.publish(ctx, Event{
+			Type:           EventMessage,
+			ConversationID: c.ID,
+			VisitorID:      c.VisitorID,
+			AgentID:        c.AgentID,
+			Message:        &stored,
+			At:             stored.CreatedAt,
+		})
+	}
+	return stored, nil
+}
+
+func (h *handle) Assign(ctx context.Context, agentID string) (ConversationInfo, error) {
+	if err := h.desk.checkOpen(); err != nil {
+		return ConversationInfo{}, err
+	}
+	return h.assign(ctx, agentID, false)
+}
+
+// assign gives the conversation to agentID. fromQueue is set by routing: the
+// conversation is then assigned only if it is still queued, and the queue is
+// not drained again (the caller is draining it).
+func (h *handle) assign(ctx context.Context, agentID string, fromQueue bool) (ConversationInfo, error) {
+	d := h.desk
+	if _, err := d.store.Agent(ctx, agentID); err != nil {
+		return ConversationInfo{}, err
+	}
+	var previous string
+	c, changed, err := d.updateConversation(ctx, h.id, func(c *ConversationInfo) (bool, error) {
+		if fromQueue && c.Status != StatusQueued {
+			return false, nil
+		}
+		if c.Status == StatusClosed {
+			return false, fmt.Errorf("%w: conversation %s is closed", ErrClosed, c.ID)
+		}
+		if c.AgentID == agentID && c.Status == StatusOpen {
+			return false, nil
+		}
+		previous = c.AgentID
+		c.AgentID = agentID
+		c.Status = StatusOpen
+		c.AssignedAt = d.timestamp()
+		return true, nil
+	})
+	if err != nil || !changed {
+		return c, err
+	}
+	d.publish(ctx, conversationEvent(EventAssigned, c, previous))
+	if previous != "" && !fromQueue {
+		// The previous agent has room again.
+		d.drainQueue(ctx)
+	}
+	return c, nil
+}
+
+func (h *handle) Close(ctx context.Context) (ConversationInfo, error) {
+	d := h.desk
+	if err := d.checkOpen(); err != nil {
+		return ConversationInfo{}, err
+	}
+	c, changed, err := d.updateConversation(ctx, h.id, func(c *ConversationInfo) (bool, error) {
+		if c.Status == StatusClosed {
+			return false, nil
+		}
+		c.Status = StatusClosed
+		c.ClosedAt = d.timestamp()
+		return true, nil
+	})
+	if err != nil || !changed {
+		return c, err
+	}
+	d.publish(ctx, conversationEvent(EventStatus, c, ""))
+	if c.AgentID != "" {
+		d.drainQueue(ctx)
+	}
+	return c, nil
+}
+
+func (h *handle) Rate(ctx context.Context, rating int, resolved *bool) (ConversationInfo, error) {
+	d := h.desk
+	if err := d.checkOpen(); err != nil {
+		return ConversationInfo{}, err
+	}
+	if rating < 0 || rating > 5 {
+		return ConversationInfo{}, invalid("rating %d is outside 1 to 5", rating)
+	}
+	c, _, err := d.updateConversation(ctx, h.id, func(c *ConversationInfo) (bool, error) {
+		c.Rating = rating
+		if resolved != nil {
+			r := *resolved
+			c.Resolved = &r
+		} else {
+			c.Resolved = nil
+		}
+		return true, nil
+	})
+	if err != nil {
+		return ConversationInfo{}, err
+	}
+	d.publish(ctx, conversationEvent(EventRated, c, ""))
+	return c, nil
+}
+
+func (h *handle) Subscribe(ctx context.Context) (*Subscription, error) {
+	return h.desk.Subscribe(ctx, ConversationTopic(h.id))
+}
+
+// Typing tells the other side of the conversation that author started or
+// stopped typing. It is a passing signal and is not stored.
+func (d *Desk) Typing(ctx context.Context, conversationID uuid.UUID, author Author, typing bool) error {
+	return d.signal(ctx, conversationID, author, Event{Type: EventTyping, Typing: typing})
+}
+
+// MarkRead tells the other side that author has seen every message of the
+// conversation up to and including seq.
+func (d *Desk) MarkRead(ctx context.Context, conversationID uuid.UUID, author Author, seq int64) error {
+	if seq < 0 {
+		return invalid("read receipt seq %d is negative", seq)
+	}
+	return d.signal(ctx, conversationID, author, Event{Type: EventRead, Seq: seq})
+}
+
+// signal publishes a passing event about a conversation.
+func (d *Desk) signal(ctx context.Context, conversationID uuid.UUID, author Author, e Event) error {
+	if err := d.checkOpen(); err != nil {
+		return err
+	}
+	if err := author.Validate(); err != nil {
+		return err
+	}
+	c, err := d.store.Conversation(ctx, conversationID)
+	if err != nil {
+		return err
+	}
+	e.ConversationID, e.VisitorID, e.AgentID, e.Author = c.ID, c.VisitorID, c.AgentID, author
+	d.publish(ctx, e)
+	return nil
+}

@@ -1,0 +1,160 @@
+package chat
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+)
+
+// Store keeps Parley's data. Parley ships an in-memory store
+// (store/memory) and one over database/sql for SQLite, PostgreSQL and MySQL
+// (store/sqlstore); a shop may write its own and check it with the
+// conformance suite in store/storetest.
+//
+// Rules every implementation follows:
+//   - All methods are safe for concurrent use.
+//   - Inputs are checked with their Validate method first; a rejected input
+//     returns an error wrapping ErrInvalid and writes nothing.
+//   - A missing record returns an error wrapping ErrNotFound; a duplicate id
+//     or a stale Version returns one wrapping ErrConflict.
+//   - A context that is already done returns its error (context.Canceled or
+//     context.DeadlineExceeded, testable with errors.Is) and writes nothing.
+//   - Times are returned in UTC and kept to the microsecond (see Timestamp).
+//   - Text is returned byte for byte as it was stored.
+//   - Nil and empty slices are interchangeable: an Agent with no departments
+//     or a Message with no attachments may come back with either.
+type Store interface {
+	VisitorStore
+	AgentStore
+	ConversationStore
+	MessageStore
+	PageViewStore
+}
+
+// VisitorStore keeps visitors.
+type VisitorStore interface {
+	// PutVisitor inserts v, or replaces every field of the visitor with the
+	// same ID.
+	PutVisitor(ctx context.Context, v Visitor) error
+	// Visitor returns the visitor with the given id, or ErrNotFound.
+	Visitor(ctx context.Context, id uuid.UUID) (Visitor, error)
+}
+
+// AgentStore keeps agents.
+type AgentStore interface {
+	// PutAgent inserts a, or replaces every field of the agent with the same ID.
+	PutAgent(ctx context.Context, a Agent) error
+	// Agent returns the agent with the given id, or ErrNotFound.
+	Agent(ctx context.Context, id string) (Agent, error)
+	// Agents returns every agent, ordered by ID.
+	Agents(ctx context.Context) ([]Agent, error)
+}
+
+// ConversationStore keeps conversations.
+type ConversationStore interface {
+	// CreateConversation stores a new conversation. Its Version and LastSeq
+	// must be zero; the stored Version is 1, and c with that Version is
+	// returned. A conversation with the same ID returns ErrConflict.
+	CreateConversation(ctx context.Context, c ConversationInfo) (ConversationInfo, error)
+	// Conversation returns the conversation with the given id, or ErrNotFound.
+	Conversation(ctx context.Context, id uuid.UUID) (ConversationInfo, error)
+	// UpdateConversation replaces the stored conversation with c when the
+	// stored Version equals c.Version, and returns c with Version increased
+	// by one. A different stored Version returns ErrConflict and changes
+	// nothing; the caller reads the conversation again and retries. ID,
+	// VisitorID, CreatedAt and LastSeq cannot be changed this way: the stored
+	// values are kept and returned. An unknown id returns ErrNotFound.
+	UpdateConversation(ctx context.Context, c ConversationInfo) (ConversationInfo, error)
+	// Conversations returns the conversations that match every set field of
+	// f, oldest first (by CreatedAt, then ID), at most f.Limit of them.
+	Conversations(ctx context.Context, f ConversationFilter) ([]ConversationInfo, error)
+}
+
+// ConversationFilter selects conversations. Zero fields match everything.
+type ConversationFilter struct {
+	Statuses  []Status  // any of these statuses
+	AgentID   string    // assigned to this agent
+	VisitorID uuid.UUID // started by this visitor
+	// Limit caps the result: 0 means DefaultPageSize; above MaxPageSize or
+	// negative is ErrInvalid.
+	Limit int
+}
+
+// MessageStore keeps the messages of conversations.
+type MessageStore interface {
+	// AppendMessage stores m as the newest message of its conversation and
+	// returns it with Seq set to the conversation's LastSeq plus one; the
+	// conversation's LastSeq and UpdatedAt (to m.CreatedAt) move with it in
+	// the same transaction. Its Version does not change, so appends never
+	// make a concurrent UpdateConversation fail. Concurrent appends to one
+	// conversation get distinct, gap-free Seq values.
+	//
+	// When m.IdempotencyKey is not empty and a message with that key already
+	// exists in the conversation, nothing is stored and the original message
+	// is returned with created == false. Otherwise created is true.
+	//
+	// An unknown conversation returns ErrNotFound. The store does not look at
+	// the conversation's Status; the Desk refuses messages to closed
+	// conversations.
+	AppendMessage(ctx context.Context, m Message) (stored Message, created bool, err error)
+	// Messages returns messages of one conversation in ascending Seq order,
+	// as selected by q. An unknown conversation returns ErrNotFound; a known
+	// one with no matching messages returns an empty slice.
+	Messages(ctx context.Context, conversationID uuid.UUID, q MessageQuery) ([]Message, error)
+}
+
+// MessageQuery selects a page of a conversation's messages by Seq.
+type MessageQuery struct {
+	After  int64 // only messages with Seq > After
+	Before int64 // only messages with Seq < Before; 0 means no upper bound
+	// Limit caps the page: 0 means DefaultPageSize; above MaxPageSize or
+	// negative is ErrInvalid.
+	Limit int
+	// Latest selects the Limit messages with the highest Seq in the range
+	// instead of the lowest. The page is still returned in ascending order.
+	// Use it to show the end of a transcript and to page backwards with Before.
+	Latest bool
+}
+
+// PageViewStore keeps the pages visitors opened.
+type PageViewStore interface {
+	// AddPageView stores p. A page view with the same ID returns ErrConflict.
+	AddPageView(ctx context.Context, p PageView) error
+	// PageViews returns the visitor's newest page views, at most limit of
+	// them, in the order they were opened (by At, then ID). limit follows the
+	// rules of MessageQuery.Limit. A visitor with no page views gets an empty
+	// slice, whether or not the visitor is stored.
+	PageViews(ctx context.Context, visitorID uuid.UUID, limit int) ([]PageView, error)
+}
+
+// CheckLimit applies the paging rules shared by every Store: 0 becomes
+// DefaultPageSize, negative or above MaxPageSize is ErrInvalid.
+func CheckLimit(limit int) (int, error) {
+	switch {
+	case limit == 0:
+		return DefaultPageSize, nil
+	case limit < 0 || limit > MaxPageSize:
+		return 0, invalid("limit %d is outside 1 to %d", limit, MaxPageSize)
+	}
+	return limit, nil
+}
+
+// Validate reports with ErrInvalid why q is not a valid query.
+func (q MessageQuery) Validate() error {
+	if q.After < 0 || q.Before < 0 {
+		return invalid("negative After or Before")
+	}
+	_, err := CheckLimit(q.Limit)
+	return err
+}
+
+// Validate reports with ErrInvalid why f is not a valid filter.
+func (f ConversationFilter) Validate() error {
+	for _, s := range f.Statuses {
+		if !s.Valid() {
+			return invalid("status %.32q is not queued, open or closed", s)
+		}
+	}
+	_, err := CheckLimit(f.Limit)
+	return err
+}
