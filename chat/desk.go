@@ -129,10 +129,23 @@ func (d *Desk) Subscribe(ctx context.Context, topic Topic) (*Subscription, error
 	if err := d.checkOpen(); err != nil {
 		return nil, err
 	}
+	return d.SubscribeBuffer(ctx, topic, d.buffer)
+}
+
+// SubscribeBuffer is Subscribe with a buffer of n events instead of
+// Config.SubscriptionBuffer: small for the many connections of a transport,
+// large for a consumer that works in bursts. n must be positive.
+func (d *Desk) SubscribeBuffer(ctx context.Context, topic Topic, n int) (*Subscription, error) {
+	if err := d.checkOpen(); err != nil {
+		return nil, err
+	}
+	if n <= 0 {
+		return nil, invalid("subscription buffer %d is not positive", n)
+	}
 	if err := d.attach(ctx); err != nil {
 		return nil, err
 	}
-	return d.hub.add(ctx, topic, d.buffer)
+	return d.hub.add(ctx, topic, n)
 }
 
 // attach subscribes the Desk's hub to the Broker on first use.
@@ -250,17 +263,34 @@ func (d *Desk) SetAgentStatus(ctx context.Context, agentID string, status AgentS
 		return Agent{}, err
 	}
 	if changed {
-		d.publish(ctx, Event{
-			Type:     EventPresence,
-			AgentID:  a.ID,
-			Author:   Author{Kind: AuthorAgent, ID: a.ID, Name: a.Name},
-			Presence: Presence(status),
-		})
+		d.publishAgentPresence(ctx, a)
 	}
 	if status == AgentOnline {
 		d.drainQueue(ctx)
 	}
 	return a, nil
+}
+
+// publishAgentPresence tells the agent's subscribers, and the visitors of
+// the agent's open conversations, that the agent's presence changed.
+func (d *Desk) publishAgentPresence(ctx context.Context, a Agent) {
+	e := Event{
+		Type:     EventPresence,
+		AgentID:  a.ID,
+		Author:   Author{Kind: AuthorAgent, ID: a.ID, Name: a.Name},
+		Presence: Presence(a.Status),
+	}
+	d.publish(ctx, e)
+	open, err := d.store.Conversations(ctx, ConversationFilter{Statuses: []Status{StatusOpen}, AgentID: a.ID, Limit: MaxPageSize})
+	if err != nil {
+		d.log.ErrorContext(ctx, "chat: listing an agent's conversations", "agent", a.ID, "err", err)
+		return
+	}
+	for _, c := range open {
+		ce := e
+		ce.ConversationID, ce.VisitorID = c.ID, c.VisitorID
+		d.publish(ctx, ce)
+	}
 }
 
 // SetVisitorPresence tells subscribers that the visitor is online, away or

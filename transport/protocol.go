@@ -1,0 +1,276 @@
+package transport
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/parleychat/parley/chat"
+)
+
+// ProtocolVersion is the version of the wire protocol this package speaks.
+// Clients send it in their hello frame; docs/protocol.md describes it.
+const ProtocolVersion = 1
+
+// Client frame types: what a visitor's widget or an agent's console sends.
+const (
+	FrameHello    = "hello"    // first frame: version and identity
+	FrameStart    = "start"    // start a conversation
+	FrameSend     = "send"     // post a message
+	FrameSync     = "sync"     // ask for the messages after a seq, then live traffic
+	FrameTyping   = "typing"   // started or stopped typing
+	FrameRead     = "read"     // seen every message up to seq
+	FramePresence = "presence" // online, away (agents: also offline)
+	FrameRate     = "rate"     // rating and "was your issue resolved?"
+	FrameClose    = "close"    // close a conversation
+	FramePage     = "page"     // the visitor opened a page
+	FrameAssign   = "assign"   // agents: take or transfer a conversation
+	FramePing     = "ping"     // heartbeat; answered with pong
+	FramePong     = "pong"     // answer to the server's ping
+)
+
+// Server frame types that are not client frame types too. Events use the
+// names of chat.EventType: message, assigned, status, rated, typing, read,
+// presence.
+const (
+	FrameWelcome   = "welcome"   // answer to hello
+	FrameStarted   = "started"   // answer to start
+	FrameAck       = "ack"       // answer to send: the message is stored
+	FrameSynced    = "synced"    // end of the missed messages of a sync
+	FrameOK        = "ok"        // answer to a request that returns nothing else
+	FrameError     = "error"     // a request failed, or the connection is closing
+	FrameReconnect = "reconnect" // the server is going away; connect again
+)
+
+// Error codes carried by error frames. They are stable: clients switch on
+// them, and new codes are only ever added.
+const (
+	CodeBadFrame          = "bad_frame"            // not JSON, or a field has the wrong type
+	CodeUnsupported       = "unsupported_version"  // the hello's version is not spoken here
+	CodeUnknownType       = "unknown_type"         // the frame type is unknown, or not allowed to this side
+	CodeHelloFirst        = "hello_first"          // a frame came before hello, or hello came twice
+	CodeInvalid           = "invalid"              // a field is missing or breaks a limit
+	CodeTooLarge          = "too_large"            // the frame is over the size limit
+	CodeUnauthorized      = "unauthorized"         // a token or the agent's session is not valid
+	CodeTokenExpired      = "token_expired"        // the identity token has expired
+	CodeNotFound          = "not_found"            // no such conversation, or not yours
+	CodeClosed            = "closed"               // the conversation is closed
+	CodeConflict          = "conflict"             // a concurrent change won; retry
+	CodeRateLimited       = "rate_limited"         // too many frames; retry after retry_after_ms
+	CodeTooManyConns      = "too_many_connections" // the visitor has too many connections open
+	CodeSlowConsumer      = "slow_consumer"        // the client did not keep up; resume
+	CodeHeartbeatTimeout  = "heartbeat_timeout"    // the client stopped answering pings
+	CodeUnavailable       = "unavailable"          // the server is shutting down; retry elsewhere or later
+	CodeInternal          = "internal"             // a server fault; retrying may help
+	maxRequestIDBytes     = 64
+	maxIdempotencyKeyByte = chat.MaxIDBytes
+)
+
+// ClientFrame is one frame from a client. Every frame is a JSON object
+// with a type; which other fields count depends on the type, as listed in
+// docs/protocol.md. Unknown fields are ignored so that newer clients work
+// with older servers.
+type ClientFrame struct {
+	Type string `json:"type"`
+	// ID is the client's request id, echoed in the answer or error. Any
+	// string up to 64 bytes; clients usually count.
+	ID string `json:"id,omitempty"`
+
+	V        int    `json:"v,omitempty"`        // hello
+	Token    string `json:"token,omitempty"`    // hello: the visitor token from an earlier welcome
+	Identity string `json:"identity,omitempty"` // hello: the shop-signed customer identity
+
+	ConversationID uuid.UUID `json:"conversation_id,omitzero"`
+	VisitorID      uuid.UUID `json:"visitor_id,omitzero"` // start by an agent: whom to talk to
+	Department     string    `json:"department,omitempty"`
+	AgentID        string    `json:"agent_id,omitempty"` // assign: to whom; empty means the sender
+
+	Key      string        `json:"key,omitempty"`  // send: idempotency key, required
+	Body     string        `json:"body,omitempty"` // send
+	AfterSeq int64         `json:"after_seq,omitempty"`
+	Seq      int64         `json:"seq,omitempty"` // read
+	Typing   bool          `json:"typing,omitempty"`
+	Presence chat.Presence `json:"presence,omitempty"`
+	Rating   int           `json:"rating,omitempty"`
+	Resolved *bool         `json:"resolved,omitempty"`
+
+	URL      string `json:"url,omitempty"` // page
+	Title    string `json:"title,omitempty"`
+	Referrer string `json:"referrer,omitempty"`
+}
+
+// ServerFrame is one frame from the server.
+type ServerFrame struct {
+	Type string `json:"type"`
+	ID   string `json:"id,omitempty"` // the request this answers
+
+	V           int                     `json:"v,omitempty"`            // welcome
+	Token       string                  `json:"token,omitempty"`        // welcome: keep it and send it in the next hello
+	Visitor     *chat.Visitor           `json:"visitor,omitempty"`      // welcome to a visitor
+	Agent       *chat.Agent             `json:"agent,omitempty"`        // welcome to an agent
+	Session     string                  `json:"session,omitempty"`      // welcome over SSE: where to POST frames
+	HeartbeatMS int64                   `json:"heartbeat_ms,omitempty"` // welcome: the server pings this often
+	TimeoutMS   int64                   `json:"timeout_ms,omitempty"`   // welcome: silence after which either side gives up
+	Open        []chat.ConversationInfo `json:"conversations,omitempty"`
+
+	ConversationID  uuid.UUID              `json:"conversation_id,omitzero"`
+	Conversation    *chat.ConversationInfo `json:"conversation,omitempty"`
+	Message         *chat.Message          `json:"message,omitempty"`
+	Key             string                 `json:"key,omitempty"`        // ack
+	MessageID       uuid.UUID              `json:"message_id,omitzero"`  // ack
+	Seq             int64                  `json:"seq,omitempty"`        // ack, read
+	LastSeq         int64                  `json:"last_seq,omitempty"`   // synced
+	Author          *chat.Author           `json:"author,omitempty"`     // typing, read, presence
+	Typing          bool                   `json:"typing,omitempty"`     // typing
+	Presence        chat.Presence          `json:"presence,omitempty"`   // presence
+	AgentID         string                 `json:"agent_id,omitempty"`   // assigned
+	PreviousAgentID string                 `json:"previous_agent_id,omitempty"`
+	At              string                 `json:"at,omitempty"` // events: RFC 3339 time
+
+	Error *ErrorBody `json:"error,omitempty"`
+}
+
+// ErrorBody says why a request failed.
+type ErrorBody struct {
+	Code         string `json:"code"`
+	Message      string `json:"message"`
+	RetryAfterMS int64  `json:"retry_after_ms,omitempty"`
+}
+
+// Error is a protocol error: a stable Code for programs and a Message for
+// people. Decode and the handlers return it; errors.As finds it.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return "transport: " + e.Code + ": " + e.Message }
+
+func protoErr(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// clientTypes lists the frame types each side may send.
+var (
+	visitorTypes = []string{FrameHello, FrameStart, FrameSend, FrameSync, FrameTyping, FrameRead, FramePresence, FrameRate, FrameClose, FramePage, FramePing, FramePong}
+	agentTypes   = []string{FrameHello, FrameStart, FrameSend, FrameSync, FrameTyping, FrameRead, FramePresence, FrameClose, FrameAssign, FramePing, FramePong}
+)
+
+// DecodeClientFrame parses one client frame and checks the fields its type
+// requires. It never panics; every failure is an *Error with a code from
+// the Code constants.
+func DecodeClientFrame(data []byte) (ClientFrame, error) {
+	var f ClientFrame
+	if !utf8.Valid(data) {
+		return f, protoErr(CodeBadFrame, "the frame is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&f); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return ClientFrame{}, protoErr(CodeBadFrame, "field %q has the wrong type", typeErr.Field)
+		}
+		return ClientFrame{}, protoErr(CodeBadFrame, "the frame is not a JSON object: %v", err)
+	}
+	if dec.More() {
+		return ClientFrame{}, protoErr(CodeBadFrame, "data follows the JSON object")
+	}
+	if len(f.ID) > maxRequestIDBytes {
+		return ClientFrame{}, protoErr(CodeInvalid, "id is over %d bytes", maxRequestIDBytes)
+	}
+	if err := f.check(); err != nil {
+		return ClientFrame{}, err
+	}
+	return f, nil
+}
+
+// check applies the per-type rules that need no server state.
+func (f ClientFrame) check() error {
+	needConversation := func() error {
+		if f.ConversationID == uuid.Nil {
+			return protoErr(CodeInvalid, "%s needs conversation_id", f.Type)
+		}
+		return nil
+	}
+	switch f.Type {
+	case "":
+		return protoErr(CodeBadFrame, "the frame has no type")
+	case FrameHello:
+		if f.V <= 0 {
+			return protoErr(CodeInvalid, "hello needs the protocol version v")
+		}
+	case FrameSend:
+		if err := needConversation(); err != nil {
+			return err
+		}
+		if f.Key == "" || len(f.Key) > maxIdempotencyKeyByte {
+			return protoErr(CodeInvalid, "send needs an idempotency key of 1 to %d bytes", maxIdempotencyKeyByte)
+		}
+		if len(f.Body) > chat.MaxBodyBytes {
+			return protoErr(CodeInvalid, "the message is %d bytes, over the limit of %d", len(f.Body), chat.MaxBodyBytes)
+		}
+	case FrameSync, FrameTyping, FrameClose, FrameRate, FrameAssign:
+		if err := needConversation(); err != nil {
+			return err
+		}
+		if f.AfterSeq < 0 {
+			return protoErr(CodeInvalid, "after_seq is negative")
+		}
+	case FrameRead:
+		if err := needConversation(); err != nil {
+			return err
+		}
+		if f.Seq < 0 {
+			return protoErr(CodeInvalid, "seq is negative")
+		}
+	case FramePresence:
+		if f.Presence != chat.PresenceOnline && f.Presence != chat.PresenceAway && f.Presence != chat.PresenceOffline {
+			return protoErr(CodeInvalid, "presence must be online, away or offline")
+		}
+	case FramePage:
+		if f.URL == "" {
+			return protoErr(CodeInvalid, "page needs url")
+		}
+	case FrameStart, FramePing, FramePong:
+	default:
+		return protoErr(CodeUnknownType, "unknown frame type %.32q", f.Type)
+	}
+	return nil
+}
+
+// errorFrame turns err into an error frame answering request id.
+func errorFrame(id string, err error) *ServerFrame {
+	return &ServerFrame{Type: FrameError, ID: id, Error: errorBody(err)}
+}
+
+// errorBody maps an error to its wire form. Errors of the chat package map
+// to their codes; anything unexpected is "internal" without details.
+func errorBody(err error) *ErrorBody {
+	var pe *Error
+	var rl *rateLimitError
+	switch {
+	case errors.As(err, &rl):
+		return &ErrorBody{Code: CodeRateLimited, Message: "too many frames; slow down", RetryAfterMS: rl.retryAfter.Milliseconds() + 1}
+	case errors.As(err, &pe):
+		return &ErrorBody{Code: pe.Code, Message: pe.Message}
+	case errors.Is(err, ErrTokenExpired):
+		return &ErrorBody{Code: CodeTokenExpired, Message: err.Error()}
+	case errors.Is(err, ErrUnauthorized):
+		return &ErrorBody{Code: CodeUnauthorized, Message: err.Error()}
+	case errors.Is(err, chat.ErrNotFound):
+		return &ErrorBody{Code: CodeNotFound, Message: "no such conversation"}
+	case errors.Is(err, chat.ErrInvalid):
+		return &ErrorBody{Code: CodeInvalid, Message: err.Error()}
+	case errors.Is(err, chat.ErrClosed):
+		return &ErrorBody{Code: CodeClosed, Message: "the conversation is closed"}
+	case errors.Is(err, chat.ErrConflict):
+		return &ErrorBody{Code: CodeConflict, Message: "a concurrent change won; retry"}
+	case errors.Is(err, errShuttingDown):
+		return &ErrorBody{Code: CodeUnavailable, Message: "the server is shutting down; reconnect"}
+	}
+	return &ErrorBody{Code: CodeInternal, Message: "internal error"}
+}

@@ -1,0 +1,240 @@
+package transport
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/parleychat/parley/chat"
+)
+
+// Defaults for the zero fields of Config.
+const (
+	DefaultHeartbeatInterval  = 20 * time.Second
+	DefaultHeartbeatTimeout   = 50 * time.Second
+	DefaultWriteTimeout       = 10 * time.Second
+	DefaultSendQueue          = 64
+	DefaultMaxFrameBytes      = 32 << 10
+	DefaultRateLimit          = 10 // frames per second
+	DefaultRateBurst          = 30
+	DefaultMaxConnsPerVisitor = 8
+	DefaultVisitorTokenTTL    = 365 * 24 * time.Hour
+)
+
+// Config configures a Server. Desk and Secret are required; every other
+// zero field means the default named after it.
+type Config struct {
+	// Desk is the chat service the handlers serve. Required.
+	Desk *chat.Desk
+	// Secret signs visitor tokens and verifies the identity tokens the shop
+	// makes with SignIdentity. At least MinSecretBytes random bytes; keep it
+	// the same across restarts and instances, or visitors lose their
+	// conversations.
+	Secret []byte
+	// AuthenticateAgent tells who the agent making a request is, from the
+	// shop's own session (a cookie, a header). It returns the agent with ID,
+	// Name, Departments and Capacity set, or an error to refuse the request.
+	// Every agent request goes through it. Required by AgentHandler.
+	AuthenticateAgent func(*http.Request) (chat.Agent, error)
+	// AllowedOrigins are the host patterns (path.Match syntax, for example
+	// "shop.example.com" or "*.example.com") of pages that may connect
+	// besides the handler's own host. Requests from other origins are
+	// refused.
+	AllowedOrigins []string
+	// Logger receives the transport's logs. Nil means no logs.
+	Logger *slog.Logger
+	// HeartbeatInterval is how often the server pings each connection.
+	HeartbeatInterval time.Duration
+	// HeartbeatTimeout is how long a connection may stay silent (no frame,
+	// not even a pong) before the server closes it as dead. Clients use the
+	// same timeout for the server. It must exceed HeartbeatInterval.
+	HeartbeatTimeout time.Duration
+	// WriteTimeout bounds each write to a connection.
+	WriteTimeout time.Duration
+	// SendQueue is how many frames may wait for a slow connection before it
+	// is closed with the slow_consumer code.
+	SendQueue int
+	// MaxFrameBytes is the largest client frame accepted.
+	MaxFrameBytes int64
+	// RateLimit is how many frames per second a connection may send on
+	// average, and RateBurst how many at once (ping and pong are free).
+	RateLimit float64
+	RateBurst int
+	// MaxConnsPerVisitor caps a visitor's open connections (tabs).
+	MaxConnsPerVisitor int
+	// VisitorTokenTTL is how long an anonymous visitor is recognised after
+	// their last connection.
+	VisitorTokenTTL time.Duration
+	// Now returns the current time. Nil means time.Now.
+	Now func() time.Time
+}
+
+// Server serves Parley's realtime protocol over WebSocket and over
+// Server-Sent Events with POSTs. Mount VisitorHandler and AgentHandler on
+// the shop's mux; call Shutdown before the process exits.
+type Server struct {
+	cfg  Config
+	desk *chat.Desk
+	log  *slog.Logger
+
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	closing  bool
+	sessions map[*session]struct{}
+	visitors map[uuid.UUID]int // open sessions per visitor
+	agents   map[string]int    // open sessions per agent
+	streams  map[string]*session
+}
+
+var errShuttingDown = errors.New("transport: shutting down")
+
+// New returns a Server for cfg, or an error wrapping chat.ErrInvalid that
+// names the bad field.
+func New(cfg Config) (*Server, error) {
+	bad := func(format string, args ...any) (*Server, error) {
+		return nil, fmt.Errorf("%w: transport: "+format, append([]any{chat.ErrInvalid}, args...)...)
+	}
+	if cfg.Desk == nil {
+		return bad("Config.Desk is required")
+	}
+	if len(cfg.Secret) < MinSecretBytes {
+		return bad("Config.Secret is %d bytes; at least %d are needed", len(cfg.Secret), MinSecretBytes)
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&cfg.HeartbeatInterval, DefaultHeartbeatInterval)
+	def(&cfg.HeartbeatTimeout, DefaultHeartbeatTimeout)
+	def(&cfg.WriteTimeout, DefaultWriteTimeout)
+	def(&cfg.VisitorTokenTTL, DefaultVisitorTokenTTL)
+	if cfg.HeartbeatInterval < 0 || cfg.HeartbeatTimeout <= cfg.HeartbeatInterval {
+		return bad("Config.HeartbeatTimeout must exceed a positive HeartbeatInterval")
+	}
+	if cfg.WriteTimeout < 0 || cfg.VisitorTokenTTL < 0 || cfg.SendQueue < 0 || cfg.MaxFrameBytes < 0 ||
+		cfg.RateLimit < 0 || cfg.RateBurst < 0 || cfg.MaxConnsPerVisitor < 0 {
+		return bad("negative limits are not allowed")
+	}
+	if cfg.SendQueue == 0 {
+		cfg.SendQueue = DefaultSendQueue
+	}
+	if cfg.MaxFrameBytes == 0 {
+		cfg.MaxFrameBytes = DefaultMaxFrameBytes
+	}
+	if cfg.RateLimit == 0 {
+		cfg.RateLimit = DefaultRateLimit
+	}
+	if cfg.RateBurst == 0 {
+		cfg.RateBurst = DefaultRateBurst
+	}
+	if cfg.MaxConnsPerVisitor == 0 {
+		cfg.MaxConnsPerVisitor = DefaultMaxConnsPerVisitor
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Server{
+		cfg:      cfg,
+		desk:     cfg.Desk,
+		log:      log,
+		sessions: make(map[*session]struct{}),
+		visitors: make(map[uuid.UUID]int),
+		agents:   make(map[string]int),
+		streams:  make(map[string]*session),
+	}, nil
+}
+
+// VisitorHandler serves the visitors' side of the protocol. Mount it under
+// any prefix, for example
+//
+//	mux.Handle("/chat/", http.StripPrefix("/chat", srv.VisitorHandler()))
+//
+// It answers GET /ws (WebSocket), POST /sse (hello over SSE), GET
+// /sse/{session} (the event stream) and POST /sse/{session} (frames).
+func (s *Server) VisitorHandler() http.Handler {
+	return s.routes(nil)
+}
+
+// AgentHandler serves the agents' side of the protocol, on the same paths
+// as VisitorHandler. Every request is first passed to
+// Config.AuthenticateAgent; a request it refuses gets 401 and nothing else.
+// AgentHandler panics if Config.AuthenticateAgent is nil, since an agent
+// side without authentication must never be served.
+func (s *Server) AgentHandler() http.Handler {
+	if s.cfg.AuthenticateAgent == nil {
+		panic("transport: AgentHandler needs Config.AuthenticateAgent")
+	}
+	return s.routes(s.cfg.AuthenticateAgent)
+}
+
+// routes builds the handler of one side; auth is nil for visitors.
+func (s *Server) routes(auth func(*http.Request) (chat.Agent, error)) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /ws", func(w http.ResponseWriter, r *http.Request) { s.serveWS(w, r, auth) })
+	mux.HandleFunc("POST /sse", func(w http.ResponseWriter, r *http.Request) { s.serveSSEHello(w, r, auth) })
+	mux.HandleFunc("GET /sse/{session}", func(w http.ResponseWriter, r *http.Request) { s.serveSSEStream(w, r, auth) })
+	mux.HandleFunc("POST /sse/{session}", func(w http.ResponseWriter, r *http.Request) { s.serveSSEFrames(w, r, auth) })
+	if auth == nil {
+		return mux
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := auth(r); err != nil {
+			writeHTTPError(w, http.StatusUnauthorized, &ErrorBody{Code: CodeUnauthorized, Message: "agent authentication failed"})
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// writeHTTPError answers a plain HTTP request with an error frame.
+func writeHTTPError(w http.ResponseWriter, status int, body *ErrorBody) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(ServerFrame{Type: FrameError, Error: body})
+}
+
+// Shutdown stops the Server gracefully: new connections are refused, the
+// frames each connection is handling are finished (stored and acked, or
+// answered with an error), every connection is sent a reconnect frame and
+// closed, and Shutdown waits for all of them until ctx is done. Call it
+// before http.Server.Shutdown, which does not wait for WebSocket or SSE
+// connections. It does not close the Desk.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	sessions := make([]*session, 0, len(s.sessions))
+	for ss := range s.sessions {
+		sessions = append(sessions, ss)
+	}
+	s.mu.Unlock()
+	for _, ss := range sessions {
+		go ss.drain()
+	}
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		for _, ss := range sessions {
+			ss.cancel(errShuttingDown)
+		}
+		return ctx.Err()
+	}
+}

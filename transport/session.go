@@ -1,0 +1,640 @@
+package transport
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+		"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/google/uuid"
+
+	"github.com/parleychat/parley/chat"
+)
+
+// Reasons a session ends, each mapped to a close code and error code.
+var (
+	errSlowConsumer     = errors.New("transport: the client did not keep up")
+	errHeartbeatTimeout = errors.New("transport: the client stopped answering")
+)
+
+// session is one connection of a visitor or an agent, over either
+// transport. The transport reads frames and passes them to receive, and
+// runs pump to write what the session sends.
+type session struct {
+	srv     *Server
+	agent   *chat.Agent // nil for a visitor
+	visitor chat.Visitor
+	sub     *chat.Subscription
+	queue   chan outItem
+
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+
+	lastIn   atomic.Int64 // unix nanoseconds of the last frame received
+	limiter  bucket
+	handleMu sync.Mutex // held while a frame is handled
+	draining atomic.Bool
+	streamID string // SSE only
+	attached atomic.Bool
+	endOnce  sync.Once
+}
+
+// outItem is something the pump sends: a frame, or a sync it carries out.
+type outItem struct {
+	frame *ServerFrame
+	sync  *syncRequest
+	track uuid.UUID // register the conversation as followed from seq 0
+	last  bool      // close the connection after this frame
+}
+
+type syncRequest struct {
+	id             string
+	conversationID uuid.UUID
+	after          int64
+}
+
+// open authenticates a hello and starts a session. agent is the agent the
+// shop authenticated, or nil on the visitors' side.
+func (s *Server) open(ctx context.Context, data []byte, agent *chat.Agent) (*session, *ServerFrame, error) {
+	f, err := DecodeClientFrame(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	if f.Type != FrameHello {
+		return nil, nil, protoErr(CodeHelloFirst, "the first frame must be hello")
+	}
+	if f.V != ProtocolVersion {
+		return nil, nil, protoErr(CodeUnsupported, "protocol version %d is not supported; this server speaks %d", f.V, ProtocolVersion)
+	}
+	s.mu.Lock()
+	closing := s.closing
+	s.mu.Unlock()
+	if closing {
+		return nil, nil, errShuttingDown
+	}
+
+	ss := &session{srv: s, queue: make(chan outItem, s.cfg.SendQueue)}
+	ss.limiter = bucket{rate: s.cfg.RateLimit, burst: float64(s.cfg.RateBurst), tokens: float64(s.cfg.RateBurst), last: s.cfg.Now()}
+	welcome := &ServerFrame{Type: FrameWelcome, ID: f.ID, V: ProtocolVersion,
+		HeartbeatMS: s.cfg.HeartbeatInterval.Milliseconds(), TimeoutMS: s.cfg.HeartbeatTimeout.Milliseconds()}
+	var topic chat.Topic
+	if agent != nil {
+		a, err := s.saveAgent(ctx, *agent)
+		if err != nil {
+			return nil, nil, err
+		}
+		ss.agent = &a
+		welcome.Agent = &a
+		welcome.Open, err = s.desk.Conversations(ctx, chat.ConversationFilter{
+			Statuses: []chat.Status{chat.StatusQueued, chat.StatusOpen}, Limit: chat.MaxPageSize})
+		if err != nil {
+			return nil, nil, err
+		}
+		topic = chat.TopicAll
+	} else {
+		v, err := s.identifyVisitor(ctx, f)
+		if err != nil {
+			return nil, nil, err
+		}
+		ss.visitor = v
+		welcome.Visitor = &v
+		welcome.Token = visitorToken(s.cfg.Secret, v.ID, s.cfg.Now().Add(s.cfg.VisitorTokenTTL))
+		welcome.Open, err = s.desk.Conversations(ctx, chat.ConversationFilter{
+			VisitorID: v.ID, Statuses: []chat.Status{chat.StatusQueued, chat.StatusOpen}, Limit: chat.MaxPageSize})
+		if err != nil {
+			return nil, nil, err
+		}
+		topic = chat.VisitorTopic(v.ID)
+	}
+
+	// The session outlives the request that opened it (SSE), so its
+	// context does not derive from the request's.
+	ss.ctx, ss.cancel = context.WithCancelCause(context.WithoutCancel(ctx))
+	ss.sub, err = s.desk.SubscribeBuffer(ss.ctx, topic, s.cfg.SendQueue)
+	if err != nil {
+		ss.cancel(err)
+		return nil, nil, err
+	}
+	ss.touch()
+	if err := s.register(ss); err != nil {
+		ss.sub.Close()
+		ss.cancel(err)
+		return nil, nil, err
+	}
+	return ss, welcome, nil
+}
+
+// saveAgent stores the agent the shop authenticated, keeping the stored
+// status, and marks them online.
+func (s *Server) saveAgent(ctx context.Context, a chat.Agent) (chat.Agent, error) {
+	a.Status = chat.AgentOffline
+	if old, err := s.desk.Store().Agent(ctx, a.ID); err == nil {
+		a.Status = old.Status
+	}
+	if err := a.Validate(); err != nil {
+		return chat.Agent{}, fmt.Errorf("the agent from AuthenticateAgent: %w", err)
+	}
+	if err := s.desk.SaveAgent(ctx, a); err != nil {
+		return chat.Agent{}, err
+	}
+	if a.Status == chat.AgentOffline {
+		return s.desk.SetAgentStatus(ctx, a.ID, chat.AgentOnline)
+	}
+	return a, nil
+}
+
+// identifyVisitor finds or creates the visitor of a hello.
+func (s *Server) identifyVisitor(ctx context.Context, f ClientFrame) (chat.Visitor, error) {
+	now := s.cfg.Now()
+	var v chat.Visitor
+	if f.Token != "" {
+		id, err := verifyVisitor(s.cfg.Secret, f.Token, now)
+		if err != nil {
+			return chat.Visitor{}, err
+		}
+		v, err = s.desk.Visitor(ctx, id)
+		switch {
+		case errors.Is(err, chat.ErrNotFound):
+			v = chat.Visitor{ID: id} // a valid token from a store that was reset
+		case err != nil:
+			return chat.Visitor{}, err
+		}
+	}
+	if f.Identity != "" {
+		id, err := verifyIdentity(s.cfg.Secret, f.Identity, now)
+		if err != nil {
+			return chat.Visitor{}, err
+		}
+		v.CustomerID, v.Name, v.Email = id.CustomerID, id.Name, id.Email
+		if id.Locale != "" {
+			v.Locale = id.Locale
+		}
+	}
+	return s.desk.SaveVisitor(ctx, v)
+}
+
+// register adds a session, enforcing the per-visitor cap, and announces
+// presence for a first connection.
+func (s *Server) register(ss *session) error {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		return errShuttingDown
+	}
+	first := false
+	if ss.agent == nil {
+		if s.visitors[ss.visitor.ID] >= s.cfg.MaxConnsPerVisitor {
+			s.mu.Unlock()
+			return protoErr(CodeTooManyConns, "a visitor may have %d connections open", s.cfg.MaxConnsPerVisitor)
+		}
+		s.visitors[ss.visitor.ID]++
+		first = s.visitors[ss.visitor.ID] == 1
+	} else {
+		s.agents[ss.agent.ID]++
+	}
+	s.sessions[ss] = struct{}{}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	if first {
+		if err := s.desk.SetVisitorPresence(ss.ctx, ss.visitor.ID, chat.PresenceOnline); err != nil {
+			s.log.Warn("transport: visitor presence", "err", err)
+		}
+	}
+	return nil
+}
+
+// end closes a session for good and announces presence for a last
+// connection. It is called once, by the transport, when it stops.
+func (ss *session) end(reason error) {
+	ss.endOnce.Do(func() { ss.finish(reason) })
+}
+
+func (ss *session) finish(reason error) {
+	s := ss.srv
+	ss.cancel(reason)
+	ss.sub.Close()
+	s.mu.Lock()
+	delete(s.sessions, ss)
+	if ss.streamID != "" {
+		delete(s.streams, ss.streamID)
+	}
+	var lastVisitor, lastAgent bool
+	if ss.agent == nil {
+		s.visitors[ss.visitor.ID]--
+		if lastVisitor = s.visitors[ss.visitor.ID] == 0; lastVisitor {
+			delete(s.visitors, ss.visitor.ID)
+		}
+	} else {
+		s.agents[ss.agent.ID]--
+		if lastAgent = s.agents[ss.agent.ID] == 0; lastAgent {
+			delete(s.agents, ss.agent.ID)
+		}
+	}
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
+	defer cancel()
+	if lastVisitor {
+		if err := s.desk.SetVisitorPresence(ctx, ss.visitor.ID, chat.PresenceOffline); err != nil && !errors.Is(err, chat.ErrClosed) {
+			s.log.Warn("transport: visitor presence", "err", err)
+		}
+	}
+	if lastAgent {
+		if _, err := s.desk.SetAgentStatus(ctx, ss.agent.ID, chat.AgentOffline); err != nil && !errors.Is(err, chat.ErrClosed) {
+			s.log.Warn("transport: agent presence", "err", err)
+		}
+	}
+	s.wg.Done()
+}
+
+// drain is the session's part of a graceful shutdown: stop taking frames,
+// let the one being handled finish, then tell the client to reconnect.
+func (ss *session) drain() {
+	ss.draining.Store(true)
+	ss.handleMu.Lock()
+	ss.handleMu.Unlock() //nolint:staticcheck // waiting for the frame in hand is the point
+	ss.enqueueFinal(&ServerFrame{Type: FrameReconnect, Error: errorBody(errShuttingDown)})
+	if !ss.attached.Load() {
+		ss.cancel(errShuttingDown) // an SSE session without a stream has nobody to tell
+	}
+}
+
+func (ss *session) touch() { ss.lastIn.Store(ss.srv.cfg.Now().UnixNano()) }
+
+// enqueue hands an item to the pump. A full queue means the client is not
+// reading: the session ends as a slow consumer.
+func (ss *session) enqueue(it outItem) {
+	select {
+	case ss.queue <- it:
+	default:
+		ss.cancel(errSlowConsumer)
+	}
+}
+
+// enqueueFinal queues a last frame even when the queue is full, by ending
+// the session if it cannot.
+func (ss *session) enqueueFinal(f *ServerFrame) {
+	select {
+	case ss.queue <- outItem{frame: f, last: true}:
+	case <-ss.ctx.Done():
+	case <-time.After(ss.srv.cfg.WriteTimeout):
+		ss.cancel(errShuttingDown)
+	}
+}
+
+// receive handles one frame from the client. It returns an error only when
+// the connection must close.
+func (ss *session) receive(data []byte) {
+	ss.touch()
+	f, err := DecodeClientFrame(data)
+	if err != nil {
+		ss.enqueue(outItem{frame: errorFrame(requestID(data), err)})
+		return
+	}
+	if f.Type == FramePong {
+		return
+	}
+	if f.Type == FramePing {
+		ss.enqueue(outItem{frame: &ServerFrame{Type: FramePong, ID: f.ID}})
+		return
+	}
+	if ok, wait := ss.limiter.allow(ss.srv.cfg.Now()); !ok {
+		ss.enqueue(outItem{frame: errorFrame(f.ID, &rateLimitError{retryAfter: wait})})
+		return
+	}
+	ss.handleMu.Lock()
+	defer ss.handleMu.Unlock()
+	if ss.draining.Load() {
+		ss.enqueue(outItem{frame: errorFrame(f.ID, errShuttingDown)})
+		return
+	}
+	// A frame in hand is finished even if the session is being torn down,
+	// so that nothing is stored without its answer being attempted.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ss.ctx), ss.srv.cfg.WriteTimeout)
+	defer cancel()
+	it, err := ss.handle(ctx, f)
+	if err != nil {
+		if errorBody(err).Code == CodeInternal {
+			ss.srv.log.Error("transport: handling a frame", "type", f.Type, "err", err)
+		}
+		it = outItem{frame: errorFrame(f.ID, err)}
+	}
+	ss.enqueue(it)
+}
+
+// requestID digs the id out of a frame that failed to decode, so the
+// error can still answer it.
+func requestID(data []byte) string {
+	var f struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(data, &f) != nil || len(f.ID) > maxRequestIDBytes {
+		return ""
+	}
+	return f.ID
+}
+
+// handle carries out one decoded frame and returns the answer.
+func (ss *session) handle(ctx context.Context, f ClientFrame) (outItem, error) {
+	d := ss.srv.desk
+	ok := outItem{frame: &ServerFrame{Type: FrameOK, ID: f.ID, ConversationID: f.ConversationID}}
+	if f.Type == FrameHello {
+		return outItem{}, protoErr(CodeHelloFirst, "hello was already sent")
+	}
+	if !ss.allowed(f.Type) {
+		return outItem{}, protoErr(CodeUnknownType, "%s is not a %s frame", f.Type, ss.side())
+	}
+	if f.Type == FramePresence {
+		return ok, ss.setPresence(ctx, f.Presence)
+	}
+	if f.Type == FramePage {
+		_, err := d.RecordPageView(ctx, chat.PageView{VisitorID: ss.visitor.ID, URL: f.URL, Title: f.Title, Referrer: f.Referrer})
+		return ok, err
+	}
+	if f.Type == FrameStart {
+		req := chat.StartRequest{ID: f.ConversationID, VisitorID: ss.visitor.ID, Department: f.Department}
+		if ss.agent != nil {
+			if f.VisitorID == uuid.Nil {
+				return outItem{}, protoErr(CodeInvalid, "an agent's start needs visitor_id")
+			}
+			req.VisitorID, req.AgentID = f.VisitorID, ss.agent.ID
+		}
+		c, err := d.Start(ctx, req)
+		if err != nil {
+			return outItem{}, err
+		}
+		info, err := c.Info(ctx)
+		if err != nil {
+			return outItem{}, err
+		}
+		return outItem{frame: &ServerFrame{Type: FrameStarted, ID: f.ID, ConversationID: info.ID, Conversation: &info}, track: info.ID}, nil
+	}
+
+	conv, info, err := ss.conversation(ctx, f.ConversationID)
+	if err != nil {
+		return outItem{}, err
+	}
+	switch f.Type {
+	case FrameSend:
+		m, err := conv.Post(ctx, chat.Message{Author: ss.author(), Body: f.Body, IdempotencyKey: f.Key})
+		if err != nil {
+			return outItem{}, err
+		}
+		return outItem{frame: &ServerFrame{Type: FrameAck, ID: f.ID, ConversationID: m.ConversationID, Key: f.Key,
+			MessageID: m.ID, Seq: m.Seq}}, nil
+	case FrameSync:
+		return outItem{sync: &syncRequest{id: f.ID, conversationID: info.ID, after: f.AfterSeq}}, nil
+	case FrameTyping:
+		return ok, d.Typing(ctx, info.ID, ss.author(), f.Typing)
+	case FrameRead:
+		return ok, d.MarkRead(ctx, info.ID, ss.author(), f.Seq)
+	case FrameRate:
+		_, err := conv.Rate(ctx, f.Rating, f.Resolved)
+		return ok, err
+	case FrameClose:
+		_, err := conv.Close(ctx)
+		return ok, err
+	case FrameAssign:
+		agentID := f.AgentID
+		if agentID == "" {
+			agentID = ss.agent.ID
+		}
+		_, err := conv.Assign(ctx, agentID)
+		return ok, err
+	}
+	return outItem{}, protoErr(CodeUnknownType, "unknown frame type %.32q", f.Type)
+}
+
+// conversation returns the conversation a frame names, if this session may
+// act on it. A visitor asking for someone else's conversation gets the same
+// not-found error as for one that does not exist.
+func (ss *session) conversation(ctx context.Context, id uuid.UUID) (chat.Conversation, chat.ConversationInfo, error) {
+	conv, err := ss.srv.desk.Conversation(ctx, id)
+	if err != nil {
+		return nil, chat.ConversationInfo{}, err
+	}
+	info, err := conv.Info(ctx)
+	if err != nil {
+		return nil, chat.ConversationInfo{}, err
+	}
+	if ss.agent == nil && info.VisitorID != ss.visitor.ID {
+		return nil, chat.ConversationInfo{}, fmt.Errorf("%w: conversation %s", chat.ErrNotFound, id)
+	}
+	return conv, info, nil
+}
+
+func (ss *session) setPresence(ctx context.Context, p chat.Presence) error {
+	if ss.agent != nil {
+		_, err := ss.srv.desk.SetAgentStatus(ctx, ss.agent.ID, chat.AgentStatus(p))
+		return err
+	}
+	return ss.srv.desk.SetVisitorPresence(ctx, ss.visitor.ID, p)
+}
+
+func (ss *session) author() chat.Author {
+	if ss.agent != nil {
+		return chat.Author{Kind: chat.AuthorAgent, ID: ss.agent.ID, Name: ss.agent.Name}
+	}
+	return chat.Author{Kind: chat.AuthorVisitor, ID: ss.visitor.ID.String(), Name: ss.visitor.Name}
+}
+
+func (ss *session) side() string {
+	if ss.agent != nil {
+		return "agent"
+	}
+	return "visitor"
+}
+
+func (ss *session) allowed(t string) bool {
+	types := visitorTypes
+	if ss.agent != nil {
+		types = agentTypes
+	}
+	for _, a := range types {
+		if a == t {
+			return true
+		}
+	}
+	return false
+}
+
+// sender writes one encoded frame to the connection.
+type sender func(ctx context.Context, frame []byte) error
+
+// pump writes to the connection until the session ends and returns why it
+// ended. It is the only writer, so everything it sends is in order: for
+// each followed conversation it keeps the highest Seq sent and sends every
+// message exactly once and without gaps, filling a gap from the store.
+func (ss *session) pump(send sender) error {
+	ss.attached.Store(true)
+	p := &pumpState{ss: ss, send: send, seen: make(map[uuid.UUID]int64)}
+	tick := time.NewTicker(ss.srv.cfg.HeartbeatInterval)
+	defer tick.Stop()
+	events := ss.sub.Events()
+	for {
+		select {
+		case <-ss.ctx.Done():
+			return context.Cause(ss.ctx)
+		case e, ok := <-events:
+			if !ok {
+				if err := ss.sub.Err(); errors.Is(err, chat.ErrSlowConsumer) {
+					return errSlowConsumer
+				} else if err != nil {
+					return err
+				}
+				return context.Cause(ss.ctx)
+			}
+			if err := p.event(e); err != nil {
+				return err
+			}
+		case it := <-ss.queue:
+			if err := p.item(it); err != nil {
+				return err
+			}
+			if it.last {
+				return errShuttingDown
+			}
+		case <-tick.C:
+			silent := ss.srv.cfg.Now().Sub(time.Unix(0, ss.lastIn.Load()))
+			if silent > ss.srv.cfg.HeartbeatTimeout {
+				return errHeartbeatTimeout
+			}
+			if err := p.write(&ServerFrame{Type: FramePing}); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// pumpState is what the pump keeps between writes.
+type pumpState struct {
+	ss   *session
+	send sender
+	seen map[uuid.UUID]int64 // highest Seq sent per followed conversation
+}
+
+func (p *pumpState) write(f *ServerFrame) error {
+	b, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(p.ss.ctx, p.ss.srv.cfg.WriteTimeout)
+	defer cancel()
+	return p.send(ctx, b)
+}
+
+func (p *pumpState) item(it outItem) error {
+	if it.track != uuid.Nil {
+		if _, ok := p.seen[it.track]; !ok {
+			p.seen[it.track] = 0
+		}
+	}
+	if it.sync != nil {
+		return p.sync(it.sync)
+	}
+	return p.write(it.frame)
+}
+
+// sync sends the messages after r.after and then a synced frame; from
+// then on the conversation's live messages follow without gap.
+func (p *pumpState) sync(r *syncRequest) error {
+	p.seen[r.conversationID] = r.after
+	if err := p.catchUp(r.conversationID, 0); err != nil {
+		return err
+	}
+	return p.write(&ServerFrame{Type: FrameSynced, ID: r.id, ConversationID: r.conversationID, LastSeq: p.seen[r.conversationID]})
+}
+
+// catchUp sends the stored messages after the last one sent, up to and
+// including upTo (0: all of them).
+func (p *pumpState) catchUp(id uuid.UUID, upTo int64) error {
+	for {
+		after := p.seen[id]
+		q := chat.MessageQuery{After: after, Limit: chat.MaxPageSize}
+		if upTo > 0 {
+			q.Before = upTo + 1
+		}
+		ctx, cancel := context.WithTimeout(p.ss.ctx, p.ss.srv.cfg.WriteTimeout)
+		ms, err := p.ss.srv.desk.Store().Messages(ctx, id, q)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("transport: reading missed messages: %w", err)
+		}
+		for i := range ms {
+			if err := p.message(&ms[i]); err != nil {
+				return err
+			}
+		}
+		if len(ms) < chat.MaxPageSize {
+			return nil
+		}
+	}
+}
+
+// message sends m if it is the next one of its conversation.
+func (p *pumpState) message(m *chat.Message) error {
+	if m.Seq <= p.seen[m.ConversationID] {
+		return nil
+	}
+	if err := p.write(&ServerFrame{Type: string(chat.EventMessage), ConversationID: m.ConversationID, Message: m, Seq: m.Seq}); err != nil {
+		return err
+	}
+	p.seen[m.ConversationID] = m.Seq
+	return nil
+}
+
+// event turns a desk event into frames.
+func (p *pumpState) event(e chat.Event) error {
+	f := &ServerFrame{Type: string(e.Type), ConversationID: e.ConversationID, At: e.At.UTC().Format(time.RFC3339Nano)}
+	switch e.Type {
+	case chat.EventMessage:
+		m := e.Message
+		last, followed := p.seen[m.ConversationID]
+		if !followed {
+			// First sight of this conversation on this connection: follow
+			// it from here; the client syncs for anything earlier.
+			p.seen[m.ConversationID] = m.Seq - 1
+		} else if m.Seq > last+1 {
+			if err := p.catchUp(m.ConversationID, m.Seq); err != nil {
+				return err
+			}
+		}
+		return p.message(m)
+	case chat.EventAssigned, chat.EventStatus, chat.EventRated:
+		if c := e.Conversation; c != nil {
+			if _, followed := p.seen[c.ID]; !followed && (p.ss.agent == nil || c.LastSeq == 0) {
+				p.seen[c.ID] = c.LastSeq
+			}
+		}
+		f.Conversation, f.AgentID, f.PreviousAgentID = e.Conversation, e.AgentID, e.PreviousAgentID
+	case chat.EventTyping:
+		f.Author, f.Typing = &e.Author, e.Typing
+	case chat.EventRead:
+		f.Author, f.Seq = &e.Author, e.Seq
+	case chat.EventPresence:
+		f.Author, f.Presence = &e.Author, e.Presence
+	default:
+		return nil
+	}
+	return p.write(f)
+}
+
+// closeReason maps why a session ended to a WebSocket close code and the
+// error the client is told.
+func closeReason(err error) (code int, body *ErrorBody) {
+	var pe *Error
+	switch {
+	case errors.Is(err, errSlowConsumer):
+		return CloseSlowConsumer, &ErrorBody{Code: CodeSlowConsumer, Message: "the connection fell behind; reconnect and sync"}
+	case errors.Is(err, errHeartbeatTimeout):
+		return CloseHeartbeatTimeout, &ErrorBody{Code: CodeHeartbeatTimeout, Message: "no frame within the heartbeat timeout"}
+	case errors.Is(err, errShuttingDown), errors.Is(err, chat.ErrClosed):
+		return CloseServiceRestart, &ErrorBody{Code: CodeUnavailable, Message: "the server is shutting down; reconnect"}
+	case errors.As(err, &pe) && pe.Code == CodeTooLarge:
+		return int(websocket.StatusMessageTooBig), &ErrorBody{Code: pe.Code, Message: pe.Message}
+	}
+	return int(websocket.StatusInternalError), &ErrorBody{Code: CodeInternal, Message: "internal error; reconnect"}
+}

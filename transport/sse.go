@@ -1,0 +1,229 @@
+package transport
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/parleychat/parley/chat"
+)
+
+// The SSE transport: POST /sse with a hello opens a session and answers
+// with the welcome; GET /sse/{session} is the stream of server frames, one
+// per "data:" event; POST /sse/{session} sends one client frame, answered
+// on the stream. The session id is a secret that only the client holds.
+
+// serveSSEHello opens a session over SSE.
+func (s *Server) serveSSEHello(w http.ResponseWriter, r *http.Request, auth func(*http.Request) (chat.Agent, error)) {
+	data, ok := s.readPost(w, r)
+	if !ok {
+		return
+	}
+	var agent *chat.Agent
+	if auth != nil {
+		a, err := auth(r)
+		if err != nil {
+			writeHTTPError(w, http.StatusUnauthorized, errorBody(ErrUnauthorized))
+			return
+		}
+		agent = &a
+	}
+	ss, welcome, err := s.open(r.Context(), data, agent)
+	if err != nil {
+		writeHTTPError(w, httpStatus(err), errorFrame(requestID(data), err).Error)
+		return
+	}
+	ss.streamID = newStreamID()
+	s.mu.Lock()
+	s.streams[ss.streamID] = ss
+	s.mu.Unlock()
+	welcome.Session = ss.streamID
+	// A session whose stream never arrives is dropped.
+	go func() {
+		t := time.NewTimer(s.cfg.HeartbeatTimeout)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			if !ss.attached.Load() {
+				ss.cancel(errHeartbeatTimeout)
+				ss.end(errHeartbeatTimeout)
+			}
+		case <-ss.ctx.Done():
+			if !ss.attached.Load() {
+				ss.end(context.Cause(ss.ctx))
+			}
+		}
+	}()
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(welcome)
+}
+
+// serveSSEStream streams server frames to a session's client.
+func (s *Server) serveSSEStream(w http.ResponseWriter, r *http.Request, auth func(*http.Request) (chat.Agent, error)) {
+	if !s.originAllowed(r) {
+		writeHTTPError(w, http.StatusForbidden, &ErrorBody{Code: CodeUnauthorized, Message: "origin not allowed"})
+		return
+	}
+	ss := s.stream(r, auth)
+	if ss == nil || !ss.attached.CompareAndSwap(false, true) {
+		writeHTTPError(w, http.StatusNotFound, &ErrorBody{Code: CodeNotFound, Message: "no such session; send hello again"})
+		return
+	}
+	rc := http.NewResponseController(w)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no") // tell nginx not to buffer the stream
+	w.WriteHeader(http.StatusOK)
+	send := func(ctx context.Context, b []byte) error {
+		deadline, _ := ctx.Deadline()
+		_ = rc.SetWriteDeadline(deadline)
+		if _, err := io.WriteString(w, "data: "); err != nil {
+			return err
+		}
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+		if _, err := io.WriteString(w, "\n\n"); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
+	if err := send(ss.ctx, []byte(`{"type":"ping"}`)); err != nil {
+		ss.end(errClientGone)
+		return
+	}
+	stop := context.AfterFunc(r.Context(), func() { ss.cancel(errClientGone) })
+	defer stop()
+	reason := ss.pump(send)
+	ss.end(reason)
+	if errors.Is(reason, errClientGone) {
+		return
+	}
+	_, body := closeReason(reason)
+	if errors.Is(reason, errShuttingDown) {
+		return // the reconnect frame was the last one
+	}
+	b, _ := json.Marshal(ServerFrame{Type: FrameError, Error: body})
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
+	defer cancel()
+	_ = send(ctx, b)
+}
+
+// serveSSEFrames takes one client frame for a session.
+func (s *Server) serveSSEFrames(w http.ResponseWriter, r *http.Request, auth func(*http.Request) (chat.Agent, error)) {
+	data, ok := s.readPost(w, r)
+	if !ok {
+		return
+	}
+	ss := s.stream(r, auth)
+	if ss == nil {
+		writeHTTPError(w, http.StatusNotFound, &ErrorBody{Code: CodeNotFound, Message: "no such session; send hello again"})
+		return
+	}
+	ss.receive(data)
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// stream finds the session a request names; an agent's session answers
+// only to that agent.
+func (s *Server) stream(r *http.Request, auth func(*http.Request) (chat.Agent, error)) *session {
+	s.mu.Lock()
+	ss := s.streams[r.PathValue("session")]
+	s.mu.Unlock()
+	if ss == nil || ss.ctx.Err() != nil {
+		return nil
+	}
+	if auth != nil {
+		a, err := auth(r)
+		if err != nil || ss.agent == nil || a.ID != ss.agent.ID {
+			return nil
+		}
+	} else if ss.agent != nil {
+		return nil
+	}
+	return ss
+}
+
+// readPost reads a frame POSTed over SSE, refusing what could be a
+// cross-site request forgery: the body must be declared as JSON, which a
+// form on another site cannot send without a CORS preflight that Parley
+// never grants, and the Origin, when the browser sends one, must be
+// allowed.
+func (s *Server) readPost(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		writeHTTPError(w, http.StatusUnsupportedMediaType, &ErrorBody{Code: CodeBadFrame, Message: "frames are posted as application/json"})
+		return nil, false
+	}
+	if !s.originAllowed(r) {
+		writeHTTPError(w, http.StatusForbidden, &ErrorBody{Code: CodeUnauthorized, Message: "origin not allowed"})
+		return nil, false
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxFrameBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeHTTPError(w, http.StatusRequestEntityTooLarge, &ErrorBody{Code: CodeTooLarge, Message: "the frame is over the size limit"})
+		}
+		return nil, false
+	}
+	return data, true
+}
+
+// originAllowed reports whether a browser request comes from the
+// handler's own host or an allowed origin. Requests without Origin are
+// not from a browser page on another site.
+func (s *Server) originAllowed(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	for _, p := range s.cfg.AllowedOrigins {
+		target := u.Host
+		if strings.Contains(p, "://") {
+			target = u.Scheme + "://" + u.Host
+		}
+		if ok, _ := path.Match(strings.ToLower(p), strings.ToLower(target)); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// httpStatus is the HTTP status for a failed SSE hello.
+func httpStatus(err error) int {
+	switch errorBody(err).Code {
+	case CodeUnauthorized, CodeTokenExpired:
+		return http.StatusUnauthorized
+	case CodeTooManyConns:
+		return http.StatusTooManyRequests
+	case CodeUnavailable:
+		return http.StatusServiceUnavailable
+	case CodeInternal:
+		return http.StatusInternalServerError
+	}
+	return http.StatusBadRequest
+}
+
+func newStreamID() string {
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
