@@ -120,14 +120,14 @@ type ServerFrame struct {
 	ConversationID  uuid.UUID              `json:"conversation_id,omitzero"`
 	Conversation    *chat.ConversationInfo `json:"conversation,omitempty"`
 	Message         *chat.Message          `json:"message,omitempty"`
-	Key             string                 `json:"key,omitempty"`        // ack
-	MessageID       uuid.UUID              `json:"message_id,omitzero"`  // ack
-	Seq             int64                  `json:"seq,omitempty"`        // ack, read
-	LastSeq         int64                  `json:"last_seq,omitempty"`   // synced
-	Author          *chat.Author           `json:"author,omitempty"`     // typing, read, presence
-	Typing          bool                   `json:"typing,omitempty"`     // typing
-	Presence        chat.Presence          `json:"presence,omitempty"`   // presence
-	AgentID         string                 `json:"agent_id,omitempty"`   // assigned
+	Key             string                 `json:"key,omitempty"`       // ack
+	MessageID       uuid.UUID              `json:"message_id,omitzero"` // ack
+	Seq             int64                  `json:"seq,omitempty"`       // ack, read
+	LastSeq         int64                  `json:"last_seq,omitempty"`  // synced
+	Author          *chat.Author           `json:"author,omitempty"`    // typing, read, presence
+	Typing          bool                   `json:"typing,omitempty"`    // typing
+	Presence        chat.Presence          `json:"presence,omitempty"`  // presence
+	AgentID         string                 `json:"agent_id,omitempty"`  // assigned
 	PreviousAgentID string                 `json:"previous_agent_id,omitempty"`
 	At              string                 `json:"at,omitempty"` // events: RFC 3339 time
 

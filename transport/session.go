@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-		"sync"
+	"sync"
 	"sync/atomic"
 	"time"
 
