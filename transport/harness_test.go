@@ -453,3 +453,18 @@ func (c *client) messages(conversation chat.ConversationInfo, n int) []chat.Mess
 	}
 	return out
 }
+
+// websocketStatus is the close code a WebSocket client saw, or -1.
+func websocketStatus(err error) websocket.StatusCode { return websocket.CloseStatus(err) }
+
+func decodeJSON(resp *http.Response, v any) error {
+	defer resp.Body.Close()
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+func decodeFrame(t *testing.T, data []byte) transport.ServerFrame {
+	t.Helper()
+	var f transport.ServerFrame
+	require.NoError(t, json.Unmarshal(data, &f))
+	return f
+}

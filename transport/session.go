@@ -488,11 +488,11 @@ func (ss *session) pump(send sender) error {
 				return context.Cause(ss.ctx)
 			}
 			if err := p.event(e); err != nil {
-				return err
+				return ss.writeFailed(err)
 			}
 		case it := <-ss.queue:
 			if err := p.item(it); err != nil {
-				return err
+				return ss.writeFailed(err)
 			}
 			if it.last {
 				return errShuttingDown
@@ -507,6 +507,19 @@ func (ss *session) pump(send sender) error {
 			}
 		}
 	}
+}
+
+// writeFailed explains a failed write: a write that timed out, or one
+// that was blocked while the subscription overflowed, means the client is
+// not keeping up.
+func (ss *session) writeFailed(err error) error {
+	if cause := context.Cause(ss.ctx); cause != nil {
+		return cause
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ss.sub.Err(), chat.ErrSlowConsumer) {
+		return errSlowConsumer
+	}
+	return err
 }
 
 // pumpState is what the pump keeps between writes.

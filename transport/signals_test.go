@@ -1,0 +1,96 @@
+package transport_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/transport"
+)
+
+func TestTypingReadAndPresence(t *testing.T) {
+	forKinds(t, func(t *testing.T, k kind) {
+		h := newHarness(t)
+		agent := h.agent(k, "olga")
+		v := h.visitor(k)
+		conv := v.start("")
+		agent.expect(func(f transport.ServerFrame) bool { return f.Type == string(chat.EventAssigned) })
+
+		v.mustRequest(transport.ClientFrame{Type: transport.FrameTyping, ConversationID: conv.ID, Typing: true})
+		typing := agent.expectType(string(chat.EventTyping))
+		assert.True(t, typing.Typing)
+		assert.Equal(t, chat.AuthorVisitor, typing.Author.Kind)
+		assert.Equal(t, conv.ID, typing.ConversationID)
+
+		agent.mustRequest(transport.ClientFrame{Type: transport.FrameTyping, ConversationID: conv.ID, Typing: true})
+		got := v.expect(func(f transport.ServerFrame) bool {
+			return f.Type == string(chat.EventTyping) && f.Author.Kind == chat.AuthorAgent
+		})
+		assert.Equal(t, "olga", got.Author.ID, "the visitor sees the agent typing")
+
+		agent.say(conv, "Dzień dobry!")
+		v.mustRequest(transport.ClientFrame{Type: transport.FrameRead, ConversationID: conv.ID, Seq: 1})
+		read := agent.expectType(string(chat.EventRead))
+		assert.Equal(t, int64(1), read.Seq, "the agent sees the visitor read up to seq 1")
+		agent.mustRequest(transport.ClientFrame{Type: transport.FrameRead, ConversationID: conv.ID, Seq: 1})
+		read = v.expect(func(f transport.ServerFrame) bool {
+			return f.Type == string(chat.EventRead) && f.Author.Kind == chat.AuthorAgent
+		})
+		assert.Equal(t, int64(1), read.Seq)
+
+		agent.mustRequest(transport.ClientFrame{Type: transport.FramePresence, Presence: chat.PresenceAway})
+		p := v.expect(func(f transport.ServerFrame) bool {
+			return f.Type == string(chat.EventPresence) && f.Author.Kind == chat.AuthorAgent
+		})
+		assert.Equal(t, chat.PresenceAway, p.Presence, "the visitor is told their agent is away")
+		assert.Equal(t, "olga", p.Author.ID)
+
+		v.mustRequest(transport.ClientFrame{Type: transport.FramePresence, Presence: chat.PresenceAway})
+		p = agent.expect(func(f transport.ServerFrame) bool {
+			return f.Type == string(chat.EventPresence) && f.Author.Kind == chat.AuthorVisitor && f.Presence == chat.PresenceAway
+		})
+		assert.Equal(t, v.welcome.Visitor.ID.String(), p.Author.ID)
+
+		v.close()
+		agent.expect(func(f transport.ServerFrame) bool {
+			return f.Type == string(chat.EventPresence) && f.Author.Kind == chat.AuthorVisitor && f.Presence == chat.PresenceOffline
+		})
+		agent.close()
+		require.Eventually(t, func() bool {
+			a, err := h.store.Agent(t.Context(), "olga")
+			return err == nil && a.Status == chat.AgentOffline
+		}, wait, 10*time.Millisecond, "an agent whose last connection closed is offline")
+	})
+}
+
+// TestHeartbeatDetectsDeadClient connects clients that never answer pings
+// and checks the server gives up on them within the heartbeat timeout.
+func TestHeartbeatDetectsDeadClient(t *testing.T) {
+	forKinds(t, func(t *testing.T, k kind) {
+		h := newHarness(t, func(c *transport.Config) {
+			c.HeartbeatInterval = 50 * time.Millisecond
+			c.HeartbeatTimeout = 300 * time.Millisecond
+		})
+		alive := h.visitor(k)
+		dead := h.visitor(k, clientOptions{noPong: true})
+		assert.Equal(t, int64(50), dead.welcome.HeartbeatMS)
+		assert.Equal(t, int64(300), dead.welcome.TimeoutMS)
+		started := time.Now()
+		err := dead.waitClosed()
+		elapsed := time.Since(started)
+		assert.Less(t, elapsed, 2*time.Second, "a dead client is dropped within a bounded time (took %s)", elapsed)
+		if k == ws {
+			assert.Equal(t, transport.CloseHeartbeatTimeout, int(websocketStatus(err)), "closed with %v", err)
+		} else {
+			f := dead.expectType(transport.FrameError)
+			assert.Equal(t, transport.CodeHeartbeatTimeout, f.Error.Code)
+		}
+		// A client that answers stays connected well past the timeout.
+		_, closed := alive.tryExpect(func(f transport.ServerFrame) bool { return f.Type == transport.FrameError }, 600*time.Millisecond)
+		assert.False(t, closed)
+		assert.NoError(t, alive.err(), "a client answering pings stays connected")
+	})
+}
