@@ -207,7 +207,9 @@ func TestSlowConsumerIsCutOff(t *testing.T) {
 		require.NoError(t, err)
 		posted++
 		// The agent reads as fast as the messages come: they never fall behind.
-		agent.expect(func(f transport.ServerFrame) bool { return f.Type == string(chat.EventMessage) && f.Seq == int64(posted) })
+		agent.expect(func(f transport.ServerFrame) bool {
+			return f.Type == string(chat.EventMessage) && f.Seq == int64(posted)
+		})
 	drain:
 		for {
 			select {
