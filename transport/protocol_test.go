@@ -1,0 +1,94 @@
+package transport_test
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/parleychat/parley/transport"
+)
+
+func FuzzDecodeClientFrame(f *testing.F) {
+	for _, seed := range []string{
+		`{"type":"hello","v":1,"token":"abc.def"}`,
+		`{"type":"send","id":"1","conversation_id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","key":"k","body":"Zażółć"}`,
+		`{"type":"sync","conversation_id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","after_seq":5}`,
+		`{"type":"read","conversation_id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","seq":-1}`,
+		`{"type":"presence","presence":"away"}`,
+		`{"type":"page","url":"https://shop.example.com/"}`,
+		`{"type":"ping"} {"type":"ping"}`,
+		`[]`, `null`, `"x"`, ``, "\xff",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		frame, err := transport.DecodeClientFrame(data)
+		if err != nil {
+			var pe *transport.Error
+			require.True(t, errors.As(err, &pe), "every failure is a *transport.Error, got %T", err)
+			require.NotEmpty(t, pe.Code)
+			require.NotEmpty(t, pe.Message)
+			return
+		}
+		require.NotEmpty(t, frame.Type)
+		// What decoded once decodes the same after a round trip.
+		again, err := json.Marshal(frame)
+		require.NoError(t, err)
+		frame2, err := transport.DecodeClientFrame(again)
+		require.NoError(t, err, "re-decoding %s", again)
+		require.Equal(t, frame, frame2)
+	})
+}
+
+// TestProtocolDocExamples checks that every example frame in
+// docs/protocol.md still means what the document says: client frames
+// decode (or fail with the code the document names), server frames decode
+// into ServerFrame with every field known.
+func TestProtocolDocExamples(t *testing.T) {
+	doc, err := os.ReadFile("../docs/protocol.md")
+	require.NoError(t, err)
+	re := regexp.MustCompile("(?s)```json (client|server|client-error:[a-z_]+)\n(.*?)```")
+	blocks := re.FindAllStringSubmatch(string(doc), -1)
+	require.NotEmpty(t, blocks, "docs/protocol.md has tagged examples")
+	seen := map[string]bool{}
+	for _, b := range blocks {
+		tag, body := b[1], strings.TrimSpace(b[2])
+		for _, line := range strings.Split(body, "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" {
+				continue
+			}
+			switch {
+			case tag == "client":
+				f, err := transport.DecodeClientFrame([]byte(line))
+				assert.NoError(t, err, "client example %s", line)
+				seen["client:"+f.Type] = true
+			case strings.HasPrefix(tag, "client-error:"):
+				_, err := transport.DecodeClientFrame([]byte(line))
+				var pe *transport.Error
+				if assert.True(t, errors.As(err, &pe), "example %s must fail", line) {
+					assert.Equal(t, strings.TrimPrefix(tag, "client-error:"), pe.Code, line)
+				}
+			default:
+				dec := json.NewDecoder(strings.NewReader(line))
+				dec.DisallowUnknownFields()
+				var f transport.ServerFrame
+				assert.NoError(t, dec.Decode(&f), "server example %s", line)
+				seen["server:"+f.Type] = true
+			}
+		}
+	}
+	for _, typ := range []string{"hello", "start", "send", "sync", "typing", "read", "presence", "rate", "close", "page", "assign", "ping", "pong"} {
+		assert.True(t, seen["client:"+typ], "docs/protocol.md shows a %s frame", typ)
+	}
+	for _, typ := range []string{"welcome", "started", "ack", "synced", "ok", "error", "reconnect", "ping", "pong",
+		"message", "assigned", "status", "rated", "typing", "read", "presence"} {
+		assert.True(t, seen["server:"+typ], "docs/protocol.md shows a server %s frame", typ)
+	}
+}
