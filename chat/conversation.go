@@ -62,7 +62,7 @@ func (d *Desk) Start(ctx context.Context, req StartRequest) (Conversation, error
 		return nil, err
 	}
 	if req.ID == uuid.Nil {
-		req.ID = uuid.New()
+		req.ID = NewID()
 	}
 	if err := checkID("visitor id", req.VisitorID); err != nil {
 		return nil, err
@@ -162,7 +162,7 @@ func (h *handle) Post(ctx context.Context, m Message) (Message, error) {
 	if m.Author.Kind == AuthorVisitor && m.Author.ID != c.VisitorID.String() {
 		return Message{}, invalid("visitor %.64q is not the visitor of conversation %s", m.Author.ID, h.id)
 	}
-	m.ID = uuid.New()
+	m.ID = NewID()
 	m.ConversationID = h.id
 	m.Seq = 0
 	m.CreatedAt = d.timestamp()

@@ -192,7 +192,7 @@ func (d *Desk) SaveVisitor(ctx context.Context, v Visitor) (Visitor, error) {
 	}
 	now := d.timestamp()
 	if v.ID == uuid.Nil {
-		v.ID = uuid.New()
+		v.ID = NewID()
 	} else if v.CreatedAt.IsZero() {
 		old, err := d.store.Visitor(ctx, v.ID)
 		switch {
@@ -220,7 +220,7 @@ func (d *Desk) RecordPageView(ctx context.Context, p PageView) (PageView, error)
 		return PageView{}, err
 	}
 	if p.ID == uuid.Nil {
-		p.ID = uuid.New()
+		p.ID = NewID()
 	}
 	if p.At.IsZero() {
 		p.At = d.now()

@@ -124,3 +124,9 @@ type PageView struct {
 	Referrer  string    `json:"referrer,omitempty"`
 	At        time.Time `json:"at"`
 }
+
+// NewID returns a new random id that sorts by creation time (a version 7
+// UUID). The Desk gives every new visitor, conversation, message and page
+// view one; ids made close in time lie close together in a database index,
+// which keeps inserts cheap.
+func NewID() uuid.UUID { return uuid.Must(uuid.NewV7()) }

@@ -192,7 +192,7 @@ func westTime() time.Time {
 
 func newVisitor() chat.Visitor {
 	return chat.Visitor{
-		ID:         uuid.New(),
+		ID:         chat.NewID(),
 		Name:       "Anna Kowalska",
 		Email:      "anna@example.com",
 		Locale:     "pl-PL",
@@ -214,7 +214,7 @@ func newAgent() chat.Agent {
 
 func newConversation(visitorID uuid.UUID) chat.ConversationInfo {
 	return chat.ConversationInfo{
-		ID:         uuid.New(),
+		ID:         chat.NewID(),
 		VisitorID:  visitorID,
 		Department: "delivery",
 		Status:     chat.StatusQueued,
@@ -225,7 +225,7 @@ func newConversation(visitorID uuid.UUID) chat.ConversationInfo {
 
 func newMessage(conversationID uuid.UUID, body string) chat.Message {
 	return chat.Message{
-		ID:             uuid.New(),
+		ID:             chat.NewID(),
 		ConversationID: conversationID,
 		Author:         chat.Author{Kind: chat.AuthorBot, Name: "Shop"},
 		Body:           body,
@@ -235,7 +235,7 @@ func newMessage(conversationID uuid.UUID, body string) chat.Message {
 
 func newPageView(visitorID uuid.UUID, at time.Time) chat.PageView {
 	return chat.PageView{
-		ID:        uuid.New(),
+		ID:        chat.NewID(),
 		VisitorID: visitorID,
 		URL:       "https://shop.example.com/p/" + uuid.NewString(),
 		Title:     "Rower miejski",

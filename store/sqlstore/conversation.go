@@ -1,0 +1,173 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/parleychat/parley/chat"
+)
+
+const conversationColumns = `id, visitor_id, department, status, agent_id, created_at, updated_at, assigned_at, closed_at, rating, resolved, last_seq, version`
+
+func scanConversation(sc interface{ Scan(...any) error }) (chat.ConversationInfo, error) {
+	var c chat.ConversationInfo
+	var id, visitor, agent, department []byte
+	var status string
+	var created, updated, assigned, closed, resolved sql.NullInt64
+	if err := sc.Scan(&id, &visitor, &department, &status, &agent, &created, &updated, &assigned, &closed,
+		&c.Rating, &resolved, &c.LastSeq, &c.Version); err != nil {
+		return chat.ConversationInfo{}, err
+	}
+	var err error
+	if c.ID, err = scanID(id); err != nil {
+		return chat.ConversationInfo{}, err
+	}
+	if c.VisitorID, err = scanID(visitor); err != nil {
+		return chat.ConversationInfo{}, err
+	}
+	c.Department, c.Status, c.AgentID = string(department), chat.Status(status), string(agent)
+	c.CreatedAt, c.UpdatedAt = fromMicros(created), fromMicros(updated)
+	c.AssignedAt, c.ClosedAt = fromMicros(assigned), fromMicros(closed)
+	if resolved.Valid {
+		r := resolved.Int64 != 0
+		c.Resolved = &r
+	}
+	return c, nil
+}
+
+// CreateConversation implements chat.Store.
+func (s *Store) CreateConversation(ctx context.Context, c chat.ConversationInfo) (chat.ConversationInfo, error) {
+	err := c.Validate()
+	if err == nil && (c.Version != 0 || c.LastSeq != 0) {
+		err = fmt.Errorf("%w: a new conversation has Version and LastSeq 0", chat.ErrInvalid)
+	}
+	if err := check(ctx, err); err != nil {
+		return chat.ConversationInfo{}, err
+	}
+	c = normalize(c)
+	c.Version = 1
+	_, err = s.db.ExecContext(ctx, s.q(`INSERT INTO {conversations} (`+conversationColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		idBytes(c.ID), idBytes(c.VisitorID), c.Department, string(c.Status), c.AgentID,
+		micros(c.CreatedAt), micros(c.UpdatedAt), micros(c.AssignedAt), micros(c.ClosedAt),
+		c.Rating, boolValue(c.Resolved), 0, 1)
+	if err != nil {
+		return chat.ConversationInfo{}, dbErr("creating conversation "+c.ID.String(), err)
+	}
+	return c, nil
+}
+
+// normalize returns c with its times as stored and its own *bool.
+func normalize(c chat.ConversationInfo) chat.ConversationInfo {
+	c.CreatedAt = chat.Timestamp(c.CreatedAt)
+	c.UpdatedAt = chat.Timestamp(c.UpdatedAt)
+	c.AssignedAt = chat.Timestamp(c.AssignedAt)
+	c.ClosedAt = chat.Timestamp(c.ClosedAt)
+	if c.Resolved != nil {
+		r := *c.Resolved
+		c.Resolved = &r
+	}
+	return c
+}
+
+// Conversation implements chat.Store.
+func (s *Store) Conversation(ctx context.Context, id uuid.UUID) (chat.ConversationInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return chat.ConversationInfo{}, err
+	}
+	return s.conversation(ctx, s.db, id)
+}
+
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (s *Store) conversation(ctx context.Context, q queryer, id uuid.UUID) (chat.ConversationInfo, error) {
+	c, err := scanConversation(q.QueryRowContext(ctx, s.q(`SELECT `+conversationColumns+` FROM {conversations} WHERE id = ?`), idBytes(id)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return chat.ConversationInfo{}, notFound("conversation", id)
+	}
+	return c, dbErr("reading a conversation", err)
+}
+
+// UpdateConversation implements chat.Store.
+func (s *Store) UpdateConversation(ctx context.Context, c chat.ConversationInfo) (chat.ConversationInfo, error) {
+	if err := check(ctx, c.Validate()); err != nil {
+		return chat.ConversationInfo{}, err
+	}
+	c = normalize(c)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return chat.ConversationInfo{}, dbErr("updating a conversation", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, s.q(`UPDATE {conversations} SET department = ?, status = ?, agent_id = ?, updated_at = ?,
+		assigned_at = ?, closed_at = ?, rating = ?, resolved = ?, version = version + 1 WHERE id = ? AND version = ?`),
+		c.Department, string(c.Status), c.AgentID, micros(c.UpdatedAt), micros(c.AssignedAt), micros(c.ClosedAt),
+		c.Rating, boolValue(c.Resolved), idBytes(c.ID), c.Version)
+	if err != nil {
+		return chat.ConversationInfo{}, dbErr("updating a conversation", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return chat.ConversationInfo{}, dbErr("updating a conversation", err)
+	}
+	stored, err := s.conversation(ctx, tx, c.ID)
+	if err != nil {
+		return chat.ConversationInfo{}, err
+	}
+	if n == 0 {
+		return chat.ConversationInfo{}, fmt.Errorf("%w: conversation %s is at version %d, not %d", chat.ErrConflict, c.ID, stored.Version, c.Version)
+	}
+	if err := tx.Commit(); err != nil {
+		return chat.ConversationInfo{}, dbErr("updating a conversation", err)
+	}
+	return stored, nil
+}
+
+// Conversations implements chat.Store.
+func (s *Store) Conversations(ctx context.Context, f chat.ConversationFilter) ([]chat.ConversationInfo, error) {
+	if err := check(ctx, f.Validate()); err != nil {
+		return nil, err
+	}
+	limit, _ := chat.CheckLimit(f.Limit)
+	var where []string
+	var args []any
+	if len(f.Statuses) > 0 {
+		where = append(where, "status IN (?"+strings.Repeat(", ?", len(f.Statuses)-1)+")")
+		for _, st := range f.Statuses {
+			args = append(args, string(st))
+		}
+	}
+	if f.AgentID != "" {
+		where = append(where, "agent_id = ?")
+		args = append(args, f.AgentID)
+	}
+	if f.VisitorID != uuid.Nil {
+		where = append(where, "visitor_id = ?")
+		args = append(args, idBytes(f.VisitorID))
+	}
+	query := `SELECT ` + conversationColumns + ` FROM {conversations}`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += fmt.Sprintf(" ORDER BY created_at, id LIMIT %d", limit)
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, dbErr("listing conversations", err)
+	}
+	defer rows.Close()
+	out := []chat.ConversationInfo{}
+	for rows.Next() {
+		c, err := scanConversation(rows)
+		if err != nil {
+			return nil, dbErr("listing conversations", err)
+		}
+		out = append(out, c)
+	}
+	return out, dbErr("listing conversations", rows.Err())
+}

@@ -1,0 +1,57 @@
+CREATE TABLE {{p}}visitors (
+	id           BYTEA PRIMARY KEY,
+	name         TEXT NOT NULL,
+	email        TEXT NOT NULL,
+	locale       TEXT NOT NULL,
+	customer_id  TEXT NOT NULL,
+	created_at   BIGINT NOT NULL,
+	last_seen_at BIGINT
+);
+CREATE TABLE {{p}}agents (
+	id          TEXT PRIMARY KEY,
+	name        TEXT NOT NULL,
+	departments TEXT NOT NULL,
+	capacity    BIGINT NOT NULL,
+	status      TEXT NOT NULL
+);
+CREATE TABLE {{p}}conversations (
+	id          BYTEA PRIMARY KEY,
+	visitor_id  BYTEA NOT NULL,
+	department  TEXT NOT NULL,
+	status      TEXT NOT NULL,
+	agent_id    TEXT NOT NULL,
+	created_at  BIGINT NOT NULL,
+	updated_at  BIGINT,
+	assigned_at BIGINT,
+	closed_at   BIGINT,
+	rating      BIGINT NOT NULL,
+	resolved    BIGINT,
+	last_seq    BIGINT NOT NULL,
+	version     BIGINT NOT NULL
+);
+CREATE INDEX {{p}}conversations_visitor ON {{p}}conversations (visitor_id, created_at, id);
+CREATE INDEX {{p}}conversations_agent ON {{p}}conversations (agent_id, created_at, id);
+CREATE INDEX {{p}}conversations_created ON {{p}}conversations (created_at, id);
+CREATE TABLE {{p}}messages (
+	id              BYTEA NOT NULL UNIQUE,
+	conversation_id BYTEA NOT NULL,
+	seq             BIGINT NOT NULL,
+	author_kind     TEXT NOT NULL,
+	author_id       TEXT NOT NULL,
+	author_name     TEXT NOT NULL,
+	body            TEXT NOT NULL,
+	attachments     TEXT,
+	idem_key        TEXT,
+	created_at      BIGINT NOT NULL,
+	PRIMARY KEY (conversation_id, seq),
+	UNIQUE (conversation_id, idem_key)
+);
+CREATE TABLE {{p}}page_views (
+	id         BYTEA PRIMARY KEY,
+	visitor_id BYTEA NOT NULL,
+	url        TEXT NOT NULL,
+	title      TEXT NOT NULL,
+	referrer   TEXT NOT NULL,
+	at         BIGINT NOT NULL
+);
+CREATE INDEX {{p}}page_views_visitor ON {{p}}page_views (visitor_id, at, id);

@@ -1,0 +1,52 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+
+	"github.com/google/uuid"
+
+	"github.com/parleychat/parley/chat"
+)
+
+// AddPageView implements chat.Store.
+func (s *Store) AddPageView(ctx context.Context, p chat.PageView) error {
+	if err := check(ctx, p.Validate()); err != nil {
+		return err
+	}
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO {page_views} (id, visitor_id, url, title, referrer, at) VALUES (?, ?, ?, ?, ?, ?)`),
+		idBytes(p.ID), idBytes(p.VisitorID), p.URL, p.Title, p.Referrer, chat.Timestamp(p.At).UnixMicro())
+	return dbErr("storing a page view", err)
+}
+
+// PageViews implements chat.Store.
+func (s *Store) PageViews(ctx context.Context, visitorID uuid.UUID, limit int) ([]chat.PageView, error) {
+	limit, err := chat.CheckLimit(limit)
+	if err := check(ctx, err); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(fmt.Sprintf(`SELECT id, url, title, referrer, at FROM {page_views}
+		WHERE visitor_id = ? ORDER BY at DESC, id DESC LIMIT %d`, limit)), idBytes(visitorID))
+	if err != nil {
+		return nil, dbErr("reading page views", err)
+	}
+	defer rows.Close()
+	out := []chat.PageView{}
+	for rows.Next() {
+		var id []byte
+		var at int64
+		p := chat.PageView{VisitorID: visitorID}
+		if err := rows.Scan(&id, &p.URL, &p.Title, &p.Referrer, &at); err != nil {
+			return nil, dbErr("reading page views", err)
+		}
+		if p.ID, err = scanID(id); err != nil {
+			return nil, err
+		}
+		p.At = fromMicros(sql.NullInt64{Int64: at, Valid: true})
+		out = append(out, p)
+	}
+	slices.Reverse(out)
+	return out, dbErr("reading page views", rows.Err())
+}
