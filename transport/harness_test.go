@@ -36,6 +36,7 @@ type harness struct {
 	desk  *chat.Desk
 	srv   *transport.Server
 	http  *httptest.Server
+	url   string // where the handlers are served
 }
 
 func newHarness(t *testing.T, configure ...func(*transport.Config)) *harness {
@@ -67,7 +68,7 @@ func newHarnessWithStore(t *testing.T, store chat.Store, configure ...func(*tran
 	mux.Handle("/chat/", http.StripPrefix("/chat", srv.VisitorHandler()))
 	mux.Handle("/staff/chat/", http.StripPrefix("/staff/chat", srv.AgentHandler()))
 	hs := httptest.NewServer(mux)
-	h := &harness{t: t, store: store, desk: desk, srv: srv, http: hs}
+	h := &harness{t: t, store: store, desk: desk, srv: srv, http: hs, url: hs.URL}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), wait)
 		defer cancel()
@@ -148,9 +149,9 @@ func (h *harness) agent(k kind, id string) *client {
 
 func (h *harness) base(o clientOptions) string {
 	if o.agent != "" {
-		return h.http.URL + "/staff/chat"
+		return h.url + "/staff/chat"
 	}
-	return h.http.URL + "/chat"
+	return h.url + "/chat"
 }
 
 func (h *harness) header(o clientOptions) http.Header {
