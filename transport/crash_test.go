@@ -47,7 +47,7 @@ func TestCrashServerChild(t *testing.T) {
 
 // startCrashServer starts the child server on the database file and
 // returns it with its address.
-func startCrashServer(t *testing.T, db string) (*exec.Cmd, string) {
+func startCrashServer(t testing.TB, db string) (*exec.Cmd, string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashServerChild$", "-test.v")
 	cmd.Env = append(os.Environ(), "PARLEY_CRASH_DB="+db)

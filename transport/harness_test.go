@@ -31,7 +31,7 @@ const wait = 10 * time.Second
 // harness is a Desk served by a Server on a real HTTP server: visitors
 // under /chat/, agents under /staff/chat/ with the agent id in a header.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	store chat.Store
 	desk  *chat.Desk
 	srv   *transport.Server
@@ -39,12 +39,12 @@ type harness struct {
 	url   string // where the handlers are served
 }
 
-func newHarness(t *testing.T, configure ...func(*transport.Config)) *harness {
+func newHarness(t testing.TB, configure ...func(*transport.Config)) *harness {
 	t.Helper()
 	return newHarnessWithStore(t, memory.New(), configure...)
 }
 
-func newHarnessWithStore(t *testing.T, store chat.Store, configure ...func(*transport.Config)) *harness {
+func newHarnessWithStore(t testing.TB, store chat.Store, configure ...func(*transport.Config)) *harness {
 	t.Helper()
 	desk, err := chat.NewDesk(chat.Config{Store: store})
 	require.NoError(t, err)
@@ -112,7 +112,7 @@ type clientOptions struct {
 // client is a real protocol client over WebSocket or SSE. Frames it
 // receives queue up; expect takes them in order of arrival.
 type client struct {
-	t       *testing.T
+	t       testing.TB
 	h       *harness
 	kind    kind
 	opts    clientOptions

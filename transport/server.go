@@ -58,8 +58,9 @@ type Config struct {
 	HeartbeatTimeout time.Duration
 	// WriteTimeout bounds each write to a connection.
 	WriteTimeout time.Duration
-	// SendQueue is how many frames may wait for a slow connection before it
-	// is closed with the slow_consumer code.
+	// SendQueue is how many frames may wait for a slow visitor connection
+	// before it is closed with the slow_consumer code. Agents, who see every
+	// conversation, get eight times as many.
 	SendQueue int
 	// MaxFrameBytes is the largest client frame accepted.
 	MaxFrameBytes int64

@@ -21,6 +21,10 @@ var (
 	errHeartbeatTimeout = errors.New("transport: the client stopped answering")
 )
 
+// agentQueueFactor is how many times longer an agent's event queue is
+// than a visitor's.
+const agentQueueFactor = 8
+
 // session is one connection of a visitor or an agent, over either
 // transport. The transport reads frames and passes them to receive, and
 // runs pump to write what the session sends.
@@ -114,7 +118,11 @@ func (s *Server) open(ctx context.Context, data []byte, agent *chat.Agent) (*ses
 	// The session outlives the request that opened it (SSE), so its
 	// context does not derive from the request's.
 	ss.ctx, ss.cancel = context.WithCancelCause(context.WithoutCancel(ctx))
-	ss.sub, err = s.desk.SubscribeBuffer(ss.ctx, topic, s.cfg.SendQueue)
+	buffer := s.cfg.SendQueue
+	if agent != nil {
+		buffer *= agentQueueFactor // agents see the traffic of every conversation
+	}
+	ss.sub, err = s.desk.SubscribeBuffer(ss.ctx, topic, buffer)
 	if err != nil {
 		ss.cancel(err)
 		return nil, nil, err

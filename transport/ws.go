@@ -63,35 +63,39 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, auth func(*http
 	}
 
 	done := make(chan error, 1)
-	go func() { done <- ss.pump(send) }()
 	go func() {
-		for {
-			typ, data, err := c.Read(ss.ctx)
-			if err != nil {
-				var ce websocket.CloseError
-				if errors.As(err, &ce) || errors.Is(err, context.Canceled) {
-					ss.cancel(errClientGone)
-				} else if websocket.CloseStatus(err) == websocket.StatusMessageTooBig {
-					ss.cancel(protoErr(CodeTooLarge, "the frame is over %d bytes", s.cfg.MaxFrameBytes))
-				} else {
-					ss.cancel(errClientGone)
-				}
-				return
-			}
-			if typ != websocket.MessageText {
-				ss.enqueue(outItem{frame: errorFrame("", protoErr(CodeBadFrame, "frames are JSON text messages"))})
-				continue
-			}
-			ss.receive(data)
+		reason := ss.pump(send)
+		ss.cancel(reason)
+		if !errors.Is(reason, errClientGone) {
+			// The close handshake also ends the reader below.
+			code, body := closeReason(reason)
+			_ = c.Close(websocket.StatusCode(code), body.Code)
+		} else {
+			_ = c.CloseNow()
 		}
+		done <- reason
 	}()
-	reason := <-done
-	defer ss.end(reason)
-	if errors.Is(reason, errClientGone) {
-		return
+	// The reader runs in the handler's own goroutine: one goroutine fewer
+	// per connection. It reads with the request's context, not the
+	// session's, so that ending the session closes the connection with its
+	// proper code instead of aborting the read.
+	for {
+		typ, data, err := c.Read(ctx)
+		if err != nil {
+			if websocket.CloseStatus(err) == websocket.StatusMessageTooBig {
+				ss.cancel(protoErr(CodeTooLarge, "the frame is over %d bytes", s.cfg.MaxFrameBytes))
+			} else {
+				ss.cancel(errClientGone)
+			}
+			break
+		}
+		if typ != websocket.MessageText {
+			ss.enqueue(outItem{frame: errorFrame("", protoErr(CodeBadFrame, "frames are JSON text messages"))})
+			continue
+		}
+		ss.receive(data)
 	}
-	code, body := closeReason(reason)
-	_ = c.Close(websocket.StatusCode(code), body.Code)
+	ss.end(<-done)
 }
 
 var errClientGone = errors.New("transport: the client went away")
