@@ -16,23 +16,32 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/store/memory"
 	"github.com/parleychat/parley/store/sqlstore"
 	"github.com/parleychat/parley/transport"
 )
 
 // BenchmarkDelivery measures how long a visitor's message takes to reach
 // the agent (send → agent receives the message event), with 1,000
-// conversations open on the SQLite store and visitors sending 2,000
-// messages per second between them. b.N is the number of messages; the
-// p50 and p99 latencies are reported.
+// conversations open and visitors sending 2,000 messages per second
+// between them, on the SQLite store and, to show the transport's own
+// share, on the memory store. b.N is the number of messages; the p50 and
+// p99 latencies are reported.
 func BenchmarkDelivery(b *testing.B) {
+	b.Run("SQLite", func(b *testing.B) {
+		store, err := sqlstore.OpenSQLite(b.Context(), filepath.Join(b.TempDir(), "bench.db"), sqlstore.Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { store.Close() })
+		benchDelivery(b, store)
+	})
+	b.Run("memory", func(b *testing.B) { benchDelivery(b, memory.New()) })
+}
+
+func benchDelivery(b *testing.B, store chat.Store) {
 	const conversations = 1000
 	const rate = 2000 // messages per second, all visitors together
-	store, err := sqlstore.OpenSQLite(b.Context(), filepath.Join(b.TempDir(), "bench.db"), sqlstore.Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { store.Close() })
 	h := newBenchHarness(b, store)
 
 	agent := h.rawDial(b, "/staff/chat/ws", "olga")
