@@ -10,7 +10,6 @@ import (
 	"hash/maphash"
 	"slices"
 	"strings"
-	"sync/atomic"
 
 	"github.com/google/uuid"
 
@@ -23,23 +22,9 @@ import (
 // each caller. That is a group commit: under load, one commit (one fsync)
 // serves many messages, and no caller is answered before its message is
 // durable.
-//
-// A batch costs a fixed number of statements whatever its size, and every
-// statement has one of a few fixed shapes (PostgreSQL binds arrays;
-// SQLite and MySQL pad lists to a power of two and insert in power-of-two
-// chunks), so each is prepared once per connection and reused.
-
-// Request states. A request is pending until the writer takes it into a
-// batch or the caller abandons it because its context ended first.
-const (
-	reqPending int32 = iota
-	reqTaken
-	reqAbandoned
-)
 
 type appendReq struct {
 	m     chat.Message
-	state atomic.Int32
 	reply chan appendResult
 }
 
@@ -55,17 +40,15 @@ type writer struct {
 	max  int
 }
 
+var seed = maphash.MakeSeed()
+
 // convKey is an idempotency key within its conversation.
 type convKey struct {
 	id  uuid.UUID
 	key string
 }
 
-// AppendMessage implements chat.Store. The message is committed together
-// with whatever other appends are waiting, and AppendMessage returns only
-// after the commit. If ctx ends before a writer has taken the message,
-// AppendMessage returns ctx's error and the message is not stored; once
-// taken, it waits for the commit.
+// AppendMessage implements chat.Store.
 func (s *Store) AppendMessage(ctx context.Context, m chat.Message) (chat.Message, bool, error) {
 	if err := check(ctx, m.Validate()); err != nil {
 		return chat.Message{}, false, err
@@ -78,7 +61,7 @@ func (s *Store) AppendMessage(ctx context.Context, m chat.Message) (chat.Message
 		s.closeMu.RUnlock()
 		return chat.Message{}, false, fmt.Errorf("%w: sqlstore: the store is closed", chat.ErrClosed)
 	}
-	w := s.writers[maphash.Bytes(s.seed, m.ConversationID[:])%uint64(len(s.writers))]
+	w := s.writers[maphash.Bytes(seed, m.ConversationID[:])%uint64(len(s.writers))]
 	select {
 	case w.reqs <- req:
 		s.closeMu.RUnlock()
@@ -86,31 +69,17 @@ func (s *Store) AppendMessage(ctx context.Context, m chat.Message) (chat.Message
 		s.closeMu.RUnlock()
 		return chat.Message{}, false, ctx.Err()
 	}
-	select {
-	case r := <-req.reply:
-		return r.m, r.created, r.err
-	case <-ctx.Done():
-		if req.state.CompareAndSwap(reqPending, reqAbandoned) {
-			return chat.Message{}, false, ctx.Err()
-		}
-		// Taken into a batch: the message is committed or fails whatever
-		// happens to ctx, so the caller learns which.
-		r := <-req.reply
-		return r.m, r.created, r.err
-	}
+	// Once taken, the message is committed or fails whatever happens to
+	// ctx, so the caller waits for the answer.
+	r := <-req.reply
+	return r.m, r.created, r.err
 }
 
 func (w *writer) run() {
 	defer w.s.wg.Done()
 	batch := make([]*appendReq, 0, w.max)
-	take := func(r *appendReq) {
-		if r.state.CompareAndSwap(reqPending, reqTaken) {
-			batch = append(batch, r)
-		}
-	}
 	for first := range w.reqs {
-		batch = batch[:0]
-		take(first)
+		batch = append(batch[:0], first)
 	more:
 		for len(batch) < w.max {
 			select {
@@ -118,21 +87,19 @@ func (w *writer) run() {
 				if !ok {
 					break more
 				}
-				take(r)
+				batch = append(batch, r)
 			default:
 				break more
 			}
 		}
-		if len(batch) > 0 {
-			w.commit(batch)
-		}
+		w.commit(batch)
 	}
 }
 
-// commit stores a batch in one transaction and answers every request. If
-// the transaction fails, each message is tried again in a transaction of
-// its own, so that one bad message (a duplicate id, a lost race with
-// another process) gets its own error and the others are stored.
+// commit stores a batch in one transaction. If the transaction fails, each
+// message is tried again in a transaction of its own, so that one bad
+// message (a duplicate id, a lost race with another process) gets its own
+// error and the others are stored.
 func (w *writer) commit(batch []*appendReq) {
 	// Most batches repeat no stored idempotency key, so the first attempt
 	// does not look keys up: the unique index catches a repeat, and the
@@ -151,7 +118,6 @@ func (w *writer) commit(batch []*appendReq) {
 		batch[0].reply <- appendResult{err: err}
 		return
 	}
-	w.s.log.Warn("sqlstore: a batch of appends failed; retrying them one by one", "messages", len(batch), "err", err)
 	for _, r := range batch {
 		res, err := w.s.appendBatch([]*appendReq{r}, true)
 		if err != nil {
@@ -162,11 +128,12 @@ func (w *writer) commit(batch []*appendReq) {
 	}
 }
 
-// appendBatch appends the messages of batch in one transaction: lock the
-// conversations and read their LastSeq, optionally look up repeated
-// idempotency keys, insert the new messages, move the conversations on.
-// Errors of one message (an unknown conversation) come back in the
-// results; an error of the transaction comes back as err.
+// appendBatch appends the messages of batch in one transaction with four
+// statements whatever the batch size: find repeated idempotency keys, lock
+// and read the conversations' LastSeq, insert the new messages, move the
+// conversations on. Results that are errors of one message (an unknown
+// conversation) come back in the results; an error of the transaction
+// comes back as err.
 func (s *Store) appendBatch(batch []*appendReq, lookupKeys bool) ([]appendResult, error) {
 	ctx := context.Background()
 	results := make([]appendResult, len(batch))
@@ -176,26 +143,21 @@ func (s *Store) appendBatch(batch []*appendReq, lookupKeys bool) ([]appendResult
 	}
 	defer tx.Rollback()
 
-	ids := make([]uuid.UUID, 0, len(batch))
-	for _, r := range batch {
-		ids = append(ids, r.m.ConversationID)
-	}
-	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
-	ids = slices.Compact(ids)
-	last, err := s.lockConversations(ctx, tx, ids)
+	last, err := s.lockSeqs(ctx, tx, batch)
 	if err != nil {
 		return nil, err
 	}
 	var existing map[convKey]chat.Message
 	if lookupKeys {
-		if existing, err = s.existingKeys(ctx, tx, batch); err != nil {
-			return nil, err
-		}
+		existing, err = s.existingKeys(ctx, tx, batch)
+	}
+	if err != nil {
+		return nil, err
 	}
 
-	var inBatch map[convKey]int // key to the index of its first message here
-	fresh := make([]chat.Message, 0, len(batch))
-	newest := make(map[uuid.UUID]int, len(ids)) // conversation to its newest message in fresh
+	inBatch := make(map[convKey]int) // key to the index of its first message here
+	var fresh []int
+	updated := make(map[uuid.UUID]chat.Message)
 	for i, r := range batch {
 		m := r.m
 		seq, ok := last[m.ConversationID]
@@ -211,106 +173,32 @@ func (s *Store) appendBatch(batch []*appendReq, lookupKeys bool) ([]appendResult
 			}
 			if j, ok := inBatch[k]; ok {
 				results[i] = appendResult{m: results[j].m}
-				results[i].m.Attachments = slices.Clone(results[i].m.Attachments)
 				continue
-			}
-			if inBatch == nil {
-				inBatch = make(map[convKey]int)
 			}
 			inBatch[k] = i
 		}
 		m.Seq = seq + 1
 		last[m.ConversationID] = m.Seq
 		results[i] = appendResult{m: m, created: true}
-		newest[m.ConversationID] = len(fresh)
-		fresh = append(fresh, m)
+		fresh = append(fresh, i)
+		updated[m.ConversationID] = m
 	}
 	if len(fresh) == 0 {
 		return results, nil
 	}
-	if err := s.insertMessages(ctx, tx, fresh); err != nil {
+	if err := s.insertMessages(ctx, tx, results, fresh); err != nil {
 		return nil, err
 	}
-	moved := make([]chat.Message, 0, len(newest))
-	for _, id := range ids {
-		if i, ok := newest[id]; ok {
-			moved = append(moved, fresh[i])
-		}
-	}
-	if err := s.moveConversations(ctx, tx, moved); err != nil {
+	if err := s.moveConversations(ctx, tx, updated); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, dbErr("appending messages", err)
 	}
+	for i := range results {
+		results[i].m.Attachments = slices.Clone(results[i].m.Attachments)
+	}
 	return results, nil
-}
-
-// bucket returns the smallest power of two that is at least n, so that a
-// list of n values padded to it uses one of a few prepared statements.
-func bucket(n int) int {
-	b := 1
-	for b < n {
-		b <<= 1
-	}
-	return b
-}
-
-// placeholders returns n comma-separated copies of group.
-func placeholders(group string, n int) string {
-	return strings.TrimSuffix(strings.Repeat(group+", ", n), ", ")
-}
-
-// lockConversations locks the conversations (sorted by id, so that two
-// processes never wait for each other in a cycle) and returns their
-// LastSeq. Unknown conversations are missing from the map.
-func (s *Store) lockConversations(ctx context.Context, tx *sql.Tx, ids []uuid.UUID) (map[uuid.UUID]int64, error) {
-	var rows *sql.Rows
-	var err error
-	switch s.dialect {
-	case Postgres:
-		arg := make([][]byte, len(ids))
-		for i := range ids {
-			arg[i] = ids[i][:]
-		}
-		rows, err = tx.QueryContext(ctx, s.sql(`SELECT id, last_seq FROM {conversations} WHERE id = ANY(?::bytea[]) ORDER BY id FOR UPDATE`), arg)
-	default:
-		// SQLite: an UPDATE that changes nothing takes the database's write
-		// lock at once (a transaction that reads first could not upgrade
-		// after another connection's commit) and reads LastSeq.
-		query := `SELECT id, last_seq FROM {conversations} WHERE id IN (%s) ORDER BY id FOR UPDATE`
-		if s.dialect == SQLite {
-			query = `UPDATE {conversations} SET last_seq = last_seq WHERE id IN (%s) RETURNING id, last_seq`
-		}
-		n := bucket(len(ids))
-		args := make([]any, n)
-		for i := range n {
-			args[i] = idBytes(ids[min(i, len(ids)-1)])
-		}
-		var st *sql.Stmt
-		if st, err = s.stmt(ctx, fmt.Sprintf(query, placeholders("?", n))); err != nil {
-			return nil, err
-		}
-		rows, err = tx.StmtContext(ctx, st).QueryContext(ctx, args...)
-	}
-	if err != nil {
-		return nil, dbErr("locking conversations", err)
-	}
-	defer rows.Close()
-	out := make(map[uuid.UUID]int64, len(ids))
-	for rows.Next() {
-		var raw []byte
-		var seq int64
-		if err := rows.Scan(&raw, &seq); err != nil {
-			return nil, dbErr("locking conversations", err)
-		}
-		id, err := scanID(raw)
-		if err != nil {
-			return nil, err
-		}
-		out[id] = seq
-	}
-	return out, dbErr("locking conversations", rows.Err())
 }
 
 // existingKeys returns the stored messages whose idempotency keys the
@@ -343,109 +231,96 @@ func (s *Store) existingKeys(ctx context.Context, tx *sql.Tx, batch []*appendReq
 	return out, dbErr("looking up idempotency keys", rows.Err())
 }
 
-// messageRow returns the stored form of m's columns, in messageColumns
-// order. Attachments and the idempotency key are NULL when empty.
-func messageRow(m chat.Message) ([10]any, error) {
-	var attachments, key *string
-	if len(m.Attachments) > 0 {
-		j, err := json.Marshal(m.Attachments)
-		if err != nil {
-			return [10]any{}, err
+// lockSeqs locks the batch's conversations, in id order so that two
+// processes never wait for each other in a cycle, and returns their
+// LastSeq. Unknown conversations are missing from the map.
+func (s *Store) lockSeqs(ctx context.Context, tx *sql.Tx, batch []*appendReq) (map[uuid.UUID]int64, error) {
+	var ids [][]byte
+	seen := make(map[uuid.UUID]bool)
+	for _, r := range batch {
+		if id := r.m.ConversationID; !seen[id] {
+			seen[id] = true
+			ids = append(ids, idBytes(id))
 		}
-		a := string(j)
-		attachments = &a
 	}
-	if m.IdempotencyKey != "" {
-		key = &m.IdempotencyKey
+	slices.SortFunc(ids, bytes.Compare)
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
 	}
-	return [10]any{idBytes(m.ID), idBytes(m.ConversationID), m.Seq, string(m.Author.Kind), m.Author.ID,
-		m.Author.Name, m.Body, attachments, key, m.CreatedAt.UnixMicro()}, nil
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT id, last_seq FROM {conversations} WHERE id IN (?`+
+		strings.Repeat(", ?", len(ids)-1)+`) ORDER BY id`+s.dialect.forUpdate()), args...)
+	if err != nil {
+		return nil, dbErr("locking conversations", err)
+	}
+	defer rows.Close()
+	out := make(map[uuid.UUID]int64, len(ids))
+	for rows.Next() {
+		var raw []byte
+		var seq int64
+		if err := rows.Scan(&raw, &seq); err != nil {
+			return nil, dbErr("locking conversations", err)
+		}
+		id, err := scanID(raw)
+		if err != nil {
+			return nil, err
+		}
+		out[id] = seq
+	}
+	return out, dbErr("locking conversations", rows.Err())
 }
 
-// insertMessages inserts the messages: on PostgreSQL with one INSERT of
-// arrays, elsewhere with multi-row INSERTs of power-of-two sizes.
-func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, ms []chat.Message) error {
-	rows := make([][10]any, len(ms))
-	for i, m := range ms {
-		r, err := messageRow(m)
-		if err != nil {
-			return err
+// insertMessages inserts the fresh messages with one multi-row INSERT.
+func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, results []appendResult, fresh []int) error {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO {messages} (` + messageColumns + `) VALUES `)
+	args := make([]any, 0, len(fresh)*10)
+	for n, i := range fresh {
+		if n > 0 {
+			b.WriteString(", ")
 		}
-		rows[i] = r
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		m := results[i].m
+		var attachments any
+		if len(m.Attachments) > 0 {
+			j, err := json.Marshal(m.Attachments)
+			if err != nil {
+				return err
+			}
+			attachments = string(j)
+		}
+		args = append(args, idBytes(m.ID), idBytes(m.ConversationID), m.Seq, string(m.Author.Kind), m.Author.ID,
+			m.Author.Name, m.Body, attachments, nullString(m.IdempotencyKey), m.CreatedAt.UnixMicro())
 	}
-	if s.dialect == Postgres {
-		cols := make([]any, 10)
-		ids, convs := make([][]byte, len(rows)), make([][]byte, len(rows))
-		seqs, created := make([]int64, len(rows)), make([]int64, len(rows))
-		kinds, authors, names, bodies := make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows))
-		attachments, keys := make([]*string, len(rows)), make([]*string, len(rows))
-		for i, r := range rows {
-			ids[i], convs[i], seqs[i], kinds[i], authors[i] = r[0].([]byte), r[1].([]byte), r[2].(int64), r[3].(string), r[4].(string)
-			names[i], bodies[i], attachments[i], keys[i], created[i] = r[5].(string), r[6].(string), r[7].(*string), r[8].(*string), r[9].(int64)
-		}
-		cols[0], cols[1], cols[2], cols[3], cols[4] = ids, convs, seqs, kinds, authors
-		cols[5], cols[6], cols[7], cols[8], cols[9] = names, bodies, attachments, keys, created
-		_, err := tx.ExecContext(ctx, s.sql(`INSERT INTO {messages} (`+messageColumns+`) SELECT * FROM unnest(
-			?::bytea[], ?::bytea[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[])`), cols...)
-		return dbErr("inserting messages", err)
-	}
-	for len(rows) > 0 {
-		n := 1
-		for n*2 <= len(rows) && n*2 <= maxInsertRows {
-			n *= 2
-		}
-		st, err := s.stmt(ctx, `INSERT INTO {messages} (`+messageColumns+`) VALUES `+placeholders("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", n))
-		if err != nil {
-			return err
-		}
-		args := make([]any, 0, n*10)
-		for _, r := range rows[:n] {
-			args = append(args, r[:]...)
-		}
-		if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, args...); err != nil {
-			return dbErr("inserting messages", err)
-		}
-		rows = rows[n:]
-	}
-	return nil
+	_, err := tx.ExecContext(ctx, s.q(b.String()), args...)
+	return dbErr("inserting messages", err)
 }
-
-// maxInsertRows caps one multi-row INSERT: 64 rows of 10 values stay well
-// under every database's limit on bound parameters.
-const maxInsertRows = 64
 
 // moveConversations sets LastSeq and UpdatedAt of each conversation to
-// those of its newest message in the batch, in one UPDATE. It touches
-// nothing else, so a concurrent UpdateConversation keeps its Version.
-func (s *Store) moveConversations(ctx context.Context, tx *sql.Tx, newest []chat.Message) error {
-	if s.dialect == Postgres {
-		ids, seqs, ats := make([][]byte, len(newest)), make([]int64, len(newest)), make([]int64, len(newest))
-		for i, m := range newest {
-			ids[i], seqs[i], ats[i] = idBytes(m.ConversationID), m.Seq, m.CreatedAt.UnixMicro()
+// those of its newest message in the batch, in one UPDATE.
+func (s *Store) moveConversations(ctx context.Context, tx *sql.Tx, newest map[uuid.UUID]chat.Message) error {
+	var seqCase, atCase, in strings.Builder
+	var seqArgs, atArgs, inArgs []any
+	for id, m := range newest {
+		seqCase.WriteString(" WHEN ? THEN ?")
+		seqArgs = append(seqArgs, idBytes(id), m.Seq)
+		atCase.WriteString(" WHEN ? THEN ?")
+		atArgs = append(atArgs, idBytes(id), m.CreatedAt.UnixMicro())
+		if in.Len() > 0 {
+			in.WriteString(", ")
 		}
-		_, err := tx.ExecContext(ctx, s.sql(`UPDATE {conversations} AS c SET last_seq = v.seq, updated_at = v.at
-			FROM unnest(?::bytea[], ?::bigint[], ?::bigint[]) AS v(id, seq, at) WHERE c.id = v.id`), ids, seqs, ats)
-		return dbErr("moving conversations on", err)
+		in.WriteString("?")
+		inArgs = append(inArgs, idBytes(id))
 	}
-	n := bucket(len(newest))
-	var query string
-	if s.dialect == SQLite {
-		query = `UPDATE {conversations} SET last_seq = v.column2, updated_at = v.column3 FROM (VALUES ` +
-			placeholders("(?, ?, ?)", n) + `) AS v WHERE {conversations}.id = v.column1`
-	} else {
-		query = `UPDATE {conversations} AS c JOIN (SELECT ? AS id, ? AS seq, ? AS at` + strings.Repeat(" UNION ALL SELECT ?, ?, ?", n-1) +
-			`) AS v ON c.id = v.id SET c.last_seq = v.seq, c.updated_at = v.at`
+	cast := ""
+	if s.dialect == Postgres {
+		cast = "::bigint" // CASE over parameters needs a type on PostgreSQL
 	}
-	st, err := s.stmt(ctx, query)
-	if err != nil {
-		return err
-	}
-	args := make([]any, 0, n*3)
-	for i := range n {
-		m := newest[min(i, len(newest)-1)] // padding repeats the last row
-		args = append(args, idBytes(m.ConversationID), m.Seq, m.CreatedAt.UnixMicro())
-	}
-	_, err = tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	query := `UPDATE {conversations} SET last_seq = CASE id` + strings.ReplaceAll(seqCase.String(), "THEN ?", "THEN ?"+cast) +
+		` END, updated_at = CASE id` + strings.ReplaceAll(atCase.String(), "THEN ?", "THEN ?"+cast) +
+		` END WHERE id IN (` + in.String() + `)`
+	args := append(append(seqArgs, atArgs...), inArgs...)
+	_, err := tx.ExecContext(ctx, s.q(query), args...)
 	return dbErr("moving conversations on", err)
 }
 
@@ -489,18 +364,17 @@ func (s *Store) Messages(ctx context.Context, conversationID uuid.UUID, q chat.M
 		query += ` AND seq < ?`
 		args = append(args, q.Before)
 	}
+	order := "ASC"
 	if q.Latest {
-		query += ` ORDER BY seq DESC LIMIT ?`
-	} else {
-		query += ` ORDER BY seq LIMIT ?`
+		order = "DESC"
 	}
-	args = append(args, limit)
-	rows, err := s.query(ctx, query, args...)
+	query += fmt.Sprintf(" ORDER BY seq %s LIMIT %d", order, limit)
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, dbErr("reading messages", err)
 	}
 	defer rows.Close()
-	out := make([]chat.Message, 0, min(limit, 64))
+	out := []chat.Message{}
 	for rows.Next() {
 		m, err := scanMessage(rows)
 		if err != nil {
