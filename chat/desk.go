@@ -246,6 +246,9 @@ func (d *Desk) SaveAgent(ctx context.Context, a Agent) error {
 
 // SetAgentStatus changes an agent's availability and tells subscribers.
 // When the agent comes online, queued conversations are offered to them.
+// When the agent goes offline, their open conversations go back to the
+// queue (oldest first, as they were) and are offered to the agents who
+// are online.
 func (d *Desk) SetAgentStatus(ctx context.Context, agentID string, status AgentStatus) (Agent, error) {
 	if err := d.checkOpen(); err != nil {
 		return Agent{}, err
@@ -265,10 +268,40 @@ func (d *Desk) SetAgentStatus(ctx context.Context, agentID string, status AgentS
 	if changed {
 		d.publishAgentPresence(ctx, a)
 	}
-	if status == AgentOnline {
+	if changed && status == AgentOffline {
+		d.requeue(ctx, a.ID)
+	}
+	if status == AgentOnline || (changed && status == AgentOffline) {
 		d.drainQueue(ctx)
 	}
 	return a, nil
+}
+
+// requeue puts the open conversations of an agent who went offline back
+// in the queue, so that none is left with nobody to answer. Failures are
+// logged; the conversation then stays with the agent until they return.
+func (d *Desk) requeue(ctx context.Context, agentID string) {
+	open, err := d.store.Conversations(ctx, ConversationFilter{Statuses: []Status{StatusOpen}, AgentID: agentID, Limit: MaxPageSize})
+	if err != nil {
+		d.log.ErrorContext(ctx, "chat: listing an offline agent's conversations", "agent", agentID, "err", err)
+		return
+	}
+	for _, c := range open {
+		c, changed, err := d.updateConversation(ctx, c.ID, func(c *ConversationInfo) (bool, error) {
+			if c.Status != StatusOpen || c.AgentID != agentID {
+				return false, nil
+			}
+			c.Status, c.AgentID, c.AssignedAt = StatusQueued, "", time.Time{}
+			return true, nil
+		})
+		if err != nil {
+			d.log.ErrorContext(ctx, "chat: requeueing a conversation", "conversation", c.ID, "err", err)
+			continue
+		}
+		if changed {
+			d.publish(ctx, conversationEvent(EventStatus, c, agentID))
+		}
+	}
 }
 
 // publishAgentPresence tells the agent's subscribers, and the visitors of

@@ -515,3 +515,38 @@ func TestStoreErrorsReachTheCaller(t *testing.T) {
 	_, err := f.desk.Conversation(t.Context(), uuid.New())
 	assert.True(t, errors.Is(err, chat.ErrNotFound), fmt.Sprint(err))
 }
+
+func TestOfflineAgentsConversationsAreRequeued(t *testing.T) {
+	f := setup(t, chat.Config{})
+	f.agent(t, "olga", 0, chat.AgentOnline)
+	first := f.start(t, chat.StartRequest{})
+	second := f.start(t, chat.StartRequest{})
+	require.Equal(t, "olga", first.AgentID)
+	require.Equal(t, "olga", second.AgentID)
+	events, err := f.desk.Subscribe(t.Context(), chat.ConversationTopic(first.ID))
+	require.NoError(t, err)
+
+	_, err = f.desk.SetAgentStatus(t.Context(), "olga", chat.AgentOffline)
+	require.NoError(t, err)
+	for _, c := range []chat.ConversationInfo{first, second} {
+		got, err := f.store.Conversation(t.Context(), c.ID)
+		require.NoError(t, err)
+		assert.Equal(t, chat.StatusQueued, got.Status, "an offline agent's conversation goes back to the queue")
+		assert.Empty(t, got.AgentID)
+	}
+	e := next(t, events)
+	assert.Equal(t, chat.EventPresence, e.Type, "the visitor is told the agent went offline")
+	assert.Equal(t, chat.PresenceOffline, e.Presence)
+	e = next(t, events)
+	require.Equal(t, chat.EventStatus, e.Type)
+	assert.Equal(t, chat.StatusQueued, e.Conversation.Status)
+	assert.Equal(t, "olga", e.PreviousAgentID, "the event says whom the conversation left")
+
+	f.agent(t, "marek", 1, chat.AgentOnline)
+	got, err := f.store.Conversation(t.Context(), first.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "marek", got.AgentID, "the oldest requeued conversation goes to the next agent online")
+	got, err = f.store.Conversation(t.Context(), second.ID)
+	require.NoError(t, err)
+	assert.Equal(t, chat.StatusQueued, got.Status, "capacity still holds")
+}

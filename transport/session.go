@@ -615,10 +615,12 @@ func (p *pumpState) event(e chat.Event) error {
 		m := e.Message
 		last, followed := p.seen[m.ConversationID]
 		if !followed {
-			// First sight of this conversation on this connection: follow
-			// it from here; the client syncs for anything earlier.
-			p.seen[m.ConversationID] = m.Seq - 1
-		} else if m.Seq > last+1 {
+			// The client has not synced this conversation: sending this
+			// message now could put it ahead of earlier ones the sync is
+			// about to send. The sync sends it.
+			return nil
+		}
+		if m.Seq > last+1 {
 			if err := p.catchUp(m.ConversationID, m.Seq); err != nil {
 				return err
 			}
@@ -626,7 +628,10 @@ func (p *pumpState) event(e chat.Event) error {
 		return p.message(m)
 	case chat.EventAssigned, chat.EventStatus, chat.EventRated:
 		if c := e.Conversation; c != nil {
-			if _, followed := p.seen[c.ID]; !followed && (p.ss.agent == nil || c.LastSeq == 0) {
+			// A conversation that appears while the connection is open
+			// (started by an agent, or new in the queue) is followed from
+			// its state in the event; earlier messages come with a sync.
+			if _, followed := p.seen[c.ID]; !followed {
 				p.seen[c.ID] = c.LastSeq
 			}
 		}

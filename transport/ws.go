@@ -65,7 +65,10 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, auth func(*http
 	done := make(chan error, 1)
 	go func() {
 		reason := ss.pump(send)
-		ss.cancel(reason)
+		// End the session before the close handshake, which can take
+		// seconds with a peer that does not read: the visitor is offline
+		// and their place is free at once.
+		ss.end(reason)
 		if !errors.Is(reason, errClientGone) {
 			// The close handshake also ends the reader below.
 			code, body := closeReason(reason)
@@ -95,7 +98,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, auth func(*http
 		}
 		ss.receive(data)
 	}
-	ss.end(<-done)
+	<-done
 }
 
 var errClientGone = errors.New("transport: the client went away")
