@@ -49,8 +49,9 @@ func newHarnessWithStore(t testing.TB, store chat.Store, configure ...func(*tran
 	desk, err := chat.NewDesk(chat.Config{Store: store})
 	require.NoError(t, err)
 	cfg := transport.Config{
-		Desk:   desk,
-		Secret: testSecret,
+		Desk:             desk,
+		Secret:           testSecret,
+		AgentGracePeriod: -1,
 		AuthenticateAgent: func(r *http.Request) (chat.Agent, error) {
 			id := r.Header.Get("X-Test-Agent")
 			if id == "" {

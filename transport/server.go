@@ -26,6 +26,7 @@ const (
 	DefaultRateBurst          = 30
 	DefaultMaxConnsPerVisitor = 8
 	DefaultVisitorTokenTTL    = 365 * 24 * time.Hour
+	DefaultAgentGracePeriod   = 30 * time.Second
 )
 
 // Config configures a Server. Desk and Secret are required; every other
@@ -73,6 +74,12 @@ type Config struct {
 	// VisitorTokenTTL is how long an anonymous visitor is recognised after
 	// their last connection.
 	VisitorTokenTTL time.Duration
+	// AgentGracePeriod is how long an agent whose last connection closed
+	// stays online, so that a page reload or a network blip does not take
+	// their conversations away. After it the agent is set offline and
+	// their open conversations go back to the queue. Negative means at
+	// once.
+	AgentGracePeriod time.Duration
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
 }
@@ -89,8 +96,9 @@ type Server struct {
 	mu       sync.Mutex
 	closing  bool
 	sessions map[*session]struct{}
-	visitors map[uuid.UUID]int // open sessions per visitor
-	agents   map[string]int    // open sessions per agent
+	visitors map[uuid.UUID]int      // open sessions per visitor
+	agents   map[string]int         // open sessions per agent
+	leaving  map[string]*time.Timer // agents in their grace period
 	streams  map[string]*session
 }
 
@@ -117,6 +125,7 @@ func New(cfg Config) (*Server, error) {
 	def(&cfg.HeartbeatTimeout, DefaultHeartbeatTimeout)
 	def(&cfg.WriteTimeout, DefaultWriteTimeout)
 	def(&cfg.VisitorTokenTTL, DefaultVisitorTokenTTL)
+	def(&cfg.AgentGracePeriod, DefaultAgentGracePeriod)
 	if cfg.HeartbeatInterval < 0 || cfg.HeartbeatTimeout <= cfg.HeartbeatInterval {
 		return bad("Config.HeartbeatTimeout must exceed a positive HeartbeatInterval")
 	}
@@ -153,6 +162,7 @@ func New(cfg Config) (*Server, error) {
 		sessions: make(map[*session]struct{}),
 		visitors: make(map[uuid.UUID]int),
 		agents:   make(map[string]int),
+		leaving:  make(map[string]*time.Timer),
 		streams:  make(map[string]*session),
 	}, nil
 }
@@ -216,6 +226,12 @@ func writeHTTPError(w http.ResponseWriter, status int, body *ErrorBody) {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closing = true
+	// Agents in their grace period stay online: after a restart they
+	// reconnect to this or another instance.
+	for id, t := range s.leaving {
+		t.Stop()
+		delete(s.leaving, id)
+	}
 	sessions := make([]*session, 0, len(s.sessions))
 	for ss := range s.sessions {
 		sessions = append(sessions, ss)

@@ -203,6 +203,10 @@ func (s *Server) register(ss *session) error {
 		first = s.visitors[ss.visitor.ID] == 1
 	} else {
 		s.agents[ss.agent.ID]++
+		if t := s.leaving[ss.agent.ID]; t != nil {
+			t.Stop() // back within the grace period
+			delete(s.leaving, ss.agent.ID)
+		}
 	}
 	s.sessions[ss] = struct{}{}
 	s.wg.Add(1)
@@ -251,11 +255,43 @@ func (ss *session) finish(reason error) {
 		}
 	}
 	if lastAgent {
-		if _, err := s.desk.SetAgentStatus(ctx, ss.agent.ID, chat.AgentOffline); err != nil && !errors.Is(err, chat.ErrClosed) {
+		s.agentLeft(ss.agent.ID)
+	}
+	s.wg.Done()
+}
+
+// agentLeft sets an agent offline once their grace period passes without
+// a new connection.
+func (s *Server) agentLeft(id string) {
+	offline := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
+		defer cancel()
+		if _, err := s.desk.SetAgentStatus(ctx, id, chat.AgentOffline); err != nil && !errors.Is(err, chat.ErrClosed) {
 			s.log.Warn("transport: agent presence", "err", err)
 		}
 	}
-	s.wg.Done()
+	if s.cfg.AgentGracePeriod < 0 {
+		offline()
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing || s.agents[id] > 0 || s.leaving[id] != nil {
+		return
+	}
+	var t *time.Timer
+	t = time.AfterFunc(s.cfg.AgentGracePeriod, func() {
+		s.mu.Lock()
+		current := s.leaving[id] == t && s.agents[id] == 0
+		if current {
+			delete(s.leaving, id)
+		}
+		s.mu.Unlock()
+		if current {
+			offline()
+		}
+	})
+	s.leaving[id] = t
 }
 
 // drain is the session's part of a graceful shutdown: stop taking frames,

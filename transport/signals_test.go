@@ -94,3 +94,35 @@ func TestHeartbeatDetectsDeadClient(t *testing.T) {
 		assert.NoError(t, alive.err(), "a client answering pings stays connected")
 	})
 }
+
+// TestAgentGracePeriod reloads an agent's console within the grace period
+// (nothing changes) and then leaves for good (the agent goes offline and
+// the conversation back to the queue).
+func TestAgentGracePeriod(t *testing.T) {
+	const grace = 300 * time.Millisecond
+	h := newHarness(t, func(c *transport.Config) { c.AgentGracePeriod = grace })
+	agent := h.agent(ws, "olga")
+	v := h.visitor(ws)
+	conv := v.start("")
+	agent.expect(func(f transport.ServerFrame) bool { return f.Type == string(chat.EventAssigned) })
+
+	agent.close()
+	agent = h.agent(ws, "olga") // the reload
+	stillHers := func() bool {
+		c, err := h.store.Conversation(t.Context(), conv.ID)
+		a, aerr := h.store.Agent(t.Context(), "olga")
+		return err == nil && aerr == nil && c.AgentID == "olga" && a.Status == chat.AgentOnline
+	}
+	require.True(t, stillHers())
+	assert.Never(t, func() bool { return !stillHers() }, 3*grace, 20*time.Millisecond,
+		"a reload within the grace period keeps the agent online and the conversation theirs")
+
+	agent.close()
+	require.Eventually(t, func() bool {
+		c, err := h.store.Conversation(t.Context(), conv.ID)
+		return err == nil && c.Status == chat.StatusQueued && c.AgentID == ""
+	}, wait, 10*time.Millisecond, "after the grace period the conversation goes back to the queue")
+	a, err := h.store.Agent(t.Context(), "olga")
+	require.NoError(t, err)
+	assert.Equal(t, chat.AgentOffline, a.Status)
+}
