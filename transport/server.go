@@ -255,3 +255,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
+
+// Stats counts what a Server holds open, for health checks and metrics.
+type Stats struct {
+	Connections int // open connections, visitors' and agents'
+	Visitors    int // visitors with at least one connection
+	Agents      int // agents with at least one connection
+	Leaving     int // agents in their grace period
+}
+
+// Stats returns the current counts.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Stats{Connections: len(s.sessions), Visitors: len(s.visitors), Agents: len(s.agents), Leaving: len(s.leaving)}
+}

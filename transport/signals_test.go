@@ -107,7 +107,10 @@ func TestAgentGracePeriod(t *testing.T) {
 	agent.expect(func(f transport.ServerFrame) bool { return f.Type == string(chat.EventAssigned) })
 
 	agent.close()
+	require.Eventually(t, func() bool { return h.srv.Stats().Leaving == 1 }, wait, 5*time.Millisecond,
+		"the server saw the agent's last connection close")
 	agent = h.agent(ws, "olga") // the reload
+	assert.Equal(t, 0, h.srv.Stats().Leaving)
 	stillHers := func() bool {
 		c, err := h.store.Conversation(t.Context(), conv.ID)
 		a, aerr := h.store.Agent(t.Context(), "olga")
