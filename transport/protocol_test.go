@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -31,18 +32,26 @@ func FuzzDecodeClientFrame(f *testing.F) {
 		frame, err := transport.DecodeClientFrame(data)
 		if err != nil {
 			var pe *transport.Error
-			require.True(t, errors.As(err, &pe), "every failure is a *transport.Error, got %T", err)
-			require.NotEmpty(t, pe.Code)
-			require.NotEmpty(t, pe.Message)
+			if !errors.As(err, &pe) || pe.Code == "" || pe.Message == "" {
+				t.Fatalf("every failure is a *transport.Error with a code and a message, got %#v", err)
+			}
 			return
 		}
-		require.NotEmpty(t, frame.Type)
+		if frame.Type == "" {
+			t.Fatal("a decoded frame has a type")
+		}
 		// What decoded once decodes the same after a round trip.
 		again, err := json.Marshal(frame)
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatal(err)
+		}
 		frame2, err := transport.DecodeClientFrame(again)
-		require.NoError(t, err, "re-decoding %s", again)
-		require.Equal(t, frame, frame2)
+		if err != nil {
+			t.Fatalf("re-decoding %s: %v", again, err)
+		}
+		if !reflect.DeepEqual(frame, frame2) {
+			t.Fatalf("round trip changed the frame: %+v became %+v", frame, frame2)
+		}
 	})
 }
 
