@@ -23,7 +23,8 @@ import (
 )
 
 // TestCrashServerChild is the server that TestKillAndRestartLosesNothing
-// runs as a child process and kills. It serves until killed.
+// runs as a child process and kills, and that the benchmarks run apart
+// from their clients. It serves until killed.
 func TestCrashServerChild(t *testing.T) {
 	path := os.Getenv("PARLEY_CRASH_DB")
 	if path == "" {
@@ -34,11 +35,17 @@ func TestCrashServerChild(t *testing.T) {
 	require.NoError(t, err)
 	desk, err := chat.NewDesk(chat.Config{Store: store})
 	require.NoError(t, err)
-	srv, err := transport.New(transport.Config{Desk: desk, Secret: testSecret, RateLimit: 1000, RateBurst: 1000,
-		AuthenticateAgent: func(*http.Request) (chat.Agent, error) { return chat.Agent{}, fmt.Errorf("no agents here") }})
+	srv, err := transport.New(transport.Config{Desk: desk, Secret: testSecret, RateLimit: 1000, RateBurst: 1000, SendQueue: 1024,
+		AuthenticateAgent: func(r *http.Request) (chat.Agent, error) {
+			if id := r.Header.Get("X-Test-Agent"); id != "" {
+				return chat.Agent{ID: id, Name: "Agent " + id}, nil
+			}
+			return chat.Agent{}, fmt.Errorf("not logged in")
+		}})
 	require.NoError(t, err)
 	mux := http.NewServeMux()
 	mux.Handle("/chat/", http.StripPrefix("/chat", srv.VisitorHandler()))
+	mux.Handle("/staff/chat/", http.StripPrefix("/staff/chat", srv.AgentHandler()))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	fmt.Printf("ADDR %s\n", ln.Addr())
