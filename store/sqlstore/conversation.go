@@ -51,7 +51,7 @@ func (s *Store) CreateConversation(ctx context.Context, c chat.ConversationInfo)
 	}
 	c = normalize(c)
 	c.Version = 1
-	_, err = s.db.ExecContext(ctx, s.q(`INSERT INTO {conversations} (`+conversationColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+	_, err = s.exec(ctx, `INSERT INTO {conversations} (`+conversationColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		idBytes(c.ID), idBytes(c.VisitorID), c.Department, string(c.Status), c.AgentID,
 		micros(c.CreatedAt), micros(c.UpdatedAt), micros(c.AssignedAt), micros(c.ClosedAt),
 		c.Rating, boolValue(c.Resolved), 0, 1)
@@ -79,15 +79,20 @@ func (s *Store) Conversation(ctx context.Context, id uuid.UUID) (chat.Conversati
 	if err := ctx.Err(); err != nil {
 		return chat.ConversationInfo{}, err
 	}
-	return s.conversation(ctx, s.db, id)
+	return s.conversation(ctx, nil, id)
 }
 
-type queryer interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
+const selectConversation = `SELECT ` + conversationColumns + ` FROM {conversations} WHERE id = ?`
 
-func (s *Store) conversation(ctx context.Context, q queryer, id uuid.UUID) (chat.ConversationInfo, error) {
-	c, err := scanConversation(q.QueryRowContext(ctx, s.q(`SELECT `+conversationColumns+` FROM {conversations} WHERE id = ?`), idBytes(id)))
+// conversation reads a conversation, in tx if it is not nil.
+func (s *Store) conversation(ctx context.Context, tx *sql.Tx, id uuid.UUID) (chat.ConversationInfo, error) {
+	var row *sql.Row
+	if tx == nil {
+		row = s.queryRow(ctx, selectConversation, idBytes(id))
+	} else {
+		row = tx.QueryRowContext(ctx, s.sql(selectConversation), idBytes(id))
+	}
+	c, err := scanConversation(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return chat.ConversationInfo{}, notFound("conversation", id)
 	}
@@ -100,12 +105,16 @@ func (s *Store) UpdateConversation(ctx context.Context, c chat.ConversationInfo)
 		return chat.ConversationInfo{}, err
 	}
 	c = normalize(c)
+	// The UPDATE leaves last_seq alone and checks the Version in its WHERE
+	// clause, so it never undoes an append and never overwrites a change it
+	// did not see. The read in the same transaction returns what was stored,
+	// or tells an unknown id from a stale Version.
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return chat.ConversationInfo{}, dbErr("updating a conversation", err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, s.q(`UPDATE {conversations} SET department = ?, status = ?, agent_id = ?, updated_at = ?,
+	res, err := tx.ExecContext(ctx, s.sql(`UPDATE {conversations} SET department = ?, status = ?, agent_id = ?, updated_at = ?,
 		assigned_at = ?, closed_at = ?, rating = ?, resolved = ?, version = version + 1 WHERE id = ? AND version = ?`),
 		c.Department, string(c.Status), c.AgentID, micros(c.UpdatedAt), micros(c.AssignedAt), micros(c.ClosedAt),
 		c.Rating, boolValue(c.Resolved), idBytes(c.ID), c.Version)
@@ -155,7 +164,8 @@ func (s *Store) Conversations(ctx context.Context, f chat.ConversationFilter) ([
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
-	query += fmt.Sprintf(" ORDER BY created_at, id LIMIT %d", limit)
+	query += " ORDER BY created_at, id LIMIT ?"
+	args = append(args, limit)
 	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, dbErr("listing conversations", err)

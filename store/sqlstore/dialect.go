@@ -91,20 +91,51 @@ func (d Dialect) upsert(cols ...string) string {
 	return b.String()
 }
 
-// isUnique reports whether err is a unique or primary key violation.
-func isUnique(err error) bool {
+// Kinds of constraint violation that dbErr translates.
+const (
+	otherError = iota
+	uniqueViolation
+	foreignKeyViolation
+)
+
+// constraint classifies err: a unique or primary key violation, a foreign
+// key violation, or something else.
+func constraint(err error) int {
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
-		return pg.Code == "23505"
+		switch pg.Code {
+		case "23505":
+			return uniqueViolation
+		case "23503":
+			return foreignKeyViolation
+		}
+		return otherError
 	}
 	var my *mysql.MySQLError
 	if errors.As(err, &my) {
-		return my.Number == 1062
+		switch my.Number {
+		case 1062:
+			return uniqueViolation
+		case 1452, 1216:
+			return foreignKeyViolation
+		}
+		return otherError
 	}
 	var lite interface{ Code() int }
 	if errors.As(err, &lite) {
-		// SQLITE_CONSTRAINT_PRIMARYKEY and SQLITE_CONSTRAINT_UNIQUE.
-		return lite.Code() == 1555 || lite.Code() == 2067
+		switch lite.Code() {
+		case 1555, 2067: // SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE
+			return uniqueViolation
+		case 787: // SQLITE_CONSTRAINT_FOREIGNKEY
+			return foreignKeyViolation
+		}
 	}
-	return false
+	return otherError
+}
+
+// sqliteBusy reports whether err is SQLite's SQLITE_BUSY, in any of its
+// extended forms.
+func sqliteBusy(err error) bool {
+	var lite interface{ Code() int }
+	return errors.As(err, &lite) && lite.Code()&0xff == 5
 }

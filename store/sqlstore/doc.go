@@ -12,40 +12,73 @@
 //	}
 //	defer store.Close()
 //
+// OpenSQLite owns the database it opens: WAL mode, synchronous=NORMAL,
+// foreign keys on, a busy timeout, and write transactions that take the
+// lock when they begin. Close closes it.
+//
 // A shop that already has a PostgreSQL or MySQL database passes its own
 // *sql.DB, opened with the "pgx" (github.com/jackc/pgx/v5/stdlib) or
 // "mysql" (github.com/go-sql-driver/mysql) driver; importing sqlstore
-// registers both. Parley's tables then live beside the shop's, every name
-// starting with Config.TablePrefix ("parley_" unless set):
+// registers both. Parley's tables then live beside the shop's, every table
+// and index name starting with Config.TablePrefix ("parley_" unless set):
 //
 //	db, err := sql.Open("pgx", os.Getenv("DATABASE_URL"))
 //	...
 //	store, err := sqlstore.Open(ctx, db, sqlstore.Config{Dialect: sqlstore.Postgres, TablePrefix: "chat_"})
+//	...
+//	defer store.Close() // stops the store; db stays open for the shop
 //
-// The store does not close a *sql.DB it was given. MySQL DSNs need no
-// special parameters: times are stored as integers of microseconds, so
-// parseTime and the server's time zone do not matter. Text columns on MySQL
-// use utf8mb4 with binary comparison, so Polish, Russian or emoji text comes
-// back byte for byte and ids that differ only in case stay distinct.
+// Two stores with different prefixes in one database do not see each
+// other's data, which is also how the tests share one database.
+//
+// MySQL and MariaDB DSNs need no special parameters: times are stored as
+// integers of microseconds, so parseTime and the server's time zone do not
+// matter, and every statement is sent on its own, so multiStatements is
+// not needed. Keep the connection's character set at the driver's default,
+// utf8mb4. Text columns are utf8mb4 with binary collation, so Polish,
+// Russian or emoji text comes back byte for byte, and ids or idempotency
+// keys that differ only in case or accents stay distinct.
 //
 // # Migrations
 //
-// The schema is embedded in the binary as numbered migrations per dialect.
-// Open applies the missing ones (Config.SkipMigrate turns that off, for
-// shops that migrate from a deploy step by calling Migrate). Several
-// instances starting at once are safe: migrations run under a lock
-// (an advisory lock on PostgreSQL, GET_LOCK on MySQL, an immediate
-// transaction on SQLite) and each applied version is recorded in the
-// <prefix>schema_migrations table.
+// The schema is embedded in the binary as numbered SQL files per dialect,
+// with the table prefix filled in. Open applies the ones missing, each in
+// a transaction, and records each version in the
+// <prefix>schema_migrations table; opening an up-to-date database changes
+// nothing. Shops that migrate from a deploy step set Config.SkipMigrate
+// and call [Store.Migrate] there. Several instances starting at once are
+// safe: migrations run under a lock (pg_advisory_xact_lock on PostgreSQL,
+// GET_LOCK on MySQL, BEGIN IMMEDIATE on SQLite), and those that wait find
+// the work done. (MySQL commits each CREATE TABLE at once, so there a
+// failed migration may leave part of its tables behind.)
+//
+// Ids are stored as 16 bytes (BLOB, BYTEA, BINARY(16)) and times as
+// microseconds since 1970 (BIGINT), exact on every database. Messages
+// refer to their conversation and conversations to their visitor by
+// foreign key, so a conversation of an unknown visitor returns
+// [chat.ErrNotFound].
 //
 // # Appends and durability
 //
 // AppendMessage hands the message to a writer goroutine that owns the
-// conversation; a writer commits every message waiting for it in one
-// transaction (a group commit) and answers each caller only after the
-// commit. Under load one commit serves many messages, which is what makes
-// thousands of appends per second possible on SQLite, and an answered
-// append is never lost. Sequence numbers are assigned under a row lock
-// (the database lock on SQLite), so several shop instances may share one
-// PostgreSQL or MySQL database. Close waits for the appends already taken.
+// conversation (one for SQLite, two sharing the conversations by id
+// otherwise; see Config.Writers). The writer takes every message waiting
+// for it, up to Config.MaxBatch, and commits them in one transaction: a
+// group commit. Each caller is answered only after the commit succeeded,
+// so an answered append is never lost, while under load one commit serves
+// dozens of messages. A batch costs a fixed number of statements whatever
+// its size: two on SQLite, one on PostgreSQL, a few on MySQL.
+//
+// Sequence numbers are assigned under the conversation's row lock (the
+// database's write lock on SQLite), and the conversation's LastSeq and
+// UpdatedAt move in the same transaction, so several shop instances may
+// share one database. When one message of a batch fails (its id is taken,
+// say), the others are committed again one by one, so each caller gets its
+// own answer. A caller whose context ends before a writer took its message
+// gets the context's error and the message is not stored; once taken, the
+// caller waits for the commit. [Store.Close] stops taking appends and
+// waits for those taken.
+//
+// Reads go straight to the database and see every append that has been
+// answered.
 package sqlstore

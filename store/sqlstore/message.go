@@ -10,6 +10,7 @@ import (
 	"hash/maphash"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/google/uuid"
 
@@ -22,9 +23,23 @@ import (
 // each caller. That is a group commit: under load, one commit (one fsync)
 // serves many messages, and no caller is answered before its message is
 // durable.
+//
+// A batch costs a fixed number of statements whatever its size, and every
+// statement has one of a few fixed shapes (PostgreSQL binds arrays;
+// SQLite and MySQL pad lists to a power of two and insert in power-of-two
+// chunks), so each is prepared once per connection and reused.
+
+// Request states. A request is pending until the writer takes it into a
+// batch or the caller abandons it because its context ended first.
+const (
+	reqPending int32 = iota
+	reqTaken
+	reqAbandoned
+)
 
 type appendReq struct {
 	m     chat.Message
+	state atomic.Int32
 	reply chan appendResult
 }
 
@@ -35,12 +50,17 @@ type appendResult struct {
 }
 
 type writer struct {
-	s    *Store
-	reqs chan *appendReq
-	max  int
+	s       *Store
+	reqs    chan *appendReq
+	max     int
+	replies chan answered // batches whose answers the writer's replier sends
 }
 
-var seed = maphash.MakeSeed()
+// answered is a committed (or failed) batch with its results.
+type answered struct {
+	batch   []*appendReq
+	results []appendResult
+}
 
 // convKey is an idempotency key within its conversation.
 type convKey struct {
@@ -48,7 +68,11 @@ type convKey struct {
 	key string
 }
 
-// AppendMessage implements chat.Store.
+// AppendMessage implements chat.Store. The message is committed together
+// with whatever other appends are waiting, and AppendMessage returns only
+// after the commit. If ctx ends before a writer has taken the message,
+// AppendMessage returns ctx's error and the message is not stored; once
+// taken, it waits for the commit.
 func (s *Store) AppendMessage(ctx context.Context, m chat.Message) (chat.Message, bool, error) {
 	if err := check(ctx, m.Validate()); err != nil {
 		return chat.Message{}, false, err
@@ -61,7 +85,7 @@ func (s *Store) AppendMessage(ctx context.Context, m chat.Message) (chat.Message
 		s.closeMu.RUnlock()
 		return chat.Message{}, false, fmt.Errorf("%w: sqlstore: the store is closed", chat.ErrClosed)
 	}
-	w := s.writers[maphash.Bytes(seed, m.ConversationID[:])%uint64(len(s.writers))]
+	w := s.writers[maphash.Bytes(s.seed, m.ConversationID[:])%uint64(len(s.writers))]
 	select {
 	case w.reqs <- req:
 		s.closeMu.RUnlock()
@@ -69,17 +93,32 @@ func (s *Store) AppendMessage(ctx context.Context, m chat.Message) (chat.Message
 		s.closeMu.RUnlock()
 		return chat.Message{}, false, ctx.Err()
 	}
-	// Once taken, the message is committed or fails whatever happens to
-	// ctx, so the caller waits for the answer.
-	r := <-req.reply
-	return r.m, r.created, r.err
+	select {
+	case r := <-req.reply:
+		return r.m, r.created, r.err
+	case <-ctx.Done():
+		if req.state.CompareAndSwap(reqPending, reqAbandoned) {
+			return chat.Message{}, false, ctx.Err()
+		}
+		// Taken into a batch: the message is committed or fails whatever
+		// happens to ctx, so the caller learns which.
+		r := <-req.reply
+		return r.m, r.created, r.err
+	}
 }
 
 func (w *writer) run() {
 	defer w.s.wg.Done()
-	batch := make([]*appendReq, 0, w.max)
+	defer close(w.replies)
+	var batch []*appendReq
+	take := func(r *appendReq) {
+		if r.state.CompareAndSwap(reqPending, reqTaken) {
+			batch = append(batch, r)
+		}
+	}
 	for first := range w.reqs {
-		batch = append(batch[:0], first)
+		batch = make([]*appendReq, 0, min(w.max, 2*len(w.reqs)+1))
+		take(first)
 	more:
 		for len(batch) < w.max {
 			select {
@@ -87,37 +126,58 @@ func (w *writer) run() {
 				if !ok {
 					break more
 				}
-				batch = append(batch, r)
+				take(r)
 			default:
 				break more
 			}
 		}
-		w.commit(batch)
+		if len(batch) > 0 {
+			w.commit(batch)
+		}
 	}
 }
 
-// commit stores a batch in one transaction. If the transaction fails, each
-// message is tried again in a transaction of its own, so that one bad
-// message (a duplicate id, a lost race with another process) gets its own
-// error and the others are stored.
+// reply answers the callers of each batch the writer has finished, so that
+// waking them up does not hold up the next batch.
+func (w *writer) reply() {
+	defer w.s.wg.Done()
+	for a := range w.replies {
+		for i, r := range a.batch {
+			r.reply <- a.results[i]
+		}
+	}
+}
+
+// commit stores a batch in one transaction and answers every request. If
+// the transaction fails, each message is tried again in a transaction of
+// its own, so that one bad message (a duplicate id, a lost race with
+// another process) gets its own error and the others are stored.
 func (w *writer) commit(batch []*appendReq) {
 	// Most batches repeat no stored idempotency key, so the first attempt
 	// does not look keys up: the unique index catches a repeat, and the
 	// batch is retried with the lookup.
-	results, err := w.s.appendBatch(batch, false)
+	var results []appendResult
+	var err error
+	switch w.s.dialect {
+	case SQLite:
+		results, err = w.s.appendBatchSQLite(batch)
+	case Postgres:
+		results, err = w.s.appendBatchPostgres(batch)
+	default:
+		results, err = w.s.appendBatch(batch, false)
+	}
 	if err != nil && errors.Is(err, chat.ErrConflict) {
 		results, err = w.s.appendBatch(batch, true)
 	}
 	if err == nil {
-		for i, r := range batch {
-			r.reply <- results[i]
-		}
+		w.replies <- answered{batch, results}
 		return
 	}
 	if len(batch) == 1 {
 		batch[0].reply <- appendResult{err: err}
 		return
 	}
+	w.s.log.Warn("sqlstore: a batch of appends failed; retrying them one by one", "messages", len(batch), "err", err)
 	for _, r := range batch {
 		res, err := w.s.appendBatch([]*appendReq{r}, true)
 		if err != nil {
@@ -128,12 +188,11 @@ func (w *writer) commit(batch []*appendReq) {
 	}
 }
 
-// appendBatch appends the messages of batch in one transaction with four
-// statements whatever the batch size: find repeated idempotency keys, lock
-// and read the conversations' LastSeq, insert the new messages, move the
-// conversations on. Results that are errors of one message (an unknown
-// conversation) come back in the results; an error of the transaction
-// comes back as err.
+// appendBatch appends the messages of batch in one transaction: lock the
+// conversations and read their LastSeq, optionally look up repeated
+// idempotency keys, insert the new messages, move the conversations on.
+// Errors of one message (an unknown conversation) come back in the
+// results; an error of the transaction comes back as err.
 func (s *Store) appendBatch(batch []*appendReq, lookupKeys bool) ([]appendResult, error) {
 	ctx := context.Background()
 	results := make([]appendResult, len(batch))
@@ -143,21 +202,26 @@ func (s *Store) appendBatch(batch []*appendReq, lookupKeys bool) ([]appendResult
 	}
 	defer tx.Rollback()
 
-	last, err := s.lockSeqs(ctx, tx, batch)
+	ids := make([]uuid.UUID, 0, len(batch))
+	for _, r := range batch {
+		ids = append(ids, r.m.ConversationID)
+	}
+	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	ids = slices.Compact(ids)
+	last, err := s.lockConversations(ctx, tx, ids)
 	if err != nil {
 		return nil, err
 	}
 	var existing map[convKey]chat.Message
 	if lookupKeys {
-		existing, err = s.existingKeys(ctx, tx, batch)
-	}
-	if err != nil {
-		return nil, err
+		if existing, err = s.existingKeys(ctx, tx, batch); err != nil {
+			return nil, err
+		}
 	}
 
-	inBatch := make(map[convKey]int) // key to the index of its first message here
-	var fresh []int
-	updated := make(map[uuid.UUID]chat.Message)
+	var inBatch map[convKey]int // key to the index of its first message here
+	fresh := make([]chat.Message, 0, len(batch))
+	newest := make(map[uuid.UUID]int, len(ids)) // conversation to its newest message in fresh
 	for i, r := range batch {
 		m := r.m
 		seq, ok := last[m.ConversationID]
@@ -173,32 +237,305 @@ func (s *Store) appendBatch(batch []*appendReq, lookupKeys bool) ([]appendResult
 			}
 			if j, ok := inBatch[k]; ok {
 				results[i] = appendResult{m: results[j].m}
+				results[i].m.Attachments = slices.Clone(results[i].m.Attachments)
 				continue
+			}
+			if inBatch == nil {
+				inBatch = make(map[convKey]int)
 			}
 			inBatch[k] = i
 		}
 		m.Seq = seq + 1
 		last[m.ConversationID] = m.Seq
 		results[i] = appendResult{m: m, created: true}
-		fresh = append(fresh, i)
-		updated[m.ConversationID] = m
+		newest[m.ConversationID] = len(fresh)
+		fresh = append(fresh, m)
 	}
 	if len(fresh) == 0 {
 		return results, nil
 	}
-	if err := s.insertMessages(ctx, tx, results, fresh); err != nil {
+	if err := s.insertMessages(ctx, tx, fresh); err != nil {
 		return nil, err
 	}
-	if err := s.moveConversations(ctx, tx, updated); err != nil {
+	moved := make([]chat.Message, 0, len(newest))
+	for _, id := range ids {
+		if i, ok := newest[id]; ok {
+			moved = append(moved, fresh[i])
+		}
+	}
+	if err := s.moveConversations(ctx, tx, moved); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, dbErr("appending messages", err)
 	}
-	for i := range results {
-		results[i].m.Attachments = slices.Clone(results[i].m.Attachments)
+	return results, nil
+}
+
+// appendBatchSQLite is the first attempt at a batch on SQLite, in two
+// statements. One UPDATE takes the database's write lock, moves each
+// conversation's LastSeq on by its number of new messages and UpdatedAt to
+// its newest message, and returns the new LastSeq, from which the messages
+// get their Seq; one INSERT stores them. Idempotency keys repeated within
+// the batch are found here; a key already stored makes the INSERT fail with
+// ErrConflict, and the second attempt (appendBatch) looks keys up.
+func (s *Store) appendBatchSQLite(batch []*appendReq) ([]appendResult, error) {
+	ctx := context.Background()
+	plan := planBatch(batch)
+	type move struct{ n, at int64 } // new messages, time of the newest
+	moves := make(map[uuid.UUID]*move)
+	var order []uuid.UUID
+	for _, i := range plan.fresh {
+		m := batch[i].m
+		mv := moves[m.ConversationID]
+		if mv == nil {
+			mv = &move{}
+			moves[m.ConversationID] = mv
+			order = append(order, m.ConversationID)
+		}
+		mv.n++
+		mv.at = m.CreatedAt.UnixMicro()
+	}
+
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, dbErr("appending messages", err)
+	}
+	defer tx.Rollback()
+	n := bucket(len(order))
+	st, err := s.stmt(ctx, `UPDATE {conversations} SET last_seq = last_seq + v.column2, updated_at = v.column3 FROM (VALUES `+
+		placeholders("(?, ?, ?)", n)+`) AS v WHERE {conversations}.id = v.column1 RETURNING id, last_seq`)
+	if err != nil {
+		return nil, err
+	}
+	args := make([]any, 0, 3*n)
+	for i := range n {
+		// Padding repeats the last row; SQLite updates a row once even when
+		// it matches several.
+		id := order[min(i, len(order)-1)]
+		args = append(args, idBytes(id), moves[id].n, moves[id].at)
+	}
+	prev, err := scanSeqs(tx.StmtContext(ctx, st).QueryContext(ctx, args...))
+	if err != nil {
+		return nil, dbErr("moving conversations on", err)
+	}
+	for id, last := range prev {
+		prev[id] = last - moves[id].n // the Seq before this batch's first message
+	}
+
+	results := make([]appendResult, len(batch))
+	fresh := make([]chat.Message, 0, len(plan.fresh))
+	for _, i := range plan.fresh {
+		m := batch[i].m
+		seq, ok := prev[m.ConversationID]
+		if !ok {
+			results[i].err = notFound("conversation", m.ConversationID)
+			continue
+		}
+		m.Seq = seq + 1
+		prev[m.ConversationID] = m.Seq
+		results[i] = appendResult{m: m, created: true}
+		fresh = append(fresh, m)
+	}
+	plan.answerRepeats(results)
+	if len(fresh) > 0 {
+		if err := s.insertMessages(ctx, tx, fresh); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, dbErr("appending messages", err)
 	}
 	return results, nil
+}
+
+// scanSeqs reads rows of conversation ids and sequence numbers.
+func scanSeqs(rows *sql.Rows, err error) (map[uuid.UUID]int64, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[uuid.UUID]int64)
+	for rows.Next() {
+		var raw []byte
+		var seq int64
+		if err := rows.Scan(&raw, &seq); err != nil {
+			return nil, err
+		}
+		id, err := scanID(raw)
+		if err != nil {
+			return nil, err
+		}
+		out[id] = seq
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, rows.Close()
+}
+
+// batchPlan splits a batch into the messages to insert and the repeats of
+// an idempotency key within the batch.
+type batchPlan struct {
+	fresh   []int // indexes in the batch of the messages to insert
+	repeats []int // for each message, the index of the first with its key, or -1
+}
+
+func planBatch(batch []*appendReq) batchPlan {
+	p := batchPlan{fresh: make([]int, 0, len(batch)), repeats: make([]int, len(batch))}
+	var first map[convKey]int
+	for i, r := range batch {
+		p.repeats[i] = -1
+		if r.m.IdempotencyKey != "" {
+			k := convKey{r.m.ConversationID, r.m.IdempotencyKey}
+			if j, ok := first[k]; ok {
+				p.repeats[i] = j
+				continue
+			}
+			if first == nil {
+				first = make(map[convKey]int)
+			}
+			first[k] = i
+		}
+		p.fresh = append(p.fresh, i)
+	}
+	return p
+}
+
+// answerRepeats gives each repeat of a key the answer of its first message,
+// as not created.
+func (p batchPlan) answerRepeats(results []appendResult) {
+	for i, j := range p.repeats {
+		if j >= 0 {
+			results[i] = appendResult{m: results[j].m, err: results[j].err}
+			results[i].m.Attachments = slices.Clone(results[i].m.Attachments)
+		}
+	}
+}
+
+// appendBatchPostgres is the first attempt at a batch on PostgreSQL: one
+// statement, committed on its own, so the batch costs one round trip. It
+// locks the conversations in id order, numbers the messages on from each
+// conversation's LastSeq, inserts them and moves the conversations on.
+// Idempotency keys repeated within the batch are found here; a key already
+// stored makes the statement fail with ErrConflict, and the second attempt
+// (appendBatch) looks keys up.
+func (s *Store) appendBatchPostgres(batch []*appendReq) ([]appendResult, error) {
+	ctx := context.Background()
+	plan := planBatch(batch)
+	n := len(plan.fresh)
+	convs := make([][]byte, 0, n)
+	ids, kinds, authors, names, bodies := make([][]byte, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	msgConvs, attachments, keys, created := make([][]byte, n), make([]*string, n), make([]*string, n), make([]int64, n)
+	for k, i := range plan.fresh {
+		row, err := messageRow(batch[i].m)
+		if err != nil {
+			return nil, err
+		}
+		ids[k], msgConvs[k], kinds[k], authors[k] = row[0].([]byte), row[1].([]byte), row[3].(string), row[4].(string)
+		names[k], bodies[k], attachments[k], keys[k], created[k] = row[5].(string), row[6].(string), row[7].(*string), row[8].(*string), row[9].(int64)
+		convs = append(convs, msgConvs[k])
+	}
+	slices.SortFunc(convs, bytes.Compare)
+	convs = slices.CompactFunc(convs, bytes.Equal)
+	rows, err := s.db.QueryContext(ctx, s.sql(`WITH locked AS MATERIALIZED (
+			SELECT id, last_seq FROM {conversations} WHERE id = ANY(?::bytea[]) ORDER BY id FOR UPDATE
+		), m AS (
+			SELECT * FROM unnest(?::bytea[], ?::bytea[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[])
+				WITH ORDINALITY AS m(id, conversation_id, author_kind, author_id, author_name, body, attachments, idem_key, created_at, ord)
+		), numbered AS MATERIALIZED (
+			SELECT m.*, l.last_seq + row_number() OVER (PARTITION BY m.conversation_id ORDER BY m.ord) AS seq
+			FROM m JOIN locked AS l ON l.id = m.conversation_id
+		), ins AS (
+			INSERT INTO {messages} (`+messageColumns+`)
+			SELECT id, conversation_id, seq, author_kind, author_id, author_name, body, attachments, idem_key, created_at FROM numbered
+		), upd AS (
+			UPDATE {conversations} AS c SET last_seq = n.seq, updated_at = n.created_at
+			FROM (SELECT DISTINCT ON (conversation_id) conversation_id, seq, created_at FROM numbered ORDER BY conversation_id, seq DESC) AS n
+			WHERE c.id = n.conversation_id
+		)
+		SELECT ord, seq FROM numbered`),
+		convs, ids, msgConvs, kinds, authors, names, bodies, attachments, keys, created)
+	if err != nil {
+		return nil, dbErr("appending messages", err)
+	}
+	defer rows.Close()
+	results := make([]appendResult, len(batch))
+	for _, i := range plan.fresh {
+		results[i].err = notFound("conversation", batch[i].m.ConversationID)
+	}
+	for rows.Next() {
+		var ord, seq int64
+		if err := rows.Scan(&ord, &seq); err != nil {
+			return nil, dbErr("appending messages", err)
+		}
+		if ord < 1 || ord > int64(n) {
+			return nil, fmt.Errorf("sqlstore: appending messages: the database returned row %d of %d", ord, n)
+		}
+		i := plan.fresh[ord-1]
+		m := batch[i].m
+		m.Seq = seq
+		results[i] = appendResult{m: m, created: true}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbErr("appending messages", err)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, dbErr("appending messages", err)
+	}
+	plan.answerRepeats(results)
+	return results, nil
+}
+
+// bucket returns the smallest power of two that is at least n, so that a
+// list of n values padded to it uses one of a few prepared statements.
+func bucket(n int) int {
+	b := 1
+	for b < n {
+		b <<= 1
+	}
+	return b
+}
+
+// placeholders returns n comma-separated copies of group.
+func placeholders(group string, n int) string {
+	return strings.TrimSuffix(strings.Repeat(group+", ", n), ", ")
+}
+
+// lockConversations locks the conversations (sorted by id, so that two
+// processes never wait for each other in a cycle) and returns their
+// LastSeq. Unknown conversations are missing from the map.
+func (s *Store) lockConversations(ctx context.Context, tx *sql.Tx, ids []uuid.UUID) (map[uuid.UUID]int64, error) {
+	var rows *sql.Rows
+	var err error
+	switch s.dialect {
+	case Postgres:
+		arg := make([][]byte, len(ids))
+		for i := range ids {
+			arg[i] = ids[i][:]
+		}
+		rows, err = tx.QueryContext(ctx, s.sql(`SELECT id, last_seq FROM {conversations} WHERE id = ANY(?::bytea[]) ORDER BY id FOR UPDATE`), arg)
+	default:
+		// SQLite: an UPDATE that changes nothing takes the database's write
+		// lock at once (a transaction that reads first could not upgrade
+		// after another connection's commit) and reads LastSeq.
+		query := `SELECT id, last_seq FROM {conversations} WHERE id IN (%s) ORDER BY id FOR UPDATE`
+		if s.dialect == SQLite {
+			query = `UPDATE {conversations} SET last_seq = last_seq WHERE id IN (%s) RETURNING id, last_seq`
+		}
+		n := bucket(len(ids))
+		args := make([]any, n)
+		for i := range n {
+			args[i] = idBytes(ids[min(i, len(ids)-1)])
+		}
+		var st *sql.Stmt
+		if st, err = s.stmt(ctx, fmt.Sprintf(query, placeholders("?", n))); err != nil {
+			return nil, err
+		}
+		rows, err = tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	out, err := scanSeqs(rows, err)
+	return out, dbErr("locking conversations", err)
 }
 
 // existingKeys returns the stored messages whose idempotency keys the
@@ -231,96 +568,109 @@ func (s *Store) existingKeys(ctx context.Context, tx *sql.Tx, batch []*appendReq
 	return out, dbErr("looking up idempotency keys", rows.Err())
 }
 
-// lockSeqs locks the batch's conversations, in id order so that two
-// processes never wait for each other in a cycle, and returns their
-// LastSeq. Unknown conversations are missing from the map.
-func (s *Store) lockSeqs(ctx context.Context, tx *sql.Tx, batch []*appendReq) (map[uuid.UUID]int64, error) {
-	var ids [][]byte
-	seen := make(map[uuid.UUID]bool)
-	for _, r := range batch {
-		if id := r.m.ConversationID; !seen[id] {
-			seen[id] = true
-			ids = append(ids, idBytes(id))
-		}
-	}
-	slices.SortFunc(ids, bytes.Compare)
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	rows, err := tx.QueryContext(ctx, s.q(`SELECT id, last_seq FROM {conversations} WHERE id IN (?`+
-		strings.Repeat(", ?", len(ids)-1)+`) ORDER BY id`+s.dialect.forUpdate()), args...)
-	if err != nil {
-		return nil, dbErr("locking conversations", err)
-	}
-	defer rows.Close()
-	out := make(map[uuid.UUID]int64, len(ids))
-	for rows.Next() {
-		var raw []byte
-		var seq int64
-		if err := rows.Scan(&raw, &seq); err != nil {
-			return nil, dbErr("locking conversations", err)
-		}
-		id, err := scanID(raw)
+// messageRow returns the stored form of m's columns, in messageColumns
+// order. Attachments and the idempotency key are NULL when empty.
+func messageRow(m chat.Message) ([10]any, error) {
+	var attachments, key *string
+	if len(m.Attachments) > 0 {
+		j, err := json.Marshal(m.Attachments)
 		if err != nil {
-			return nil, err
+			return [10]any{}, err
 		}
-		out[id] = seq
+		a := string(j)
+		attachments = &a
 	}
-	return out, dbErr("locking conversations", rows.Err())
+	if m.IdempotencyKey != "" {
+		key = &m.IdempotencyKey
+	}
+	return [10]any{idBytes(m.ID), idBytes(m.ConversationID), m.Seq, string(m.Author.Kind), m.Author.ID,
+		m.Author.Name, m.Body, attachments, key, m.CreatedAt.UnixMicro()}, nil
 }
 
-// insertMessages inserts the fresh messages with one multi-row INSERT.
-func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, results []appendResult, fresh []int) error {
-	var b strings.Builder
-	b.WriteString(`INSERT INTO {messages} (` + messageColumns + `) VALUES `)
-	args := make([]any, 0, len(fresh)*10)
-	for n, i := range fresh {
-		if n > 0 {
-			b.WriteString(", ")
+// insertMessages inserts the messages: on PostgreSQL with one INSERT of
+// arrays, elsewhere with multi-row INSERTs of power-of-two sizes.
+func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, ms []chat.Message) error {
+	rows := make([][10]any, len(ms))
+	for i, m := range ms {
+		r, err := messageRow(m)
+		if err != nil {
+			return err
 		}
-		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-		m := results[i].m
-		var attachments any
-		if len(m.Attachments) > 0 {
-			j, err := json.Marshal(m.Attachments)
-			if err != nil {
-				return err
-			}
-			attachments = string(j)
-		}
-		args = append(args, idBytes(m.ID), idBytes(m.ConversationID), m.Seq, string(m.Author.Kind), m.Author.ID,
-			m.Author.Name, m.Body, attachments, nullString(m.IdempotencyKey), m.CreatedAt.UnixMicro())
+		rows[i] = r
 	}
-	_, err := tx.ExecContext(ctx, s.q(b.String()), args...)
-	return dbErr("inserting messages", err)
+	if s.dialect == Postgres {
+		cols := make([]any, 10)
+		ids, convs := make([][]byte, len(rows)), make([][]byte, len(rows))
+		seqs, created := make([]int64, len(rows)), make([]int64, len(rows))
+		kinds, authors, names, bodies := make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows))
+		attachments, keys := make([]*string, len(rows)), make([]*string, len(rows))
+		for i, r := range rows {
+			ids[i], convs[i], seqs[i], kinds[i], authors[i] = r[0].([]byte), r[1].([]byte), r[2].(int64), r[3].(string), r[4].(string)
+			names[i], bodies[i], attachments[i], keys[i], created[i] = r[5].(string), r[6].(string), r[7].(*string), r[8].(*string), r[9].(int64)
+		}
+		cols[0], cols[1], cols[2], cols[3], cols[4] = ids, convs, seqs, kinds, authors
+		cols[5], cols[6], cols[7], cols[8], cols[9] = names, bodies, attachments, keys, created
+		_, err := tx.ExecContext(ctx, s.sql(`INSERT INTO {messages} (`+messageColumns+`) SELECT * FROM unnest(
+			?::bytea[], ?::bytea[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[])`), cols...)
+		return dbErr("inserting messages", err)
+	}
+	for len(rows) > 0 {
+		n := 1
+		for n*2 <= len(rows) && n*2 <= maxInsertRows {
+			n *= 2
+		}
+		st, err := s.stmt(ctx, `INSERT INTO {messages} (`+messageColumns+`) VALUES `+placeholders("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", n))
+		if err != nil {
+			return err
+		}
+		args := make([]any, 0, n*10)
+		for _, r := range rows[:n] {
+			args = append(args, r[:]...)
+		}
+		if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, args...); err != nil {
+			return dbErr("inserting messages", err)
+		}
+		rows = rows[n:]
+	}
+	return nil
 }
+
+// maxInsertRows caps one multi-row INSERT: 64 rows of 10 values stay well
+// under every database's limit on bound parameters.
+const maxInsertRows = 64
 
 // moveConversations sets LastSeq and UpdatedAt of each conversation to
-// those of its newest message in the batch, in one UPDATE.
-func (s *Store) moveConversations(ctx context.Context, tx *sql.Tx, newest map[uuid.UUID]chat.Message) error {
-	var seqCase, atCase, in strings.Builder
-	var seqArgs, atArgs, inArgs []any
-	for id, m := range newest {
-		seqCase.WriteString(" WHEN ? THEN ?")
-		seqArgs = append(seqArgs, idBytes(id), m.Seq)
-		atCase.WriteString(" WHEN ? THEN ?")
-		atArgs = append(atArgs, idBytes(id), m.CreatedAt.UnixMicro())
-		if in.Len() > 0 {
-			in.WriteString(", ")
-		}
-		in.WriteString("?")
-		inArgs = append(inArgs, idBytes(id))
-	}
-	cast := ""
+// those of its newest message in the batch, in one UPDATE. It touches
+// nothing else, so a concurrent UpdateConversation keeps its Version.
+func (s *Store) moveConversations(ctx context.Context, tx *sql.Tx, newest []chat.Message) error {
 	if s.dialect == Postgres {
-		cast = "::bigint" // CASE over parameters needs a type on PostgreSQL
+		ids, seqs, ats := make([][]byte, len(newest)), make([]int64, len(newest)), make([]int64, len(newest))
+		for i, m := range newest {
+			ids[i], seqs[i], ats[i] = idBytes(m.ConversationID), m.Seq, m.CreatedAt.UnixMicro()
+		}
+		_, err := tx.ExecContext(ctx, s.sql(`UPDATE {conversations} AS c SET last_seq = v.seq, updated_at = v.at
+			FROM unnest(?::bytea[], ?::bigint[], ?::bigint[]) AS v(id, seq, at) WHERE c.id = v.id`), ids, seqs, ats)
+		return dbErr("moving conversations on", err)
 	}
-	query := `UPDATE {conversations} SET last_seq = CASE id` + strings.ReplaceAll(seqCase.String(), "THEN ?", "THEN ?"+cast) +
-		` END, updated_at = CASE id` + strings.ReplaceAll(atCase.String(), "THEN ?", "THEN ?"+cast) +
-		` END WHERE id IN (` + in.String() + `)`
-	args := append(append(seqArgs, atArgs...), inArgs...)
-	_, err := tx.ExecContext(ctx, s.q(query), args...)
+	n := bucket(len(newest))
+	var query string
+	if s.dialect == SQLite {
+		query = `UPDATE {conversations} SET last_seq = v.column2, updated_at = v.column3 FROM (VALUES ` +
+			placeholders("(?, ?, ?)", n) + `) AS v WHERE {conversations}.id = v.column1`
+	} else {
+		query = `UPDATE {conversations} AS c JOIN (SELECT CAST(? AS BINARY(16)) AS id, CAST(? AS SIGNED) AS seq, CAST(? AS SIGNED) AS at` + strings.Repeat(" UNION ALL SELECT ?, ?, ?", n-1) +
+			`) AS v ON c.id = v.id SET c.last_seq = v.seq, c.updated_at = v.at`
+	}
+	st, err := s.stmt(ctx, query)
+	if err != nil {
+		return err
+	}
+	args := make([]any, 0, n*3)
+	for i := range n {
+		m := newest[min(i, len(newest)-1)] // padding repeats the last row
+		args = append(args, idBytes(m.ConversationID), m.Seq, m.CreatedAt.UnixMicro())
+	}
+	_, err = tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	return dbErr("moving conversations on", err)
 }
 
@@ -364,17 +714,18 @@ func (s *Store) Messages(ctx context.Context, conversationID uuid.UUID, q chat.M
 		query += ` AND seq < ?`
 		args = append(args, q.Before)
 	}
-	order := "ASC"
 	if q.Latest {
-		order = "DESC"
+		query += ` ORDER BY seq DESC LIMIT ?`
+	} else {
+		query += ` ORDER BY seq LIMIT ?`
 	}
-	query += fmt.Sprintf(" ORDER BY seq %s LIMIT %d", order, limit)
-	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	args = append(args, limit)
+	rows, err := s.query(ctx, query, args...)
 	if err != nil {
 		return nil, dbErr("reading messages", err)
 	}
 	defer rows.Close()
-	out := []chat.Message{}
+	out := make([]chat.Message, 0, min(limit, 64))
 	for rows.Next() {
 		m, err := scanMessage(rows)
 		if err != nil {

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"slices"
 
 	"github.com/google/uuid"
@@ -16,7 +15,7 @@ func (s *Store) AddPageView(ctx context.Context, p chat.PageView) error {
 	if err := check(ctx, p.Validate()); err != nil {
 		return err
 	}
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO {page_views} (id, visitor_id, url, title, referrer, at) VALUES (?, ?, ?, ?, ?, ?)`),
+	_, err := s.exec(ctx, `INSERT INTO {page_views} (id, visitor_id, url, title, referrer, at) VALUES (?, ?, ?, ?, ?, ?)`,
 		idBytes(p.ID), idBytes(p.VisitorID), p.URL, p.Title, p.Referrer, chat.Timestamp(p.At).UnixMicro())
 	return dbErr("storing a page view", err)
 }
@@ -27,8 +26,8 @@ func (s *Store) PageViews(ctx context.Context, visitorID uuid.UUID, limit int) (
 	if err := check(ctx, err); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(fmt.Sprintf(`SELECT id, url, title, referrer, at FROM {page_views}
-		WHERE visitor_id = ? ORDER BY at DESC, id DESC LIMIT %d`, limit)), idBytes(visitorID))
+	rows, err := s.query(ctx, `SELECT id, url, title, referrer, at FROM {page_views}
+		WHERE visitor_id = ? ORDER BY at DESC, id DESC LIMIT ?`, idBytes(visitorID), limit)
 	if err != nil {
 		return nil, dbErr("reading page views", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"net/url"
 	"regexp"
@@ -26,8 +27,12 @@ import (
 // otherwise.
 const DefaultTablePrefix = "parley_"
 
-// DefaultMaxBatch is how many appends one transaction may commit together.
-const DefaultMaxBatch = 256
+// DefaultMaxBatch is how many appends one transaction may commit together
+// unless Config says otherwise; MaxMaxBatch is the most Config may ask for.
+const (
+	DefaultMaxBatch = 256
+	MaxMaxBatch     = 4096
+)
 
 var prefixPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,30}$`)
 
@@ -47,10 +52,12 @@ type Config struct {
 	SkipMigrate bool
 	// Writers is how many goroutines commit appends, each for its own
 	// share of the conversations. Zero means 1 for SQLite, which has one
-	// writer at a time anyway, and 4 otherwise.
+	// writer at a time anyway, and 2 otherwise: enough to overlap one
+	// batch's statement with another's commit, few enough that batches
+	// stay large (more writers measured slower on PostgreSQL and MySQL).
 	Writers int
 	// MaxBatch caps how many appends one transaction commits. Zero means
-	// DefaultMaxBatch.
+	// DefaultMaxBatch; more than MaxMaxBatch is invalid.
 	MaxBatch int
 	// Logger receives the store's logs. Nil means no logs.
 	Logger *slog.Logger
@@ -58,6 +65,10 @@ type Config struct {
 
 // Store is a chat.Store over database/sql. It is safe for concurrent use.
 // Close it when done: Close waits for the appends in flight.
+//
+// Errors follow chat.Store: besides the sentinels there, a database that
+// cannot be reached or a statement that fails returns the driver's error,
+// wrapped.
 type Store struct {
 	db      *sql.DB
 	ownsDB  bool
@@ -66,7 +77,12 @@ type Store struct {
 	log     *slog.Logger
 	now     func() time.Time
 
-	t tables // table names with the prefix
+	t    tables // table names with the prefix
+	seed maphash.Seed
+
+	queries sync.Map // query template to its text for this store's dialect and prefix
+	stmtMu  sync.Mutex
+	stmts   map[string]*sql.Stmt // prepared statements by query template
 
 	closeMu sync.RWMutex
 	closed  bool
@@ -81,31 +97,42 @@ type tables struct {
 	visitors, agents, conversations, messages, pageViews string
 }
 
-// Open returns a Store over db, a database the caller opened and owns.
-// Unless cfg.SkipMigrate is set it brings the schema up to date first. An
-// invalid cfg returns an error wrapping chat.ErrInvalid.
+// Open returns a Store over db, a database the caller opened and keeps
+// owning: Close leaves it open. Unless cfg.SkipMigrate is set, Open brings
+// the schema up to date first. It starts the store's writer goroutines,
+// which Close stops. An invalid cfg returns an error wrapping
+// chat.ErrInvalid.
 //
-// MySQL and MariaDB DSNs need no special parameters; sqlstore stores
-// times as integers and does not depend on parseTime or the connection's
-// time zone.
+// db must come from the driver of cfg.Dialect: "pgx"
+// (github.com/jackc/pgx/v5/stdlib), "mysql" (github.com/go-sql-driver/mysql)
+// or "sqlite" (modernc.org/sqlite). MySQL and MariaDB DSNs need no special
+// parameters: times are stored as integers, so parseTime and the
+// connection's time zone do not matter, and statements are sent one at a
+// time, so multiStatements is not needed. Leave the connection character
+// set at its default, utf8mb4. An SQLite db should enable foreign_keys and
+// a busy_timeout, as OpenSQLite does.
 func Open(ctx context.Context, db *sql.DB, cfg Config) (*Store, error) {
 	return open(ctx, db, false, cfg)
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database file at path
-// and returns a Store over it that owns the database: Close closes it. The
-// file is put in WAL mode with synchronous=NORMAL, which with group
-// commits keeps appends fast and loses nothing that was acknowledged on a
-// process crash (a power cut may lose the last moments).
+// and returns a Store over it that owns the database: Close closes it.
+// cfg.Dialect may be left zero. The file is put in WAL mode with
+// synchronous=NORMAL, foreign keys on, a 10 s busy timeout, and
+// transactions that take the write lock when they begin. With WAL and
+// NORMAL, a process crash loses nothing that was acknowledged; a power cut
+// or OS crash may lose the last commits before the next checkpoint.
 func OpenSQLite(ctx context.Context, path string, cfg Config) (*Store, error) {
 	if cfg.Dialect != (Dialect{}) && cfg.Dialect != SQLite {
-		return nil, fmt.Errorf("%w: sqlstore: OpenSQLite with Dialect %s", chat.ErrInvalid, cfg.Dialect)
+		return nil, fmt.Errorf("%w: sqlstore: OpenSQLite with Config.Dialect %s", chat.ErrInvalid, cfg.Dialect)
 	}
 	cfg.Dialect = SQLite
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Add("_pragma", "cache_size(-16384)")       // 16 MiB of page cache per connection
 	q.Add("_pragma", "wal_autocheckpoint(8192)") // checkpoint every 32 MiB of WAL, not every 4 MiB
 	q.Add("_txlock", "immediate")
@@ -132,13 +159,16 @@ func open(ctx context.Context, db *sql.DB, owns bool, cfg Config) (*Store, error
 		cfg.TablePrefix = DefaultTablePrefix
 	}
 	if !prefixPattern.MatchString(cfg.TablePrefix) {
-		return nil, fmt.Errorf("%w: sqlstore: table prefix %.40q must be a lower-case letter followed by up to 30 lower-case letters, digits or underscores", chat.ErrInvalid, cfg.TablePrefix)
+		return nil, fmt.Errorf("%w: sqlstore: Config.TablePrefix %.40q must be a lower-case letter followed by up to 30 lower-case letters, digits or underscores", chat.ErrInvalid, cfg.TablePrefix)
 	}
-	if cfg.Writers < 0 || cfg.MaxBatch < 0 {
-		return nil, fmt.Errorf("%w: sqlstore: negative Writers or MaxBatch", chat.ErrInvalid)
+	if cfg.Writers < 0 {
+		return nil, fmt.Errorf("%w: sqlstore: Config.Writers %d is negative", chat.ErrInvalid, cfg.Writers)
+	}
+	if cfg.MaxBatch < 0 || cfg.MaxBatch > MaxMaxBatch {
+		return nil, fmt.Errorf("%w: sqlstore: Config.MaxBatch %d is outside 0 to %d", chat.ErrInvalid, cfg.MaxBatch, MaxMaxBatch)
 	}
 	if cfg.Writers == 0 {
-		cfg.Writers = 4
+		cfg.Writers = 2
 		if cfg.Dialect == SQLite {
 			cfg.Writers = 1
 		}
@@ -153,9 +183,11 @@ func open(ctx context.Context, db *sql.DB, owns bool, cfg Config) (*Store, error
 	p := cfg.TablePrefix
 	s := &Store{
 		db: db, ownsDB: owns, dialect: cfg.Dialect, prefix: p, log: log, now: time.Now,
-		t: tables{p + "visitors", p + "agents", p + "conversations", p + "messages", p + "page_views"},
+		t:     tables{p + "visitors", p + "agents", p + "conversations", p + "messages", p + "page_views"},
+		seed:  maphash.MakeSeed(),
+		stmts: make(map[string]*sql.Stmt),
 	}
-	if err := db.PingContext(ctx); err != nil {
+	if err := ping(ctx, db, cfg.Dialect); err != nil {
 		return nil, fmt.Errorf("sqlstore: %w", err)
 	}
 	if !cfg.SkipMigrate {
@@ -164,16 +196,21 @@ func open(ctx context.Context, db *sql.DB, owns bool, cfg Config) (*Store, error
 		}
 	}
 	for range cfg.Writers {
-		w := &writer{s: s, reqs: make(chan *appendReq, cfg.MaxBatch), max: cfg.MaxBatch}
+		w := &writer{s: s, reqs: make(chan *appendReq, cfg.MaxBatch), max: cfg.MaxBatch, replies: make(chan answered, 4)}
 		s.writers = append(s.writers, w)
-		s.wg.Add(1)
+		s.wg.Add(2)
 		go w.run()
+		go w.reply()
 	}
 	return s, nil
 }
 
-// Close stops taking appends, waits until those already taken are
-// committed and answered, and closes the database if OpenSQLite opened it.
+// Close stops taking appends (AppendMessage then returns chat.ErrClosed),
+// waits until every append already accepted is committed and answered, and
+// closes the database if OpenSQLite opened it. An append is either
+// answered with its stored message, and then stored, or with an error.
+// Reads and other writes go straight to the database and work until it is
+// closed. Calling Close again does nothing.
 func (s *Store) Close() error {
 	s.closeMu.Lock()
 	if s.closed {
@@ -186,20 +223,96 @@ func (s *Store) Close() error {
 	}
 	s.closeMu.Unlock()
 	s.wg.Wait()
-	if s.ownsDB {
-		return s.db.Close()
+	var err error
+	s.stmtMu.Lock()
+	for _, st := range s.stmts {
+		err = errors.Join(err, st.Close())
 	}
-	return nil
+	clear(s.stmts)
+	s.stmtMu.Unlock()
+	if s.ownsDB {
+		err = errors.Join(err, s.db.Close())
+	}
+	return err
 }
 
-// DB returns the database the store uses.
+// DB returns the database the store uses, for the shop's own queries (a
+// report over Parley's tables, say). Do not close it.
 func (s *Store) DB() *sql.DB { return s.db }
 
+// q turns a query template into SQL for the store: table names with the
+// prefix, and placeholders of the dialect.
 func (s *Store) q(query string) string {
 	return s.dialect.rebind(strings.NewReplacer(
 		"{visitors}", s.t.visitors, "{agents}", s.t.agents, "{conversations}", s.t.conversations,
 		"{messages}", s.t.messages, "{page_views}", s.t.pageViews,
 	).Replace(query))
+}
+
+// sql is q for templates of a fixed shape, remembered so that hot paths do
+// not build the text again.
+func (s *Store) sql(query string) string {
+	if text, ok := s.queries.Load(query); ok {
+		return text.(string)
+	}
+	text := s.q(query)
+	s.queries.Store(query, text)
+	return text
+}
+
+// stmt returns the prepared statement for a query template of a fixed
+// shape, preparing it the first time. database/sql prepares it again on
+// each connection that runs it, and keeps it for the connection's life.
+func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if st, ok := s.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := s.db.PrepareContext(ctx, s.sql(query))
+	if err != nil {
+		return nil, dbErr("preparing a statement", err)
+	}
+	s.stmts[query] = st
+	return st, nil
+}
+
+// query runs a read of a fixed shape. PostgreSQL's driver keeps prepared
+// statements by itself; SQLite and MySQL use the store's, which spares
+// SQLite the parsing and MySQL two round trips per query.
+func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s.dialect == Postgres {
+		return s.db.QueryContext(ctx, s.sql(query), args...)
+	}
+	st, err := s.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// queryRow is query for a single row.
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if s.dialect != Postgres {
+		if st, err := s.stmt(ctx, query); err == nil {
+			return st.QueryRowContext(ctx, args...)
+		}
+		// A *sql.Row cannot carry an error of its own; running the query
+		// unprepared makes Scan report it.
+	}
+	return s.db.QueryRowContext(ctx, s.sql(query), args...)
+}
+
+// exec runs a write of a fixed shape.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s.dialect == Postgres {
+		return s.db.ExecContext(ctx, s.sql(query), args...)
+	}
+	st, err := s.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
 }
 
 // check returns the context's error first, then the validation error.
@@ -210,7 +323,8 @@ func check(ctx context.Context, invalid error) error {
 	return invalid
 }
 
-// dbErr translates a database error; unique violations become conflicts.
+// dbErr translates a database error: unique violations become conflicts,
+// foreign key violations (a row that refers to a missing one) not-found.
 func dbErr(what string, err error) error {
 	if err == nil {
 		return nil
@@ -218,8 +332,11 @@ func dbErr(what string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	if isUnique(err) {
+	switch constraint(err) {
+	case uniqueViolation:
 		return fmt.Errorf("%w: sqlstore: %s: %v", chat.ErrConflict, what, err)
+	case foreignKeyViolation:
+		return fmt.Errorf("%w: sqlstore: %s: %v", chat.ErrNotFound, what, err)
 	}
 	return fmt.Errorf("sqlstore: %s: %w", what, err)
 }
@@ -277,8 +394,8 @@ func (s *Store) PutVisitor(ctx context.Context, v chat.Visitor) error {
 	if err := check(ctx, v.Validate()); err != nil {
 		return err
 	}
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO {visitors} (id, name, email, locale, customer_id, created_at, last_seen_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`+s.dialect.upsert("name", "email", "locale", "customer_id", "created_at", "last_seen_at")),
+	_, err := s.exec(ctx, `INSERT INTO {visitors} (id, name, email, locale, customer_id, created_at, last_seen_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`+s.dialect.upsert("name", "email", "locale", "customer_id", "created_at", "last_seen_at"),
 		idBytes(v.ID), v.Name, v.Email, v.Locale, v.CustomerID, micros(chat.Timestamp(v.CreatedAt)), micros(chat.Timestamp(v.LastSeenAt)))
 	return dbErr("storing a visitor", err)
 }
@@ -290,7 +407,7 @@ func (s *Store) Visitor(ctx context.Context, id uuid.UUID) (chat.Visitor, error)
 	}
 	var v chat.Visitor
 	var created, seen sql.NullInt64
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT name, email, locale, customer_id, created_at, last_seen_at FROM {visitors} WHERE id = ?`),
+	err := s.queryRow(ctx, `SELECT name, email, locale, customer_id, created_at, last_seen_at FROM {visitors} WHERE id = ?`,
 		idBytes(id)).Scan(&v.Name, &v.Email, &v.Locale, &v.CustomerID, &created, &seen)
 	if errors.Is(err, sql.ErrNoRows) {
 		return chat.Visitor{}, notFound("visitor", id)
@@ -314,8 +431,8 @@ func (s *Store) PutAgent(ctx context.Context, a chat.Agent) error {
 	if len(a.Departments) == 0 {
 		deps = []byte("[]")
 	}
-	_, err = s.db.ExecContext(ctx, s.q(`INSERT INTO {agents} (id, name, departments, capacity, status) VALUES (?, ?, ?, ?, ?)`+
-		s.dialect.upsert("name", "departments", "capacity", "status")),
+	_, err = s.exec(ctx, `INSERT INTO {agents} (id, name, departments, capacity, status) VALUES (?, ?, ?, ?, ?)`+
+		s.dialect.upsert("name", "departments", "capacity", "status"),
 		a.ID, a.Name, string(deps), a.Capacity, string(a.Status))
 	return dbErr("storing an agent", err)
 }
@@ -344,7 +461,7 @@ func (s *Store) Agent(ctx context.Context, id string) (chat.Agent, error) {
 	if err := ctx.Err(); err != nil {
 		return chat.Agent{}, err
 	}
-	a, err := scanAgent(s.db.QueryRowContext(ctx, s.q(`SELECT `+agentColumns+` FROM {agents} WHERE id = ?`), id))
+	a, err := scanAgent(s.queryRow(ctx, `SELECT `+agentColumns+` FROM {agents} WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return chat.Agent{}, notFound("agent", fmt.Sprintf("%.64q", id))
 	}
@@ -356,7 +473,7 @@ func (s *Store) Agents(ctx context.Context) ([]chat.Agent, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+agentColumns+` FROM {agents} ORDER BY `+s.dialect.byteOrder("id")))
+	rows, err := s.query(ctx, `SELECT `+agentColumns+` FROM {agents} ORDER BY `+s.dialect.byteOrder("id"))
 	if err != nil {
 		return nil, dbErr("listing agents", err)
 	}
@@ -370,4 +487,25 @@ func (s *Store) Agents(ctx context.Context) ([]chat.Agent, error) {
 		out = append(out, a)
 	}
 	return out, dbErr("listing agents", rows.Err())
+}
+
+// ping checks that db can be reached. Several processes opening a new
+// SQLite file at once race to switch it to WAL, and SQLite reports the
+// loser busy without waiting for the busy timeout; ping retries that for
+// as long as the timeout OpenSQLite sets.
+func ping(ctx context.Context, db *sql.DB, d Dialect) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for wait := time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
+		err := db.PingContext(ctx)
+		if err == nil || d != SQLite || !sqliteBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 }

@@ -26,33 +26,41 @@ import (
 type backend struct {
 	name    string
 	env     string // the DSN variable; empty for SQLite
+	example string // a DSN for env
 	driver  string
 	dialect sqlstore.Dialect
 }
 
-var backends = []backend{
-	{"SQLite", "", "sqlite", sqlstore.SQLite},
-	{"Postgres", "PARLEY_TEST_POSTGRES", "pgx", sqlstore.Postgres},
-	{"MySQL", "PARLEY_TEST_MYSQL", "mysql", sqlstore.MySQL},
+var (
+	sqliteBackend   = backend{"SQLite", "", "", "sqlite", sqlstore.SQLite}
+	postgresBackend = backend{"Postgres", "PARLEY_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "pgx", sqlstore.Postgres}
+	mysqlBackend    = backend{"MySQL", "PARLEY_TEST_MYSQL", "root@tcp(127.0.0.1:3306)/test", "mysql", sqlstore.MySQL}
+	backends        = []backend{sqliteBackend, postgresBackend, mysqlBackend}
+)
+
+// database is one database of a test: an SQLite file in a temporary
+// directory, or the shared PostgreSQL or MySQL database.
+type database struct {
+	b    backend
+	path string  // SQLite: the file
+	db   *sql.DB // PostgreSQL, MySQL: the pool every store of the test shares
 }
 
-// db opens the backend's database, or skips the test naming the variable
-// that would enable it.
-func (b backend) db(tb testing.TB) *sql.DB {
+// setup returns the backend's database, or skips the test naming the
+// variable that would enable it.
+func (b backend) setup(tb testing.TB) *database {
 	tb.Helper()
-	dsn := filepath.Join(tb.TempDir(), "parley.db")
-	if b.env != "" {
-		dsn = os.Getenv(b.env)
-		if dsn == "" {
-			tb.Skipf("set %s to a %s DSN to run the %s tests", b.env, b.name, b.name)
-		}
-	} else {
-		dsn += "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)&_pragma=wal_autocheckpoint(8192)&_txlock=immediate"
+	if b.env == "" {
+		return &database{b: b, path: filepath.Join(tb.TempDir(), "parley.db")}
+	}
+	dsn := os.Getenv(b.env)
+	if dsn == "" {
+		tb.Skipf("set %s to run the %s tests (for example %s)", b.env, b.name, b.example)
 	}
 	db, err := sql.Open(b.driver, dsn)
 	require.NoError(tb, err)
 	tb.Cleanup(func() { db.Close() })
-	return db
+	return &database{b: b, db: db}
 }
 
 // randomPrefix keeps each run's tables apart in a shared database.
@@ -62,166 +70,263 @@ func randomPrefix() string {
 	return "t" + hex.EncodeToString(b[:]) + "_"
 }
 
-// open returns a migrated store with fresh tables that are dropped after
-// the test.
-func (b backend) open(tb testing.TB, db *sql.DB, prefix string) *sqlstore.Store {
+// open opens a store with the prefix, without cleanup: SQLite with
+// OpenSQLite, as a shop would, the others with Open on the shared pool.
+func (d *database) open(ctx context.Context, cfg sqlstore.Config) (*sqlstore.Store, error) {
+	if d.path != "" {
+		return sqlstore.OpenSQLite(ctx, d.path, cfg)
+	}
+	cfg.Dialect = d.b.dialect
+	return sqlstore.Open(ctx, d.db, cfg)
+}
+
+// store opens a migrated store with the prefix; after the test it is
+// closed and, in a shared database, its tables are dropped.
+func (d *database) store(tb testing.TB, prefix string) *sqlstore.Store {
 	tb.Helper()
-	s, err := sqlstore.Open(context.Background(), db, sqlstore.Config{Dialect: b.dialect, TablePrefix: prefix})
+	s, err := d.open(context.Background(), sqlstore.Config{TablePrefix: prefix})
 	require.NoError(tb, err)
 	tb.Cleanup(func() {
 		require.NoError(tb, s.Close())
-		if b.env != "" {
-			for _, t := range []string{"messages", "conversations", "page_views", "agents", "visitors", "schema_migrations"} {
-				_, err := db.Exec("DROP TABLE IF EXISTS " + prefix + t)
-				assert.NoError(tb, err)
-			}
+		if d.db != nil {
+			d.drop(tb, prefix)
 		}
 	})
 	return s
 }
 
-func TestConformance(t *testing.T) {
+// drop removes the prefix's tables from the shared database.
+func (d *database) drop(tb testing.TB, prefix string) {
+	for _, t := range []string{"messages", "conversations", "page_views", "agents", "visitors", "schema_migrations"} {
+		_, err := d.db.Exec("DROP TABLE IF EXISTS " + prefix + t)
+		assert.NoError(tb, err)
+	}
+}
+
+// testSuite runs the conformance suite against one store with fresh
+// tables; the suite's cases all share it, as they are designed to.
+func testSuite(t *testing.T, b backend) {
+	s := b.setup(t).store(t, randomPrefix())
+	storetest.Run(t, func(*testing.T) chat.Store { return s })
+}
+
+func TestSQLite(t *testing.T)   { testSuite(t, sqliteBackend) }
+func TestPostgres(t *testing.T) { testSuite(t, postgresBackend) }
+func TestMySQL(t *testing.T)    { testSuite(t, mysqlBackend) }
+
+// benchSuite runs storetest's benchmarks with fresh tables for each one.
+func benchSuite(b *testing.B, be backend) {
+	d := be.setup(b)
+	storetest.Benchmark(b, func(b *testing.B) chat.Store {
+		if d.path != "" {
+			d = be.setup(b) // a fresh file
+		}
+		return d.store(b, randomPrefix())
+	})
+}
+
+func BenchmarkSQLite(b *testing.B)   { benchSuite(b, sqliteBackend) }
+func BenchmarkPostgres(b *testing.B) { benchSuite(b, postgresBackend) }
+func BenchmarkMySQL(b *testing.B)    { benchSuite(b, mysqlBackend) }
+
+// forEach runs test as a parallel subtest for every backend.
+func forEach(t *testing.T, test func(t *testing.T, d *database)) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
-			s := b.open(t, b.db(t), randomPrefix())
-			storetest.Run(t, func(*testing.T) chat.Store { return s })
+			test(t, b.setup(t))
 		})
 	}
 }
 
-func BenchmarkStore(b *testing.B) {
-	for _, be := range backends {
-		b.Run(be.name, func(b *testing.B) {
-			db := be.db(b)
-			storetest.Benchmark(b, func(b *testing.B) chat.Store { return be.open(b, db, randomPrefix()) })
-		})
-	}
+// fixture stores a visitor and a conversation of theirs.
+func fixture(t *testing.T, s chat.Store) chat.ConversationInfo {
+	t.Helper()
+	v := chat.Visitor{ID: chat.NewID(), Name: "Zoë", CreatedAt: time.Now()}
+	require.NoError(t, s.PutVisitor(t.Context(), v))
+	c, err := s.CreateConversation(t.Context(), chat.ConversationInfo{ID: chat.NewID(), VisitorID: v.ID, Status: chat.StatusQueued, CreatedAt: time.Now()})
+	require.NoError(t, err)
+	return c
+}
+
+func message(conversationID uuid.UUID, body string) chat.Message {
+	return chat.Message{ID: chat.NewID(), ConversationID: conversationID, Author: chat.Author{Kind: chat.AuthorBot}, Body: body, CreatedAt: time.Now()}
 }
 
 func TestMigrations(t *testing.T) {
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			db := b.db(t)
-			prefix := randomPrefix()
-			// Several processes starting at once all succeed, and the schema
-			// is applied once.
-			var wg sync.WaitGroup
-			errs := make([]error, 4)
-			for i := range errs {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					s, err := sqlstore.Open(t.Context(), db, sqlstore.Config{Dialect: b.dialect, TablePrefix: prefix})
-					if err == nil {
-						err = s.Close()
-					}
-					errs[i] = err
-				}()
+	forEach(t, func(t *testing.T, d *database) {
+		prefix := randomPrefix()
+		// Several processes starting at once all succeed, and the schema
+		// is applied once.
+		var wg sync.WaitGroup
+		errs := make([]error, 4)
+		for i := range errs {
+			wg.Go(func() {
+				s, err := d.open(t.Context(), sqlstore.Config{TablePrefix: prefix})
+				if err == nil {
+					err = s.Close()
+				}
+				errs[i] = err
+			})
+		}
+		wg.Wait()
+		for _, err := range errs {
+			require.NoError(t, err)
+		}
+		s := d.store(t, prefix)
+		require.NoError(t, s.Migrate(t.Context()), "Migrate on an up-to-date schema is a no-op")
+		var n int
+		require.NoError(t, s.DB().QueryRow("SELECT COUNT(*) FROM "+prefix+"schema_migrations").Scan(&n))
+		assert.Equal(t, 1, n, "each migration is recorded once")
+		fixture(t, s) // and the schema works
+	})
+}
+
+func TestSkipMigrate(t *testing.T) {
+	forEach(t, func(t *testing.T, d *database) {
+		prefix := randomPrefix()
+		s, err := d.open(t.Context(), sqlstore.Config{TablePrefix: prefix, SkipMigrate: true})
+		require.NoError(t, err)
+		t.Cleanup(func() {
+			require.NoError(t, s.Close())
+			if d.db != nil {
+				d.drop(t, prefix)
 			}
-			wg.Wait()
-			for _, err := range errs {
-				require.NoError(t, err)
-			}
-			s := b.open(t, db, prefix)
-			require.NoError(t, s.Migrate(t.Context()), "Migrate on an up-to-date schema is a no-op")
-			var n int
-			require.NoError(t, db.QueryRow("SELECT COUNT(*) FROM "+prefix+"schema_migrations").Scan(&n))
-			assert.Equal(t, 1, n, "each migration is recorded once")
 		})
-	}
+		_, err = s.Visitor(t.Context(), uuid.New())
+		require.Error(t, err, "SkipMigrate creates no tables")
+		assert.NotErrorIs(t, err, chat.ErrNotFound)
+		require.NoError(t, s.Migrate(t.Context()))
+		fixture(t, s)
+	})
 }
 
 func TestTablePrefixesKeepStoresApart(t *testing.T) {
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			db := b.db(t)
-			one, two := b.open(t, db, randomPrefix()), b.open(t, db, randomPrefix())
-			v := chat.Visitor{ID: uuid.New(), CreatedAt: time.Now()}
-			require.NoError(t, one.PutVisitor(t.Context(), v))
-			_, err := two.Visitor(t.Context(), v.ID)
-			assert.ErrorIs(t, err, chat.ErrNotFound, "a store with another prefix does not see the visitor")
-			_, err = one.Visitor(t.Context(), v.ID)
-			assert.NoError(t, err)
-		})
-	}
+	forEach(t, func(t *testing.T, d *database) {
+		one, two := d.store(t, randomPrefix()), d.store(t, randomPrefix())
+		c := fixture(t, one)
+		_, err := two.Visitor(t.Context(), c.VisitorID)
+		assert.ErrorIs(t, err, chat.ErrNotFound, "a store with another prefix does not see the visitor")
+		_, err = two.Conversation(t.Context(), c.ID)
+		assert.ErrorIs(t, err, chat.ErrNotFound, "a store with another prefix does not see the conversation")
+		_, _, err = two.AppendMessage(t.Context(), message(c.ID, "hello"))
+		assert.ErrorIs(t, err, chat.ErrNotFound, "a store with another prefix cannot append to the conversation")
+		_, err = one.Conversation(t.Context(), c.ID)
+		assert.NoError(t, err)
+	})
+}
+
+func TestUnknownVisitor(t *testing.T) {
+	forEach(t, func(t *testing.T, d *database) {
+		s := d.store(t, randomPrefix())
+		_, err := s.CreateConversation(t.Context(), chat.ConversationInfo{ID: chat.NewID(), VisitorID: chat.NewID(), Status: chat.StatusQueued, CreatedAt: time.Now()})
+		assert.ErrorIs(t, err, chat.ErrNotFound, "a conversation of an unknown visitor breaks a foreign key")
+	})
 }
 
 func TestInvalidConfig(t *testing.T) {
-	db := backends[0].db(t)
+	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "x.db"))
+	require.NoError(t, err)
+	defer db.Close()
 	for _, cfg := range []sqlstore.Config{
 		{},
 		{Dialect: sqlstore.SQLite, TablePrefix: "Parley_"},
 		{Dialect: sqlstore.SQLite, TablePrefix: "parley; DROP TABLE x; --"},
 		{Dialect: sqlstore.SQLite, TablePrefix: "1parley_"},
+		{Dialect: sqlstore.SQLite, TablePrefix: "p23456789012345678901234567890_x"},
 		{Dialect: sqlstore.SQLite, Writers: -1},
 	} {
 		_, err := sqlstore.Open(t.Context(), db, cfg)
 		assert.ErrorIs(t, err, chat.ErrInvalid, "%+v", cfg)
 	}
-	_, err := sqlstore.Open(t.Context(), nil, sqlstore.Config{Dialect: sqlstore.SQLite})
+	_, err = sqlstore.Open(t.Context(), nil, sqlstore.Config{Dialect: sqlstore.SQLite})
+	assert.ErrorIs(t, err, chat.ErrInvalid)
+	_, err = sqlstore.OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "y.db"), sqlstore.Config{TablePrefix: "Bad"})
 	assert.ErrorIs(t, err, chat.ErrInvalid)
 }
 
 // TestCloseLosesNothing closes the store while appends are in flight:
 // each append either returns a stored message, which is then in the
-// database after reopening, or an error.
+// database after opening it again, or an error.
 func TestCloseLosesNothing(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "close.db")
+	forEach(t, func(t *testing.T, d *database) {
+		ctx := context.Background()
+		prefix := randomPrefix()
+		s := d.store(t, prefix)
+		c := fixture(t, s)
+
+		var mu sync.Mutex
+		acked := map[uuid.UUID]int64{}
+		var wg sync.WaitGroup
+		started := make(chan struct{})
+		var once sync.Once
+		for g := range 16 {
+			wg.Go(func() {
+				for i := 0; ; i++ {
+					m, _, err := s.AppendMessage(ctx, message(c.ID, fmt.Sprint(g, "/", i)))
+					if err != nil {
+						assert.ErrorIs(t, err, chat.ErrClosed)
+						return
+					}
+					mu.Lock()
+					acked[m.ID] = m.Seq
+					mu.Unlock()
+					if i == 20 {
+						once.Do(func() { close(started) })
+					}
+				}
+			})
+		}
+		<-started
+		require.NoError(t, s.Close())
+		wg.Wait()
+
+		again, err := d.open(ctx, sqlstore.Config{TablePrefix: prefix})
+		require.NoError(t, err)
+		defer again.Close()
+		ms, err := again.Messages(ctx, c.ID, chat.MessageQuery{Limit: chat.MaxPageSize})
+		require.NoError(t, err)
+		stored := map[uuid.UUID]int64{}
+		for _, m := range ms {
+			stored[m.ID] = m.Seq
+		}
+		require.NotEmpty(t, acked)
+		for id, seq := range acked {
+			assert.Equal(t, seq, stored[id], "acked message %s survives Close", id)
+		}
+		info, err := again.Conversation(ctx, c.ID)
+		require.NoError(t, err)
+		assert.Equal(t, int64(len(ms)), info.LastSeq)
+	})
+}
+
+// TestReopenSQLite checks that everything written is in the file after
+// the store is closed and the file opened again.
+func TestReopenSQLite(t *testing.T) {
 	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "parley.db")
 	s, err := sqlstore.OpenSQLite(ctx, path, sqlstore.Config{})
 	require.NoError(t, err)
-	v := chat.Visitor{ID: uuid.New(), CreatedAt: time.Now()}
-	require.NoError(t, s.PutVisitor(ctx, v))
-	c, err := s.CreateConversation(ctx, chat.ConversationInfo{ID: uuid.New(), VisitorID: v.ID, Status: chat.StatusQueued, CreatedAt: time.Now()})
-	require.NoError(t, err)
-
-	var mu sync.Mutex
-	acked := map[uuid.UUID]int64{}
-	var wg sync.WaitGroup
-	started := make(chan struct{})
-	var once sync.Once
-	for g := range 16 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				m, _, err := s.AppendMessage(ctx, chat.Message{ID: uuid.New(), ConversationID: c.ID,
-					Author: chat.Author{Kind: chat.AuthorBot}, Body: fmt.Sprint(g, "/", i), CreatedAt: time.Now()})
-				if err != nil {
-					assert.ErrorIs(t, err, chat.ErrClosed)
-					return
-				}
-				mu.Lock()
-				acked[m.ID] = m.Seq
-				mu.Unlock()
-				if i == 20 {
-					once.Do(func() { close(started) })
-				}
-			}
-		}()
+	c := fixture(t, s)
+	var want []chat.Message
+	for i := range 10 {
+		m, _, err := s.AppendMessage(ctx, message(c.ID, fmt.Sprintf("Wiadomość %d 🚲", i)))
+		require.NoError(t, err)
+		want = append(want, m)
 	}
-	<-started
 	require.NoError(t, s.Close())
-	wg.Wait()
 
 	s, err = sqlstore.OpenSQLite(ctx, path, sqlstore.Config{})
 	require.NoError(t, err)
 	defer s.Close()
-	ms, err := s.Messages(ctx, c.ID, chat.MessageQuery{Limit: chat.MaxPageSize})
+	got, err := s.Messages(ctx, c.ID, chat.MessageQuery{})
 	require.NoError(t, err)
-	stored := map[uuid.UUID]int64{}
-	for _, m := range ms {
-		stored[m.ID] = m.Seq
-	}
-	for id, seq := range acked {
-		assert.Equal(t, seq, stored[id], "acked message %s survives Close and reopening", id)
-	}
+	assert.Equal(t, want, got)
 	info, err := s.Conversation(ctx, c.ID)
 	require.NoError(t, err)
-	assert.Equal(t, int64(len(ms)), info.LastSeq)
+	assert.EqualValues(t, 10, info.LastSeq)
+	_, err = s.Visitor(ctx, c.VisitorID)
+	assert.NoError(t, err)
 }
 
 func TestClosedStoreRefusesAppends(t *testing.T) {
@@ -229,6 +334,47 @@ func TestClosedStoreRefusesAppends(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
 	require.NoError(t, s.Close(), "Close twice is fine")
-	_, _, err = s.AppendMessage(t.Context(), chat.Message{ID: uuid.New(), ConversationID: uuid.New(), Author: chat.Author{Kind: chat.AuthorBot}, Body: "x", CreatedAt: time.Now()})
+	_, _, err = s.AppendMessage(t.Context(), message(uuid.New(), "x"))
 	assert.True(t, errors.Is(err, chat.ErrClosed), "got %v", err)
+}
+
+// TestAppendContextEnds cancels appends while they wait for a writer:
+// each returns its message as stored or the context's error, and then the
+// message is not stored.
+func TestAppendContextEnds(t *testing.T) {
+	s := sqliteBackend.setup(t).store(t, randomPrefix())
+	c := fixture(t, s)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	acked, canceled := map[uuid.UUID]bool{}, map[uuid.UUID]bool{}
+	for range 64 {
+		wg.Go(func() {
+			for range 20 {
+				ctx, cancel := context.WithTimeout(t.Context(), 50*time.Microsecond)
+				m := message(c.ID, "maybe")
+				got, _, err := s.AppendMessage(ctx, m)
+				cancel()
+				mu.Lock()
+				switch {
+				case err == nil:
+					acked[got.ID] = true
+				case errors.Is(err, context.DeadlineExceeded):
+					canceled[m.ID] = true
+				default:
+					t.Error(err)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	ms, err := s.Messages(t.Context(), c.ID, chat.MessageQuery{Limit: chat.MaxPageSize})
+	require.NoError(t, err)
+	for i, m := range ms {
+		assert.EqualValues(t, i+1, m.Seq, "no gaps")
+		assert.True(t, acked[m.ID], "stored message %s was acked", m.ID)
+		assert.False(t, canceled[m.ID], "message %s was stored although its append returned the context's error", m.ID)
+	}
+	assert.Len(t, ms, len(acked))
+	t.Logf("%d appends stored, %d canceled", len(acked), len(canceled))
 }

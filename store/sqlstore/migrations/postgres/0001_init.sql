@@ -16,7 +16,7 @@ CREATE TABLE {{p}}agents (
 );
 CREATE TABLE {{p}}conversations (
 	id          BYTEA PRIMARY KEY,
-	visitor_id  BYTEA NOT NULL,
+	visitor_id  BYTEA NOT NULL REFERENCES {{p}}visitors (id),
 	department  TEXT NOT NULL,
 	status      TEXT NOT NULL,
 	agent_id    TEXT NOT NULL,
@@ -34,7 +34,7 @@ CREATE INDEX {{p}}conversations_agent ON {{p}}conversations (agent_id, created_a
 CREATE INDEX {{p}}conversations_created ON {{p}}conversations (created_at, id);
 CREATE TABLE {{p}}messages (
 	id              BYTEA NOT NULL UNIQUE,
-	conversation_id BYTEA NOT NULL,
+	conversation_id BYTEA NOT NULL REFERENCES {{p}}conversations (id),
 	seq             BIGINT NOT NULL,
 	author_kind     TEXT NOT NULL,
 	author_id       TEXT NOT NULL,
@@ -43,9 +43,10 @@ CREATE TABLE {{p}}messages (
 	attachments     TEXT,
 	idem_key        TEXT,
 	created_at      BIGINT NOT NULL,
-	PRIMARY KEY (conversation_id, seq),
-	UNIQUE (conversation_id, idem_key)
+	PRIMARY KEY (conversation_id, seq)
 );
+-- Only messages with an idempotency key need an entry.
+CREATE UNIQUE INDEX {{p}}messages_key ON {{p}}messages (conversation_id, idem_key) WHERE idem_key IS NOT NULL;
 CREATE TABLE {{p}}page_views (
 	id         BYTEA PRIMARY KEY,
 	visitor_id BYTEA NOT NULL,

@@ -16,7 +16,7 @@ CREATE TABLE {{p}}agents (
 );
 CREATE TABLE {{p}}conversations (
 	id          BLOB PRIMARY KEY,
-	visitor_id  BLOB NOT NULL,
+	visitor_id  BLOB NOT NULL REFERENCES {{p}}visitors (id),
 	department  TEXT NOT NULL,
 	status      TEXT NOT NULL,
 	agent_id    TEXT NOT NULL,
@@ -34,7 +34,7 @@ CREATE INDEX {{p}}conversations_agent ON {{p}}conversations (agent_id, created_a
 CREATE INDEX {{p}}conversations_created ON {{p}}conversations (created_at, id);
 CREATE TABLE {{p}}messages (
 	id              BLOB NOT NULL UNIQUE,
-	conversation_id BLOB NOT NULL,
+	conversation_id BLOB NOT NULL REFERENCES {{p}}conversations (id),
 	seq             INTEGER NOT NULL,
 	author_kind     TEXT NOT NULL,
 	author_id       TEXT NOT NULL,
@@ -43,9 +43,10 @@ CREATE TABLE {{p}}messages (
 	attachments     TEXT,
 	idem_key        TEXT,
 	created_at      INTEGER NOT NULL,
-	PRIMARY KEY (conversation_id, seq),
-	UNIQUE (conversation_id, idem_key)
+	PRIMARY KEY (conversation_id, seq)
 ) WITHOUT ROWID;
+-- Only messages with an idempotency key need an entry.
+CREATE UNIQUE INDEX {{p}}messages_key ON {{p}}messages (conversation_id, idem_key) WHERE idem_key IS NOT NULL;
 CREATE TABLE {{p}}page_views (
 	id         BLOB PRIMARY KEY,
 	visitor_id BLOB NOT NULL,
