@@ -1,12 +1,21 @@
 // Command shop is a small demo shop with Parley mounted the way a real shop
-// mounts it: the visitors' handler under /chat/, the agents' handler under
-// /staff/chat/ behind the shop's own login, everything stored in an SQLite
-// file.
+// mounts it. It has a catalogue with a page per product, a cart, a checkout,
+// a customer login and the customer's orders; every page loads the chat
+// widget, and a logged-in customer is identified to Parley with a signed
+// identity. The staff console is under /staff/chat/, behind the shop's own
+// staff login.
 //
 //	go run ./examples/shop
 //
-// It prints the shop's URL and the demo agent's credentials, and shuts down
-// cleanly on Ctrl-C.
+// Chats are kept in an SQLite file in -data unless -store and -dsn (or the
+// SHOP_STORE and SHOP_DSN environment variables) name a PostgreSQL or MySQL
+// database:
+//
+//	go run ./examples/shop -store postgres -dsn 'postgres://shop@localhost/shop'
+//	go run ./examples/shop -store mysql -dsn 'shop:secret@tcp(localhost:3306)/shop'
+//
+// It prints the shop's URL, the console's URL and the demo logins, and shuts
+// down cleanly on Ctrl-C.
 package main
 
 import (
@@ -27,40 +36,58 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/chat"
-	"github.com/parleychat/parley/store/sqlstore"
 	"github.com/parleychat/parley/transport"
 )
 
 // demoAgent is the staff login the demo prints at start.
 var demoAgent = struct{ user, password, name string }{"olga", "demo", "Olga Nowak"}
 
+// config is what the flags set.
+type config struct {
+	addr    string // address to listen on
+	dataDir string // directory for the secret and the SQLite file
+	store   string // "sqlite", "postgres" or "mysql"
+	dsn     string // the database for postgres and mysql; the file for sqlite
+}
+
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
-	data := flag.String("data", "parley-data", "directory for the SQLite database and the secret")
+	var cfg config
+	flag.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	flag.StringVar(&cfg.dataDir, "data", "parley-data", "directory for the secret and the SQLite database")
+	flag.StringVar(&cfg.store, "store", envOr("SHOP_STORE", "sqlite"), "where chats are kept: sqlite, postgres or mysql (env SHOP_STORE)")
+	flag.StringVar(&cfg.dsn, "dsn", os.Getenv("SHOP_DSN"), "database DSN for postgres or mysql; a file path for sqlite (env SHOP_DSN)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *addr, *data, os.Stdout); err != nil {
+	if err := run(ctx, cfg, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "shop:", err)
 		os.Exit(1)
 	}
 }
 
+// envOr returns the environment variable key, or def when it is empty.
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
 // run serves the shop until ctx is done.
-func run(ctx context.Context, addr, dataDir string, out io.Writer) error {
+func run(ctx context.Context, cfg config, out io.Writer) error {
 	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+	if err := os.MkdirAll(cfg.dataDir, 0o700); err != nil {
 		return err
 	}
-	secret, err := loadSecret(filepath.Join(dataDir, "secret"))
+	secret, err := loadSecret(filepath.Join(cfg.dataDir, "secret"))
 	if err != nil {
 		return err
 	}
-	store, err := sqlstore.OpenSQLite(ctx, filepath.Join(dataDir, "parley.db"), sqlstore.Config{Logger: log})
+	store, closeStore, err := openStore(ctx, cfg.store, cfg.dsn, cfg.dataDir, log)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer closeStore()
 	desk, err := chat.NewDesk(chat.Config{Store: store, Logger: log})
 	if err != nil {
 		return err
@@ -76,19 +103,22 @@ func run(ctx context.Context, addr, dataDir string, out io.Writer) error {
 		return err
 	}
 
+	shopPages := &pages{shop: newShop(time.Now()), secret: secret, log: log, now: time.Now}
 	mux := http.NewServeMux()
+	shopPages.register(mux)
 	mux.Handle("/chat/", http.StripPrefix("/chat", chatServer.VisitorHandler()))
-	mux.Handle("/staff/chat/", http.StripPrefix("/staff/chat", chatServer.AgentHandler()))
-	mux.HandleFunc("GET /{$}", home)
+	mux.Handle("/staff/chat/", staffOnly(http.StripPrefix("/staff/chat", chatServer.AgentHandler())))
 
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(out, "Shop:           http://%s/\n", ln.Addr())
-	fmt.Fprintf(out, "Chat endpoints: ws://%s/chat/ws (visitors), ws://%s/staff/chat/ws (agents)\n", ln.Addr(), ln.Addr())
-	fmt.Fprintf(out, "Agent login:    %s / %s\n", demoAgent.user, demoAgent.password)
+	fmt.Fprintf(out, "Customer login: %s / %s\n", demoCustomer.Email, demoCustomer.Password)
+	fmt.Fprintf(out, "Staff console:  http://%s/staff/chat/\n", ln.Addr())
+	fmt.Fprintf(out, "Staff login:    %s / %s\n", demoAgent.user, demoAgent.password)
+	fmt.Fprintf(out, "Chats stored in %s\n", describeStore(cfg))
 	fmt.Fprintln(out, "Press Ctrl-C to stop.")
 
 	errc := make(chan error, 1)
@@ -110,13 +140,44 @@ func run(ctx context.Context, addr, dataDir string, out io.Writer) error {
 	return nil
 }
 
-// authenticateAgent is the shop's own staff login: HTTP Basic
-// authentication against the demo credentials. A real shop reads its
-// session cookie here.
-func authenticateAgent(r *http.Request) (chat.Agent, error) {
+// describeStore says where the chats are, without the DSN's password.
+func describeStore(cfg config) string {
+	switch cfg.store {
+	case "postgres", "mysql":
+		return cfg.store
+	}
+	if cfg.dsn != "" {
+		return cfg.dsn
+	}
+	return filepath.Join(cfg.dataDir, "parley.db")
+}
+
+// isStaff reports whether r carries the demo staff credentials, by HTTP
+// Basic authentication. A real shop checks its own staff session here.
+func isStaff(r *http.Request) bool {
 	user, password, ok := r.BasicAuth()
-	if !ok || subtle.ConstantTimeCompare([]byte(user), []byte(demoAgent.user)) != 1 ||
-		subtle.ConstantTimeCompare([]byte(password), []byte(demoAgent.password)) != 1 {
+	return ok && subtle.ConstantTimeCompare([]byte(user), []byte(demoAgent.user)) == 1 &&
+		subtle.ConstantTimeCompare([]byte(password), []byte(demoAgent.password)) == 1
+}
+
+// staffOnly is the shop's staff login in front of the console: a browser
+// without the credentials is asked for them.
+func staffOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !isStaff(r) {
+			w.Header().Set("WWW-Authenticate", `Basic realm="Kettle & Crumb staff", charset="UTF-8"`)
+			http.Error(w, "staff only", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// authenticateAgent tells Parley which agent a request comes from. It
+// checks again rather than trusting that staffOnly ran: the agents' handler
+// must never be reachable without a login.
+func authenticateAgent(r *http.Request) (chat.Agent, error) {
+	if !isStaff(r) {
 		return chat.Agent{}, errors.New("not logged in")
 	}
 	return chat.Agent{ID: demoAgent.user, Name: demoAgent.name, Capacity: 5}, nil
@@ -133,16 +194,4 @@ func loadSecret(path string) ([]byte, error) {
 		return nil, err
 	}
 	return b, os.WriteFile(path, b, 0o600)
-}
-
-func home(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = io.WriteString(w, `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Demo shop</title></head>
-<body>
-<h1>Demo shop</h1>
-<p>Parley is mounted on this shop: visitors connect to <code>/chat/ws</code>,
-staff to <code>/staff/chat/ws</code>. The protocol is described in docs/protocol.md.</p>
-</body></html>
-`)
 }
