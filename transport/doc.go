@@ -1,25 +1,51 @@
 // Package transport serves Parley's realtime protocol to browsers: the
-// visitors' widget and the agents' console. A shop mounts two plain
-// http.Handlers on its own mux, under any prefix:
+// visitors' widget and the agents' console. It is two plain
+// [http.Handler] values that the shop mounts on its own mux; it never
+// starts a server, owns a route outside its prefixes or has a login of its
+// own.
+//
+// # Using it, in order
+//
+// 1. Build a Server from a [chat.Desk], a secret of at least
+// [MinSecretBytes] random bytes (the same on every instance and across
+// restarts) and the shop's own staff authentication:
 //
 //	srv, err := transport.New(transport.Config{
 //		Desk:              desk,
 //		Secret:            secret,
 //		AuthenticateAgent: staffFromSession,
 //	})
+//
+// New checks the Config and returns an error wrapping [chat.ErrInvalid]
+// that names a bad field; every other zero field means the default named
+// after it (DefaultHeartbeatInterval and so on).
+//
+// 2. Mount the two sides under any prefixes, each behind whatever
+// middleware the shop uses for it:
+//
 //	mux.Handle("/chat/", http.StripPrefix("/chat", srv.VisitorHandler()))
 //	mux.Handle("/staff/chat/", http.StripPrefix("/staff/chat", srv.AgentHandler()))
 //
-// and calls Shutdown before the process exits. The handlers work with
-// http.ServeMux, chi, gorilla/mux or any router, and the two sides can sit
-// behind different middleware.
+// The handlers work with http.ServeMux, chi, gorilla/mux or any router.
+// AgentHandler calls Config.AuthenticateAgent on every request and panics
+// when it is nil.
+//
+// 3. Identify logged-in customers: sign an [Identity] with [SignIdentity]
+// when rendering a page and hand the token to the widget (a data-identity
+// attribute on its script tag). Anonymous visitors need nothing.
+//
+// 4. Watch it: [Server.Stats] counts open connections for health checks.
+//
+// 5. Stop it: call [Server.Shutdown] before http.Server.Shutdown, which does
+// not wait for WebSocket or SSE connections.
 //
 // # Transports
 //
 // Each client connects over WebSocket (github.com/coder/websocket) or, where
 // a proxy blocks WebSocket, over Server-Sent Events for the server's frames
-// and POSTs for its own. Both carry the same JSON frames, described in
-// docs/protocol.md together with every error code and close code.
+// and POSTs for its own. Both carry the same JSON frames ([ClientFrame],
+// [ServerFrame]), described in docs/protocol.md together with every error
+// code and close code.
 //
 // # Guarantees
 //
@@ -34,12 +60,14 @@
 //   - Shutdown finishes the frames in hand, tells every client to reconnect
 //     and waits for the connections to close.
 //
-// # Identity
+// # Identity and security
 //
 // Visitors are anonymous by default: the welcome frame hands the widget a
-// signed visitor token to keep. A shop identifies a logged-in customer by
-// signing an Identity with SignIdentity on its server and passing the token
-// to the widget; agents then see the customer's name. Agents are whoever
+// signed visitor token to keep. A shop identifies a logged-in customer with
+// [SignIdentity]; agents then see the customer's name. Agents are whoever
 // Config.AuthenticateAgent says they are, from the shop's own session, on
 // every request. A visitor can reach only their own conversations.
+// Requests from pages on other origins are refused unless
+// Config.AllowedOrigins allows them, and every connection is bounded in
+// frame size, rate and queue length. docs/security.md has the details.
 package transport
