@@ -42,4 +42,14 @@
 // to the widget; agents then see the customer's name. Agents are whoever
 // Config.AuthenticateAgent says they are, from the shop's own session, on
 // every request. A visitor can reach only their own conversations.
+//
+// # The agents' console
+//
+// Agents see who is on the site: each visitor with an open connection,
+// the page they are on, the pages of their visit, how long they have been
+// there, whether they are chatting and whether they came before (see
+// VisitorState). The shop adds its own view of the visitor, such as the
+// cart and recent orders, with Config.VisitorContext. The list is kept by
+// each Server for the visitors connected to it: with several instances
+// behind a load balancer, an agent sees the visitors of their instance.
 package transport

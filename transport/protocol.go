@@ -46,6 +46,12 @@ const (
 	FrameReconnect = "reconnect" // the server is going away; connect again
 )
 
+// Server frame types of the agents' live visitor list (live.go).
+const (
+	FrameVisitor     = "visitor"      // a visitor on the site changed: state is their entry
+	FrameVisitorLeft = "visitor_left" // a visitor left the site
+)
+
 // Error codes carried by error frames. They are stable: clients switch on
 // them, and new codes are only ever added.
 const (
@@ -116,6 +122,7 @@ type ServerFrame struct {
 	HeartbeatMS int64                   `json:"heartbeat_ms,omitempty"` // welcome: the server pings this often
 	TimeoutMS   int64                   `json:"timeout_ms,omitempty"`   // welcome: silence after which either side gives up
 	Open        []chat.ConversationInfo `json:"conversations,omitempty"`
+	Visitors    []VisitorState          `json:"visitors,omitempty"` // welcome to an agent: who is on the site
 
 	ConversationID  uuid.UUID              `json:"conversation_id,omitzero"`
 	Conversation    *chat.ConversationInfo `json:"conversation,omitempty"`
@@ -129,7 +136,9 @@ type ServerFrame struct {
 	Presence        chat.Presence          `json:"presence,omitempty"`  // presence
 	AgentID         string                 `json:"agent_id,omitempty"`  // assigned
 	PreviousAgentID string                 `json:"previous_agent_id,omitempty"`
-	At              string                 `json:"at,omitempty"` // events: RFC 3339 time
+	VisitorID       uuid.UUID              `json:"visitor_id,omitzero"` // visitor, visitor_left
+	State           *VisitorState          `json:"state,omitempty"`     // visitor: the visitor's entry
+	At              string                 `json:"at,omitempty"`        // events: RFC 3339 time
 
 	Error *ErrorBody `json:"error,omitempty"`
 }
