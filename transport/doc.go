@@ -52,4 +52,9 @@
 // cart and recent orders, with Config.VisitorContext. The list is kept by
 // each Server for the visitors connected to it: with several instances
 // behind a load balancer, an agent sees the visitors of their instance.
+//
+// The server can also invite visitors to chat on its own, by rules the
+// shop writes in Go (Config.Invitations): a product page for 30 seconds, a
+// returning visitor, a full cart. An accepted invitation starts a
+// conversation whose first message is the invitation.
 package transport

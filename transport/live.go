@@ -28,6 +28,9 @@ const (
 	// liveBuffer is the watcher's event buffer; on overflow it reads the
 	// visitors' conversations from the store again.
 	liveBuffer = 4096
+	// maxDeparted caps the visits remembered after their visitor left, so
+	// that a dismissed invitation is not repeated when they come back.
+	maxDeparted = 10000
 	// maxActive caps the conversations tracked per visitor.
 	maxActive = 16
 )
@@ -41,7 +44,8 @@ type VisitedPage struct {
 }
 
 // VisitorState is one entry of the agents' live visitor list: a visitor
-// who is on the site now, with what they are looking at.
+// who is on the site now, with what they are looking at. Invitation rules
+// decide on it too.
 type VisitorState struct {
 	Visitor chat.Visitor `json:"visitor"`
 	// Page is the page the visitor opened last, in any tab; nil before
@@ -65,6 +69,14 @@ type VisitorState struct {
 	Returning bool `json:"returning"`
 	// Context is the JSON of Config.VisitorContext's result.
 	Context json.RawMessage `json:"context,omitempty"`
+	// Invitations are the invitations made to the visitor this visit.
+	Invitations []Invitation `json:"invitations,omitempty"`
+
+	// ContextValue is the value Config.VisitorContext returned, for
+	// invitation rules; it is not sent.
+	ContextValue any `json:"-"`
+	// At is when the state was read; rules measure durations up to it.
+	At time.Time `json:"-"`
 }
 
 // liveRegistry tracks the visitors connected to one Server and the agent
@@ -77,6 +89,7 @@ type liveRegistry struct {
 	closing  bool
 	visitors map[uuid.UUID]*liveVisitor
 	agents   map[*session]struct{}
+	departed map[uuid.UUID]departedVisit
 
 	startMu sync.Mutex
 	started bool
@@ -93,6 +106,7 @@ type liveVisitor struct {
 	// active holds the visitor's conversations that are not closed, with
 	// their creation times; ok false records a close seen while loading.
 	active map[uuid.UUID]activeConversation
+	fired  map[string]bool // invitation rules that fired this visit
 }
 
 type activeConversation struct {
@@ -105,7 +119,14 @@ func newLiveRegistry(s *Server) *liveRegistry {
 		srv:      s,
 		visitors: make(map[uuid.UUID]*liveVisitor),
 		agents:   make(map[*session]struct{}),
+		departed: make(map[uuid.UUID]departedVisit),
 	}
+}
+
+// departedVisit is what is remembered of a visit after the visitor left.
+type departedVisit struct {
+	left  time.Time
+	fired map[string]bool
 }
 
 // liveBox holds the visitor-list frames waiting for one agent connection:
@@ -156,7 +177,7 @@ func (r *liveRegistry) addAgent(ss *session) []VisitorState {
 	out := make([]VisitorState, 0, len(r.visitors))
 	for _, lv := range r.visitors {
 		if !lv.loading {
-			out = append(out, lv.snapshot())
+			out = append(out, lv.snapshot(time.Time{}))
 		}
 	}
 	slices.SortFunc(out, func(a, b VisitorState) int { return a.OnlineSince.Compare(b.OnlineSince) })
@@ -171,13 +192,15 @@ func (r *liveRegistry) removeAgent(ss *session) {
 
 // snapshot copies the state so that it can be sent while the record
 // changes.
-func (lv *liveVisitor) snapshot() VisitorState {
+func (lv *liveVisitor) snapshot(at time.Time) VisitorState {
 	st := lv.state
 	st.Pages = slices.Clone(st.Pages)
+	st.Invitations = slices.Clone(st.Invitations)
 	if st.Page != nil {
 		p := *st.Page
 		st.Page = &p
 	}
+	st.At = at
 	return st
 }
 
@@ -187,7 +210,7 @@ func (r *liveRegistry) broadcast(lv *liveVisitor) {
 	if lv.loading || len(r.agents) == 0 {
 		return
 	}
-	st := lv.snapshot()
+	st := lv.snapshot(time.Time{})
 	f := &ServerFrame{Type: FrameVisitor, VisitorID: st.Visitor.ID, State: &st}
 	for ss := range r.agents {
 		ss.live.put(st.Visitor.ID, f)
@@ -195,7 +218,8 @@ func (r *liveRegistry) broadcast(lv *liveVisitor) {
 }
 
 // connect adds a visitor connection. The first connection of a visit
-// reads the visit from the store and asks the shop for its context.
+// reads the visit from the store and asks the shop for its context. A
+// pending invitation is sent to the new connection.
 func (r *liveRegistry) connect(ctx context.Context, ss *session) {
 	if err := r.start(); err != nil {
 		r.srv.log.Warn("transport: watching conversations for the visitor list", "err", err)
@@ -214,6 +238,13 @@ func (r *liveRegistry) connect(ctx context.Context, ss *session) {
 			loading: true,
 			conns:   make(map[*session]struct{}),
 			active:  make(map[uuid.UUID]activeConversation),
+			fired:   make(map[string]bool),
+		}
+		if d, ok := r.departed[id]; ok {
+			delete(r.departed, id)
+			if now.Sub(d.left) < VisitGap {
+				lv.fired = d.fired // the same visit: no invitation twice
+			}
 		}
 		r.visitors[id] = lv
 	}
@@ -225,6 +256,11 @@ func (r *liveRegistry) connect(ctx context.Context, ss *session) {
 	known := lv.state.Visitor
 	lv.state.Visitor = ss.visitor
 	lv.state.LastActiveAt = now
+	for _, inv := range lv.state.Invitations {
+		if inv.Status == InvitationPending {
+			ss.enqueue(outItem{frame: r.inviteFrame(inv)})
+		}
+	}
 	if !fresh {
 		r.broadcast(lv)
 		r.mu.Unlock()
@@ -236,10 +272,10 @@ func (r *liveRegistry) connect(ctx context.Context, ss *session) {
 	r.mu.Unlock()
 
 	visit := r.loadVisit(ctx, ss.visitor, now)
-	raw := r.visitorContext(ctx, ss.visitor)
+	raw, value := r.visitorContext(ctx, ss.visitor)
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.visitors[id] != lv {
+		r.mu.Unlock()
 		return
 	}
 	lv.loading = false
@@ -260,7 +296,7 @@ func (r *liveRegistry) connect(ctx context.Context, ss *session) {
 	}
 	lv.state.OnlineSince = visit.start
 	lv.state.Returning = visit.returning
-	lv.state.Context = raw
+	lv.state.Context, lv.state.ContextValue = raw, value
 	// Changes seen by the watcher while loading are newer than the load.
 	for cid, c := range visit.active {
 		if _, seen := lv.active[cid]; !seen {
@@ -269,6 +305,8 @@ func (r *liveRegistry) connect(ctx context.Context, ss *session) {
 	}
 	lv.updateConversation()
 	r.broadcast(lv)
+	r.mu.Unlock()
+	r.evaluate([]uuid.UUID{id})
 }
 
 // disconnect removes a visitor connection. After the last one the visitor
@@ -305,12 +343,43 @@ func (r *liveRegistry) disconnect(ss *session) {
 // leave takes a visitor off the list. r.mu is held.
 func (r *liveRegistry) leave(id uuid.UUID, lv *liveVisitor) {
 	delete(r.visitors, id)
+	now := r.srv.cfg.Now()
+	if len(r.departed) >= maxDeparted {
+		r.pruneDeparted(now)
+	}
+	if len(lv.fired) > 0 && len(r.departed) < maxDeparted {
+		r.departed[id] = departedVisit{left: now, fired: lv.fired}
+	}
 	if lv.loading {
 		return // agents were never told of it
 	}
 	f := &ServerFrame{Type: FrameVisitorLeft, VisitorID: id}
 	for ss := range r.agents {
 		ss.live.put(id, f)
+	}
+}
+
+// pruneDeparted forgets visits that ended more than VisitGap ago, and the
+// older half when that is not enough. r.mu is held.
+func (r *liveRegistry) pruneDeparted(now time.Time) {
+	for id, d := range r.departed {
+		if now.Sub(d.left) >= VisitGap {
+			delete(r.departed, id)
+		}
+	}
+	if len(r.departed) < maxDeparted {
+		return
+	}
+	times := make([]time.Time, 0, len(r.departed))
+	for _, d := range r.departed {
+		times = append(times, d.left)
+	}
+	slices.SortFunc(times, time.Time.Compare)
+	cut := times[len(times)/2]
+	for id, d := range r.departed {
+		if !d.left.After(cut) {
+			delete(r.departed, id)
+		}
 	}
 }
 
@@ -332,6 +401,7 @@ func (r *liveRegistry) page(ctx context.Context, ss *session, pv chat.PageView) 
 	lv.state.LastActiveAt = r.srv.cfg.Now()
 	r.mu.Unlock()
 	r.refreshContext(ctx, ss.visitor.ID, ss.visitor)
+	r.evaluate([]uuid.UUID{ss.visitor.ID})
 }
 
 // active notes that the visitor did something.
@@ -346,41 +416,41 @@ func (r *liveRegistry) active(ss *session) {
 // refreshContext asks the shop for the visitor's context and tells the
 // agents.
 func (r *liveRegistry) refreshContext(ctx context.Context, id uuid.UUID, v chat.Visitor) {
-	raw := r.visitorContext(ctx, v)
+	raw, value := r.visitorContext(ctx, v)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if lv := r.visitors[id]; lv != nil {
 		lv.state.Visitor = v
-		lv.state.Context = raw
+		lv.state.Context, lv.state.ContextValue = raw, value
 		r.broadcast(lv)
 	}
 }
 
 // visitorContext calls Config.VisitorContext. A failure is logged and
 // means no context.
-func (r *liveRegistry) visitorContext(ctx context.Context, v chat.Visitor) json.RawMessage {
+func (r *liveRegistry) visitorContext(ctx context.Context, v chat.Visitor) (json.RawMessage, any) {
 	hook := r.srv.cfg.VisitorContext
 	if hook == nil {
-		return nil
+		return nil, nil
 	}
 	value, err := hook(ctx, v)
 	if err != nil {
 		r.srv.log.Warn("transport: Config.VisitorContext failed", "visitor", v.ID, "err", err)
-		return nil
+		return nil, nil
 	}
 	if value == nil {
-		return nil
+		return nil, nil
 	}
 	raw, err := json.Marshal(value)
 	switch {
 	case err != nil:
 		r.srv.log.Warn("transport: Config.VisitorContext returned a value that is not JSON", "visitor", v.ID, "err", err)
-		return nil
+		return nil, nil
 	case len(raw) > MaxVisitorContextBytes:
 		r.srv.log.Warn("transport: Config.VisitorContext returned too much", "visitor", v.ID, "bytes", len(raw), "limit", MaxVisitorContextBytes)
-		return nil
+		return nil, nil
 	}
-	return raw
+	return raw, value
 }
 
 // sameIdentity reports whether a and b are the same person to the shop.
@@ -451,6 +521,9 @@ func (lv *liveVisitor) updateConversation() bool {
 		return false
 	}
 	lv.state.ConversationID = newest
+	if newest != uuid.Nil {
+		lv.withdrawInvitations()
+	}
 	return true
 }
 
@@ -491,7 +564,8 @@ func (lv *liveVisitor) dropOldestActive() {
 }
 
 // start runs the watcher on first use: it follows the desk's conversation
-// events, to know who is chatting. Shutdown stops it.
+// events, to know who is chatting, and evaluates invitation rules on a
+// ticker. Shutdown stops it.
 func (r *liveRegistry) start() error {
 	r.startMu.Lock()
 	defer r.startMu.Unlock()
@@ -512,11 +586,19 @@ func (r *liveRegistry) start() error {
 // watch is the watcher's loop.
 func (r *liveRegistry) watch(ctx context.Context, sub *chat.Subscription) {
 	defer close(r.done)
+	var tick <-chan time.Time
+	if len(r.srv.cfg.Invitations) > 0 {
+		t := time.NewTicker(r.srv.cfg.InvitationInterval)
+		defer t.Stop()
+		tick = t.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			sub.Close()
 			return
+		case <-tick:
+			r.evaluate(nil)
 		case e, ok := <-sub.Events():
 			if ok {
 				if e.Conversation != nil {

@@ -31,6 +31,8 @@ const (
 	FrameAssign   = "assign"   // agents: take or transfer a conversation
 	FramePing     = "ping"     // heartbeat; answered with pong
 	FramePong     = "pong"     // answer to the server's ping
+
+	FrameInviteReply = "invite_reply" // visitors: accept or dismiss an invitation
 )
 
 // Server frame types that are not client frame types too. Events use the
@@ -50,6 +52,7 @@ const (
 const (
 	FrameVisitor     = "visitor"      // a visitor on the site changed: state is their entry
 	FrameVisitorLeft = "visitor_left" // a visitor left the site
+	FrameInvite      = "invite"       // to a visitor: an invitation to chat
 )
 
 // Error codes carried by error frames. They are stable: clients switch on
@@ -107,6 +110,9 @@ type ClientFrame struct {
 	URL      string `json:"url,omitempty"` // page
 	Title    string `json:"title,omitempty"`
 	Referrer string `json:"referrer,omitempty"`
+
+	InvitationID uuid.UUID `json:"invitation_id,omitzero"` // invite_reply
+	Accept       bool      `json:"accept,omitempty"`       // invite_reply: true starts the conversation
 }
 
 // ServerFrame is one frame from the server.
@@ -136,9 +142,11 @@ type ServerFrame struct {
 	Presence        chat.Presence          `json:"presence,omitempty"`  // presence
 	AgentID         string                 `json:"agent_id,omitempty"`  // assigned
 	PreviousAgentID string                 `json:"previous_agent_id,omitempty"`
-	VisitorID       uuid.UUID              `json:"visitor_id,omitzero"` // visitor, visitor_left
-	State           *VisitorState          `json:"state,omitempty"`     // visitor: the visitor's entry
-	At              string                 `json:"at,omitempty"`        // events: RFC 3339 time
+	VisitorID       uuid.UUID              `json:"visitor_id,omitzero"`    // visitor, visitor_left
+	State           *VisitorState          `json:"state,omitempty"`        // visitor: the visitor's entry
+	InvitationID    uuid.UUID              `json:"invitation_id,omitzero"` // invite, and the answers to invite_reply
+	Body            string                 `json:"body,omitempty"`         // invite: the invitation's text
+	At              string                 `json:"at,omitempty"`           // events: RFC 3339 time
 
 	Error *ErrorBody `json:"error,omitempty"`
 }
@@ -165,7 +173,7 @@ func protoErr(code, format string, args ...any) *Error {
 
 // clientTypes lists the frame types each side may send.
 var (
-	visitorTypes = []string{FrameHello, FrameStart, FrameSend, FrameSync, FrameTyping, FrameRead, FramePresence, FrameRate, FrameClose, FramePage, FramePing, FramePong}
+	visitorTypes = []string{FrameHello, FrameStart, FrameSend, FrameSync, FrameTyping, FrameRead, FramePresence, FrameRate, FrameClose, FramePage, FramePing, FramePong, FrameInviteReply}
 	agentTypes   = []string{FrameHello, FrameStart, FrameSend, FrameSync, FrameTyping, FrameRead, FramePresence, FrameClose, FrameAssign, FramePing, FramePong}
 )
 
@@ -243,6 +251,10 @@ func (f ClientFrame) check() error {
 	case FramePage:
 		if f.URL == "" {
 			return protoErr(CodeInvalid, "page needs url")
+		}
+	case FrameInviteReply:
+		if f.InvitationID == uuid.Nil {
+			return protoErr(CodeInvalid, "invite_reply needs invitation_id")
 		}
 	case FrameStart, FramePing, FramePong:
 	default:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -28,6 +29,7 @@ const (
 	DefaultVisitorTokenTTL    = 365 * 24 * time.Hour
 	DefaultAgentGracePeriod   = 30 * time.Second
 	DefaultVisitorGracePeriod = 10 * time.Second
+	DefaultInvitationInterval = 5 * time.Second
 )
 
 // Config configures a Server. Desk and Secret are required; every other
@@ -94,6 +96,12 @@ type Config struct {
 	// visitor's connection, so keep it quick. An error is logged and the
 	// entry is sent without context.
 	VisitorContext func(ctx context.Context, v chat.Visitor) (any, error)
+	// Invitations are the rules by which the server invites visitors to
+	// chat on its own; see InvitationRule. At most MaxInvitationRules.
+	Invitations []InvitationRule
+	// InvitationInterval is how often the invitation rules are tried on
+	// every visitor, besides when a visitor opens a page.
+	InvitationInterval time.Duration
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
 }
@@ -142,6 +150,14 @@ func New(cfg Config) (*Server, error) {
 	def(&cfg.VisitorTokenTTL, DefaultVisitorTokenTTL)
 	def(&cfg.AgentGracePeriod, DefaultAgentGracePeriod)
 	def(&cfg.VisitorGracePeriod, DefaultVisitorGracePeriod)
+	def(&cfg.InvitationInterval, DefaultInvitationInterval)
+	if cfg.InvitationInterval < 0 {
+		return bad("Config.InvitationInterval is negative")
+	}
+	if err := checkInvitations(cfg.Invitations); err != nil {
+		return bad("%v", err)
+	}
+	cfg.Invitations = slices.Clone(cfg.Invitations)
 	if cfg.HeartbeatInterval < 0 || cfg.HeartbeatTimeout <= cfg.HeartbeatInterval {
 		return bad("Config.HeartbeatTimeout must exceed a positive HeartbeatInterval")
 	}

@@ -407,7 +407,8 @@ func (ss *session) handle(ctx context.Context, f ClientFrame) (outItem, error) {
 		return ok, ss.setPresence(ctx, f.Presence)
 	}
 	if f.Type == FramePage {
-		pv, err := d.RecordPageView(ctx, chat.PageView{VisitorID: ss.visitor.ID, URL: f.URL, Title: f.Title, Referrer: f.Referrer})
+		pv, err := d.RecordPageView(ctx, chat.PageView{VisitorID: ss.visitor.ID, URL: f.URL, Title: f.Title, Referrer: f.Referrer,
+			At: ss.srv.cfg.Now()})
 		if err == nil {
 			ss.srv.live.page(ctx, ss, pv)
 		}
@@ -415,6 +416,9 @@ func (ss *session) handle(ctx context.Context, f ClientFrame) (outItem, error) {
 	}
 	if ss.agent == nil {
 		ss.srv.live.active(ss)
+	}
+	if f.Type == FrameInviteReply {
+		return ss.srv.live.reply(ctx, ss, f)
 	}
 	if f.Type == FrameStart {
 		req := chat.StartRequest{ID: f.ConversationID, VisitorID: ss.visitor.ID, Department: f.Department}
