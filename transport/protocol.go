@@ -120,15 +120,17 @@ type ServerFrame struct {
 	Type string `json:"type"`
 	ID   string `json:"id,omitempty"` // the request this answers
 
-	V           int                     `json:"v,omitempty"`            // welcome
-	Token       string                  `json:"token,omitempty"`        // welcome: keep it and send it in the next hello
-	Visitor     *chat.Visitor           `json:"visitor,omitempty"`      // welcome to a visitor
-	Agent       *chat.Agent             `json:"agent,omitempty"`        // welcome to an agent
-	Session     string                  `json:"session,omitempty"`      // welcome over SSE: where to POST frames
-	HeartbeatMS int64                   `json:"heartbeat_ms,omitempty"` // welcome: the server pings this often
-	TimeoutMS   int64                   `json:"timeout_ms,omitempty"`   // welcome: silence after which either side gives up
-	Open        []chat.ConversationInfo `json:"conversations,omitempty"`
-	Visitors    []VisitorState          `json:"visitors,omitempty"` // welcome to an agent: who is on the site
+	V             int                     `json:"v,omitempty"`            // welcome
+	Token         string                  `json:"token,omitempty"`        // welcome: keep it and send it in the next hello
+	Visitor       *chat.Visitor           `json:"visitor,omitempty"`      // welcome to a visitor
+	Agent         *chat.Agent             `json:"agent,omitempty"`        // welcome to an agent
+	Session       string                  `json:"session,omitempty"`      // welcome over SSE: where to POST frames
+	HeartbeatMS   int64                   `json:"heartbeat_ms,omitempty"` // welcome: the server pings this often
+	TimeoutMS     int64                   `json:"timeout_ms,omitempty"`   // welcome: silence after which either side gives up
+	Open          []chat.ConversationInfo `json:"conversations,omitempty"`
+	Visitors      []VisitorState          `json:"visitors,omitempty"`        // welcome to an agent: who is on the site
+	Canned        []CannedResponse        `json:"canned,omitempty"`          // welcome to an agent: canned responses
+	WaitWarningMS int64                   `json:"wait_warning_ms,omitempty"` // welcome to an agent: warn after a wait this long
 
 	ConversationID  uuid.UUID              `json:"conversation_id,omitzero"`
 	Conversation    *chat.ConversationInfo `json:"conversation,omitempty"`

@@ -30,6 +30,7 @@ const (
 	DefaultAgentGracePeriod   = 30 * time.Second
 	DefaultVisitorGracePeriod = 10 * time.Second
 	DefaultInvitationInterval = 5 * time.Second
+	DefaultWaitWarning        = 2 * time.Minute
 )
 
 // Config configures a Server. Desk and Secret are required; every other
@@ -102,6 +103,12 @@ type Config struct {
 	// InvitationInterval is how often the invitation rules are tried on
 	// every visitor, besides when a visitor opens a page.
 	InvitationInterval time.Duration
+	// CannedResponses are the replies agents insert by shortcut; they are
+	// sent in the agent's welcome. At most MaxCannedResponses.
+	CannedResponses []CannedResponse
+	// WaitWarning is how long a visitor may wait for an answer before the
+	// agent console warns; it is sent in the agent's welcome.
+	WaitWarning time.Duration
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
 }
@@ -158,6 +165,14 @@ func New(cfg Config) (*Server, error) {
 		return bad("%v", err)
 	}
 	cfg.Invitations = slices.Clone(cfg.Invitations)
+	def(&cfg.WaitWarning, DefaultWaitWarning)
+	if cfg.WaitWarning < 0 {
+		return bad("Config.WaitWarning is negative")
+	}
+	if err := checkCanned(cfg.CannedResponses); err != nil {
+		return bad("%v", err)
+	}
+	cfg.CannedResponses = slices.Clone(cfg.CannedResponses)
 	if cfg.HeartbeatInterval < 0 || cfg.HeartbeatTimeout <= cfg.HeartbeatInterval {
 		return bad("Config.HeartbeatTimeout must exceed a positive HeartbeatInterval")
 	}

@@ -137,6 +137,7 @@ func (s *Server) open(ctx context.Context, data []byte, agent *chat.Agent) (*ses
 	}
 	if ss.agent != nil {
 		welcome.Visitors = s.live.addAgent(ss)
+		welcome.Canned, welcome.WaitWarningMS = s.cfg.CannedResponses, s.cfg.WaitWarning.Milliseconds()
 	} else {
 		s.live.connect(ctx, ss)
 	}
