@@ -33,6 +33,7 @@ const (
 	FramePong     = "pong"     // answer to the server's ping
 
 	FrameInviteReply = "invite_reply" // visitors: accept or dismiss an invitation
+	FrameHistory     = "history"      // agents: a visitor's conversations; answered with history
 )
 
 // Server frame types that are not client frame types too. Events use the
@@ -120,17 +121,18 @@ type ServerFrame struct {
 	Type string `json:"type"`
 	ID   string `json:"id,omitempty"` // the request this answers
 
-	V             int                     `json:"v,omitempty"`            // welcome
-	Token         string                  `json:"token,omitempty"`        // welcome: keep it and send it in the next hello
-	Visitor       *chat.Visitor           `json:"visitor,omitempty"`      // welcome to a visitor
-	Agent         *chat.Agent             `json:"agent,omitempty"`        // welcome to an agent
-	Session       string                  `json:"session,omitempty"`      // welcome over SSE: where to POST frames
-	HeartbeatMS   int64                   `json:"heartbeat_ms,omitempty"` // welcome: the server pings this often
-	TimeoutMS     int64                   `json:"timeout_ms,omitempty"`   // welcome: silence after which either side gives up
-	Open          []chat.ConversationInfo `json:"conversations,omitempty"`
-	Visitors      []VisitorState          `json:"visitors,omitempty"`        // welcome to an agent: who is on the site
-	Canned        []CannedResponse        `json:"canned,omitempty"`          // welcome to an agent: canned responses
-	WaitWarningMS int64                   `json:"wait_warning_ms,omitempty"` // welcome to an agent: warn after a wait this long
+	V           int                     `json:"v,omitempty"`            // welcome
+	Token       string                  `json:"token,omitempty"`        // welcome: keep it and send it in the next hello
+	Visitor     *chat.Visitor           `json:"visitor,omitempty"`      // welcome to a visitor
+	Agent       *chat.Agent             `json:"agent,omitempty"`        // welcome to an agent
+	Session     string                  `json:"session,omitempty"`      // welcome over SSE: where to POST frames
+	HeartbeatMS int64                   `json:"heartbeat_ms,omitempty"` // welcome: the server pings this often
+	TimeoutMS   int64                   `json:"timeout_ms,omitempty"`   // welcome: silence after which either side gives up
+	Open        []chat.ConversationInfo `json:"conversations,omitempty"`
+
+	Visitors      []VisitorState   `json:"visitors,omitempty"`        // welcome to an agent: who is on the site
+	Canned        []CannedResponse `json:"canned,omitempty"`          // welcome to an agent: canned responses
+	WaitWarningMS int64            `json:"wait_warning_ms,omitempty"` // welcome to an agent: warn after a wait this long
 
 	ConversationID  uuid.UUID              `json:"conversation_id,omitzero"`
 	Conversation    *chat.ConversationInfo `json:"conversation,omitempty"`
@@ -144,11 +146,12 @@ type ServerFrame struct {
 	Presence        chat.Presence          `json:"presence,omitempty"`  // presence
 	AgentID         string                 `json:"agent_id,omitempty"`  // assigned
 	PreviousAgentID string                 `json:"previous_agent_id,omitempty"`
-	VisitorID       uuid.UUID              `json:"visitor_id,omitzero"`    // visitor, visitor_left
-	State           *VisitorState          `json:"state,omitempty"`        // visitor: the visitor's entry
-	InvitationID    uuid.UUID              `json:"invitation_id,omitzero"` // invite, and the answers to invite_reply
-	Body            string                 `json:"body,omitempty"`         // invite: the invitation's text
-	At              string                 `json:"at,omitempty"`           // events: RFC 3339 time
+	At              string                 `json:"at,omitempty"` // events: RFC 3339 time
+
+	VisitorID    uuid.UUID     `json:"visitor_id,omitzero"`    // visitor, visitor_left
+	State        *VisitorState `json:"state,omitempty"`        // visitor: the visitor's entry
+	InvitationID uuid.UUID     `json:"invitation_id,omitzero"` // invite, and the answers to invite_reply
+	Body         string        `json:"body,omitempty"`         // invite: the invitation's text
 
 	Error *ErrorBody `json:"error,omitempty"`
 }
@@ -176,7 +179,7 @@ func protoErr(code, format string, args ...any) *Error {
 // clientTypes lists the frame types each side may send.
 var (
 	visitorTypes = []string{FrameHello, FrameStart, FrameSend, FrameSync, FrameTyping, FrameRead, FramePresence, FrameRate, FrameClose, FramePage, FramePing, FramePong, FrameInviteReply}
-	agentTypes   = []string{FrameHello, FrameStart, FrameSend, FrameSync, FrameTyping, FrameRead, FramePresence, FrameClose, FrameAssign, FramePing, FramePong}
+	agentTypes   = []string{FrameHello, FrameStart, FrameSend, FrameSync, FrameTyping, FrameRead, FramePresence, FrameClose, FrameAssign, FramePing, FramePong, FrameHistory}
 )
 
 // DecodeClientFrame parses one client frame and checks the fields its type
@@ -253,6 +256,10 @@ func (f ClientFrame) check() error {
 	case FramePage:
 		if f.URL == "" {
 			return protoErr(CodeInvalid, "page needs url")
+		}
+	case FrameHistory:
+		if f.VisitorID == uuid.Nil {
+			return protoErr(CodeInvalid, "history needs visitor_id")
 		}
 	case FrameInviteReply:
 		if f.InvitationID == uuid.Nil {

@@ -421,6 +421,9 @@ func (ss *session) handle(ctx context.Context, f ClientFrame) (outItem, error) {
 	if f.Type == FrameInviteReply {
 		return ss.srv.live.reply(ctx, ss, f)
 	}
+	if f.Type == FrameHistory {
+		return ss.srv.history(ctx, f)
+	}
 	if f.Type == FrameStart {
 		req := chat.StartRequest{ID: f.ConversationID, VisitorID: ss.visitor.ID, Department: f.Department}
 		if ss.agent != nil {
