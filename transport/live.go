@@ -92,7 +92,7 @@ type liveRegistry struct {
 	departed map[uuid.UUID]departedVisit
 
 	startMu sync.Mutex
-	started bool
+	started bool // the watcher was started, or never will be: shut down
 	stop    context.CancelFunc
 	done    chan struct{}
 }
@@ -664,6 +664,7 @@ func (r *liveRegistry) shutdown(ctx context.Context) {
 	r.mu.Unlock()
 	r.startMu.Lock()
 	stop, done := r.stop, r.done
+	r.started = true // a connection racing with the shutdown starts no watcher
 	r.startMu.Unlock()
 	if stop == nil {
 		return
