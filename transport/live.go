@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -104,7 +105,8 @@ type liveVisitor struct {
 	conns   map[*session]struct{}
 	leaving *time.Timer
 	// active holds the visitor's conversations that are not closed, with
-	// their creation times; ok false records a close seen while loading.
+	// their creation times; open false records a close seen while
+	// loading.
 	active map[uuid.UUID]activeConversation
 	fired  map[string]bool // invitation rules that fired this visit
 }
@@ -303,6 +305,7 @@ func (r *liveRegistry) connect(ctx context.Context, ss *session) {
 			lv.active[cid] = c
 		}
 	}
+	maps.DeleteFunc(lv.active, func(_ uuid.UUID, c activeConversation) bool { return !c.open })
 	lv.updateConversation()
 	r.broadcast(lv)
 	r.mu.Unlock()
@@ -399,8 +402,11 @@ func (r *liveRegistry) page(ctx context.Context, ss *session, pv chat.PageView) 
 	lv.state.Pages = append(lv.state.Pages, p)
 	lv.state.Page = &p
 	lv.state.LastActiveAt = r.srv.cfg.Now()
+	r.broadcast(lv)
 	r.mu.Unlock()
-	r.refreshContext(ctx, ss.visitor.ID, ss.visitor)
+	if r.srv.cfg.VisitorContext != nil {
+		r.refreshContext(ctx, ss.visitor.ID, ss.visitor)
+	}
 	r.evaluate([]uuid.UUID{ss.visitor.ID})
 }
 
