@@ -34,6 +34,7 @@ const (
 
 	FrameInviteReply = "invite_reply" // visitors: accept or dismiss an invitation
 	FrameHistory     = "history"      // agents: a visitor's conversations; answered with history
+	FrameNote        = "note"         // agents: post a private note; answered with ack
 )
 
 // Server frame types that are not client frame types too. Events use the
@@ -179,7 +180,7 @@ func protoErr(code, format string, args ...any) *Error {
 // clientTypes lists the frame types each side may send.
 var (
 	visitorTypes = []string{FrameHello, FrameStart, FrameSend, FrameSync, FrameTyping, FrameRead, FramePresence, FrameRate, FrameClose, FramePage, FramePing, FramePong, FrameInviteReply}
-	agentTypes   = []string{FrameHello, FrameStart, FrameSend, FrameSync, FrameTyping, FrameRead, FramePresence, FrameClose, FrameAssign, FramePing, FramePong, FrameHistory}
+	agentTypes   = []string{FrameHello, FrameStart, FrameSend, FrameSync, FrameTyping, FrameRead, FramePresence, FrameClose, FrameAssign, FramePing, FramePong, FrameHistory, FrameNote}
 )
 
 // DecodeClientFrame parses one client frame and checks the fields its type
@@ -225,12 +226,12 @@ func (f ClientFrame) check() error {
 		if f.V <= 0 {
 			return protoErr(CodeInvalid, "hello needs the protocol version v")
 		}
-	case FrameSend:
+	case FrameSend, FrameNote:
 		if err := needConversation(); err != nil {
 			return err
 		}
 		if f.Key == "" || len(f.Key) > maxIdempotencyKeyByte {
-			return protoErr(CodeInvalid, "send needs an idempotency key of 1 to %d bytes", maxIdempotencyKeyByte)
+			return protoErr(CodeInvalid, "%s needs an idempotency key of 1 to %d bytes", f.Type, maxIdempotencyKeyByte)
 		}
 		if len(f.Body) > chat.MaxBodyBytes {
 			return protoErr(CodeInvalid, "the message is %d bytes, over the limit of %d", len(f.Body), chat.MaxBodyBytes)

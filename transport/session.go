@@ -455,6 +455,8 @@ func (ss *session) handle(ctx context.Context, f ClientFrame) (outItem, error) {
 		}
 		return outItem{frame: &ServerFrame{Type: FrameAck, ID: f.ID, ConversationID: m.ConversationID, Key: f.Key,
 			MessageID: m.ID, Seq: m.Seq}}, nil
+	case FrameNote:
+		return ss.note(ctx, conv, f)
 	case FrameSync:
 		return outItem{sync: &syncRequest{id: f.ID, conversationID: info.ID, after: f.AfterSeq}}, nil
 	case FrameTyping:
