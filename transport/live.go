@@ -432,13 +432,15 @@ func (r *liveRegistry) refreshContext(ctx context.Context, id uuid.UUID, v chat.
 	}
 }
 
-// visitorContext calls Config.VisitorContext. A failure is logged and
-// means no context.
+// visitorContext calls Config.VisitorContext, with Config.WriteTimeout
+// to answer. A failure is logged and means no context.
 func (r *liveRegistry) visitorContext(ctx context.Context, v chat.Visitor) (json.RawMessage, any) {
 	hook := r.srv.cfg.VisitorContext
 	if hook == nil {
 		return nil, nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, r.srv.cfg.WriteTimeout)
+	defer cancel()
 	value, err := hook(ctx, v)
 	if err != nil {
 		r.srv.log.Warn("transport: Config.VisitorContext failed", "visitor", v.ID, "err", err)

@@ -264,3 +264,25 @@ func TestAgentStartsChatWithVisitor(t *testing.T) {
 		agent.expectVisitor(id, func(st transport.VisitorState) bool { return st.ConversationID == conv.ID })
 	})
 }
+
+// TestLiveVisitorContextHookTimesOut checks that a hook that does not
+// answer holds up a visitor's hello only for the write timeout.
+func TestLiveVisitorContextHookTimesOut(t *testing.T) {
+	h := newHarness(t, func(c *transport.Config) {
+		c.WriteTimeout = time.Second
+		c.VisitorContext = func(ctx context.Context, _ chat.Visitor) (any, error) {
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(wait):
+				return nil, errors.New("the hook had no deadline")
+			}
+		}
+	})
+	agent := h.agent(ws, "olga")
+	start := time.Now()
+	v := h.visitor(ws)
+	assert.Less(t, time.Since(start), wait/2, "the hello waited for the hook beyond the write timeout")
+	st := agent.expectVisitor(v.welcome.Visitor.ID, func(transport.VisitorState) bool { return true })
+	assert.Nil(t, st.Context)
+}

@@ -94,8 +94,9 @@ type Config struct {
 	// result is sent as JSON (at most MaxVisitorContextBytes) in the
 	// visitor's entry of the live list. It is called when a visit starts,
 	// when the visitor logs in and on every page the visitor opens, on the
-	// visitor's connection, so keep it quick. An error is logged and the
-	// entry is sent without context.
+	// visitor's connection, so keep it quick: its context ends after
+	// WriteTimeout. An error is logged and the entry is sent without
+	// context.
 	VisitorContext func(ctx context.Context, v chat.Visitor) (any, error)
 	// Invitations are the rules by which the server invites visitors to
 	// chat on its own; see InvitationRule. At most MaxInvitationRules.
