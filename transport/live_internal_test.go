@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -36,4 +37,26 @@ func TestLiveWatcherLifecycle(t *testing.T) {
 	require.NoError(t, late.Shutdown(ctx))
 	require.NoError(t, late.live.start())
 	require.Nil(t, late.live.done, "no watcher starts after Shutdown")
+}
+
+// TestLiveBoxKeepsNewestPerVisitor checks that a slow console is sent
+// only the newest frame of each visitor, in the order visitors changed.
+func TestLiveBoxKeepsNewestPerVisitor(t *testing.T) {
+	b := newLiveBox()
+	a, c := chat.NewID(), chat.NewID()
+	for i := range 1000 {
+		b.put(a, &ServerFrame{Type: FrameVisitor, VisitorID: a, ID: fmt.Sprint(i)})
+	}
+	b.put(c, &ServerFrame{Type: FrameVisitor, VisitorID: c})
+	b.put(a, &ServerFrame{Type: FrameVisitorLeft, VisitorID: a})
+	select {
+	case <-b.ready:
+	default:
+		t.Fatal("the box does not say it has frames")
+	}
+	got := b.take()
+	require.Len(t, got, 2)
+	require.Equal(t, FrameVisitorLeft, got[0].Type, "the newest frame of the first visitor")
+	require.Equal(t, c, got[1].VisitorID)
+	require.Empty(t, b.take())
 }
