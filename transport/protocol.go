@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -31,6 +32,14 @@ const (
 	FrameAssign   = "assign"   // agents: take or transfer a conversation
 	FramePing     = "ping"     // heartbeat; answered with pong
 	FramePong     = "pong"     // answer to the server's ping
+
+	FrameInviteReply = "invite_reply" // visitors: accept or dismiss an invitation
+	FrameHistory     = "history"      // agents: a visitor's conversations; answered with history
+	FrameNote        = "note"         // agents: post a private note; answered with ack
+
+	FrameTranscript = "transcript" // visitors: email me the transcript
+	FrameTransfer   = "transfer"   // agents: hand a conversation to another agent or department
+	FrameStats      = "stats"      // agents: the service report of a period; answered with stats
 )
 
 // Server frame types that are not client frame types too. Events use the
@@ -45,6 +54,17 @@ const (
 	FrameError     = "error"     // a request failed, or the connection is closing
 	FrameReconnect = "reconnect" // the server is going away; connect again
 )
+
+// Server frame types of the agents' live visitor list (live.go).
+const (
+	FrameVisitor     = "visitor"      // a visitor on the site changed: state is their entry
+	FrameVisitorLeft = "visitor_left" // a visitor left the site
+	FrameInvite      = "invite"       // to a visitor: an invitation to chat
+)
+
+// FrameQueue tells a queued visitor, and the agents, the conversation's
+// place in the queue and the estimated wait. It is chat.EventQueue.
+const FrameQueue = string(chat.EventQueue)
 
 // Error codes carried by error frames. They are stable: clients switch on
 // them, and new codes are only ever added.
@@ -66,6 +86,7 @@ const (
 	CodeHeartbeatTimeout  = "heartbeat_timeout"    // the client stopped answering pings
 	CodeUnavailable       = "unavailable"          // the server is shutting down; retry elsewhere or later
 	CodeInternal          = "internal"             // a server fault; retrying may help
+	CodeAgentBusy         = "agent_busy"           // the agent is at capacity or not online
 	maxRequestIDBytes     = 64
 	maxIdempotencyKeyByte = chat.MaxIDBytes
 )
@@ -101,6 +122,16 @@ type ClientFrame struct {
 	URL      string `json:"url,omitempty"` // page
 	Title    string `json:"title,omitempty"`
 	Referrer string `json:"referrer,omitempty"`
+
+	InvitationID uuid.UUID `json:"invitation_id,omitzero"` // invite_reply
+	Accept       bool      `json:"accept,omitempty"`       // invite_reply: true starts the conversation
+
+	Name  string `json:"name,omitempty"`  // start by a visitor: the pre-chat form's name
+	Email string `json:"email,omitempty"` // start by a visitor, transcript: where email goes
+
+	From     string `json:"from,omitempty"` // stats: RFC 3339 start of the period
+	To       string `json:"to,omitempty"`   // stats: RFC 3339 end of the period, excluded
+	TimeZone string `json:"tz,omitempty"`   // stats: IANA zone of days and hours; empty is the desk's
 }
 
 // ServerFrame is one frame from the server.
@@ -117,6 +148,10 @@ type ServerFrame struct {
 	TimeoutMS   int64                   `json:"timeout_ms,omitempty"`   // welcome: silence after which either side gives up
 	Open        []chat.ConversationInfo `json:"conversations,omitempty"`
 
+	Visitors      []VisitorState   `json:"visitors,omitempty"`        // welcome to an agent: who is on the site
+	Canned        []CannedResponse `json:"canned,omitempty"`          // welcome to an agent: canned responses
+	WaitWarningMS int64            `json:"wait_warning_ms,omitempty"` // welcome to an agent: warn after a wait this long
+
 	ConversationID  uuid.UUID              `json:"conversation_id,omitzero"`
 	Conversation    *chat.ConversationInfo `json:"conversation,omitempty"`
 	Message         *chat.Message          `json:"message,omitempty"`
@@ -130,6 +165,15 @@ type ServerFrame struct {
 	AgentID         string                 `json:"agent_id,omitempty"`  // assigned
 	PreviousAgentID string                 `json:"previous_agent_id,omitempty"`
 	At              string                 `json:"at,omitempty"` // events: RFC 3339 time
+
+	VisitorID    uuid.UUID     `json:"visitor_id,omitzero"`    // visitor, visitor_left
+	State        *VisitorState `json:"state,omitempty"`        // visitor: the visitor's entry
+	InvitationID uuid.UUID     `json:"invitation_id,omitzero"` // invite, and the answers to invite_reply
+	Body         string        `json:"body,omitempty"`         // invite: the invitation's text
+
+	Position int          `json:"position,omitempty"` // queue: 1 is next
+	WaitMS   int64        `json:"wait_ms,omitempty"`  // queue: the estimated wait
+	Stats    *chat.Report `json:"stats,omitempty"`    // stats
 
 	Error *ErrorBody `json:"error,omitempty"`
 }
@@ -156,8 +200,8 @@ func protoErr(code, format string, args ...any) *Error {
 
 // clientTypes lists the frame types each side may send.
 var (
-	visitorTypes = []string{FrameHello, FrameStart, FrameSend, FrameSync, FrameTyping, FrameRead, FramePresence, FrameRate, FrameClose, FramePage, FramePing, FramePong}
-	agentTypes   = []string{FrameHello, FrameStart, FrameSend, FrameSync, FrameTyping, FrameRead, FramePresence, FrameClose, FrameAssign, FramePing, FramePong}
+	visitorTypes = []string{FrameHello, FrameStart, FrameSend, FrameSync, FrameTyping, FrameRead, FramePresence, FrameRate, FrameClose, FramePage, FramePing, FramePong, FrameInviteReply, FrameTranscript}
+	agentTypes   = []string{FrameHello, FrameStart, FrameSend, FrameSync, FrameTyping, FrameRead, FramePresence, FrameClose, FrameAssign, FramePing, FramePong, FrameHistory, FrameNote, FrameTransfer, FrameStats}
 )
 
 // DecodeClientFrame parses one client frame and checks the fields its type
@@ -203,12 +247,12 @@ func (f ClientFrame) check() error {
 		if f.V <= 0 {
 			return protoErr(CodeInvalid, "hello needs the protocol version v")
 		}
-	case FrameSend:
+	case FrameSend, FrameNote:
 		if err := needConversation(); err != nil {
 			return err
 		}
 		if f.Key == "" || len(f.Key) > maxIdempotencyKeyByte {
-			return protoErr(CodeInvalid, "send needs an idempotency key of 1 to %d bytes", maxIdempotencyKeyByte)
+			return protoErr(CodeInvalid, "%s needs an idempotency key of 1 to %d bytes", f.Type, maxIdempotencyKeyByte)
 		}
 		if len(f.Body) > chat.MaxBodyBytes {
 			return protoErr(CodeInvalid, "the message is %d bytes, over the limit of %d", len(f.Body), chat.MaxBodyBytes)
@@ -235,7 +279,37 @@ func (f ClientFrame) check() error {
 		if f.URL == "" {
 			return protoErr(CodeInvalid, "page needs url")
 		}
-	case FrameStart, FramePing, FramePong:
+	case FrameHistory:
+		if f.VisitorID == uuid.Nil {
+			return protoErr(CodeInvalid, "history needs visitor_id")
+		}
+	case FrameInviteReply:
+		if f.InvitationID == uuid.Nil {
+			return protoErr(CodeInvalid, "invite_reply needs invitation_id")
+		}
+	case FrameStart:
+		if len(f.Name) > chat.MaxNameBytes || len(f.Email) > chat.MaxNameBytes {
+			return protoErr(CodeInvalid, "name and email are at most %d bytes", chat.MaxNameBytes)
+		}
+	case FrameTranscript:
+		if err := needConversation(); err != nil {
+			return err
+		}
+		if len(f.Email) > chat.MaxNameBytes {
+			return protoErr(CodeInvalid, "email is at most %d bytes", chat.MaxNameBytes)
+		}
+	case FrameTransfer:
+		if err := needConversation(); err != nil {
+			return err
+		}
+		if f.AgentID == "" && f.Department == "" {
+			return protoErr(CodeInvalid, "transfer needs agent_id or department")
+		}
+	case FrameStats:
+		if _, _, err := f.period(); err != nil {
+			return err
+		}
+	case FramePing, FramePong:
 	default:
 		return protoErr(CodeUnknownType, "unknown frame type %.32q", f.Type)
 	}
@@ -263,6 +337,8 @@ func errorBody(err error) *ErrorBody {
 		return &ErrorBody{Code: CodeUnauthorized, Message: err.Error()}
 	case errors.Is(err, chat.ErrNotFound):
 		return &ErrorBody{Code: CodeNotFound, Message: "no such conversation"}
+	case errors.Is(err, chat.ErrAgentBusy):
+		return &ErrorBody{Code: CodeAgentBusy, Message: err.Error()}
 	case errors.Is(err, chat.ErrInvalid):
 		return &ErrorBody{Code: CodeInvalid, Message: err.Error()}
 	case errors.Is(err, chat.ErrClosed):
@@ -273,4 +349,17 @@ func errorBody(err error) *ErrorBody {
 		return &ErrorBody{Code: CodeUnavailable, Message: "the server is shutting down; reconnect"}
 	}
 	return &ErrorBody{Code: CodeInternal, Message: "internal error"}
+}
+
+// period parses the from and to of a stats frame.
+func (f ClientFrame) period() (from, to time.Time, err error) {
+	from, err1 := time.Parse(time.RFC3339, f.From)
+	to, err2 := time.Parse(time.RFC3339, f.To)
+	if err1 != nil || err2 != nil || !from.Before(to) {
+		return from, to, protoErr(CodeInvalid, "stats needs from before to, as RFC 3339 times")
+	}
+	if len(f.TimeZone) > 64 {
+		return from, to, protoErr(CodeInvalid, "tz is over 64 bytes")
+	}
+	return from, to, nil
 }
