@@ -32,31 +32,44 @@ func TestMeasuresAndLogs(t *testing.T) {
 	ctx := t.Context()
 	var logs bytes.Buffer
 	store := NewStore(memory.New(), slog.New(slog.NewTextHandler(&logs, nil)), time.Nanosecond)
-	desk, err := chat.NewDesk(chat.Config{Store: store})
-	require.NoError(t, err)
-	defer desk.Close()
 
-	v, err := desk.SaveVisitor(ctx, chat.Visitor{Name: "Anna"})
+	now := chat.Timestamp(time.Now())
+	v := chat.Visitor{ID: chat.NewID(), Name: "Anna", CreatedAt: now}
+	require.NoError(t, store.PutVisitor(ctx, v))
+	conv, err := store.CreateConversation(ctx, chat.ConversationInfo{ID: chat.NewID(), VisitorID: v.ID, Status: chat.StatusQueued, CreatedAt: now})
 	require.NoError(t, err)
-	conv, err := desk.Start(ctx, chat.StartRequest{VisitorID: v.ID})
-	require.NoError(t, err)
+	message := func() chat.Message {
+		return chat.Message{ID: chat.NewID(), ConversationID: conv.ID, Author: chat.Author{Kind: chat.AuthorVisitor, ID: v.ID.String()}, Body: "hello", CreatedAt: now}
+	}
 	for range 3 {
-		_, err := conv.Post(ctx, chat.Message{Author: chat.Author{Kind: chat.AuthorVisitor, ID: v.ID.String()}, Body: "hello"})
+		_, _, err := store.AppendMessage(ctx, message())
 		require.NoError(t, err)
 	}
-	_, err = desk.Visitor(ctx, uuid.New())
+	_, err = store.Visitor(ctx, uuid.New())
 	require.ErrorIs(t, err, chat.ErrNotFound)
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()
-	_, _, err = store.AppendMessage(canceled, chat.Message{ConversationID: conv.ID(), Author: chat.Author{Kind: chat.AuthorBot}, Body: "x"})
+	_, _, err = store.AppendMessage(canceled, message())
 	require.Error(t, err)
 
 	stats := store.Stats()
 	assert.Equal(t, 4, stats["AppendMessage"].Calls)
 	assert.Equal(t, 1, stats["AppendMessage"].Errors, "the canceled append failed")
-	assert.Positive(t, stats["Visitor"].Calls)
+	assert.Equal(t, 1, stats["Visitor"].Calls)
 	assert.Zero(t, stats["Visitor"].Errors, "not found is an answer, not a failure")
+	assert.Positive(t, stats["AppendMessage"].Total)
 	assert.Contains(t, logs.String(), "method=AppendMessage", "with a threshold of 1ns every call is slow")
+
+	// A Desk works through the wrapper like through any store.
+	desk, err := chat.NewDesk(chat.Config{Store: store})
+	require.NoError(t, err)
+	defer desk.Close()
+	c, err := desk.Conversation(ctx, conv.ID)
+	require.NoError(t, err)
+	history, err := c.History(ctx, chat.MessageQuery{})
+	require.NoError(t, err)
+	assert.Len(t, history, 3)
+	assert.Equal(t, 1, store.Stats()["Messages"].Calls)
 }
 
 // TestRun runs the program itself over SQLite.

@@ -24,6 +24,12 @@ func setup(t *testing.T) *chat.Desk {
 	ctx, cancel := context.WithCancel(t.Context())
 	desk, err := chat.NewDesk(chat.Config{Store: memory.New()})
 	require.NoError(t, err)
+	// An agent is online, so the chats are live ones rather than offline
+	// requests, and the transcripts hold only the visitor's and the bot's
+	// messages.
+	require.NoError(t, desk.SaveAgent(ctx, chat.Agent{ID: "olga", Name: "Olga"}))
+	_, err = desk.SetAgentStatus(ctx, "olga", chat.AgentOnline)
+	require.NoError(t, err)
 	wait, err := startOrderBot(ctx, desk, demoOrders, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	t.Cleanup(func() {
