@@ -93,17 +93,45 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	defer desk.Close()
+	// The Desk's timed work: closing abandoned chats, offering offline
+	// requests when the hours begin, refreshing queue estimates.
+	sweepCtx, stopSweeping := context.WithCancel(ctx)
+	sweeping := make(chan struct{})
+	go func() {
+		defer close(sweeping)
+		_ = desk.Run(sweepCtx, 0)
+	}()
+	defer func() {
+		stopSweeping()
+		<-sweeping
+	}()
+
+	shopState := newShop(time.Now())
 	chatServer, err := transport.New(transport.Config{
 		Desk:              desk,
 		Secret:            secret,
 		AuthenticateAgent: authenticateAgent,
 		Logger:            log,
+		// Agents see the customer's cart and orders next to the visitor.
+		VisitorContext: shopState.visitorContext,
+		CannedResponses: []transport.CannedResponse{
+			{Shortcut: "hello", Text: "Hello {name}, this is {agent} from Kettle & Crumb. How can I help?"},
+			{Shortcut: "delivery", Text: "We ship within one working day; delivery takes two to three days."},
+			{Shortcut: "returns", Text: "You can return anything unused within 30 days, free of charge."},
+		},
+		Invitations: []transport.InvitationRule{{
+			Name:          "product-page",
+			Message:       "Questions about this product? We are happy to help.",
+			From:          demoAgent.name,
+			Path:          "/p/*",
+			MinTimeOnPage: 30 * time.Second,
+		}},
 	})
 	if err != nil {
 		return err
 	}
 
-	shopPages := &pages{shop: newShop(time.Now()), secret: secret, log: log, now: time.Now}
+	shopPages := &pages{shop: shopState, secret: secret, log: log, now: time.Now}
 	mux := http.NewServeMux()
 	shopPages.register(mux)
 	mux.Handle("/chat/", http.StripPrefix("/chat", chatServer.VisitorHandler()))

@@ -237,6 +237,59 @@ func TestCartAndCheckout(t *testing.T) {
 	assert.Contains(t, body, "Your cart is empty.", "an empty cart places no order")
 }
 
+// TestAgentsSeeTheCustomersCartAndOrders connects an agent, then the
+// logged-in demo customer with a full cart, and checks that the agent's
+// visitor list shows the customer with the shop's context: name, cart,
+// cart value and past orders.
+func TestAgentsSeeTheCustomersCartAndOrders(t *testing.T) {
+	base := startShop(t, config{})
+	ws := "ws" + strings.TrimPrefix(base, "http")
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+	defer cancel()
+
+	c := browser(t)
+	_, body := post(t, c, base+"/login", url.Values{"email": {"anna@example.com"}, "password": {"demo"}})
+	_, body = post(t, c, base+"/cart/add", url.Values{"slug": {"oak-board"}, "quantity": {"2"}})
+	m := identityAttr.FindStringSubmatch(body)
+	require.NotNil(t, m)
+
+	agent, _, err := websocket.Dial(ctx, ws+"/staff/chat/ws", &websocket.DialOptions{
+		HTTPHeader: http.Header{"Authorization": {"Basic b2xnYTpkZW1v"}},
+	})
+	require.NoError(t, err)
+	defer agent.CloseNow()
+	require.NoError(t, agent.Write(ctx, websocket.MessageText, []byte(`{"type":"hello","v":1}`)))
+
+	visitor := hello(t, ws+"/chat/ws", html.UnescapeString(m[1]), nil)
+	require.Equal(t, "c-1", visitor.Visitor.CustomerID)
+
+	var got CustomerContext
+	for got.Name == "" {
+		_, data, err := agent.Read(ctx)
+		require.NoError(t, err, "the agent never saw the customer's context")
+		var f transport.ServerFrame
+		require.NoError(t, json.Unmarshal(data, &f))
+		states := f.Visitors
+		if f.State != nil {
+			states = append(states, *f.State)
+		}
+		for _, s := range states {
+			if s.Visitor.CustomerID == "c-1" && len(s.Context) > 0 {
+				require.NoError(t, json.Unmarshal(s.Context, &got))
+			}
+		}
+	}
+	assert.Equal(t, "Anna Kowalska", got.Name)
+	assert.Equal(t, 2, got.CartItems)
+	assert.Equal(t, "€98.00", got.CartValue)
+	require.Len(t, got.Cart, 1)
+	assert.Equal(t, ContextLine{Product: "Oak cutting board", URL: "/p/oak-board", Quantity: 2, Total: "€98.00"}, got.Cart[0])
+	require.Len(t, got.Orders, 2)
+	assert.Equal(t, "1043", got.Orders[0].Number, "newest first")
+	assert.Equal(t, "shipped", got.Orders[0].Status)
+	assert.Equal(t, "1042", got.Orders[1].Number)
+}
+
 // TestStorageBackends runs the shop on PostgreSQL and MySQL when their
 // test databases are configured.
 func TestStorageBackends(t *testing.T) {
