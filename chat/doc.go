@@ -33,6 +33,32 @@
 //		Body:   "Your order 1042 left the warehouse today.",
 //	})
 //
+// Start the Desk's timed work once per instance, in a goroutine of its own:
+//
+//	go desk.Run(ctx, 0)
+//
+// # Queue, offline requests and opening hours
+//
+// A new conversation is queued and offered to the Router at once when its
+// department is staffed: inside [Config.Hours] (always, when nil) with an
+// agent online who serves it. Otherwise it starts [StatusWaiting], an
+// offline request: the visitor's first message gets an automatic answer
+// saying when to expect a reply ([Config.ReplyWithin] of opening time), by
+// email too when there is a [Config.Notifier] and an address. Waiting
+// requests, then queued conversations, are offered again whenever an agent
+// comes online or frees up, and on every sweep of [Desk.Run], which also
+// closes conversations inactive for [Config.InactivityTimeout].
+// [Desk.Queue] tells each queued conversation's place and estimated wait;
+// [Conversation.Transfer] hands a conversation to another agent or
+// department.
+//
+// # Reports
+//
+// [Desk.Report] returns the service metrics of the conversations started in
+// a period: answered, missed and offline counts, queue wait, first response
+// and resolution times, ratings, per day, per agent and per hour of the day.
+// [MetricsOf] gives the figures of one conversation.
+//
 // # Events
 //
 // Everything that happens leaves the Desk as an [Event] through one
