@@ -15,6 +15,8 @@ func ExampleConversation_History() {
 	ctx := context.Background()
 	desk, _ := chat.NewDesk(chat.Config{Store: memory.New()})
 	defer desk.Close()
+	_ = desk.SaveAgent(ctx, chat.Agent{ID: "olga", Name: "Olga"})
+	_, _ = desk.SetAgentStatus(ctx, "olga", chat.AgentOnline)
 	v, _ := desk.SaveVisitor(ctx, chat.Visitor{})
 	conv, _ := desk.Start(ctx, chat.StartRequest{VisitorID: v.ID})
 	for i := 1; i <= 5; i++ {

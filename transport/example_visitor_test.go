@@ -19,7 +19,8 @@ import (
 
 // A visitor's whole round trip over a real WebSocket: hello, start a
 // conversation, send a message, resend it after a lost ack. The resent
-// message is acked with the original id and stored once.
+// message is acked with the original id and stored once. No agent is
+// online, so the conversation is an offline request: it starts waiting.
 func Example_visitor() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -89,7 +90,7 @@ func Example_visitor() {
 	// Output:
 	// welcome with a visitor token: true
 	// visitors connected: 1
-	// started: queued
+	// started: waiting
 	// acked as seq 1
 	// resent, same message: true
 }
