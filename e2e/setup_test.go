@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -89,6 +90,7 @@ type shop struct {
 	desk *chat.Desk
 	srv  *transport.Server
 	url  string
+	net  *cutListener
 
 	mu    sync.Mutex
 	pages map[string]page
@@ -140,7 +142,10 @@ func newShop(t *testing.T, store chat.Store, configure ...func(*transport.Config
 		http.Redirect(w, r, "/staff/chat/", http.StatusSeeOther)
 	})
 	mux.HandleFunc("GET /shop/{page}", s.servePage)
-	hs := httptest.NewServer(mux)
+	hs := httptest.NewUnstartedServer(mux)
+	s.net = &cutListener{Listener: hs.Listener}
+	hs.Listener = s.net
+	hs.Start()
 	s.url = hs.URL
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), wait)
@@ -181,6 +186,47 @@ func (s *shop) servePage(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_ = pageHTML.Execute(w, p)
+}
+
+// cutListener is the shop's listener with a switch that cuts the network:
+// every open connection is closed and new ones are refused, as when a
+// visitor's train enters a tunnel.
+type cutListener struct {
+	net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+	down  bool
+}
+
+func (l *cutListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		l.mu.Lock()
+		if l.down {
+			l.mu.Unlock()
+			c.Close()
+			continue
+		}
+		l.conns = append(l.conns, c)
+		l.mu.Unlock()
+		return c, nil
+	}
+}
+
+// setDown cuts the network, or brings it back.
+func (l *cutListener) setDown(down bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.down = down
+	if down {
+		for _, c := range l.conns {
+			c.Close()
+		}
+		l.conns = nil
+	}
 }
 
 // tab is one browser tab in a browser context of its own.
@@ -239,14 +285,27 @@ func eval[T any](b *tab, js string) T {
 }
 
 // until waits for a JavaScript condition to hold; what says what was
-// expected, for the failure message.
+// expected, for the failure message. It polls, so it survives the page
+// navigating and elements that do not exist yet.
 func (b *tab) until(what, js string) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, wait+time.Second)
-	defer cancel()
-	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void]("!!("+js+")",
-		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(wait)))
-	require.NoError(b.t, err, "waiting until %s (%s)", what, js)
+	deadline := time.Now().Add(wait)
+	var last error
+	for {
+		ctx, cancel := context.WithTimeout(b.ctx, time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+js+")"))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if err != nil {
+			last = err
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("waiting until %s: timed out (%s); last error: %v", what, js, last)
+		}
+		time.Sleep(50 * time.Millisecond) // the polling interval
+	}
 }
 
 // js quotes a Go string as a JavaScript string literal.
@@ -277,10 +336,12 @@ func (b *tab) widgetReady() {
 	b.until("the widget is connected", `window.Parley && Parley.language && document.getElementById("parley-chat") && `+w(".status")+`.textContent === ""`)
 }
 
-// say types a message into the widget and presses Enter, as a visitor.
+// say writes a message into the widget and presses Enter, as a visitor.
+// The text is pasted rather than typed key by key, which is slow.
 func (b *tab) say(text string) {
 	b.t.Helper()
-	b.do(chromedp.Click(chromedp.JSPath(w("#pw-input"))), chromedp.SendKeys(chromedp.JSPath(w("#pw-input")), text+"\n"))
+	sel := chromedp.JSPath(w("#pw-input"))
+	b.do(chromedp.Click(sel), chromedp.SetValue(sel, text), chromedp.SendKeys(sel, "\n"))
 }
 
 // click clicks the element a JavaScript expression gives.
@@ -296,10 +357,10 @@ func (b *tab) login(s *shop, agent string) {
 	b.until("the console is connected", `document.getElementById("me-name").textContent !== ""`)
 }
 
-// reply types into the console's composer and presses Enter.
+// reply writes into the console's composer and presses Enter.
 func (b *tab) reply(text string) {
 	b.t.Helper()
-	b.do(chromedp.Click(chromedp.CSS("#input")), chromedp.SendKeys(chromedp.CSS("#input"), text+"\n"))
+	b.do(chromedp.Click(chromedp.CSS("#input")), chromedp.SetValue(chromedp.CSS("#input"), text), chromedp.SendKeys(chromedp.CSS("#input"), "\n"))
 }
 
 // screenshot saves the viewport to docs/images/name.png when

@@ -1,0 +1,272 @@
+package e2e_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/store/sqlstore"
+	"github.com/parleychat/parley/transport"
+)
+
+// The conversation survives page navigation: the widget keeps the
+// visitor token in localStorage, resumes with sync, stays open, and shows
+// what arrived while the next page loaded. The store is a SQLite file.
+func TestWidgetResumesAfterNavigation(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "parley.db"), sqlstore.Config{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = store.Close() })
+	s := newShop(t, store)
+	s.setPage("a", page{Title: "Helmets", Lang: "en", Next: "/shop/b"})
+	s.setPage("b", page{Title: "Gloves", Lang: "en"})
+
+	agent := s.newTab()
+	agent.login(s, "olga")
+	visitor := s.newTab()
+	visitor.open(s.url + "/shop/a")
+	visitor.widgetReady()
+	visitor.click(w(".launcher"))
+	visitor.say("Do you have size M?")
+	agent.until("the chat is routed to the agent", cAll("#mine .preview")+`.includes("Do you have size M?")`)
+	agent.click(`document.querySelector("#mine .conv-item button")`)
+	agent.reply("Yes, in black.")
+	visitor.until("the reply arrives", wAll(".msg.agent p")+`.join() === "Yes, in black."`)
+	token := eval[string](visitor, `Object.keys(localStorage).filter(k => k.startsWith("parley:")).map(k => JSON.parse(localStorage[k]).token)[0]`)
+	require.NotEmpty(t, token)
+
+	visitor.do(chromedp.Click(chromedp.CSS("#next")))
+	visitor.until("the next page loaded", `document.title === "Gloves"`)
+	agent.reply("Anything else?") // sent while the visitor's page changes
+	visitor.until("the transcript is back, in order, with the new reply",
+		wAll(".msg p")+`.join("|") === "Do you have size M?|Yes, in black.|Anything else?"`)
+	require.True(t, eval[bool](visitor, `!`+w(".panel")+`.hidden`), "the window stays open across pages")
+	visitor.say("No, thanks")
+	agent.until("the same conversation goes on", cAll("#log .msg p")+`.join("|") === "Do you have size M?|Yes, in black.|Anything else?|No, thanks"`)
+	require.Len(t, eval[[]string](agent, cAll("#mine .conv-item")), 1, "one conversation, one visitor")
+}
+
+// Network loss: the widget reconnects with backoff and sends what the
+// visitor wrote while offline, once.
+func TestWidgetReconnectsAndResends(t *testing.T) {
+	s := newShop(t, nil)
+	agent := s.newTab()
+	agent.login(s, "olga")
+	visitor := s.newTab()
+	visitor.open(s.url + "/shop/x")
+	visitor.widgetReady()
+	visitor.click(w(".launcher"))
+	visitor.say("First")
+	agent.until("the first message arrives", cAll("#mine .preview")+`.includes("First")`)
+	agent.click(`document.querySelector("#mine .conv-item button")`)
+
+	s.net.setDown(true)
+	visitor.until("the widget notices", w(".status")+`.textContent === "Connection lost. Reconnecting…"`)
+	visitor.say("Second, written offline")
+	require.Equal(t, "Sending…", eval[string](visitor, wAll(".msg.visitor .state")+`.pop()`))
+	s.net.setDown(false)
+	agent.until("the message arrives once, in order", cAll("#log .msg.visitor p")+`.join("|") === "First|Second, written offline"`)
+	visitor.until("the widget is acked", wAll(".msg.visitor .state")+`.every(s => s === "Sent" || s === "Read")`)
+	visitor.until("the widget is back online", w(".status")+`.textContent === "Support"`)
+}
+
+// The chat is rendered as text: markup and javascript: links written by
+// a visitor, an agent or in a customer's name never run, in the widget or
+// in the console, and show literally.
+func TestMessagesAreInert(t *testing.T) {
+	const name = `<img src=x onerror="window.__xss=1">Eve`
+	s := newShop(t, nil)
+	identity, err := transport.SignIdentity(testSecret, transport.Identity{CustomerID: "c-1", Name: name, Expires: time.Now().Add(time.Hour)})
+	require.NoError(t, err)
+	s.setPage("p", page{Title: `<script>window.__xss=1</script>Bikes`, Lang: "en", Widget: map[string]string{"identity": identity}})
+	attacks := []string{
+		`<script>window.__xss=1</script>`,
+		`<img src=x onerror="window.__xss=1">`,
+		`javascript:window.__xss=1`,
+		`<a href="javascript:window.__xss=1">click</a>`,
+	}
+
+	agent := s.newTab()
+	agent.login(s, "olga")
+	visitor := s.newTab()
+	visitor.open(s.url + "/shop/p")
+	visitor.widgetReady()
+	visitor.click(w(".launcher"))
+	for _, a := range attacks {
+		visitor.say(a)
+	}
+	agent.until("the messages arrive", cAll("#mine .conv-item")+`.length === 1`)
+	agent.click(`document.querySelector("#mine .conv-item button")`)
+	agent.until("the console shows them literally", cAll("#log .msg.visitor p")+`.join("\n") === `+js(join(attacks)))
+	for _, a := range attacks {
+		agent.reply(a)
+	}
+	visitor.until("the widget shows them literally", wAll(".msg.agent p")+`.join("\n") === `+js(join(attacks)))
+	require.Equal(t, name, eval[string](agent, `document.getElementById("conv-title").textContent`), "the name is text too")
+
+	for side, b := range map[string]*tab{"visitor": visitor, "agent": agent} {
+		require.True(t, eval[bool](b, `window.__xss === undefined`), "%s: no injected script ran", side)
+		root := `document`
+		if side == "visitor" {
+			root = `document.getElementById("parley-chat").shadowRoot`
+		}
+		require.Zero(t, eval[int](b, root+`.querySelectorAll(".msg img, .msg script, .msg a, h2 img").length`), "%s: no element came from the text", side)
+	}
+}
+
+func join(lines []string) string {
+	s := ""
+	for i, l := range lines {
+		if i > 0 {
+			s += "\n"
+		}
+		s += l
+	}
+	return s
+}
+
+// The widget speaks Polish, Finnish and Russian, chosen by data-lang, by
+// the page's <html lang>, or by the browser.
+func TestWidgetLanguages(t *testing.T) {
+	s := newShop(t, nil)
+	s.setPage("pl", page{Title: "Rowery", Lang: "en", Widget: map[string]string{"lang": "pl"}})
+	s.setPage("fi", page{Title: "Polkupyörät", Lang: "fi"})
+	s.setPage("ru", page{Title: "Велосипеды", Lang: "ru-RU"})
+	s.setPage("de", page{Title: "Fahrräder", Lang: "de"})
+	for _, c := range []struct{ page, lang, title, placeholder, launcher string }{
+		{"pl", "pl", "Porozmawiaj z nami", "Napisz wiadomość…", "Otwórz czat"},
+		{"fi", "fi", "Keskustele kanssamme", "Kirjoita viesti…", "Avaa chat"},
+		{"ru", "ru", "Напишите нам", "Введите сообщение…", "Открыть чат"},
+		{"de", "en", "Chat with us", "Type your message…", "Open chat"},
+	} {
+		b := s.newTab()
+		b.open(s.url + "/shop/" + c.page)
+		b.widgetReady()
+		require.Equal(t, c.lang, eval[string](b, `Parley.language()`), c.page)
+		require.Equal(t, c.launcher, eval[string](b, w(".launcher")+`.getAttribute("aria-label")`), c.page)
+		b.click(w(".launcher"))
+		require.Equal(t, c.title, eval[string](b, w("#pw-title")+`.textContent`), c.page)
+		require.Equal(t, c.placeholder, eval[string](b, w("#pw-input")+`.placeholder`), c.page)
+		if c.page != "de" {
+			b.screenshot("widget-" + c.lang)
+		}
+	}
+}
+
+// A page adds a language through window.Parley.i18n before the widget
+// loads; missing strings fall back to English.
+func TestWidgetAddedLanguage(t *testing.T) {
+	s := newShop(t, nil)
+	b := s.newTab()
+	b.open(s.url + "/shop/x")
+	b.widgetReady()
+	b.do(chromedp.Evaluate[chromedp.Void](`
+		document.getElementById("parley-chat").remove();
+		delete Parley.open;
+		Parley.i18n.de = {title: "Chat mit uns"};
+		const s = document.createElement("script");
+		s.src = "/chat/widget.js"; s.dataset.lang = "de";
+		document.body.append(s);`))
+	b.until("the widget is back in German", `document.getElementById("parley-chat") && `+w("#pw-title")+`.textContent === "Chat mit uns"`)
+	require.Equal(t, "Type your message…", eval[string](b, w("#pw-input")+`.placeholder`))
+}
+
+// With no agent online the visitor still gets an answer path: the widget
+// tells them to wait, and an agent who comes online later finds the chat.
+func TestWidgetNobodyOnline(t *testing.T) {
+	s := newShop(t, nil)
+	s.setPage("x", page{Title: "Shop", Lang: "en", Widget: map[string]string{
+		"phone": "+48 22 123 45 67", "phone-hours": "Mon–Fri 9–17", "email": "help@shop.example", "whatsapp": "48221234567", "telegram": "@shopchat",
+	}})
+	visitor := s.newTab()
+	visitor.open(s.url + "/shop/x")
+	visitor.widgetReady()
+	visitor.click(w(".launcher"))
+	visitor.say("Is anyone there?")
+	visitor.until("the visitor is told to wait", `!`+w(".banner")+`.hidden`)
+
+	agent := s.newTab()
+	agent.login(s, "olga")
+	agent.until("the waiting chat reaches the agent", cAll(".conv-item .preview")+`.includes("Is anyone there?")`)
+}
+
+// The page's JavaScript API drives the widget, and the SSE fallback
+// carries the whole chat.
+func TestWidgetAPIOverSSE(t *testing.T) {
+	s := newShop(t, nil)
+	s.setPage("x", page{Title: "Shop", Lang: "en", Widget: map[string]string{"transport": "sse"}})
+	agent := s.newTab()
+	agent.login(s, "olga")
+	visitor := s.newTab()
+	visitor.open(s.url + "/shop/x")
+	visitor.widgetReady()
+	visitor.do(chromedp.Evaluate[chromedp.Void](`
+		window.events = [];
+		Parley.on("open", () => events.push("open"));
+		Parley.on("close", () => events.push("close"));
+		Parley.on("message", m => events.push(m.author.kind + ":" + m.body));
+		Parley.on("conversation-closed", () => events.push("closed"));
+		Parley.open();
+		Parley.prefill("typed for you");
+		Parley.send("Hello over SSE");`))
+	require.Equal(t, "typed for you", eval[string](visitor, w("#pw-input")+`.value`))
+	agent.until("the message arrives", cAll("#mine .preview")+`.includes("Hello over SSE")`)
+	agent.click(`document.querySelector("#mine .conv-item button")`)
+	agent.reply("Hello back")
+	visitor.until("the reply arrives", `events.includes("agent:Hello back")`)
+	visitor.do(chromedp.Evaluate[chromedp.Void](`Parley.close()`))
+	agent.click(`document.getElementById("close-btn")`)
+	visitor.until("the page hears of the end", `events.includes("closed")`)
+	require.Equal(t, []string{"open", "visitor:Hello over SSE", "agent:Hello back", "close", "closed"}, eval[[]string](visitor, `events`))
+}
+
+// The pre-chat form asks what the shop configured; the topic becomes the
+// conversation's department. At the end the visitor rates the chat.
+func TestWidgetPrechatAndRating(t *testing.T) {
+	s := newShop(t, nil)
+	s.setPage("x", page{Title: "Shop", Lang: "en", Widget: map[string]string{
+		"prechat": "name,email", "topics": "delivery:Delivery|returns:Returns",
+	}})
+	agent := s.newTab()
+	agent.login(s, "olga")
+	visitor := s.newTab()
+	visitor.open(s.url + "/shop/x")
+	visitor.widgetReady()
+	visitor.click(w(".launcher"))
+	visitor.until("the form shows", `!`+w("form.prechat")+`.hidden && `+w(".composer")+`.hidden`)
+	visitor.click(w("form.prechat button[type=submit]"))
+	require.Equal(t, "Please fill in this field.", eval[string](visitor, w(".err")+`.textContent`))
+	visitor.do(
+		chromedp.SendKeys(chromedp.JSPath(w("#pw-f-name")), "Anna"),
+		chromedp.SendKeys(chromedp.JSPath(w("#pw-f-email")), "anna@example.com"),
+		chromedp.SetValue(chromedp.JSPath(w("#pw-f-topic")), "returns"),
+	)
+	visitor.screenshot("widget-prechat")
+	visitor.click(w("form.prechat button[type=submit]"))
+	visitor.until("the composer shows", `!`+w(".composer")+`.hidden`)
+	visitor.say("I want to return a helmet")
+	agent.until("the chat arrives with its topic", cAll("#mine .meta")+`.some(t => t.startsWith("returns"))`)
+	agent.click(`document.querySelector("#mine .conv-item button")`)
+	agent.reply("Sure, I have sent you a label.")
+	visitor.until("the reply arrives", wAll(".msg.agent p")+`.length === 1`)
+	agent.click(`document.getElementById("close-btn")`)
+
+	visitor.until("the end view shows", `!`+w(".endview")+`.hidden && `+w(".composer")+`.hidden`)
+	visitor.click(w(`.endview [data-v=yes]`))
+	visitor.click(w(`.stars [data-n="4"]`))
+	visitor.screenshot("widget-rating")
+	visitor.click(w(".rate .primary"))
+	visitor.until("thanks", `!`+w(".thanks")+`.hidden`)
+	agent.until("the agent sees the rating", `document.getElementById("conv-status").textContent === "closed · rated 4/5"`)
+	info, err := s.desk.Conversations(context.Background(), chat.ConversationFilter{Statuses: []chat.Status{chat.StatusClosed}})
+	require.NoError(t, err)
+	require.Len(t, info, 1)
+	require.Equal(t, 4, info[0].Rating)
+	require.True(t, *info[0].Resolved)
+	require.Equal(t, "returns", info[0].Department)
+}
