@@ -46,7 +46,8 @@
   }
   function save() {
     try {
-      localStorage.setItem(storeKey, JSON.stringify({token: st.token, conv: st.convID, outbox: st.outbox, start: st.start}));
+      var outbox = st.outbox.map(function (o) { return {key: o.key, body: o.body, conv: o.conv}; });
+      localStorage.setItem(storeKey, JSON.stringify({token: st.token, conv: st.convID, outbox: outbox, start: st.start}));
     } catch (e) { /* storage off: the chat lasts one page */ }
   }
   function sessionGet(k) { try { return sessionStorage.getItem(storeKey + ":" + k); } catch (e) { return null; } }
