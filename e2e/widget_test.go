@@ -270,3 +270,25 @@ func TestWidgetPrechatAndRating(t *testing.T) {
 	require.True(t, *info[0].Resolved)
 	require.Equal(t, "returns", info[0].Department)
 }
+
+// The widget is usable by keyboard alone, and fills a phone's screen.
+func TestWidgetKeyboardAndPhone(t *testing.T) {
+	s := newShop(t, nil)
+	b := s.newTab()
+	s.setPage("x", page{Title: "Shop", Lang: "en", Next: "/shop/y"})
+	b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch))
+	b.open(s.url + "/shop/x")
+	b.widgetReady()
+	// Tab from the page's link to the launcher, and open it with Enter.
+	b.do(chromedp.Focus(chromedp.CSS("#next")), chromedp.KeyEvent("\t"))
+	b.until("the launcher has the focus", `document.activeElement.id === "parley-chat" && `+w(".launcher")+` === document.getElementById("parley-chat").shadowRoot.activeElement`)
+	b.do(chromedp.KeyEvent("\r"))
+	b.until("the message box has the focus", `document.getElementById("parley-chat").shadowRoot.activeElement === `+w("#pw-input"))
+	require.Equal(t, "dialog", eval[string](b, w(".panel")+`.getAttribute("role")`))
+	require.Equal(t, "log", eval[string](b, w(".log")+`.getAttribute("role")`))
+	rect := eval[map[string]float64](b, `(() => { const r = `+w(".panel")+`.getBoundingClientRect(); return {w: r.width, h: r.height}; })()`)
+	require.Equal(t, map[string]float64{"w": 390, "h": 844}, rect, "the window fills the phone's screen")
+	b.screenshot("widget-phone")
+	b.do(chromedp.KeyEvent("\u001b"))
+	b.until("Escape closes it and gives the focus back", w(".panel")+`.hidden && document.getElementById("parley-chat").shadowRoot.activeElement === `+w(".launcher"))
+}
