@@ -273,6 +273,11 @@
       kids.push(el("h3", {text: "Pages visited"}), el("ol", {"class": "pages"}, v.pages.map(function (p) { return el("li", {}, [pageLink(p)]); })));
     }
     if (v.context != null) kids.push(el("h3", {text: "Shop context"}), contextNode(v.context));
+    if (v.invitations && v.invitations.length) {
+      kids.push(el("h3", {text: "Invitations"}), el("ul", {"class": "invitations"}, v.invitations.map(function (x) {
+        return el("li", {text: x.rule + ": " + x.status + " — " + x.body});
+      })));
+    }
     if (S.history) {
       kids.push(el("h3", {text: "Earlier conversations"}));
       var list = S.history.filter(function (h) { return h.id !== c.id; });
@@ -538,9 +543,7 @@
         (f.visitors || []).forEach(function (v) { S.visitors[vid(v)] = v; });
         break;
       case "visitor":
-        var v = f.visitor && (f.visitor.visitor || f.visitor.page) ? f.visitor : f;
-        if (v.type) v = Object.assign({}, v, {type: undefined});
-        S.visitors[vid(v)] = v;
+        if (f.state) S.visitors[f.visitor_id || vid(f.state)] = f.state;
         break;
       case "visitor_left":
         delete S.visitors[f.visitor_id || (f.visitor && f.visitor.id)];

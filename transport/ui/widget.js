@@ -668,28 +668,33 @@
   function showInvite(f) {
     if (st.convID && st.conv && st.conv.status !== "closed") return;
     st.invite = f;
-    var who = f.agent && f.agent.name ? f.agent.name : t("support");
-    ui.invWho.textContent = t("invitation", {name: who});
+    var who = f.author && f.author.name;
+    ui.invWho.textContent = who ? t("invitation", {name: who}) : "";
+    ui.invWho.hidden = !who;
     ui.invMsg.replaceChildren();
-    linkify(ui.invMsg, f.message || "");
+    linkify(ui.invMsg, f.body || "");
     ui.invite.hidden = st.open;
-    emit("invite", {message: f.message, agent: f.agent});
+    if (!st.open) ui.invYes.focus({preventScroll: true});
+    emit("invite", {id: f.invitation_id, body: f.body, author: f.author});
   }
 
+  // inviteReply accepts an invitation, which starts a conversation whose
+  // first message is the invitation's text, or dismisses it.
   function inviteReply(accept) {
     var f = st.invite;
     ui.invite.hidden = true;
     st.invite = null;
     if (!f) return;
-    request({type: "invite_reply", invitation_id: f.invitation_id, accept: accept}).then(function (a) {
+    var reply = {type: "invite_reply", invitation_id: f.invitation_id};
+    if (accept) reply.accept = true;
+    request(reply).then(function (a) {
       var c = a.conversation;
-      if (accept && c && !st.convID) {
-        resetConversation(c.id);
-        st.conv = c;
-        save();
-        sync();
-        render();
-      }
+      if (!accept || !c) return;
+      if (st.convID !== c.id) resetConversation(c.id);
+      st.conv = c;
+      save();
+      sync();
+      render();
     });
     if (accept) setOpen(true);
   }
