@@ -54,5 +54,6 @@ func TestChatVisitorAndAgent(t *testing.T) {
 	visitor.until("the visitor sees the agent typing", w(".typing")+`.textContent === "Olga is typing…"`)
 	visitor.say("Thanks!")
 	agent.until("the visitor's second message arrives", cAll("#log .msg.visitor p")+`.includes("Thanks!")`)
+	require.Empty(t, eval[string](visitor, w("#pw-input")+`.value`), "the message box is empty after sending")
 	agent.screenshot("console-chat")
 }

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
@@ -341,8 +343,22 @@ func (b *tab) widgetReady() {
 func (b *tab) say(text string) {
 	b.t.Helper()
 	sel := chromedp.JSPath(w("#pw-input"))
-	b.do(chromedp.Click(sel), chromedp.SetValue(sel, text), chromedp.SendKeys(sel, "\n"))
+	b.do(chromedp.Click(sel), chromedp.SetValue(sel, text), enter)
 }
+
+// enter presses Enter without the char event that SendKeys adds, which
+// would type a line break after the page has handled the keydown.
+var enter = chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+	for _, typ := range []input.DispatchKeyEventType{input.DispatchKeyEventTypeRawKeyDown, input.DispatchKeyEventTypeKeyUp} {
+		_, err := cdp.Call(ctx, t, input.DispatchKeyEvent, input.DispatchKeyEventParams{
+			Type: typ, Key: "Enter", Code: "Enter", WindowsVirtualKeyCode: 13, NativeVirtualKeyCode: 13,
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+})
 
 // click clicks the element a JavaScript expression gives.
 func (b *tab) click(expr string) {
@@ -360,7 +376,7 @@ func (b *tab) login(s *shop, agent string) {
 // reply writes into the console's composer and presses Enter.
 func (b *tab) reply(text string) {
 	b.t.Helper()
-	b.do(chromedp.Click(chromedp.CSS("#input")), chromedp.SetValue(chromedp.CSS("#input"), text), chromedp.SendKeys(chromedp.CSS("#input"), "\n"))
+	b.do(chromedp.Click(chromedp.CSS("#input")), chromedp.SetValue(chromedp.CSS("#input"), text), enter)
 }
 
 // screenshot saves the viewport to docs/images/name.png when
