@@ -65,7 +65,7 @@ const TopicAll Topic = "all"
 func ConversationTopic(id uuid.UUID) Topic { return Topic("conversation:" + id.String()) }
 
 // VisitorTopic carries the events of every conversation of one visitor and
-// the visitor's own presence.
+// the visitor's own presence, but never an internal note.
 func VisitorTopic(id uuid.UUID) Topic { return Topic("visitor:" + id.String()) }
 
 // AgentTopic carries the events of the conversations assigned to one agent
@@ -79,7 +79,7 @@ func (e Event) Topics() []Topic {
 	if e.ConversationID != uuid.Nil {
 		ts = append(ts, ConversationTopic(e.ConversationID))
 	}
-	if e.VisitorID != uuid.Nil {
+	if e.VisitorID != uuid.Nil && (e.Message == nil || !e.Message.Internal) {
 		ts = append(ts, VisitorTopic(e.VisitorID))
 	}
 	if e.AgentID != "" {

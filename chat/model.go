@@ -45,10 +45,17 @@ type Status string
 
 // Conversation states. A conversation starts queued, becomes open when an
 // agent is assigned, and ends closed. Closed conversations take no messages.
+//
+// A conversation started while nobody can answer it (no agent of its
+// department online, or outside business hours) starts waiting instead: it
+// is an offline request. The visitor's first message in it is acknowledged
+// with the time an answer can be expected, and agents are offered waiting
+// requests before queued conversations when they come online.
 const (
-	StatusQueued Status = "queued"
-	StatusOpen   Status = "open"
-	StatusClosed Status = "closed"
+	StatusQueued  Status = "queued"
+	StatusWaiting Status = "waiting"
+	StatusOpen    Status = "open"
+	StatusClosed  Status = "closed"
 )
 
 // ConversationInfo is the stored state of one conversation. Code that acts on
@@ -66,6 +73,10 @@ type ConversationInfo struct {
 	Rating     int       `json:"rating,omitempty"`   // 1 to 5 from the visitor; 0 means not rated
 	Resolved   *bool     `json:"resolved,omitempty"` // the visitor's answer to "was your issue resolved?"; nil if not asked or not answered
 	LastSeq    int64     `json:"last_seq"`           // Seq of the newest message; 0 when there are none
+	// The service metrics' raw data, set by the Desk; see MetricsOf.
+	FirstAssignedAt time.Time `json:"first_assigned_at,omitzero"` // when an agent first got the conversation
+	FirstMessageAt  time.Time `json:"first_message_at,omitzero"`  // the visitor's first message
+	FirstResponseAt time.Time `json:"first_response_at,omitzero"` // the first agent message after FirstMessageAt
 	// Version increases by one on every stored change. UpdateConversation
 	// accepts a change only when the caller's Version matches the stored one.
 	Version int64 `json:"version"`
@@ -111,8 +122,11 @@ type Message struct {
 	// IdempotencyKey is chosen by the client. Appending a message whose key is
 	// already used in the same conversation stores nothing and returns the
 	// original message. Empty means no deduplication.
-	IdempotencyKey string    `json:"idempotency_key,omitempty"`
-	CreatedAt      time.Time `json:"created_at"`
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	// Internal marks a private note: agents see it, the visitor never does,
+	// and it is left out of emailed transcripts. Visitors cannot write one.
+	Internal  bool      `json:"internal,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // PageView records one page the visitor opened in the shop.

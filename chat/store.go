@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -75,6 +76,10 @@ type ConversationFilter struct {
 	Statuses  []Status  // any of these statuses
 	AgentID   string    // assigned to this agent
 	VisitorID uuid.UUID // started by this visitor
+	// CreatedFrom and CreatedBefore select conversations created in
+	// [CreatedFrom, CreatedBefore); a zero time leaves that end open.
+	CreatedFrom   time.Time
+	CreatedBefore time.Time
 	// Limit caps the result: 0 means DefaultPageSize; above MaxPageSize or
 	// negative is ErrInvalid.
 	Limit int
@@ -152,7 +157,7 @@ func (q MessageQuery) Validate() error {
 func (f ConversationFilter) Validate() error {
 	for _, s := range f.Statuses {
 		if !s.Valid() {
-			return invalid("status %.32q is not queued, open or closed", s)
+			return invalid("status %.32q is not queued, waiting, open or closed", s)
 		}
 	}
 	_, err := CheckLimit(f.Limit)

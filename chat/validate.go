@@ -129,13 +129,13 @@ func (a Agent) Validate() error {
 
 // Valid reports whether s is one of the defined conversation statuses.
 func (s Status) Valid() bool {
-	return s == StatusQueued || s == StatusOpen || s == StatusClosed
+	return s == StatusQueued || s == StatusWaiting || s == StatusOpen || s == StatusClosed
 }
 
 // Validate reports with ErrInvalid why c cannot be stored.
 func (c ConversationInfo) Validate() error {
 	if !c.Status.Valid() {
-		return invalid("conversation status %.32q is not queued, open or closed", c.Status)
+		return invalid("conversation status %.32q is not queued, waiting, open or closed", c.Status)
 	}
 	if c.Rating < 0 || c.Rating > 5 {
 		return invalid("rating %d is outside 1 to 5", c.Rating)
@@ -176,6 +176,9 @@ func (a Author) Validate() error {
 func (m Message) Validate() error {
 	if strings.TrimSpace(m.Body) == "" && len(m.Attachments) == 0 {
 		return invalid("message body is empty")
+	}
+	if m.Internal && m.Author.Kind == AuthorVisitor {
+		return invalid("a visitor cannot write an internal note")
 	}
 	if len(m.Attachments) > MaxAttachments {
 		return invalid("message has %d attachments, over the limit of %d", len(m.Attachments), MaxAttachments)

@@ -631,9 +631,14 @@ func (p *pumpState) catchUp(id uuid.UUID, upTo int64) error {
 	}
 }
 
-// message sends m if it is the next one of its conversation.
+// message sends m if it is the next one of its conversation. A visitor's
+// connection skips internal notes: it moves past them without a frame.
 func (p *pumpState) message(m *chat.Message) error {
 	if m.Seq <= p.seen[m.ConversationID] {
+		return nil
+	}
+	if m.Internal && p.ss.agent == nil {
+		p.seen[m.ConversationID] = m.Seq
 		return nil
 	}
 	if err := p.write(&ServerFrame{Type: string(chat.EventMessage), ConversationID: m.ConversationID, Message: m, Seq: m.Seq}); err != nil {

@@ -201,7 +201,9 @@ func (s *Store) Conversations(ctx context.Context, f chat.ConversationFilter) ([
 func matches(c chat.ConversationInfo, f chat.ConversationFilter) bool {
 	return (len(f.Statuses) == 0 || slices.Contains(f.Statuses, c.Status)) &&
 		(f.AgentID == "" || f.AgentID == c.AgentID) &&
-		(f.VisitorID == uuid.Nil || f.VisitorID == c.VisitorID)
+		(f.VisitorID == uuid.Nil || f.VisitorID == c.VisitorID) &&
+		(f.CreatedFrom.IsZero() || !c.CreatedAt.Before(chat.Timestamp(f.CreatedFrom))) &&
+		(f.CreatedBefore.IsZero() || c.CreatedAt.Before(chat.Timestamp(f.CreatedBefore)))
 }
 
 // AppendMessage implements chat.Store.
@@ -339,6 +341,9 @@ func normConversation(c chat.ConversationInfo) chat.ConversationInfo {
 	c.UpdatedAt = chat.Timestamp(c.UpdatedAt)
 	c.AssignedAt = chat.Timestamp(c.AssignedAt)
 	c.ClosedAt = chat.Timestamp(c.ClosedAt)
+	c.FirstAssignedAt = chat.Timestamp(c.FirstAssignedAt)
+	c.FirstMessageAt = chat.Timestamp(c.FirstMessageAt)
+	c.FirstResponseAt = chat.Timestamp(c.FirstResponseAt)
 	return copyConversation(c)
 }
 

@@ -12,15 +12,15 @@ import (
 	"github.com/parleychat/parley/chat"
 )
 
-const conversationColumns = `id, visitor_id, department, status, agent_id, created_at, updated_at, assigned_at, closed_at, rating, resolved, last_seq, version`
+const conversationColumns = `id, visitor_id, department, status, agent_id, created_at, updated_at, assigned_at, closed_at, rating, resolved, last_seq, version, first_assigned_at, first_message_at, first_response_at`
 
 func scanConversation(sc interface{ Scan(...any) error }) (chat.ConversationInfo, error) {
 	var c chat.ConversationInfo
 	var id, visitor, agent, department []byte
 	var status string
-	var created, updated, assigned, closed, resolved sql.NullInt64
+	var created, updated, assigned, closed, resolved, firstAssigned, firstMessage, firstResponse sql.NullInt64
 	if err := sc.Scan(&id, &visitor, &department, &status, &agent, &created, &updated, &assigned, &closed,
-		&c.Rating, &resolved, &c.LastSeq, &c.Version); err != nil {
+		&c.Rating, &resolved, &c.LastSeq, &c.Version, &firstAssigned, &firstMessage, &firstResponse); err != nil {
 		return chat.ConversationInfo{}, err
 	}
 	var err error
@@ -33,6 +33,7 @@ func scanConversation(sc interface{ Scan(...any) error }) (chat.ConversationInfo
 	c.Department, c.Status, c.AgentID = string(department), chat.Status(status), string(agent)
 	c.CreatedAt, c.UpdatedAt = fromMicros(created), fromMicros(updated)
 	c.AssignedAt, c.ClosedAt = fromMicros(assigned), fromMicros(closed)
+	c.FirstAssignedAt, c.FirstMessageAt, c.FirstResponseAt = fromMicros(firstAssigned), fromMicros(firstMessage), fromMicros(firstResponse)
 	if resolved.Valid {
 		r := resolved.Int64 != 0
 		c.Resolved = &r
@@ -51,10 +52,10 @@ func (s *Store) CreateConversation(ctx context.Context, c chat.ConversationInfo)
 	}
 	c = normalize(c)
 	c.Version = 1
-	_, err = s.exec(ctx, `INSERT INTO {conversations} (`+conversationColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = s.exec(ctx, `INSERT INTO {conversations} (`+conversationColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		idBytes(c.ID), idBytes(c.VisitorID), c.Department, string(c.Status), c.AgentID,
 		micros(c.CreatedAt), micros(c.UpdatedAt), micros(c.AssignedAt), micros(c.ClosedAt),
-		c.Rating, boolValue(c.Resolved), 0, 1)
+		c.Rating, boolValue(c.Resolved), 0, 1, micros(c.FirstAssignedAt), micros(c.FirstMessageAt), micros(c.FirstResponseAt))
 	if err != nil {
 		return chat.ConversationInfo{}, dbErr("creating conversation "+c.ID.String(), err)
 	}
@@ -67,6 +68,9 @@ func normalize(c chat.ConversationInfo) chat.ConversationInfo {
 	c.UpdatedAt = chat.Timestamp(c.UpdatedAt)
 	c.AssignedAt = chat.Timestamp(c.AssignedAt)
 	c.ClosedAt = chat.Timestamp(c.ClosedAt)
+	c.FirstAssignedAt = chat.Timestamp(c.FirstAssignedAt)
+	c.FirstMessageAt = chat.Timestamp(c.FirstMessageAt)
+	c.FirstResponseAt = chat.Timestamp(c.FirstResponseAt)
 	if c.Resolved != nil {
 		r := *c.Resolved
 		c.Resolved = &r
@@ -115,9 +119,11 @@ func (s *Store) UpdateConversation(ctx context.Context, c chat.ConversationInfo)
 	}
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, s.sql(`UPDATE {conversations} SET department = ?, status = ?, agent_id = ?, updated_at = ?,
-		assigned_at = ?, closed_at = ?, rating = ?, resolved = ?, version = version + 1 WHERE id = ? AND version = ?`),
+		assigned_at = ?, closed_at = ?, rating = ?, resolved = ?, first_assigned_at = ?, first_message_at = ?,
+		first_response_at = ?, version = version + 1 WHERE id = ? AND version = ?`),
 		c.Department, string(c.Status), c.AgentID, micros(c.UpdatedAt), micros(c.AssignedAt), micros(c.ClosedAt),
-		c.Rating, boolValue(c.Resolved), idBytes(c.ID), c.Version)
+		c.Rating, boolValue(c.Resolved), micros(c.FirstAssignedAt), micros(c.FirstMessageAt), micros(c.FirstResponseAt),
+		idBytes(c.ID), c.Version)
 	if err != nil {
 		return chat.ConversationInfo{}, dbErr("updating a conversation", err)
 	}
@@ -159,6 +165,14 @@ func (s *Store) Conversations(ctx context.Context, f chat.ConversationFilter) ([
 	if f.VisitorID != uuid.Nil {
 		where = append(where, "visitor_id = ?")
 		args = append(args, idBytes(f.VisitorID))
+	}
+	if !f.CreatedFrom.IsZero() {
+		where = append(where, "created_at >= ?")
+		args = append(args, f.CreatedFrom.UnixMicro())
+	}
+	if !f.CreatedBefore.IsZero() {
+		where = append(where, "created_at < ?")
+		args = append(args, f.CreatedBefore.UnixMicro())
 	}
 	query := `SELECT ` + conversationColumns + ` FROM {conversations}`
 	if len(where) > 0 {

@@ -427,6 +427,7 @@ func (s *Store) appendBatchPostgres(batch []*appendReq) ([]appendResult, error) 
 	convs := make([][]byte, 0, n)
 	ids, kinds, authors, names, bodies := make([][]byte, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	msgConvs, attachments, keys, created := make([][]byte, n), make([]*string, n), make([]*string, n), make([]int64, n)
+	internal := make([]int16, n)
 	for k, i := range plan.fresh {
 		row, err := messageRow(batch[i].m)
 		if err != nil {
@@ -434,6 +435,7 @@ func (s *Store) appendBatchPostgres(batch []*appendReq) ([]appendResult, error) 
 		}
 		ids[k], msgConvs[k], kinds[k], authors[k] = row[0].([]byte), row[1].([]byte), row[3].(string), row[4].(string)
 		names[k], bodies[k], attachments[k], keys[k], created[k] = row[5].(string), row[6].(string), row[7].(*string), row[8].(*string), row[9].(int64)
+		internal[k] = int16(row[10].(int))
 		convs = append(convs, msgConvs[k])
 	}
 	slices.SortFunc(convs, bytes.Compare)
@@ -441,21 +443,21 @@ func (s *Store) appendBatchPostgres(batch []*appendReq) ([]appendResult, error) 
 	rows, err := s.db.QueryContext(ctx, s.sql(`WITH locked AS MATERIALIZED (
 			SELECT id, last_seq FROM {conversations} WHERE id = ANY(?::bytea[]) ORDER BY id FOR UPDATE
 		), m AS (
-			SELECT * FROM unnest(?::bytea[], ?::bytea[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[])
-				WITH ORDINALITY AS m(id, conversation_id, author_kind, author_id, author_name, body, attachments, idem_key, created_at, ord)
+			SELECT * FROM unnest(?::bytea[], ?::bytea[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::smallint[])
+				WITH ORDINALITY AS m(id, conversation_id, author_kind, author_id, author_name, body, attachments, idem_key, created_at, internal, ord)
 		), numbered AS MATERIALIZED (
 			SELECT m.*, l.last_seq + row_number() OVER (PARTITION BY m.conversation_id ORDER BY m.ord) AS seq
 			FROM m JOIN locked AS l ON l.id = m.conversation_id
 		), ins AS (
 			INSERT INTO {messages} (`+messageColumns+`)
-			SELECT id, conversation_id, seq, author_kind, author_id, author_name, body, attachments, idem_key, created_at FROM numbered
+			SELECT id, conversation_id, seq, author_kind, author_id, author_name, body, attachments, idem_key, created_at, internal FROM numbered
 		), upd AS (
 			UPDATE {conversations} AS c SET last_seq = n.seq, updated_at = n.created_at
 			FROM (SELECT DISTINCT ON (conversation_id) conversation_id, seq, created_at FROM numbered ORDER BY conversation_id, seq DESC) AS n
 			WHERE c.id = n.conversation_id
 		)
 		SELECT ord, seq FROM numbered`),
-		convs, ids, msgConvs, kinds, authors, names, bodies, attachments, keys, created)
+		convs, ids, msgConvs, kinds, authors, names, bodies, attachments, keys, created, internal)
 	if err != nil {
 		return nil, dbErr("appending messages", err)
 	}
@@ -570,12 +572,12 @@ func (s *Store) existingKeys(ctx context.Context, tx *sql.Tx, batch []*appendReq
 
 // messageRow returns the stored form of m's columns, in messageColumns
 // order. Attachments and the idempotency key are NULL when empty.
-func messageRow(m chat.Message) ([10]any, error) {
+func messageRow(m chat.Message) ([11]any, error) {
 	var attachments, key *string
 	if len(m.Attachments) > 0 {
 		j, err := json.Marshal(m.Attachments)
 		if err != nil {
-			return [10]any{}, err
+			return [11]any{}, err
 		}
 		a := string(j)
 		attachments = &a
@@ -583,14 +585,18 @@ func messageRow(m chat.Message) ([10]any, error) {
 	if m.IdempotencyKey != "" {
 		key = &m.IdempotencyKey
 	}
-	return [10]any{idBytes(m.ID), idBytes(m.ConversationID), m.Seq, string(m.Author.Kind), m.Author.ID,
-		m.Author.Name, m.Body, attachments, key, m.CreatedAt.UnixMicro()}, nil
+	internal := 0
+	if m.Internal {
+		internal = 1
+	}
+	return [11]any{idBytes(m.ID), idBytes(m.ConversationID), m.Seq, string(m.Author.Kind), m.Author.ID,
+		m.Author.Name, m.Body, attachments, key, m.CreatedAt.UnixMicro(), internal}, nil
 }
 
 // insertMessages inserts the messages: on PostgreSQL with one INSERT of
 // arrays, elsewhere with multi-row INSERTs of power-of-two sizes.
 func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, ms []chat.Message) error {
-	rows := make([][10]any, len(ms))
+	rows := make([][11]any, len(ms))
 	for i, m := range ms {
 		r, err := messageRow(m)
 		if err != nil {
@@ -599,19 +605,20 @@ func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, ms []chat.Messag
 		rows[i] = r
 	}
 	if s.dialect == Postgres {
-		cols := make([]any, 10)
+		cols := make([]any, 11)
 		ids, convs := make([][]byte, len(rows)), make([][]byte, len(rows))
 		seqs, created := make([]int64, len(rows)), make([]int64, len(rows))
 		kinds, authors, names, bodies := make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows))
-		attachments, keys := make([]*string, len(rows)), make([]*string, len(rows))
+		attachments, keys, internal := make([]*string, len(rows)), make([]*string, len(rows)), make([]int16, len(rows))
 		for i, r := range rows {
 			ids[i], convs[i], seqs[i], kinds[i], authors[i] = r[0].([]byte), r[1].([]byte), r[2].(int64), r[3].(string), r[4].(string)
 			names[i], bodies[i], attachments[i], keys[i], created[i] = r[5].(string), r[6].(string), r[7].(*string), r[8].(*string), r[9].(int64)
+			internal[i] = int16(r[10].(int))
 		}
 		cols[0], cols[1], cols[2], cols[3], cols[4] = ids, convs, seqs, kinds, authors
-		cols[5], cols[6], cols[7], cols[8], cols[9] = names, bodies, attachments, keys, created
+		cols[5], cols[6], cols[7], cols[8], cols[9], cols[10] = names, bodies, attachments, keys, created, internal
 		_, err := tx.ExecContext(ctx, s.sql(`INSERT INTO {messages} (`+messageColumns+`) SELECT * FROM unnest(
-			?::bytea[], ?::bytea[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[])`), cols...)
+			?::bytea[], ?::bytea[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::smallint[])`), cols...)
 		return dbErr("inserting messages", err)
 	}
 	for len(rows) > 0 {
@@ -619,11 +626,11 @@ func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, ms []chat.Messag
 		for n*2 <= len(rows) && n*2 <= maxInsertRows {
 			n *= 2
 		}
-		st, err := s.stmt(ctx, `INSERT INTO {messages} (`+messageColumns+`) VALUES `+placeholders("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", n))
+		st, err := s.stmt(ctx, `INSERT INTO {messages} (`+messageColumns+`) VALUES `+placeholders("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", n))
 		if err != nil {
 			return err
 		}
-		args := make([]any, 0, n*10)
+		args := make([]any, 0, n*11)
 		for _, r := range rows[:n] {
 			args = append(args, r[:]...)
 		}
@@ -635,7 +642,7 @@ func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, ms []chat.Messag
 	return nil
 }
 
-// maxInsertRows caps one multi-row INSERT: 64 rows of 10 values stay well
+// maxInsertRows caps one multi-row INSERT: 64 rows of 11 values stay well
 // under every database's limit on bound parameters.
 const maxInsertRows = 64
 
@@ -674,15 +681,15 @@ func (s *Store) moveConversations(ctx context.Context, tx *sql.Tx, newest []chat
 	return dbErr("moving conversations on", err)
 }
 
-const messageColumns = `id, conversation_id, seq, author_kind, author_id, author_name, body, attachments, idem_key, created_at`
+const messageColumns = `id, conversation_id, seq, author_kind, author_id, author_name, body, attachments, idem_key, created_at, internal`
 
 func scanMessage(sc interface{ Scan(...any) error }) (chat.Message, error) {
 	var m chat.Message
 	var id, conv, authorID, key []byte
 	var kind string
 	var attachments sql.NullString
-	var created int64
-	if err := sc.Scan(&id, &conv, &m.Seq, &kind, &authorID, &m.Author.Name, &m.Body, &attachments, &key, &created); err != nil {
+	var created, internal int64
+	if err := sc.Scan(&id, &conv, &m.Seq, &kind, &authorID, &m.Author.Name, &m.Body, &attachments, &key, &created, &internal); err != nil {
 		return chat.Message{}, err
 	}
 	var err error
@@ -694,6 +701,7 @@ func scanMessage(sc interface{ Scan(...any) error }) (chat.Message, error) {
 	}
 	m.Author.Kind, m.Author.ID, m.IdempotencyKey = chat.AuthorKind(kind), string(authorID), string(key)
 	m.CreatedAt = fromMicros(sql.NullInt64{Int64: created, Valid: true})
+	m.Internal = internal != 0
 	if attachments.Valid && attachments.String != "" {
 		if err := json.Unmarshal([]byte(attachments.String), &m.Attachments); err != nil {
 			return chat.Message{}, fmt.Errorf("sqlstore: message %s has damaged attachments: %w", m.ID, err)

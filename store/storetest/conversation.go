@@ -30,6 +30,7 @@ func conversationCases() []testCase {
 		{"ListFilters", testConversationsFilters},
 		{"ListLimit", testConversationsLimit},
 		{"ListByStatusOnly", testConversationsByStatusOnly},
+		{"ListCreatedRange", testConversationsCreatedRange},
 	}
 }
 
@@ -47,6 +48,9 @@ func (f *fixture) fullConversation() chat.ConversationInfo {
 	c.ClosedAt = baseTime().Add(90 * time.Minute)
 	c.Rating = 4
 	c.Resolved = boolPtr(true)
+	c.FirstAssignedAt = baseTime().Add(time.Minute + 123)
+	c.FirstMessageAt = baseTime().Add(30 * time.Second)
+	c.FirstResponseAt = baseTime().Add(2*time.Minute + 999)
 	return c
 }
 
@@ -153,9 +157,27 @@ func testConversationUpdate(t *testing.T, f *fixture) {
 	change.Status = chat.StatusQueued
 	updated, err = f.s.UpdateConversation(f.ctx, change)
 	require.NoError(t, err, "third UpdateConversation")
+	requireConversation(t, wantConversation(updated), f.get(c.ID), "an update can clear fields")
+
+	// The metrics' times are set and cleared like the others, and a
+	// conversation can wait as an offline request.
+	change = updated
+	change.Status = chat.StatusWaiting
+	change.FirstAssignedAt = westTime()
+	change.FirstMessageAt = baseTime().Add(time.Second)
+	change.FirstResponseAt = baseTime().Add(time.Hour)
+	updated, err = f.s.UpdateConversation(f.ctx, change)
+	require.NoError(t, err, "fourth UpdateConversation")
 	want = wantConversation(change)
-	want.Version = 4
-	requireConversation(t, want, f.get(c.ID), "an update can clear fields")
+	want.Version = 5
+	requireConversation(t, want, f.get(c.ID), "an update sets FirstAssignedAt, FirstMessageAt and FirstResponseAt")
+	change = updated
+	change.FirstAssignedAt, change.FirstMessageAt, change.FirstResponseAt = time.Time{}, time.Time{}, time.Time{}
+	updated, err = f.s.UpdateConversation(f.ctx, change)
+	require.NoError(t, err, "fifth UpdateConversation")
+	want = wantConversation(change)
+	want.Version = 6
+	requireConversation(t, want, f.get(c.ID), "an update clears the metrics' times")
 }
 
 func testConversationStale(t *testing.T, f *fixture) {
@@ -373,6 +395,7 @@ func testConversationsFilters(t *testing.T, f *fixture) {
 	v1OpenA := mk(v1, agentA.ID, chat.StatusOpen)
 	v1ClosedA := mk(v1, agentA.ID, chat.StatusClosed)
 	v1Queued := mk(v1, "", chat.StatusQueued)
+	v1Waiting := mk(v1, "", chat.StatusWaiting)
 	v2OpenA := mk(v2, agentA.ID, chat.StatusOpen)
 	v2OpenB := mk(v2, agentB.ID, chat.StatusOpen)
 
@@ -386,8 +409,9 @@ func testConversationsFilters(t *testing.T, f *fixture) {
 		{"agent and visitor", chat.ConversationFilter{AgentID: agentA.ID, VisitorID: v1.ID}, []chat.ConversationInfo{v1OpenA, v1ClosedA}},
 		{"agent, visitor and status", chat.ConversationFilter{AgentID: agentA.ID, VisitorID: v1.ID, Statuses: []chat.Status{chat.StatusOpen}}, []chat.ConversationInfo{v1OpenA}},
 		{"visitor and two statuses", chat.ConversationFilter{VisitorID: v1.ID, Statuses: []chat.Status{chat.StatusQueued, chat.StatusClosed}}, []chat.ConversationInfo{v1ClosedA, v1Queued}},
-		{"visitor and every status", chat.ConversationFilter{VisitorID: v1.ID, Statuses: []chat.Status{chat.StatusClosed, chat.StatusOpen, chat.StatusQueued}}, []chat.ConversationInfo{v1OpenA, v1ClosedA, v1Queued}},
-		{"visitor and empty statuses", chat.ConversationFilter{VisitorID: v1.ID, Statuses: []chat.Status{}}, []chat.ConversationInfo{v1OpenA, v1ClosedA, v1Queued}},
+		{"visitor and every status", chat.ConversationFilter{VisitorID: v1.ID, Statuses: []chat.Status{chat.StatusClosed, chat.StatusOpen, chat.StatusQueued, chat.StatusWaiting}}, []chat.ConversationInfo{v1OpenA, v1ClosedA, v1Queued, v1Waiting}},
+		{"visitor and empty statuses", chat.ConversationFilter{VisitorID: v1.ID, Statuses: []chat.Status{}}, []chat.ConversationInfo{v1OpenA, v1ClosedA, v1Queued, v1Waiting}},
+		{"visitor and waiting", chat.ConversationFilter{VisitorID: v1.ID, Statuses: []chat.Status{chat.StatusWaiting}}, []chat.ConversationInfo{v1Waiting}},
 		{"visitor and a status with none", chat.ConversationFilter{VisitorID: v2.ID, Statuses: []chat.Status{chat.StatusQueued}}, nil},
 		{"agent and two statuses", chat.ConversationFilter{AgentID: agentA.ID, Statuses: []chat.Status{chat.StatusOpen, chat.StatusQueued}}, []chat.ConversationInfo{v1OpenA, v2OpenA}},
 		{"agent and visitor without common conversations", chat.ConversationFilter{AgentID: agentB.ID, VisitorID: v1.ID}, nil},
@@ -473,5 +497,34 @@ func testConversationsByStatusOnly(t *testing.T, f *fixture) {
 				require.False(t, seen[c.ID], "Conversations(%v) listed conversation %s with status %q", statuses, c.ID, c.Status)
 			}
 		}
+	}
+}
+
+func testConversationsCreatedRange(t *testing.T, f *fixture) {
+	v := f.visitor()
+	base := baseTime()
+	var all []chat.ConversationInfo
+	for _, d := range []time.Duration{0, time.Microsecond, time.Hour, 24 * time.Hour, 24*time.Hour + time.Microsecond} {
+		c := newConversation(v.ID)
+		c.CreatedAt = base.Add(d)
+		all = append(all, f.create(c))
+	}
+	at := func(d time.Duration) time.Time { return chat.Timestamp(base.Add(d)) }
+	tests := []struct {
+		name       string
+		from, upTo time.Time
+		want       []chat.ConversationInfo
+	}{
+		{"no bounds", time.Time{}, time.Time{}, all},
+		{"from is inclusive", at(time.Microsecond), time.Time{}, all[1:]},
+		{"before is exclusive", time.Time{}, at(24 * time.Hour), all[:3]},
+		{"a day", at(0), at(24 * time.Hour), all[:3]},
+		{"an empty range", at(2 * time.Hour), at(3 * time.Hour), nil},
+		{"from after before", at(24 * time.Hour), at(0), nil},
+		{"another zone, same instant", at(time.Hour).In(time.FixedZone("UTC-7", -7*3600)), at(24*time.Hour + time.Microsecond).In(time.FixedZone("UTC+9", 9*3600)), all[2:4]},
+	}
+	for _, tt := range tests {
+		got := f.listConversations(chat.ConversationFilter{VisitorID: v.ID, CreatedFrom: tt.from, CreatedBefore: tt.upTo})
+		require.Equal(t, ids(tt.want), ids(got), "Conversations created in [CreatedFrom, CreatedBefore): %s", tt.name)
 	}
 }

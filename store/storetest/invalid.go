@@ -182,6 +182,10 @@ func messageChanges() []change[chat.Message] {
 		{"CreatedAt after 9999", func(m *chat.Message) { m.CreatedAt = after9999() }},
 		{"unknown author kind", func(m *chat.Message) { m.Author.Kind = "robot" }},
 		{"visitor author without id", func(m *chat.Message) { m.Author = chat.Author{Kind: chat.AuthorVisitor, Name: "Anna"} }},
+		{"internal note by a visitor", func(m *chat.Message) {
+			m.Author = chat.Author{Kind: chat.AuthorVisitor, ID: uuid.NewString()}
+			m.Internal = true
+		}},
 		{"agent author without id", func(m *chat.Message) { m.Author = chat.Author{Kind: chat.AuthorAgent, Name: "Olga"} }},
 		{"author name not UTF-8", func(m *chat.Message) { m.Author.Name = badUTF8 }},
 		{"too many attachments", func(m *chat.Message) {

@@ -71,6 +71,13 @@ func testMessageRoundTrip(t *testing.T, f *fixture) {
 	requireMessages(t, []chat.Message{wantMessage(m, 5)}, []chat.Message{f.appendMessage(m)}, "a message with attachments and no body")
 	wants = append(wants, wantMessage(m, 5))
 
+	// An agent's private note keeps its Internal mark.
+	m = newMessage(c.ID, "VIP customer; offer free shipping")
+	m.Author = chat.Author{Kind: chat.AuthorAgent, ID: "agent-" + uuid.NewString(), Name: "Olga"}
+	m.Internal = true
+	requireMessages(t, []chat.Message{wantMessage(m, 6)}, []chat.Message{f.appendMessage(m)}, "an internal note")
+	wants = append(wants, wantMessage(m, 6))
+
 	requireMessages(t, wants, f.messages(c.ID, chat.MessageQuery{}), "Messages returns every field of every message in Seq order")
 }
 

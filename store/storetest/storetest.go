@@ -267,6 +267,9 @@ func wantConversation(c chat.ConversationInfo) chat.ConversationInfo {
 	c.UpdatedAt = chat.Timestamp(c.UpdatedAt)
 	c.AssignedAt = chat.Timestamp(c.AssignedAt)
 	c.ClosedAt = chat.Timestamp(c.ClosedAt)
+	c.FirstAssignedAt = chat.Timestamp(c.FirstAssignedAt)
+	c.FirstMessageAt = chat.Timestamp(c.FirstMessageAt)
+	c.FirstResponseAt = chat.Timestamp(c.FirstResponseAt)
 	if c.Resolved != nil {
 		c.Resolved = boolPtr(*c.Resolved)
 	}
@@ -306,7 +309,7 @@ func assertUTC(t *testing.T, what string, times ...time.Time) {
 // requireConversation compares every field of two conversations.
 func requireConversation(t *testing.T, want, got chat.ConversationInfo, msg string) {
 	t.Helper()
-	assertUTC(t, msg, got.CreatedAt, got.UpdatedAt, got.AssignedAt, got.ClosedAt)
+	assertUTC(t, msg, got.CreatedAt, got.UpdatedAt, got.AssignedAt, got.ClosedAt, got.FirstAssignedAt, got.FirstMessageAt, got.FirstResponseAt)
 	require.Equal(t, want, got, msg)
 }
 
