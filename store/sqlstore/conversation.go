@@ -12,15 +12,16 @@ import (
 	"github.com/parleychat/parley/chat"
 )
 
-const conversationColumns = `id, visitor_id, department, status, agent_id, created_at, updated_at, assigned_at, closed_at, rating, resolved, last_seq, version, first_assigned_at, first_message_at, first_response_at`
+const conversationColumns = `id, visitor_id, department, status, agent_id, created_at, updated_at, assigned_at, closed_at, rating, resolved, last_seq, version, first_assigned_at, first_message_at, first_response_at, offline`
 
 func scanConversation(sc interface{ Scan(...any) error }) (chat.ConversationInfo, error) {
 	var c chat.ConversationInfo
 	var id, visitor, agent, department []byte
 	var status string
 	var created, updated, assigned, closed, resolved, firstAssigned, firstMessage, firstResponse sql.NullInt64
+	var offline int64
 	if err := sc.Scan(&id, &visitor, &department, &status, &agent, &created, &updated, &assigned, &closed,
-		&c.Rating, &resolved, &c.LastSeq, &c.Version, &firstAssigned, &firstMessage, &firstResponse); err != nil {
+		&c.Rating, &resolved, &c.LastSeq, &c.Version, &firstAssigned, &firstMessage, &firstResponse, &offline); err != nil {
 		return chat.ConversationInfo{}, err
 	}
 	var err error
@@ -34,6 +35,7 @@ func scanConversation(sc interface{ Scan(...any) error }) (chat.ConversationInfo
 	c.CreatedAt, c.UpdatedAt = fromMicros(created), fromMicros(updated)
 	c.AssignedAt, c.ClosedAt = fromMicros(assigned), fromMicros(closed)
 	c.FirstAssignedAt, c.FirstMessageAt, c.FirstResponseAt = fromMicros(firstAssigned), fromMicros(firstMessage), fromMicros(firstResponse)
+	c.Offline = offline != 0
 	if resolved.Valid {
 		r := resolved.Int64 != 0
 		c.Resolved = &r
@@ -52,10 +54,10 @@ func (s *Store) CreateConversation(ctx context.Context, c chat.ConversationInfo)
 	}
 	c = normalize(c)
 	c.Version = 1
-	_, err = s.exec(ctx, `INSERT INTO {conversations} (`+conversationColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = s.exec(ctx, `INSERT INTO {conversations} (`+conversationColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		idBytes(c.ID), idBytes(c.VisitorID), c.Department, string(c.Status), c.AgentID,
 		micros(c.CreatedAt), micros(c.UpdatedAt), micros(c.AssignedAt), micros(c.ClosedAt),
-		c.Rating, boolValue(c.Resolved), 0, 1, micros(c.FirstAssignedAt), micros(c.FirstMessageAt), micros(c.FirstResponseAt))
+		c.Rating, boolValue(c.Resolved), 0, 1, micros(c.FirstAssignedAt), micros(c.FirstMessageAt), micros(c.FirstResponseAt), flag(c.Offline))
 	if err != nil {
 		return chat.ConversationInfo{}, dbErr("creating conversation "+c.ID.String(), err)
 	}
@@ -120,10 +122,10 @@ func (s *Store) UpdateConversation(ctx context.Context, c chat.ConversationInfo)
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, s.sql(`UPDATE {conversations} SET department = ?, status = ?, agent_id = ?, updated_at = ?,
 		assigned_at = ?, closed_at = ?, rating = ?, resolved = ?, first_assigned_at = ?, first_message_at = ?,
-		first_response_at = ?, version = version + 1 WHERE id = ? AND version = ?`),
+		first_response_at = ?, offline = ?, version = version + 1 WHERE id = ? AND version = ?`),
 		c.Department, string(c.Status), c.AgentID, micros(c.UpdatedAt), micros(c.AssignedAt), micros(c.ClosedAt),
 		c.Rating, boolValue(c.Resolved), micros(c.FirstAssignedAt), micros(c.FirstMessageAt), micros(c.FirstResponseAt),
-		idBytes(c.ID), c.Version)
+		flag(c.Offline), idBytes(c.ID), c.Version)
 	if err != nil {
 		return chat.ConversationInfo{}, dbErr("updating a conversation", err)
 	}
@@ -194,4 +196,12 @@ func (s *Store) Conversations(ctx context.Context, f chat.ConversationFilter) ([
 		out = append(out, c)
 	}
 	return out, dbErr("listing conversations", rows.Err())
+}
+
+// flag stores a bool as 0 or 1, the same in every dialect.
+func flag(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

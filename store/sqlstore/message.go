@@ -585,12 +585,8 @@ func messageRow(m chat.Message) ([11]any, error) {
 	if m.IdempotencyKey != "" {
 		key = &m.IdempotencyKey
 	}
-	internal := 0
-	if m.Internal {
-		internal = 1
-	}
 	return [11]any{idBytes(m.ID), idBytes(m.ConversationID), m.Seq, string(m.Author.Kind), m.Author.ID,
-		m.Author.Name, m.Body, attachments, key, m.CreatedAt.UnixMicro(), internal}, nil
+		m.Author.Name, m.Body, attachments, key, m.CreatedAt.UnixMicro(), flag(m.Internal)}, nil
 }
 
 // insertMessages inserts the messages: on PostgreSQL with one INSERT of

@@ -51,6 +51,7 @@ func (f *fixture) fullConversation() chat.ConversationInfo {
 	c.FirstAssignedAt = baseTime().Add(time.Minute + 123)
 	c.FirstMessageAt = baseTime().Add(30 * time.Second)
 	c.FirstResponseAt = baseTime().Add(2*time.Minute + 999)
+	c.Offline = true
 	return c
 }
 
@@ -166,13 +167,15 @@ func testConversationUpdate(t *testing.T, f *fixture) {
 	change.FirstAssignedAt = westTime()
 	change.FirstMessageAt = baseTime().Add(time.Second)
 	change.FirstResponseAt = baseTime().Add(time.Hour)
+	change.Offline = true
 	updated, err = f.s.UpdateConversation(f.ctx, change)
 	require.NoError(t, err, "fourth UpdateConversation")
 	want = wantConversation(change)
 	want.Version = 5
-	requireConversation(t, want, f.get(c.ID), "an update sets FirstAssignedAt, FirstMessageAt and FirstResponseAt")
+	requireConversation(t, want, f.get(c.ID), "an update sets FirstAssignedAt, FirstMessageAt, FirstResponseAt and Offline")
 	change = updated
 	change.FirstAssignedAt, change.FirstMessageAt, change.FirstResponseAt = time.Time{}, time.Time{}, time.Time{}
+	change.Offline = false
 	updated, err = f.s.UpdateConversation(f.ctx, change)
 	require.NoError(t, err, "fifth UpdateConversation")
 	want = wantConversation(change)

@@ -1,5 +1,6 @@
 ALTER TABLE {{p}}conversations ADD COLUMN first_assigned_at BIGINT;
 ALTER TABLE {{p}}conversations ADD COLUMN first_message_at BIGINT;
 ALTER TABLE {{p}}conversations ADD COLUMN first_response_at BIGINT;
+ALTER TABLE {{p}}conversations ADD COLUMN offline SMALLINT NOT NULL DEFAULT 0;
 ALTER TABLE {{p}}messages ADD COLUMN internal SMALLINT NOT NULL DEFAULT 0;
 CREATE INDEX {{p}}conversations_status ON {{p}}conversations (status, created_at, id)
