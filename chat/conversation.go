@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -35,6 +36,10 @@ type Conversation interface {
 	// Rate records the visitor's feedback: a rating from 1 to 5 (0 to leave
 	// it unrated) and whether the issue was resolved (nil if not answered).
 	Rate(ctx context.Context, rating int, resolved *bool) (ConversationInfo, error)
+	// Transfer hands the conversation to another agent or department and
+	// notes it in the transcript with a system message. The agent it
+	// leaves gets room for the next conversation in the queue.
+	Transfer(ctx context.Context, t Transfer) (ConversationInfo, error)
 	// Subscribe returns a Subscription to the conversation's events.
 	Subscribe(ctx context.Context) (*Subscription, error)
 }
@@ -75,12 +80,26 @@ func (d *Desk) Start(ctx context.Context, req StartRequest) (Conversation, error
 			return nil, fmt.Errorf("starting a conversation: %w", err)
 		}
 	}
+	if err := checkText("department", req.Department, MaxIDBytes); err != nil {
+		return nil, err
+	}
 	now := d.timestamp()
+	status := StatusQueued
+	if req.AgentID == "" {
+		staffed, err := d.staffed(ctx, req.Department, now)
+		if err != nil {
+			return nil, err
+		}
+		if !staffed {
+			status = StatusWaiting
+		}
+	}
 	c, err := d.store.CreateConversation(ctx, ConversationInfo{
 		ID:         req.ID,
 		VisitorID:  req.VisitorID,
 		Department: req.Department,
-		Status:     StatusQueued,
+		Status:     status,
+		Offline:    status == StatusWaiting,
 		CreatedAt:  now,
 		UpdatedAt:  now,
 	})
@@ -96,11 +115,13 @@ func (d *Desk) Start(ctx context.Context, req StartRequest) (Conversation, error
 	}
 	d.publish(ctx, conversationEvent(EventStatus, c, ""))
 	h := &handle{desk: d, id: c.ID}
-	if req.AgentID != "" {
+	switch {
+	case req.AgentID != "":
 		_, err = h.Assign(ctx, req.AgentID)
-	} else {
+	case status == StatusQueued:
 		d.routeMu.Lock()
-		err = d.place(ctx, c)
+		err = d.place(ctx, c, "")
+		d.publishQueue(ctx)
 		d.routeMu.Unlock()
 	}
 	if err != nil {
@@ -162,16 +183,52 @@ func (h *handle) Post(ctx context.Context, m Message) (Message, error) {
 	if m.Author.Kind == AuthorVisitor && m.Author.ID != c.VisitorID.String() {
 		return Message{}, invalid("visitor %.64q is not the visitor of conversation %s", m.Author.ID, h.id)
 	}
+	stored, created, err := h.post(ctx, c, m)
+	if err != nil || !created {
+		return stored, err
+	}
+	if m.Internal {
+		return stored, nil
+	}
+	switch m.Author.Kind {
+	case AuthorVisitor:
+		if c.FirstMessageAt.IsZero() {
+			d.noteTime(ctx, c.ID, stored.CreatedAt, func(c *ConversationInfo) *time.Time {
+				if c.FirstMessageAt.IsZero() {
+					return &c.FirstMessageAt
+				}
+				return nil
+			})
+		}
+		if c.Status == StatusWaiting {
+			d.acknowledge(ctx, c, stored)
+		}
+	case AuthorAgent:
+		d.noteTime(ctx, c.ID, stored.CreatedAt, func(c *ConversationInfo) *time.Time {
+			if !c.FirstMessageAt.IsZero() && c.FirstResponseAt.IsZero() {
+				return &c.FirstResponseAt
+			}
+			return nil
+		})
+		d.replied(ctx, c, stored)
+	}
+	return stored, nil
+}
+
+// post stores m in conversation c and tells subscribers. created is false
+// when m repeats an idempotency key and nothing was stored.
+func (h *handle) post(ctx context.Context, c ConversationInfo, m Message) (_ Message, created bool, _ error) {
+	d := h.desk
 	m.ID = NewID()
 	m.ConversationID = h.id
 	m.Seq = 0
 	m.CreatedAt = d.timestamp()
 	if err := m.Validate(); err != nil {
-		return Message{}, err
+		return Message{}, false, err
 	}
 	stored, created, err := d.store.AppendMessage(ctx, m)
 	if err != nil {
-		return Message{}, err
+		return Message{}, false, err
 	}
 	if created {
 		d.publish(ctx, Event{
@@ -183,7 +240,24 @@ func (h *handle) Post(ctx context.Context, m Message) (Message, error) {
 			At:             stored.CreatedAt,
 		})
 	}
-	return stored, nil
+	return stored, created, nil
+}
+
+// noteTime records a metrics time on the conversation: field returns the
+// field to set to at, or nil when it is set already. Metrics are not worth
+// failing a message for, so errors are logged.
+func (d *Desk) noteTime(ctx context.Context, id uuid.UUID, at time.Time, field func(*ConversationInfo) *time.Time) {
+	_, _, err := d.updateConversation(ctx, id, func(c *ConversationInfo) (bool, error) {
+		f := field(c)
+		if f == nil {
+			return false, nil
+		}
+		*f = at
+		return true, nil
+	})
+	if err != nil {
+		d.log.ErrorContext(ctx, "chat: recording a metrics time", "conversation", id, "err", err)
+	}
 }
 
 func (h *handle) Assign(ctx context.Context, agentID string) (ConversationInfo, error) {
@@ -193,17 +267,51 @@ func (h *handle) Assign(ctx context.Context, agentID string) (ConversationInfo, 
 	return h.assign(ctx, agentID, false)
 }
 
-// assign gives the conversation to agentID. fromQueue is set by routing: the
-// conversation is then assigned only if it is still queued, and the queue is
-// not drained again (the caller is draining it).
+// hasRoom returns ErrAgentBusy when the agent has as many open
+// conversations as their Capacity, not counting conversation id. The
+// caller holds d.routeMu, so the answer holds until it assigns.
+func (d *Desk) hasRoom(ctx context.Context, agentID string, id uuid.UUID) error {
+	a, err := d.store.Agent(ctx, agentID)
+	if err != nil || a.Capacity == 0 {
+		return err
+	}
+	open, err := d.store.Conversations(ctx, ConversationFilter{Statuses: []Status{StatusOpen}, AgentID: agentID, Limit: MaxPageSize})
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, c := range open {
+		if c.ID != id {
+			n++
+		}
+	}
+	if n >= a.Capacity {
+		return fmt.Errorf("%w: agent %s has %d open conversations, their capacity", ErrAgentBusy, agentID, n)
+	}
+	return nil
+}
+
+// assign gives the conversation to agentID. fromQueue is set by routing,
+// which holds d.routeMu and has checked the agent's capacity: the
+// conversation is then assigned only if it still waits for an agent, and
+// the queue is not drained again (the caller is draining it). Otherwise
+// the agent's capacity is checked here.
 func (h *handle) assign(ctx context.Context, agentID string, fromQueue bool) (ConversationInfo, error) {
 	d := h.desk
 	if _, err := d.store.Agent(ctx, agentID); err != nil {
 		return ConversationInfo{}, err
 	}
+	if !fromQueue {
+		d.routeMu.Lock()
+		defer d.routeMu.Unlock()
+		if err := d.hasRoom(ctx, agentID, h.id); err != nil {
+			return ConversationInfo{}, err
+		}
+	}
 	var previous string
+	var wasQueued bool
 	c, changed, err := d.updateConversation(ctx, h.id, func(c *ConversationInfo) (bool, error) {
-		if fromQueue && c.Status != StatusQueued {
+		if fromQueue && c.Status != StatusQueued && c.Status != StatusWaiting {
 			return false, nil
 		}
 		if c.Status == StatusClosed {
@@ -213,27 +321,44 @@ func (h *handle) assign(ctx context.Context, agentID string, fromQueue bool) (Co
 			return false, nil
 		}
 		previous = c.AgentID
+		wasQueued = c.Status == StatusQueued || c.Status == StatusWaiting
 		c.AgentID = agentID
 		c.Status = StatusOpen
 		c.AssignedAt = d.timestamp()
+		if c.FirstAssignedAt.IsZero() {
+			c.FirstAssignedAt = c.AssignedAt
+		}
 		return true, nil
 	})
 	if err != nil || !changed {
 		return c, err
 	}
 	d.publish(ctx, conversationEvent(EventAssigned, c, previous))
-	if previous != "" && !fromQueue {
-		// The previous agent has room again.
-		d.drainQueue(ctx)
+	if wasQueued {
+		d.queue.dequeued(c.ID, c.AssignedAt)
+	}
+	if !fromQueue {
+		if previous != "" {
+			// The previous agent has room again.
+			d.drainQueueLocked(ctx)
+		} else if wasQueued {
+			d.publishQueue(ctx)
+		}
 	}
 	return c, nil
 }
 
 func (h *handle) Close(ctx context.Context) (ConversationInfo, error) {
-	d := h.desk
-	if err := d.checkOpen(); err != nil {
+	if err := h.desk.checkOpen(); err != nil {
 		return ConversationInfo{}, err
 	}
+	return h.close(ctx, true)
+}
+
+// close closes the conversation. With drain, the room it frees goes to the
+// queue at once; Sweep closes many first and then drains once.
+func (h *handle) close(ctx context.Context, drain bool) (ConversationInfo, error) {
+	d := h.desk
 	c, changed, err := d.updateConversation(ctx, h.id, func(c *ConversationInfo) (bool, error) {
 		if c.Status == StatusClosed {
 			return false, nil
@@ -246,8 +371,14 @@ func (h *handle) Close(ctx context.Context) (ConversationInfo, error) {
 		return c, err
 	}
 	d.publish(ctx, conversationEvent(EventStatus, c, ""))
-	if c.AgentID != "" {
+	switch {
+	case !drain:
+	case c.AgentID != "":
 		d.drainQueue(ctx)
+	default:
+		d.routeMu.Lock()
+		d.publishQueue(ctx)
+		d.routeMu.Unlock()
 	}
 	return c, nil
 }

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,9 +13,24 @@ import (
 	"github.com/google/uuid"
 )
 
-// DefaultSubscriptionBuffer is how many events a Subscription holds for a
-// subscriber that has not read them yet, unless Config says otherwise.
-const DefaultSubscriptionBuffer = 256
+// Defaults for the zero fields of Config.
+const (
+	// DefaultSubscriptionBuffer is how many events a Subscription holds for
+	// a subscriber that has not read them yet.
+	DefaultSubscriptionBuffer = 256
+	// DefaultReplyWithin is the answer time promised to offline requests,
+	// counted in opening hours.
+	DefaultReplyWithin = 4 * time.Hour
+	// DefaultInactivityTimeout is how long a queued or open conversation
+	// may go without a message before Sweep closes it.
+	DefaultInactivityTimeout = 30 * time.Minute
+	// DefaultQueueWait is the estimated wait per place in the queue until
+	// the Desk has seen the queue move.
+	DefaultQueueWait = 2 * time.Minute
+	// DefaultReplyNoticeDelay is how long an agent's reply waits for a
+	// visitor who is gone before it is emailed to them.
+	DefaultReplyNoticeDelay = 2 * time.Minute
+)
 
 // Config configures a Desk. Only Store is required; every other zero field
 // means the default documented on it.
@@ -35,6 +51,52 @@ type Config struct {
 	// Now returns the current time. Nil means time.Now. Tests set it to
 	// control time.
 	Now func() time.Time
+
+	// Hours tells when each department is staffed; hours.Hours implements
+	// it. A conversation started outside them is an offline request. Nil
+	// means always open.
+	Hours OpeningHours
+	// ReplyWithin is the answer time promised to offline requests,
+	// counted in opening hours. Zero means DefaultReplyWithin.
+	ReplyWithin time.Duration
+	// Notifier sends visitors email: the acknowledgement of an offline
+	// request, agents' replies that a visitor who left has not seen, and
+	// transcripts on request. Nil means no email is sent.
+	Notifier Notifier
+	// ShopName names the shop in notices. Empty leaves it to the Notifier.
+	ShopName string
+	// Location is the shop's time zone, for times in acknowledgements,
+	// notices and reports. Nil means UTC.
+	Location *time.Location
+	// InactivityTimeout is how long a queued or open conversation may go
+	// without a message or change before Sweep closes it with a system
+	// message. Zero means DefaultInactivityTimeout; negative never closes.
+	// Waiting offline requests are never closed this way.
+	InactivityTimeout time.Duration
+	// QueueWait is the estimated wait per place in the queue until the
+	// Desk has measured how fast the queue moves. Zero means
+	// DefaultQueueWait.
+	QueueWait time.Duration
+	// ReplyNoticeDelay is how long an agent's reply waits for its visitor
+	// to come back before it is emailed to them; replies made meanwhile go
+	// in the same email. Zero means DefaultReplyNoticeDelay.
+	ReplyNoticeDelay time.Duration
+	// OfflineAck writes the automatic acknowledgement of an offline
+	// request, given the visitor and when to expect an answer (zero when
+	// no time can be promised). Nil means the built-in text, in English,
+	// Polish, Finnish or Russian after the visitor's Locale.
+	OfflineAck func(v Visitor, expected time.Time) string
+}
+
+// OpeningHours tells when each department answers chats. hours.Hours
+// implements it; department "" is the shop's default.
+type OpeningHours interface {
+	// IsOpen reports whether department is staffed at t.
+	IsOpen(department string, t time.Time) bool
+	// ExpectedReply returns when a message left at t can expect an answer
+	// if the shop answers within the given opening time; zero when the
+	// department does not open again.
+	ExpectedReply(department string, t time.Time, within time.Duration) time.Time
 }
 
 // Desk is the chat service of one shop instance: it ties the Store, the
@@ -49,8 +111,22 @@ type Desk struct {
 	buffer int
 	now    func() time.Time
 
-	hub    *hub
-	closed atomic.Bool
+	hours            OpeningHours
+	replyWithin      time.Duration
+	notifier         Notifier
+	shopName         string
+	loc              *time.Location
+	inactivity       time.Duration
+	queueWait        time.Duration
+	replyNoticeDelay time.Duration
+	offlineAck       func(Visitor, time.Time) string
+
+	hub      *hub
+	closed   atomic.Bool
+	notifyMu sync.Mutex     // orders starting a notice with Close
+	pending  sync.WaitGroup // notices being sent
+	queue    queueState     // guarded by routeMu
+	absent   absence        // visitors' presence and replies waiting for them
 
 	subMu   sync.Mutex // guards the broker subscription below
 	unsub   func()
@@ -66,6 +142,9 @@ func NewDesk(cfg Config) (*Desk, error) {
 	if cfg.SubscriptionBuffer < 0 {
 		return nil, invalid("Config.SubscriptionBuffer is negative")
 	}
+	if cfg.ReplyWithin < 0 || cfg.QueueWait < 0 || cfg.ReplyNoticeDelay < 0 {
+		return nil, invalid("Config.ReplyWithin, QueueWait and ReplyNoticeDelay cannot be negative")
+	}
 	d := &Desk{
 		store:  cfg.Store,
 		router: cfg.Router,
@@ -74,6 +153,16 @@ func NewDesk(cfg Config) (*Desk, error) {
 		buffer: cfg.SubscriptionBuffer,
 		now:    cfg.Now,
 		hub:    newHub(),
+
+		hours:            cfg.Hours,
+		replyWithin:      cmp.Or(cfg.ReplyWithin, DefaultReplyWithin),
+		notifier:         cfg.Notifier,
+		shopName:         cfg.ShopName,
+		loc:              cmp.Or(cfg.Location, time.UTC),
+		inactivity:       cmp.Or(cfg.InactivityTimeout, DefaultInactivityTimeout),
+		queueWait:        cmp.Or(cfg.QueueWait, DefaultQueueWait),
+		replyNoticeDelay: cmp.Or(cfg.ReplyNoticeDelay, DefaultReplyNoticeDelay),
+		offlineAck:       cfg.OfflineAck,
 	}
 	if d.router == nil {
 		d.router = FirstAvailable{}
@@ -96,13 +185,18 @@ func NewDesk(cfg Config) (*Desk, error) {
 // Store returns the Store the Desk was configured with.
 func (d *Desk) Store() Store { return d.store }
 
-// Close ends every subscription with ErrClosed and detaches the Desk from
-// its Broker. Calls made after Close return ErrClosed. Close does not close
-// the Store, which the caller owns.
+// Close ends every subscription with ErrClosed, detaches the Desk from its
+// Broker, and waits for the notices being sent. Replies still waiting for
+// their visitor to come back are not emailed. Calls made after Close return
+// ErrClosed. Close does not close the Store, which the caller owns.
 func (d *Desk) Close() error {
 	if d.closed.Swap(true) {
 		return nil
 	}
+	d.notifyMu.Lock() // no notice starts after this
+	d.notifyMu.Unlock()
+	d.absent.stop()
+	d.pending.Wait()
 	d.hub.close()
 	d.subMu.Lock()
 	if d.unsub != nil {
@@ -155,7 +249,7 @@ func (d *Desk) attach(ctx context.Context) error {
 	if d.unsub != nil {
 		return nil
 	}
-	stop, err := d.broker.Subscribe(ctx, d.hub.deliver)
+	stop, err := d.broker.Subscribe(ctx, d.deliver)
 	if err != nil {
 		return fmt.Errorf("chat: subscribing to the broker: %w", err)
 	}
@@ -338,6 +432,7 @@ func (d *Desk) SetVisitorPresence(ctx context.Context, visitorID uuid.UUID, p Pr
 	if err := checkID("visitor id", visitorID); err != nil {
 		return err
 	}
+	d.absent.setPresence(visitorID, p)
 	d.publish(ctx, Event{
 		Type:      EventPresence,
 		VisitorID: visitorID,

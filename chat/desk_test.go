@@ -85,7 +85,7 @@ func TestNewDeskValidatesConfig(t *testing.T) {
 	assert.ErrorContains(t, err, "SubscriptionBuffer")
 }
 
-func TestStartQueuesUntilAnAgentComesOnline(t *testing.T) {
+func TestStartWaitsUntilAnAgentComesOnline(t *testing.T) {
 	t.Parallel()
 	f := setup(t, chat.Config{})
 	all, err := f.desk.Subscribe(t.Context(), chat.TopicAll)
@@ -93,11 +93,12 @@ func TestStartQueuesUntilAnAgentComesOnline(t *testing.T) {
 
 	f.agent(t, "olga", 0, chat.AgentOffline)
 	c := f.start(t, chat.StartRequest{})
-	assert.Equal(t, chat.StatusQueued, c.Status)
+	assert.Equal(t, chat.StatusWaiting, c.Status, "with nobody online, a conversation is an offline request")
+	assert.True(t, c.Offline)
 	assert.Empty(t, c.AgentID)
 	e := next(t, all)
 	assert.Equal(t, chat.EventStatus, e.Type)
-	assert.Equal(t, chat.StatusQueued, e.Conversation.Status)
+	assert.Equal(t, chat.StatusWaiting, e.Conversation.Status)
 
 	_, err = f.desk.SetAgentStatus(t.Context(), "olga", chat.AgentOnline)
 	require.NoError(t, err)
@@ -158,7 +159,7 @@ func TestDepartmentsDecideWhoIsACandidate(t *testing.T) {
 	f := setup(t, chat.Config{})
 	f.agent(t, "returns-only", 0, chat.AgentOnline, "returns")
 	delivery := f.start(t, chat.StartRequest{Department: "delivery"})
-	assert.Equal(t, chat.StatusQueued, delivery.Status)
+	assert.Equal(t, chat.StatusWaiting, delivery.Status, "nobody online serves delivery")
 	returns := f.start(t, chat.StartRequest{Department: "returns"})
 	assert.Equal(t, "returns-only", returns.AgentID)
 	anything := f.start(t, chat.StartRequest{})

@@ -21,6 +21,9 @@ var (
 	// ErrClosed means the conversation is closed and takes no more messages,
 	// or the Desk or Store has been closed.
 	ErrClosed = errors.New("chat: closed")
+	// ErrAgentBusy means the agent already has as many open conversations
+	// as their Capacity allows.
+	ErrAgentBusy = errors.New("chat: agent at capacity")
 	// ErrSlowConsumer is reported by Subscription.Err when the subscriber did
 	// not keep up and its bounded buffer overflowed. The subscriber should
 	// resubscribe and read what it missed from the history.

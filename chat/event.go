@@ -10,7 +10,8 @@ import (
 type EventType string
 
 // Event types. Message, Assigned, Status and Rated events are also stored
-// facts; Typing, Read and Presence are passing signals that are never stored.
+// facts; Typing, Read, Presence and Queue are passing signals that are never
+// stored.
 const (
 	EventMessage  EventType = "message"  // a message was stored; Message is set
 	EventAssigned EventType = "assigned" // the conversation got an agent (or lost one); Conversation is set
@@ -19,6 +20,7 @@ const (
 	EventTyping   EventType = "typing"   // Author started (Typing true) or stopped typing
 	EventRead     EventType = "read"     // Author has seen every message up to Seq
 	EventPresence EventType = "presence" // Author's presence changed to Presence
+	EventQueue    EventType = "queue"    // a queued conversation's place or estimated wait changed; Queue is set
 )
 
 // Presence is whether a participant is connected and paying attention.
@@ -51,6 +53,7 @@ type Event struct {
 	Typing          bool              `json:"typing,omitempty"`
 	Seq             int64             `json:"seq,omitempty"`
 	Presence        Presence          `json:"presence,omitempty"`
+	Queue           *QueueStatus      `json:"queue,omitempty"`
 	At              time.Time         `json:"at"`
 }
 

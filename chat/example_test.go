@@ -71,8 +71,8 @@ func ExampleDesk_Subscribe() {
 		}
 	}
 	// Output:
-	// status queued
-	// rated queued
+	// status waiting
+	// rated waiting
 	// rating 5
 }
 

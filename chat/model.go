@@ -77,7 +77,7 @@ type ConversationInfo struct {
 	FirstAssignedAt time.Time `json:"first_assigned_at,omitzero"` // when an agent first got the conversation
 	FirstMessageAt  time.Time `json:"first_message_at,omitzero"`  // the visitor's first message
 	FirstResponseAt time.Time `json:"first_response_at,omitzero"` // the first agent message after FirstMessageAt
-	Offline         bool      `json:"offline,omitempty"`           // it started waiting, as an offline request
+	Offline         bool      `json:"offline,omitempty"`          // it started waiting, as an offline request
 	// Version increases by one on every stored change. UpdateConversation
 	// accepts a change only when the caller's Version matches the stored one.
 	Version int64 `json:"version"`

@@ -1,19 +1,24 @@
 package chat
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
+
+	"github.com/google/uuid"
 )
 
-// place asks the Router for an agent for the queued conversation c and
-// assigns it, or leaves it queued when the Router returns "". The caller
-// holds d.routeMu.
-func (d *Desk) place(ctx context.Context, c ConversationInfo) error {
+// place asks the Router for an agent for the queued or waiting
+// conversation c and assigns it, or leaves it as it is when the Router
+// returns "". Agent exclude, if not empty, is no candidate: the agent who
+// just transferred c away. The caller holds d.routeMu.
+func (d *Desk) place(ctx context.Context, c ConversationInfo, exclude string) error {
 	candidates, err := d.candidates(ctx, c.Department)
 	if err != nil {
 		return err
 	}
+	candidates = slices.DeleteFunc(candidates, func(cd Candidate) bool { return cd.Agent.ID == exclude })
 	agentID, err := d.router.Route(ctx, RouteRequest{Conversation: c, Candidates: candidates})
 	if err != nil {
 		return fmt.Errorf("chat: router: %w", err)
@@ -61,20 +66,64 @@ func serves(a Agent, department string) bool {
 	return department == "" || len(a.Departments) == 0 || slices.Contains(a.Departments, department)
 }
 
-// drainQueue offers queued conversations, oldest first, to agents with room.
-// It runs after an agent comes online or frees up. Failures are logged: the
-// conversations stay queued and the next drain tries again.
+// drainQueue offers waiting and queued conversations to agents with room;
+// see drainQueueLocked.
 func (d *Desk) drainQueue(ctx context.Context) {
 	d.routeMu.Lock()
 	defer d.routeMu.Unlock()
-	queued, err := d.store.Conversations(ctx, ConversationFilter{Statuses: []Status{StatusQueued}, Limit: MaxPageSize})
-	if err != nil {
-		d.log.ErrorContext(ctx, "chat: listing the queue", "err", err)
-		return
-	}
-	for _, c := range queued {
-		if err := d.place(ctx, c); err != nil {
-			d.log.ErrorContext(ctx, "chat: placing a queued conversation", "conversation", c.ID, "err", err)
+	d.drainQueueLocked(ctx)
+}
+
+// drainQueueLocked offers conversations to agents with room: offline
+// requests first, oldest first, once their department is open, then the
+// queue, oldest first. It runs after an agent comes online or frees up,
+// and from Sweep. Failures are logged: the conversations keep waiting and
+// the next drain tries again. The caller holds d.routeMu.
+func (d *Desk) drainQueueLocked(ctx context.Context) {
+	now := d.timestamp()
+	for _, st := range []Status{StatusWaiting, StatusQueued} {
+		err := d.eachConversation(ctx, ConversationFilter{Statuses: []Status{st}}, func(c ConversationInfo) error {
+			if st == StatusWaiting && d.hours != nil && !d.hours.IsOpen(c.Department, now) {
+				return nil
+			}
+			if err := d.place(ctx, c, ""); err != nil {
+				d.log.ErrorContext(ctx, "chat: placing a waiting conversation", "conversation", c.ID, "err", err)
+			}
+			return nil
+		})
+		if err != nil {
+			d.log.ErrorContext(ctx, "chat: listing the queue", "status", st, "err", err)
 		}
+	}
+	d.publishQueue(ctx)
+}
+
+// eachConversation calls fn for every conversation that matches f, oldest
+// first, reading them a page at a time. f.Limit is ignored.
+func (d *Desk) eachConversation(ctx context.Context, f ConversationFilter, fn func(ConversationInfo) error) error {
+	f.Limit = MaxPageSize
+	var last ConversationInfo
+	for {
+		page, err := d.store.Conversations(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, c := range page {
+			if last.ID != uuid.Nil && c.CreatedAt.Equal(last.CreatedAt) && bytes.Compare(c.ID[:], last.ID[:]) <= 0 {
+				continue // seen on the previous page
+			}
+			if err := fn(c); err != nil {
+				return err
+			}
+		}
+		if len(page) < MaxPageSize {
+			return nil
+		}
+		next := page[len(page)-1]
+		if next.CreatedAt.Equal(page[0].CreatedAt) && last.ID != uuid.Nil && next.CreatedAt.Equal(last.CreatedAt) {
+			return fmt.Errorf("chat: more than %d conversations share the creation time %s", MaxPageSize, next.CreatedAt)
+		}
+		last = next
+		f.CreatedFrom = last.CreatedAt
 	}
 }

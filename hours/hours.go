@@ -24,6 +24,15 @@ func (h Hours) For(department string) Schedule {
 	return h.Default
 }
 
+// IsOpen reports whether department's schedule is open at t. With
+// ExpectedReply it makes Hours a chat.OpeningHours, for chat.Config.Hours.
+func (h Hours) IsOpen(department string, t time.Time) bool { return h.For(department).IsOpen(t) }
+
+// ExpectedReply is the package's ExpectedReply for department's schedule.
+func (h Hours) ExpectedReply(department string, t time.Time, within time.Duration) time.Time {
+	return ExpectedReply(t, h.For(department), within)
+}
+
 // Validate checks Default and every department's schedule; errors wrap
 // ErrInvalid and name the department.
 func (h Hours) Validate() error {

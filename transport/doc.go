@@ -42,4 +42,19 @@
 // to the widget; agents then see the customer's name. Agents are whoever
 // Config.AuthenticateAgent says they are, from the shop's own session, on
 // every request. A visitor can reach only their own conversations.
+//
+// # The agents' console
+//
+// Agents see who is on the site: each visitor with an open connection,
+// the page they are on, the pages of their visit, how long they have been
+// there, whether they are chatting and whether they came before (see
+// VisitorState). The shop adds its own view of the visitor, such as the
+// cart and recent orders, with Config.VisitorContext. The list is kept by
+// each Server for the visitors connected to it: with several instances
+// behind a load balancer, an agent sees the visitors of their instance.
+//
+// The server can also invite visitors to chat on its own, by rules the
+// shop writes in Go (Config.Invitations): a product page for 30 seconds, a
+// returning visitor, a full cart. An accepted invitation starts a
+// conversation whose first message is the invitation.
 package transport

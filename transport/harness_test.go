@@ -470,3 +470,15 @@ func decodeFrame(t *testing.T, data []byte) transport.ServerFrame {
 	require.NoError(t, json.Unmarshal(data, &f))
 	return f
 }
+
+// visitorMessages returns the messages visitors wrote, leaving out what
+// Parley adds, such as the acknowledgement of an offline request.
+func visitorMessages(ms []chat.Message) []chat.Message {
+	var out []chat.Message
+	for _, m := range ms {
+		if m.Author.Kind == chat.AuthorVisitor {
+			out = append(out, m)
+		}
+	}
+	return out
+}

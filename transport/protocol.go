@@ -31,6 +31,10 @@ const (
 	FrameAssign   = "assign"   // agents: take or transfer a conversation
 	FramePing     = "ping"     // heartbeat; answered with pong
 	FramePong     = "pong"     // answer to the server's ping
+
+	FrameInviteReply = "invite_reply" // visitors: accept or dismiss an invitation
+	FrameHistory     = "history"      // agents: a visitor's conversations; answered with history
+	FrameNote        = "note"         // agents: post a private note; answered with ack
 )
 
 // Server frame types that are not client frame types too. Events use the
@@ -44,6 +48,13 @@ const (
 	FrameOK        = "ok"        // answer to a request that returns nothing else
 	FrameError     = "error"     // a request failed, or the connection is closing
 	FrameReconnect = "reconnect" // the server is going away; connect again
+)
+
+// Server frame types of the agents' live visitor list (live.go).
+const (
+	FrameVisitor     = "visitor"      // a visitor on the site changed: state is their entry
+	FrameVisitorLeft = "visitor_left" // a visitor left the site
+	FrameInvite      = "invite"       // to a visitor: an invitation to chat
 )
 
 // Error codes carried by error frames. They are stable: clients switch on
@@ -101,6 +112,9 @@ type ClientFrame struct {
 	URL      string `json:"url,omitempty"` // page
 	Title    string `json:"title,omitempty"`
 	Referrer string `json:"referrer,omitempty"`
+
+	InvitationID uuid.UUID `json:"invitation_id,omitzero"` // invite_reply
+	Accept       bool      `json:"accept,omitempty"`       // invite_reply: true starts the conversation
 }
 
 // ServerFrame is one frame from the server.
@@ -117,6 +131,10 @@ type ServerFrame struct {
 	TimeoutMS   int64                   `json:"timeout_ms,omitempty"`   // welcome: silence after which either side gives up
 	Open        []chat.ConversationInfo `json:"conversations,omitempty"`
 
+	Visitors      []VisitorState   `json:"visitors,omitempty"`        // welcome to an agent: who is on the site
+	Canned        []CannedResponse `json:"canned,omitempty"`          // welcome to an agent: canned responses
+	WaitWarningMS int64            `json:"wait_warning_ms,omitempty"` // welcome to an agent: warn after a wait this long
+
 	ConversationID  uuid.UUID              `json:"conversation_id,omitzero"`
 	Conversation    *chat.ConversationInfo `json:"conversation,omitempty"`
 	Message         *chat.Message          `json:"message,omitempty"`
@@ -130,6 +148,11 @@ type ServerFrame struct {
 	AgentID         string                 `json:"agent_id,omitempty"`  // assigned
 	PreviousAgentID string                 `json:"previous_agent_id,omitempty"`
 	At              string                 `json:"at,omitempty"` // events: RFC 3339 time
+
+	VisitorID    uuid.UUID     `json:"visitor_id,omitzero"`    // visitor, visitor_left
+	State        *VisitorState `json:"state,omitempty"`        // visitor: the visitor's entry
+	InvitationID uuid.UUID     `json:"invitation_id,omitzero"` // invite, and the answers to invite_reply
+	Body         string        `json:"body,omitempty"`         // invite: the invitation's text
 
 	Error *ErrorBody `json:"error,omitempty"`
 }
@@ -156,8 +179,8 @@ func protoErr(code, format string, args ...any) *Error {
 
 // clientTypes lists the frame types each side may send.
 var (
-	visitorTypes = []string{FrameHello, FrameStart, FrameSend, FrameSync, FrameTyping, FrameRead, FramePresence, FrameRate, FrameClose, FramePage, FramePing, FramePong}
-	agentTypes   = []string{FrameHello, FrameStart, FrameSend, FrameSync, FrameTyping, FrameRead, FramePresence, FrameClose, FrameAssign, FramePing, FramePong}
+	visitorTypes = []string{FrameHello, FrameStart, FrameSend, FrameSync, FrameTyping, FrameRead, FramePresence, FrameRate, FrameClose, FramePage, FramePing, FramePong, FrameInviteReply}
+	agentTypes   = []string{FrameHello, FrameStart, FrameSend, FrameSync, FrameTyping, FrameRead, FramePresence, FrameClose, FrameAssign, FramePing, FramePong, FrameHistory, FrameNote}
 )
 
 // DecodeClientFrame parses one client frame and checks the fields its type
@@ -203,12 +226,12 @@ func (f ClientFrame) check() error {
 		if f.V <= 0 {
 			return protoErr(CodeInvalid, "hello needs the protocol version v")
 		}
-	case FrameSend:
+	case FrameSend, FrameNote:
 		if err := needConversation(); err != nil {
 			return err
 		}
 		if f.Key == "" || len(f.Key) > maxIdempotencyKeyByte {
-			return protoErr(CodeInvalid, "send needs an idempotency key of 1 to %d bytes", maxIdempotencyKeyByte)
+			return protoErr(CodeInvalid, "%s needs an idempotency key of 1 to %d bytes", f.Type, maxIdempotencyKeyByte)
 		}
 		if len(f.Body) > chat.MaxBodyBytes {
 			return protoErr(CodeInvalid, "the message is %d bytes, over the limit of %d", len(f.Body), chat.MaxBodyBytes)
@@ -234,6 +257,14 @@ func (f ClientFrame) check() error {
 	case FramePage:
 		if f.URL == "" {
 			return protoErr(CodeInvalid, "page needs url")
+		}
+	case FrameHistory:
+		if f.VisitorID == uuid.Nil {
+			return protoErr(CodeInvalid, "history needs visitor_id")
+		}
+	case FrameInviteReply:
+		if f.InvitationID == uuid.Nil {
+			return protoErr(CodeInvalid, "invite_reply needs invitation_id")
 		}
 	case FrameStart, FramePing, FramePong:
 	default:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -27,6 +28,9 @@ const (
 	DefaultMaxConnsPerVisitor = 8
 	DefaultVisitorTokenTTL    = 365 * 24 * time.Hour
 	DefaultAgentGracePeriod   = 30 * time.Second
+	DefaultVisitorGracePeriod = 10 * time.Second
+	DefaultInvitationInterval = 5 * time.Second
+	DefaultWaitWarning        = 2 * time.Minute
 )
 
 // Config configures a Server. Desk and Secret are required; every other
@@ -80,6 +84,32 @@ type Config struct {
 	// their open conversations go back to the queue. Negative means at
 	// once.
 	AgentGracePeriod time.Duration
+	// VisitorGracePeriod is how long a visitor whose last connection
+	// closed stays on the agents' live visitor list, so that moving to the
+	// next page of the shop (which reconnects the widget) does not make
+	// them drop off and reappear. Negative means at once.
+	VisitorGracePeriod time.Duration
+	// VisitorContext, when set, tells agents about a visitor from the
+	// shop's own data: the customer's name, cart, recent orders. Its
+	// result is sent as JSON (at most MaxVisitorContextBytes) in the
+	// visitor's entry of the live list. It is called when a visit starts,
+	// when the visitor logs in and on every page the visitor opens, on the
+	// visitor's connection, so keep it quick: its context ends after
+	// WriteTimeout. An error is logged and the entry is sent without
+	// context.
+	VisitorContext func(ctx context.Context, v chat.Visitor) (any, error)
+	// Invitations are the rules by which the server invites visitors to
+	// chat on its own; see InvitationRule. At most MaxInvitationRules.
+	Invitations []InvitationRule
+	// InvitationInterval is how often the invitation rules are tried on
+	// every visitor, besides when a visitor opens a page.
+	InvitationInterval time.Duration
+	// CannedResponses are the replies agents insert by shortcut; they are
+	// sent in the agent's welcome. At most MaxCannedResponses.
+	CannedResponses []CannedResponse
+	// WaitWarning is how long a visitor may wait for an answer before the
+	// agent console warns; it is sent in the agent's welcome.
+	WaitWarning time.Duration
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
 }
@@ -100,6 +130,7 @@ type Server struct {
 	agents   map[string]int         // open sessions per agent
 	leaving  map[string]*time.Timer // agents in their grace period
 	streams  map[string]*session
+	live     *liveRegistry
 }
 
 var errShuttingDown = errors.New("transport: shutting down")
@@ -126,6 +157,23 @@ func New(cfg Config) (*Server, error) {
 	def(&cfg.WriteTimeout, DefaultWriteTimeout)
 	def(&cfg.VisitorTokenTTL, DefaultVisitorTokenTTL)
 	def(&cfg.AgentGracePeriod, DefaultAgentGracePeriod)
+	def(&cfg.VisitorGracePeriod, DefaultVisitorGracePeriod)
+	def(&cfg.InvitationInterval, DefaultInvitationInterval)
+	if cfg.InvitationInterval < 0 {
+		return bad("Config.InvitationInterval is negative")
+	}
+	if err := checkInvitations(cfg.Invitations); err != nil {
+		return bad("%v", err)
+	}
+	cfg.Invitations = slices.Clone(cfg.Invitations)
+	def(&cfg.WaitWarning, DefaultWaitWarning)
+	if cfg.WaitWarning < 0 {
+		return bad("Config.WaitWarning is negative")
+	}
+	if err := checkCanned(cfg.CannedResponses); err != nil {
+		return bad("%v", err)
+	}
+	cfg.CannedResponses = slices.Clone(cfg.CannedResponses)
 	if cfg.HeartbeatInterval < 0 || cfg.HeartbeatTimeout <= cfg.HeartbeatInterval {
 		return bad("Config.HeartbeatTimeout must exceed a positive HeartbeatInterval")
 	}
@@ -155,7 +203,7 @@ func New(cfg Config) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Server{
+	s := &Server{
 		cfg:      cfg,
 		desk:     cfg.Desk,
 		log:      log,
@@ -164,7 +212,9 @@ func New(cfg Config) (*Server, error) {
 		agents:   make(map[string]int),
 		leaving:  make(map[string]*time.Timer),
 		streams:  make(map[string]*session),
-	}, nil
+	}
+	s.live = newLiveRegistry(s)
+	return s, nil
 }
 
 // VisitorHandler serves the visitors' side of the protocol. Mount it under
@@ -228,6 +278,7 @@ func writeHTTPError(w http.ResponseWriter, status int, body *ErrorBody) {
 // before http.Server.Shutdown, which does not wait for WebSocket or SSE
 // connections. It does not close the Desk.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.live.shutdown(ctx)
 	s.mu.Lock()
 	s.closing = true
 	// Agents in their grace period stay online: after a restart they

@@ -34,6 +34,7 @@ type session struct {
 	visitor chat.Visitor
 	sub     *chat.Subscription
 	queue   chan outItem
+	live    *liveBox // agents: visitor-list frames waiting to be sent
 
 	ctx    context.Context
 	cancel context.CancelCauseFunc
@@ -92,9 +93,10 @@ func (s *Server) open(ctx context.Context, data []byte, agent *chat.Agent) (*ses
 			return nil, nil, err
 		}
 		ss.agent = &a
+		ss.live = newLiveBox()
 		welcome.Agent = &a
 		welcome.Open, err = s.desk.Conversations(ctx, chat.ConversationFilter{
-			Statuses: []chat.Status{chat.StatusQueued, chat.StatusOpen}, Limit: chat.MaxPageSize})
+			Statuses: []chat.Status{chat.StatusWaiting, chat.StatusQueued, chat.StatusOpen}, Limit: chat.MaxPageSize})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -108,7 +110,7 @@ func (s *Server) open(ctx context.Context, data []byte, agent *chat.Agent) (*ses
 		welcome.Visitor = &v
 		welcome.Token = visitorToken(s.cfg.Secret, v.ID, s.cfg.Now().Add(s.cfg.VisitorTokenTTL))
 		welcome.Open, err = s.desk.Conversations(ctx, chat.ConversationFilter{
-			VisitorID: v.ID, Statuses: []chat.Status{chat.StatusQueued, chat.StatusOpen}, Limit: chat.MaxPageSize})
+			VisitorID: v.ID, Statuses: []chat.Status{chat.StatusWaiting, chat.StatusQueued, chat.StatusOpen}, Limit: chat.MaxPageSize})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -132,6 +134,12 @@ func (s *Server) open(ctx context.Context, data []byte, agent *chat.Agent) (*ses
 		ss.sub.Close()
 		ss.cancel(err)
 		return nil, nil, err
+	}
+	if ss.agent != nil {
+		welcome.Visitors = s.live.addAgent(ss)
+		welcome.Canned, welcome.WaitWarningMS = s.cfg.CannedResponses, s.cfg.WaitWarning.Milliseconds()
+	} else {
+		s.live.connect(ctx, ss)
 	}
 	return ss, welcome, nil
 }
@@ -247,6 +255,11 @@ func (ss *session) finish(reason error) {
 		}
 	}
 	s.mu.Unlock()
+	if ss.agent != nil {
+		s.live.removeAgent(ss)
+	} else {
+		s.live.disconnect(ss)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
 	defer cancel()
 	if lastVisitor {
@@ -395,8 +408,21 @@ func (ss *session) handle(ctx context.Context, f ClientFrame) (outItem, error) {
 		return ok, ss.setPresence(ctx, f.Presence)
 	}
 	if f.Type == FramePage {
-		_, err := d.RecordPageView(ctx, chat.PageView{VisitorID: ss.visitor.ID, URL: f.URL, Title: f.Title, Referrer: f.Referrer})
+		pv, err := d.RecordPageView(ctx, chat.PageView{VisitorID: ss.visitor.ID, URL: f.URL, Title: f.Title, Referrer: f.Referrer,
+			At: ss.srv.cfg.Now()})
+		if err == nil {
+			ss.srv.live.page(ctx, ss, pv)
+		}
 		return ok, err
+	}
+	if ss.agent == nil {
+		ss.srv.live.active(ss)
+	}
+	if f.Type == FrameInviteReply {
+		return ss.srv.live.reply(ctx, ss, f)
+	}
+	if f.Type == FrameHistory {
+		return ss.srv.history(ctx, f)
 	}
 	if f.Type == FrameStart {
 		req := chat.StartRequest{ID: f.ConversationID, VisitorID: ss.visitor.ID, Department: f.Department}
@@ -429,6 +455,8 @@ func (ss *session) handle(ctx context.Context, f ClientFrame) (outItem, error) {
 		}
 		return outItem{frame: &ServerFrame{Type: FrameAck, ID: f.ID, ConversationID: m.ConversationID, Key: f.Key,
 			MessageID: m.ID, Seq: m.Seq}}, nil
+	case FrameNote:
+		return ss.note(ctx, conv, f)
 	case FrameSync:
 		return outItem{sync: &syncRequest{id: f.ID, conversationID: info.ID, after: f.AfterSeq}}, nil
 	case FrameTyping:
@@ -518,6 +546,10 @@ func (ss *session) pump(send sender) error {
 	tick := time.NewTicker(ss.srv.cfg.HeartbeatInterval)
 	defer tick.Stop()
 	events := ss.sub.Events()
+	var live <-chan struct{}
+	if ss.live != nil {
+		live = ss.live.ready
+	}
 	for {
 		select {
 		case <-ss.ctx.Done():
@@ -540,6 +572,12 @@ func (ss *session) pump(send sender) error {
 			}
 			if it.last {
 				return errShuttingDown
+			}
+		case <-live:
+			for _, f := range ss.live.take() {
+				if err := p.write(f); err != nil {
+					return ss.writeFailed(err)
+				}
 			}
 		case <-tick.C:
 			silent := ss.srv.cfg.Now().Sub(time.Unix(0, ss.lastIn.Load()))

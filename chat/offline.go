@@ -1,0 +1,337 @@
+package chat
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// offlineAckKey is the idempotency key of the acknowledgement of an offline
+// request: the store keeps one message per key and conversation, so a
+// request is acknowledged once however many messages the visitor sends and
+// however many instances receive them.
+const offlineAckKey = "parley:offline-ack"
+
+// notifyTimeout bounds the sending of one notice.
+const notifyTimeout = time.Minute
+
+// staffed reports whether a conversation of department started at t can be
+// answered live: the department is open and one of its agents is online.
+func (d *Desk) staffed(ctx context.Context, department string, t time.Time) (bool, error) {
+	if d.hours != nil && !d.hours.IsOpen(department, t) {
+		return false, nil
+	}
+	agents, err := d.store.Agents(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, a := range agents {
+		if a.Status == AgentOnline && serves(a, department) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// expectedReply returns when an offline request of department left at t
+// can expect an answer.
+func (d *Desk) expectedReply(department string, t time.Time) time.Time {
+	if d.hours == nil {
+		return t.Add(d.replyWithin).In(d.loc)
+	}
+	e := d.hours.ExpectedReply(department, t, d.replyWithin)
+	if e.IsZero() {
+		return e
+	}
+	return e.In(d.loc)
+}
+
+// acknowledge answers the visitor's first message in an offline request
+// with a system message saying when to expect an answer, and emails it
+// when the visitor left an address. Later messages find the acknowledgement
+// stored and change nothing.
+func (d *Desk) acknowledge(ctx context.Context, c ConversationInfo, request Message) {
+	v, err := d.store.Visitor(ctx, c.VisitorID)
+	if err != nil {
+		d.log.ErrorContext(ctx, "chat: acknowledging an offline request", "conversation", c.ID, "err", err)
+		return
+	}
+	expected := d.expectedReply(c.Department, request.CreatedAt)
+	text := d.offlineAck
+	if text == nil {
+		text = offlineAckText
+	}
+	h := &handle{desk: d, id: c.ID}
+	_, created, err := h.post(ctx, c, Message{
+		Author:         Author{Kind: AuthorSystem},
+		Body:           text(v, expected),
+		IdempotencyKey: offlineAckKey,
+	})
+	if err != nil {
+		d.log.ErrorContext(ctx, "chat: acknowledging an offline request", "conversation", c.ID, "err", err)
+		return
+	}
+	if created {
+		d.notify(ctx, Notice{Kind: NoticeOfflineReceived, To: v, Conversation: c, Messages: []Message{request}, ExpectedReply: expected})
+	}
+}
+
+// notify sends n in the background when there is a Notifier and an address
+// to send to. Close waits for notices being sent.
+func (d *Desk) notify(ctx context.Context, n Notice) {
+	if d.notifier == nil || n.To.Email == "" {
+		return
+	}
+	d.notifyMu.Lock()
+	if d.closed.Load() {
+		d.notifyMu.Unlock()
+		return
+	}
+	d.pending.Add(1)
+	d.notifyMu.Unlock()
+	n.ShopName, n.Location = d.shopName, d.loc
+	go func() {
+		defer d.pending.Done()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), notifyTimeout)
+		defer cancel()
+		if err := d.notifier.Notify(ctx, n); err != nil {
+			d.log.ErrorContext(ctx, "chat: sending a notice", "kind", n.Kind, "conversation", n.Conversation.ID, "err", err)
+		}
+	}()
+}
+
+// SendTranscript emails the transcript of a conversation to its visitor,
+// without internal notes. A non-empty email is saved on the visitor first,
+// so the visitor can give an address at the end of a chat. It returns
+// ErrInvalid when there is no address or no Notifier, and the Notifier's
+// error when sending fails.
+func (d *Desk) SendTranscript(ctx context.Context, conversationID uuid.UUID, email string) error {
+	if err := d.checkOpen(); err != nil {
+		return err
+	}
+	if d.notifier == nil {
+		return invalid("no Notifier is configured to send transcripts")
+	}
+	c, err := d.store.Conversation(ctx, conversationID)
+	if err != nil {
+		return err
+	}
+	v, err := d.store.Visitor(ctx, c.VisitorID)
+	if err != nil {
+		return err
+	}
+	if email = strings.TrimSpace(email); email != "" && email != v.Email {
+		if err := checkEmail(email); err != nil {
+			return err
+		}
+		v.Email = email
+		if err := d.store.PutVisitor(ctx, v); err != nil {
+			return err
+		}
+	}
+	if v.Email == "" {
+		return invalid("visitor %s has no email address", v.ID)
+	}
+	var transcript []Message
+	for after := int64(0); ; {
+		page, err := d.store.Messages(ctx, c.ID, MessageQuery{After: after, Limit: MaxPageSize})
+		if err != nil {
+			return err
+		}
+		for _, m := range page {
+			if !m.Internal {
+				transcript = append(transcript, m)
+			}
+		}
+		if len(page) < MaxPageSize {
+			break
+		}
+		after = page[len(page)-1].Seq
+	}
+	return d.notifier.Notify(ctx, Notice{Kind: NoticeTranscript, To: v, ShopName: d.shopName, Conversation: c, Messages: transcript, Location: d.loc})
+}
+
+// checkEmail rejects what cannot be an email address.
+func checkEmail(s string) error {
+	at := strings.LastIndexByte(s, '@')
+	if at < 1 || at == len(s)-1 || strings.ContainsAny(s, " \t\r\n<>,;\"") || len(s) > MaxNameBytes {
+		return invalid("%.64q is not an email address", s)
+	}
+	return nil
+}
+
+// deliver takes an event from the Broker: it notes visitors' presence, so
+// that every instance knows who is gone, and hands the event to the
+// subscribers.
+func (d *Desk) deliver(e Event) {
+	if e.Type == EventPresence && e.Author.Kind == AuthorVisitor && e.ConversationID == uuid.Nil {
+		d.absent.setPresence(e.VisitorID, e.Presence)
+	}
+	d.hub.deliver(e)
+}
+
+// absence tracks which visitors are connected and the agents' replies
+// waiting to be emailed to visitors who are not.
+type absence struct {
+	mu      sync.Mutex
+	present map[uuid.UUID]bool       // visitors online or away
+	waiting map[uuid.UUID]*replyWait // by conversation
+	stopped bool
+}
+
+// replyWait is a conversation whose visitor has unseen replies.
+type replyWait struct {
+	timer   *time.Timer
+	visitor uuid.UUID
+	after   int64 // replies after this Seq go in the email
+}
+
+func (a *absence) setPresence(visitor uuid.UUID, p Presence) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if p == PresenceOffline {
+		delete(a.present, visitor)
+		return
+	}
+	// The visitor is back and sees the replies in the chat.
+	for id, w := range a.waiting {
+		if w.visitor == visitor {
+			w.timer.Stop()
+			delete(a.waiting, id)
+		}
+	}
+	if a.present == nil {
+		a.present = make(map[uuid.UUID]bool)
+	}
+	a.present[visitor] = true
+}
+
+func (a *absence) isPresent(visitor uuid.UUID) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.present[visitor]
+}
+
+func (a *absence) stop() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.stopped = true
+	for id, w := range a.waiting {
+		w.timer.Stop()
+		delete(a.waiting, id)
+	}
+}
+
+// replied notes an agent's reply m in conversation c. When the visitor is
+// not connected, the replies made within ReplyNoticeDelay are emailed
+// together, unless the visitor comes back first.
+func (d *Desk) replied(ctx context.Context, c ConversationInfo, m Message) {
+	if d.notifier == nil || d.absent.isPresent(c.VisitorID) {
+		return
+	}
+	a := &d.absent
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.stopped || a.waiting[c.ID] != nil {
+		return
+	}
+	if a.waiting == nil {
+		a.waiting = make(map[uuid.UUID]*replyWait)
+	}
+	w := &replyWait{visitor: c.VisitorID, after: m.Seq - 1}
+	w.timer = time.AfterFunc(d.replyNoticeDelay, func() { d.sendReplies(context.WithoutCancel(ctx), c.ID, w) })
+	a.waiting[c.ID] = w
+}
+
+// sendReplies emails the replies the visitor has not seen, if they are
+// still gone.
+func (d *Desk) sendReplies(ctx context.Context, id uuid.UUID, w *replyWait) {
+	a := &d.absent
+	a.mu.Lock()
+	if a.waiting[id] != w {
+		a.mu.Unlock()
+		return
+	}
+	delete(a.waiting, id)
+	a.mu.Unlock()
+	c, err := d.store.Conversation(ctx, id)
+	if err != nil {
+		d.log.ErrorContext(ctx, "chat: emailing replies", "conversation", id, "err", err)
+		return
+	}
+	if d.absent.isPresent(c.VisitorID) {
+		return
+	}
+	v, err := d.store.Visitor(ctx, c.VisitorID)
+	if err != nil || v.Email == "" {
+		return
+	}
+	page, err := d.store.Messages(ctx, id, MessageQuery{After: w.after, Limit: MaxPageSize})
+	if err != nil {
+		d.log.ErrorContext(ctx, "chat: emailing replies", "conversation", id, "err", err)
+		return
+	}
+	var replies []Message
+	for _, m := range page {
+		if m.Author.Kind == AuthorAgent && !m.Internal {
+			replies = append(replies, m)
+		}
+	}
+	if len(replies) > 0 {
+		d.notify(ctx, Notice{Kind: NoticeReply, To: v, Conversation: c, Messages: replies})
+	}
+}
+
+// offlineAckText is the built-in acknowledgement of an offline request.
+func offlineAckText(v Visitor, expected time.Time) string {
+	lang, _, _ := strings.Cut(strings.ToLower(v.Locale), "-")
+	t, ok := ackTexts[lang]
+	if !ok {
+		t = ackTexts["en"]
+	}
+	var b strings.Builder
+	b.WriteString(t.thanks)
+	b.WriteByte(' ')
+	if expected.IsZero() {
+		b.WriteString(t.soon)
+	} else {
+		fmt.Fprintf(&b, t.by, expected.Format("2006-01-02 15:04 MST"))
+	}
+	if v.Email != "" {
+		b.WriteByte(' ')
+		fmt.Fprintf(&b, t.email, v.Email)
+	}
+	return b.String()
+}
+
+// ackTexts are the acknowledgement's sentences per language.
+var ackTexts = map[string]struct{ thanks, by, soon, email string }{
+	"en": {
+		"Thank you for your message. Nobody can answer right now.",
+		"You can expect an answer by %s, here in the chat.",
+		"We will answer as soon as we can, here in the chat.",
+		"We will also send it to %s.",
+	},
+	"pl": {
+		"Dziękujemy za wiadomość. W tej chwili nikt nie może odpowiedzieć.",
+		"Odpowiedź otrzymasz do %s, tutaj na czacie.",
+		"Odpowiemy najszybciej, jak to możliwe, tutaj na czacie.",
+		"Wyślemy ją także na adres %s.",
+	},
+	"fi": {
+		"Kiitos viestistäsi. Kukaan ei juuri nyt voi vastata.",
+		"Saat vastauksen viimeistään %s tässä keskustelussa.",
+		"Vastaamme mahdollisimman pian tässä keskustelussa.",
+		"Lähetämme sen myös osoitteeseen %s.",
+	},
+	"ru": {
+		"Спасибо за сообщение. Сейчас никто не может ответить.",
+		"Ответ придёт до %s, здесь в чате.",
+		"Мы ответим как можно скорее, здесь в чате.",
+		"Мы также отправим его на %s.",
+	},
+}

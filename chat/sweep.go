@@ -1,0 +1,88 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// DefaultSweepInterval is how often Run sweeps unless told otherwise.
+const DefaultSweepInterval = time.Minute
+
+// Sweep does the Desk's timed work once: it closes queued and open
+// conversations that have had no message or change for
+// Config.InactivityTimeout, each with a system message saying why; offers
+// offline requests to agents once their department's hours begin; and
+// refreshes the estimated waits of the queue. Run calls it periodically;
+// call it directly to drive the Desk by hand, for example in tests with
+// Config.Now.
+func (d *Desk) Sweep(ctx context.Context) error {
+	if err := d.checkOpen(); err != nil {
+		return err
+	}
+	var errs []error
+	if d.inactivity > 0 {
+		cutoff := d.timestamp().Add(-d.inactivity)
+		var idle []ConversationInfo
+		err := d.eachConversation(ctx, ConversationFilter{Statuses: []Status{StatusQueued, StatusOpen}}, func(c ConversationInfo) error {
+			if c.UpdatedAt.Before(cutoff) {
+				idle = append(idle, c)
+			}
+			return nil
+		})
+		errs = append(errs, err)
+		for _, c := range idle {
+			errs = append(errs, d.closeIdle(ctx, c, cutoff))
+		}
+	}
+	d.drainQueue(ctx)
+	return errors.Join(errs...)
+}
+
+// closeIdle closes c with a system message unless it saw activity since it
+// was listed.
+func (d *Desk) closeIdle(ctx context.Context, c ConversationInfo, cutoff time.Time) error {
+	h := &handle{desk: d, id: c.ID}
+	now, err := d.store.Conversation(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	if now.Status == StatusClosed || now.Status == StatusWaiting || !now.UpdatedAt.Before(cutoff) {
+		return nil
+	}
+	body := fmt.Sprintf("Closed after %s without activity.", d.inactivity)
+	if _, _, err := h.post(ctx, now, Message{Author: Author{Kind: AuthorSystem}, Body: body}); err != nil {
+		return err
+	}
+	_, err = h.close(ctx, false)
+	return err
+}
+
+// Run calls Sweep every interval (DefaultSweepInterval when zero or less)
+// until ctx is done or the Desk is closed, and returns ctx's error or
+// ErrClosed. Errors of a sweep are logged; the next sweep tries again.
+// Start it once per instance, in a goroutine of its own:
+//
+//	go desk.Run(ctx, 0)
+func (d *Desk) Run(ctx context.Context, interval time.Duration) error {
+	if interval <= 0 {
+		interval = DefaultSweepInterval
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			err := d.Sweep(ctx)
+			if errors.Is(err, ErrClosed) && d.closed.Load() {
+				return err
+			}
+			if err != nil {
+				d.log.ErrorContext(ctx, "chat: sweep", "err", err)
+			}
+		}
+	}
+}

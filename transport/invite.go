@@ -1,0 +1,337 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/parleychat/parley/chat"
+)
+
+// Limits of Config.Invitations.
+const (
+	MaxInvitationRules    = 100
+	MaxInvitationNameByte = 64
+)
+
+// InvitationRule makes the server invite visitors to chat on its own: a
+// visitor who meets every condition set on the rule is sent an invite
+// frame with Message. Zero conditions always hold. Rules are tried in
+// order; a visitor has at most one pending invitation, is not invited
+// while chatting, and is invited by each rule at most once per visit,
+// whether they accept, dismiss or ignore it.
+//
+// Rules are evaluated when the visitor opens a page and every
+// Config.InvitationInterval, against the visitor's VisitorState.
+type InvitationRule struct {
+	// Name identifies the rule in the agents' visitor list. Required and
+	// unique, at most MaxInvitationNameByte bytes.
+	Name string
+	// Message is the invitation's text. When the visitor accepts, it
+	// becomes the first message of the conversation, written by a bot
+	// named From. Required, at most chat.MaxBodyBytes.
+	Message string
+	// From is the name the invitation and its message are shown under,
+	// for example "Olga from the bike shop". Empty shows none.
+	From string
+	// Department is the department of the conversation an acceptance
+	// starts; empty means the default.
+	Department string
+	// Path is a path.Match pattern the path of the visitor's current page
+	// must match, for example "/p/*". Empty matches every page.
+	Path string
+	// MinTimeOnPage is how long the visitor must have been on the current
+	// page.
+	MinTimeOnPage time.Duration
+	// MinTimeOnSite is how long the visit must have lasted.
+	MinTimeOnSite time.Duration
+	// MinIdle is how long the visitor must have done nothing: no page, no
+	// frame other than a heartbeat.
+	MinIdle time.Duration
+	// ReturningOnly restricts the rule to returning visitors.
+	ReturningOnly bool
+	// When, if set, is a last condition of the shop's own, for example on
+	// the cart in the visitor's ContextValue. It is called without locks
+	// held and must be quick and safe for concurrent use.
+	When func(VisitorState) bool
+}
+
+// InvitationStatus is what became of an invitation.
+type InvitationStatus string
+
+// Invitation statuses.
+const (
+	InvitationPending   InvitationStatus = "pending"   // shown, not answered yet
+	InvitationAccepted  InvitationStatus = "accepted"  // the visitor started the conversation
+	InvitationDismissed InvitationStatus = "dismissed" // the visitor closed it
+	InvitationWithdrawn InvitationStatus = "withdrawn" // the visitor started chatting another way
+)
+
+// Invitation is one invitation made to a visitor, as agents see it in the
+// visitor's entry.
+type Invitation struct {
+	ID             uuid.UUID        `json:"id"`
+	Rule           string           `json:"rule"`
+	Body           string           `json:"body"`
+	Status         InvitationStatus `json:"status"`
+	At             time.Time        `json:"at"`
+	ConversationID uuid.UUID        `json:"conversation_id,omitzero"` // accepted: the conversation it started
+}
+
+// checkInvitations validates Config.Invitations.
+func checkInvitations(rules []InvitationRule) error {
+	if len(rules) > MaxInvitationRules {
+		return fmt.Errorf("Config.Invitations has %d rules, over the limit of %d", len(rules), MaxInvitationRules)
+	}
+	names := make(map[string]bool, len(rules))
+	for i, r := range rules {
+		bad := func(format string, args ...any) error {
+			return fmt.Errorf("Config.Invitations[%d]: "+format, append([]any{i}, args...)...)
+		}
+		switch {
+		case r.Name == "" || len(r.Name) > MaxInvitationNameByte || !utf8.ValidString(r.Name):
+			return bad("Name must be 1 to %d bytes of UTF-8", MaxInvitationNameByte)
+		case names[r.Name]:
+			return bad("Name %q is used twice", r.Name)
+		case strings.TrimSpace(r.Message) == "":
+			return bad("Message is empty")
+		case r.MinTimeOnPage < 0 || r.MinTimeOnSite < 0 || r.MinIdle < 0:
+			return bad("a negative duration")
+		}
+		names[r.Name] = true
+		if _, err := path.Match(r.Path, ""); err != nil {
+			return bad("Path %q: %v", r.Path, err)
+		}
+		// The rest must be valid as a stored message and conversation.
+		m := chat.Message{ID: uuid.Max, ConversationID: uuid.Max, CreatedAt: time.Unix(0, 0),
+			Author: chat.Author{Kind: chat.AuthorBot, Name: r.From}, Body: r.Message}
+		c := chat.ConversationInfo{ID: uuid.Max, VisitorID: uuid.Max, CreatedAt: time.Unix(0, 0),
+			Status: chat.StatusQueued, Department: r.Department}
+		if err := errors.Join(m.Validate(), c.Validate()); err != nil {
+			return bad("%v", err)
+		}
+	}
+	return nil
+}
+
+// matches reports whether the rule's conditions hold for st.
+func (r *InvitationRule) matches(st VisitorState) bool {
+	if r.Path != "" || r.MinTimeOnPage > 0 {
+		if st.Page == nil {
+			return false
+		}
+		if st.At.Sub(st.Page.At) < r.MinTimeOnPage {
+			return false
+		}
+		if r.Path != "" {
+			u, err := url.Parse(st.Page.URL)
+			if err != nil {
+				return false
+			}
+			if ok, _ := path.Match(r.Path, u.Path); !ok {
+				return false
+			}
+		}
+	}
+	if st.At.Sub(st.OnlineSince) < r.MinTimeOnSite || st.At.Sub(st.LastActiveAt) < r.MinIdle {
+		return false
+	}
+	if r.ReturningOnly && !st.Returning {
+		return false
+	}
+	return r.When == nil || r.When(st)
+}
+
+// rule returns the configured rule with the given name.
+func (r *liveRegistry) rule(name string) *InvitationRule {
+	for i := range r.srv.cfg.Invitations {
+		if rule := &r.srv.cfg.Invitations[i]; rule.Name == name {
+			return rule
+		}
+	}
+	return nil
+}
+
+// invitable reports whether the visitor may be invited now.
+func (lv *liveVisitor) invitable(rules int) bool {
+	if lv.loading || len(lv.conns) == 0 || lv.state.ConversationID != uuid.Nil || len(lv.fired) >= rules {
+		return false
+	}
+	for _, inv := range lv.state.Invitations {
+		if inv.Status == InvitationPending {
+			return false
+		}
+	}
+	return true
+}
+
+// withdrawInvitations marks the pending invitations withdrawn once the
+// visitor is chatting.
+func (lv *liveVisitor) withdrawInvitations() {
+	for i := range lv.state.Invitations {
+		if inv := &lv.state.Invitations[i]; inv.Status == InvitationPending && inv.ConversationID == uuid.Nil {
+			inv.Status = InvitationWithdrawn
+		}
+	}
+}
+
+func (lv *liveVisitor) invitation(id uuid.UUID) *Invitation {
+	for i := range lv.state.Invitations {
+		if lv.state.Invitations[i].ID == id {
+			return &lv.state.Invitations[i]
+		}
+	}
+	return nil
+}
+
+// evaluate tries the invitation rules on the given visitors, or on every
+// listed visitor when ids is nil.
+func (r *liveRegistry) evaluate(ids []uuid.UUID) {
+	rules := r.srv.cfg.Invitations
+	if len(rules) == 0 {
+		return
+	}
+	type candidate struct {
+		lv    *liveVisitor
+		st    VisitorState
+		fired map[string]bool
+	}
+	now := r.srv.cfg.Now()
+	var cands []candidate
+	r.mu.Lock()
+	consider := func(lv *liveVisitor) {
+		if lv != nil && lv.invitable(len(rules)) {
+			fired := make(map[string]bool, len(lv.fired))
+			for name := range lv.fired {
+				fired[name] = true
+			}
+			cands = append(cands, candidate{lv: lv, st: lv.snapshot(now), fired: fired})
+		}
+	}
+	if ids == nil {
+		for _, lv := range r.visitors {
+			consider(lv)
+		}
+	} else {
+		for _, id := range ids {
+			consider(r.visitors[id])
+		}
+	}
+	r.mu.Unlock()
+	// The shop's When runs without the lock held.
+	for _, c := range cands {
+		for i := range rules {
+			if rule := &rules[i]; !c.fired[rule.Name] && rule.matches(c.st) {
+				r.invite(c.lv, rule, now)
+				break
+			}
+		}
+	}
+}
+
+// invite sends the visitor an invitation from rule, unless the visitor
+// changed meanwhile so that they may not be invited.
+func (r *liveRegistry) invite(lv *liveVisitor, rule *InvitationRule, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.visitors[lv.state.Visitor.ID] != lv || !lv.invitable(len(r.srv.cfg.Invitations)) || lv.fired[rule.Name] {
+		return
+	}
+	lv.fired[rule.Name] = true
+	inv := Invitation{ID: chat.NewID(), Rule: rule.Name, Body: rule.Message, Status: InvitationPending, At: chat.Timestamp(now)}
+	lv.state.Invitations = append(lv.state.Invitations, inv)
+	f := r.inviteFrame(inv)
+	for ss := range lv.conns {
+		ss.enqueue(outItem{frame: f})
+	}
+	r.broadcast(lv)
+}
+
+// inviteFrame is the frame that shows inv to the visitor.
+func (r *liveRegistry) inviteFrame(inv Invitation) *ServerFrame {
+	f := &ServerFrame{Type: FrameInvite, InvitationID: inv.ID, Body: inv.Body}
+	if rule := r.rule(inv.Rule); rule != nil && rule.From != "" {
+		f.Author = &chat.Author{Kind: chat.AuthorBot, Name: rule.From}
+	}
+	return f
+}
+
+// reply carries out a visitor's answer to an invitation. Accepting starts
+// a conversation whose first message is the invitation; accepting again
+// returns the same conversation.
+func (r *liveRegistry) reply(ctx context.Context, ss *session, f ClientFrame) (outItem, error) {
+	id := ss.visitor.ID
+	r.mu.Lock()
+	lv := r.visitors[id]
+	var inv *Invitation
+	if lv != nil {
+		inv = lv.invitation(f.InvitationID)
+	}
+	if inv == nil {
+		r.mu.Unlock()
+		return outItem{}, protoErr(CodeNotFound, "no such invitation")
+	}
+	if !f.Accept {
+		if inv.Status == InvitationPending || inv.Status == InvitationWithdrawn {
+			inv.Status = InvitationDismissed
+			r.broadcast(lv)
+		}
+		r.mu.Unlock()
+		return outItem{frame: &ServerFrame{Type: FrameOK, ID: f.ID, InvitationID: f.InvitationID}}, nil
+	}
+	if inv.Status == InvitationDismissed {
+		r.mu.Unlock()
+		return outItem{}, protoErr(CodeInvalid, "the invitation was dismissed")
+	}
+	if inv.ConversationID == uuid.Nil {
+		inv.ConversationID = chat.NewID() // kept, so that a retried accept finds it
+	}
+	done := *inv
+	r.mu.Unlock()
+
+	var conv chat.Conversation
+	var err error
+	if done.Status == InvitationAccepted {
+		conv, err = r.srv.desk.Conversation(ctx, done.ConversationID)
+	} else {
+		conv, err = r.open(ctx, id, done)
+	}
+	if err != nil {
+		return outItem{}, err
+	}
+	info, err := conv.Info(ctx)
+	if err != nil {
+		return outItem{}, err
+	}
+	r.mu.Lock()
+	if inv := lv.invitation(done.ID); inv != nil && inv.Status != InvitationAccepted {
+		inv.Status = InvitationAccepted
+		r.broadcast(lv)
+	}
+	r.mu.Unlock()
+	return outItem{frame: &ServerFrame{Type: FrameStarted, ID: f.ID, ConversationID: info.ID, Conversation: &info,
+		InvitationID: done.ID}, track: info.ID}, nil
+}
+
+// open starts the conversation of an accepted invitation and posts the
+// invitation as its first message. Both steps are idempotent.
+func (r *liveRegistry) open(ctx context.Context, visitor uuid.UUID, inv Invitation) (chat.Conversation, error) {
+	req := chat.StartRequest{ID: inv.ConversationID, VisitorID: visitor}
+	author := chat.Author{Kind: chat.AuthorBot}
+	if rule := r.rule(inv.Rule); rule != nil {
+		req.Department, author.Name = rule.Department, rule.From
+	}
+	conv, err := r.srv.desk.Start(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	_, err = conv.Post(ctx, chat.Message{Author: author, Body: inv.Body, IdempotencyKey: "invitation:" + inv.ID.String()})
+	return conv, err
+}
