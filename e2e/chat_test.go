@@ -7,9 +7,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// A visitor on a product page starts a chat; an agent in the console
-// picks it from the queue and answers; both sides see typing, the
-// messages and the read receipt.
+// A visitor on a product page starts a chat; it reaches the agent in the
+// console, who answers; both sides see typing, the messages and the read
+// receipt.
 func TestChatVisitorAndAgent(t *testing.T) {
 	s := newShop(t, nil)
 	s.setPage("bikes", page{Title: "City bikes", Lang: "en"})
@@ -22,24 +22,15 @@ func TestChatVisitorAndAgent(t *testing.T) {
 
 	agent := s.newTab()
 	agent.login(s, "olga")
-	// Away, the agent is offered no conversations: the visitor's waits in
-	// the queue until the agent picks it.
-	agent.do(chromedp.SetValue(chromedp.CSS("#presence"), "away"))
-	_ = eval[bool](agent, `document.getElementById("presence").dispatchEvent(new Event("change"))`)
-	agent.until("the agent is away", `document.body.dataset.presence === "away"`)
 
 	visitor.click(w(".launcher"))
 	visitor.until("the panel opens", `!`+w(".panel")+`.hidden && `+w(".launcher")+`.getAttribute("aria-expanded") === "true"`)
 	visitor.say("Where is my parcel?")
 	visitor.until("the message is acked", wAll(".msg.visitor .state")+`.join() === "Sent"`)
 
-	agent.until("the conversation is in the queue", cAll("#queue .preview")+`.includes("Where is my parcel?")`)
-	visitor.until("the visitor is told to wait", `!`+w(".banner")+`.hidden`)
-	visitor.screenshot("widget-queued")
-	agent.click(`document.querySelector("#queue .conv-item button")`)
+	agent.until("the conversation is the agent's", cAll("#mine .preview")+`.includes("Where is my parcel?")`)
+	agent.click(`document.querySelector("#mine .conv-item button")`)
 	agent.until("the transcript shows", cAll("#log .msg.visitor p")+`.includes("Where is my parcel?")`)
-	agent.click(`document.getElementById("pick-btn")`)
-	agent.until("the conversation is the agent's", cAll("#mine .conv-item")+`.length === 1 && document.getElementById("conv-status").textContent === "open"`)
 	visitor.until("the visitor sees the read receipt", wAll(".msg.visitor .state")+`.join() === "Read"`)
 
 	agent.reply("Tomorrow morning. Track it at https://shop.example/track?id=42")

@@ -20,6 +20,7 @@ func TestConsoleSeveralChats(t *testing.T) {
 	}
 	agent.until("both chats are the agent's", cAll("#mine .conv-item")+`.length === 2`)
 	agent.click(`document.querySelector("#mine .conv-item:first-child button")`)
+	agent.until("the chat shows", `document.querySelector("#log .msg.visitor p")`)
 	first := eval[string](agent, `document.querySelector("#log .msg.visitor p").textContent`)
 	other := ben
 	if first == "Hello from Ben" {

@@ -5,13 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"html/template"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -176,7 +179,7 @@ body { font-family: serif; background: #fafaf5; margin: 40px; }
 button, textarea, p, div { font-size: 30px !important; background: #f0f !important; }
 </style></head>
 <body><h1>{{.Title}}</h1><p>Our finest products.</p>{{if .Next}}<a id="next" href="{{.Next}}">Next page</a>{{end}}
-<script src="/chat/widget.js" async{{range $k, $v := .Widget}} data-{{$k}}="{{$v}}"{{end}}></script>
+<script src="/chat/widget.js" async{{.Attrs}}></script>
 </body></html>`))
 
 func (s *shop) servePage(w http.ResponseWriter, r *http.Request) {
@@ -187,7 +190,16 @@ func (s *shop) servePage(w http.ResponseWriter, r *http.Request) {
 		p = page{Title: "Product " + r.PathValue("page"), Lang: "en"}
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = pageHTML.Execute(w, p)
+	// html/template refuses attribute names it cannot vet, such as
+	// data-phone-hours; the test's own names are safe.
+	var attrs strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(p.Widget)) {
+		fmt.Fprintf(&attrs, ` data-%s="%s"`, k, html.EscapeString(p.Widget[k]))
+	}
+	_ = pageHTML.Execute(w, struct {
+		page
+		Attrs template.HTMLAttr
+	}{p, template.HTMLAttr(attrs.String())})
 }
 
 // cutListener is the shop's listener with a switch that cuts the network:

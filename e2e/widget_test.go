@@ -176,23 +176,62 @@ func TestWidgetAddedLanguage(t *testing.T) {
 	require.Equal(t, "Type your message…", eval[string](b, w("#pw-input")+`.placeholder`))
 }
 
-// With no agent online the visitor still gets an answer path: the widget
-// tells them to wait, and an agent who comes online later finds the chat.
-func TestWidgetNobodyOnline(t *testing.T) {
+// With no agent online the conversation is an offline request: the
+// widget says so, shows the automatic acknowledgement and the shop's other
+// contacts, and the chat goes on when an agent comes and picks it.
+func TestWidgetOffline(t *testing.T) {
 	s := newShop(t, nil)
 	s.setPage("x", page{Title: "Shop", Lang: "en", Widget: map[string]string{
-		"phone": "+48 22 123 45 67", "phone-hours": "Mon–Fri 9–17", "email": "help@shop.example", "whatsapp": "48221234567", "telegram": "@shopchat",
+		"phone": "+48 22 123 45 67", "phone-hours": "Mon–Fri 9–17", "email": "help@shop.example",
+		"whatsapp": "+48 221 234 567", "telegram": "@shopchat", "skype": "shop.help",
 	}})
 	visitor := s.newTab()
 	visitor.open(s.url + "/shop/x")
 	visitor.widgetReady()
 	visitor.click(w(".launcher"))
 	visitor.say("Is anyone there?")
-	visitor.until("the visitor is told to wait", `!`+w(".banner")+`.hidden`)
+	visitor.until("the offline notice shows", `!`+w(".offline")+`.hidden && `+w(".status")+`.textContent === "We are offline"`)
+	visitor.until("the acknowledgement arrives", wAll(".msg.system p")+`.length === 1`)
+	require.Equal(t, []string{
+		"tel:+48221234567", "mailto:help@shop.example", "https://wa.me/48221234567", "https://t.me/shopchat", "skype:shop.help?chat",
+	}, eval[[]string](visitor, `Array.from(document.getElementById("parley-chat").shadowRoot.querySelectorAll(".contacts a"), a => a.getAttribute("href"))`))
+	require.Equal(t, "Phone: +48 22 123 45 67 Mon–Fri 9–17", eval[string](visitor, w(".contacts li")+`.textContent`))
+	require.False(t, eval[bool](visitor, w("form.reply")+`.hidden`), "asks where to reply")
+	visitor.screenshot("widget-offline")
 
 	agent := s.newTab()
 	agent.login(s, "olga")
-	agent.until("the waiting chat reaches the agent", cAll(".conv-item .preview")+`.includes("Is anyone there?")`)
+	agent.until("the request reaches the agent", cAll(".conv-item .preview")+`.some(p => p !== "")`)
+	agent.click(`document.querySelector(".conv-item button")`)
+	agent.until("the transcript shows", cAll("#log .msg.visitor p")+`.includes("Is anyone there?")`)
+	if eval[bool](agent, `!document.getElementById("pick-btn").hidden`) {
+		agent.click(`document.getElementById("pick-btn")`)
+	}
+	agent.until("the agent has it", `document.getElementById("conv-status").textContent === "open"`)
+	agent.reply("Hi, I am here now.")
+	visitor.until("the reply arrives and the notice goes", wAll(".msg.agent p")+`.join() === "Hi, I am here now." && `+w(".offline")+`.hidden`)
+}
+
+// An agent who is away gets no chats; an offline request waits in the
+// console's list until the agent picks it.
+func TestConsolePicksWaitingRequest(t *testing.T) {
+	s := newShop(t, nil)
+	agent := s.newTab()
+	agent.login(s, "olga")
+	agent.do(chromedp.SetValue(chromedp.CSS("#presence"), "away"))
+	_ = eval[bool](agent, `document.getElementById("presence").dispatchEvent(new Event("change"))`)
+	agent.until("the agent is away", `document.body.dataset.presence === "away"`)
+	visitor := s.newTab()
+	visitor.open(s.url + "/shop/x")
+	visitor.widgetReady()
+	visitor.click(w(".launcher"))
+	visitor.say("Hello?")
+	agent.until("the request is listed", cAll("#waiting .preview")+`.length === 1`)
+	agent.click(`document.querySelector("#waiting .conv-item button")`)
+	agent.click(`document.getElementById("pick-btn")`)
+	agent.until("the agent has it", cAll("#mine .conv-item")+`.length === 1 && document.getElementById("conv-status").textContent === "open"`)
+	agent.reply("Picked it up.")
+	visitor.until("the visitor gets the answer", wAll(".msg.agent p")+`.join() === "Picked it up."`)
 }
 
 // The page's JavaScript API drives the widget, and the SSE fallback

@@ -141,7 +141,6 @@
     renderLists();
     renderConv();
     renderInfo();
-    renderVisitors();
   }
 
   function renderLists() {
@@ -156,25 +155,36 @@
     });
     Object.keys(lists).forEach(function (k) {
       var ul = $(k), items = lists[k].sort(function (a, b) { return a.info.created_at < b.info.created_at ? -1 : 1; });
-      ul.replaceChildren.apply(ul, items.map(function (c) {
-        var waited = now - Date.parse(c.info.created_at);
-        var warn = (c.info.status === "queued" || c.info.status === "waiting") && S.waitWarn > 0 && waited > S.waitWarn;
-        var last = c.msgs[c.lastSeq];
-        var li = el("li", {"class": "conv-item" + (c.id === S.selected ? " selected" : "") + (warn ? " warn" : "") + (c.unread ? " unread" : ""), "data-id": c.id}, [
-          el("button", {type: "button", "aria-current": c.id === S.selected ? "true" : null, onclick: function () { select(c.id); }}, [
-            el("span", {"class": "name", text: visitorName(c)}),
-            c.unread ? el("span", {"class": "pill unread-count", "aria-label": c.unread + " unread", text: String(c.unread)}) : null,
-            el("span", {"class": "meta", text: [c.info.department, c.info.status === "closed" ? "closed" : "", ago(waited) + (warn ? " waiting!" : "")].filter(Boolean).join(" · ")}),
-            last ? el("span", {"class": "preview", text: last.body}) : null
-          ])
-        ]);
-        return li;
-      }));
+      // Items are updated in place, so that the list can be redrawn every
+      // second without taking the focus or a click away from its buttons.
+      items = items.map(function (c) { return convItem(ul, c, now); });
+      items.forEach(function (li, i) { if (ul.children[i] !== li) ul.insertBefore(li, ul.children[i] || null); });
+      while (ul.children.length > items.length) ul.lastChild.remove();
     });
     $("queue-count").textContent = String(lists.queue.length);
     $("unread-total").hidden = !unread;
     $("unread-total").textContent = String(unread);
     document.title = (unread ? "(" + unread + ") " : "") + "Chat console";
+  }
+
+  function convItem(ul, c, now) {
+    var li = ul.querySelector('li[data-id="' + c.id + '"]');
+    if (!li) {
+      li = el("li", {"data-id": c.id}, [el("button", {type: "button", onclick: function () { select(c.id); }})]);
+    }
+    var waited = now - Date.parse(c.info.created_at);
+    var warn = (c.info.status === "queued" || c.info.status === "waiting") && S.waitWarn > 0 && waited > S.waitWarn;
+    var last = c.msgs[c.lastSeq];
+    li.className = "conv-item" + (c.id === S.selected ? " selected" : "") + (warn ? " warn" : "") + (c.unread ? " unread" : "");
+    var b = li.firstChild;
+    if (c.id === S.selected) b.setAttribute("aria-current", "true"); else b.removeAttribute("aria-current");
+    b.replaceChildren(
+      el("span", {"class": "name", text: visitorName(c)}),
+      c.unread ? el("span", {"class": "pill unread-count", "aria-label": c.unread + " unread", text: String(c.unread)}) : "",
+      el("span", {"class": "meta", text: [c.info.department, c.info.status === "closed" ? "closed" : "", ago(waited) + (warn ? " waiting!" : "")].filter(Boolean).join(" · ")}),
+      last ? el("span", {"class": "preview", text: last.body}) : ""
+    );
+    return li;
   }
 
   function select(id) {
@@ -303,7 +313,7 @@
       return el("tr", {"data-visitor": id}, [
         el("td", {}, [el("span", {"class": "name", text: who.name || "Visitor " + id.slice(0, 8)}), who.email ? el("small", {text: " " + who.email}) : null]),
         el("td", {}, [pageLink(v.page)]),
-        el("td", {text: v.online_since ? ago(now - Date.parse(v.online_since)) : ""}),
+        el("td", {"class": "since", "data-since": v.online_since || "", text: v.online_since ? ago(now - Date.parse(v.online_since)) : ""}),
         el("td", {text: String((v.pages || []).length)}),
         el("td", {text: chatting ? "chatting" : v.returning ? "returning" : ""}),
         el("td", {}, [contextNode(v.context)]),
@@ -502,6 +512,7 @@
     });
     flush();
     render();
+    renderVisitors();
   }
 
   function vid(v) { return (v.visitor && v.visitor.id) || v.visitor_id || v.id; }
@@ -538,15 +549,13 @@
           if (f.seq > rc.seenByVisitor) rc.seenByVisitor = f.seq;
         }
         break;
-      case "visitors":
-        S.visitors = {};
-        (f.visitors || []).forEach(function (v) { S.visitors[vid(v)] = v; });
-        break;
       case "visitor":
         if (f.state) S.visitors[f.visitor_id || vid(f.state)] = f.state;
+        renderVisitors();
         break;
       case "visitor_left":
-        delete S.visitors[f.visitor_id || (f.visitor && f.visitor.id)];
+        delete S.visitors[f.visitor_id];
+        renderVisitors();
         break;
       default:
         return;
@@ -608,7 +617,15 @@
     sf.elements.from.value = day(weekAgo);
     sf.elements.to.value = day(today);
     sf.addEventListener("submit", function (e) { e.preventDefault(); loadStats(); });
-    setInterval(function () { renderLists(); if (!$("view-visitors").hidden) renderVisitors(); }, 1000);
+    // Times tick in place; the lists are rebuilt only when they change.
+    setInterval(function () {
+      renderLists();
+      var now = Date.now();
+      document.querySelectorAll("#visitors td.since").forEach(function (td) {
+        var since = td.getAttribute("data-since");
+        if (since) td.textContent = ago(now - Date.parse(since));
+      });
+    }, 1000);
 
     S.conn = parleyConnect({
       prefix: prefix,
