@@ -120,6 +120,9 @@ func (d *Desk) Start(ctx context.Context, req StartRequest) (Conversation, error
 		_, err = h.Assign(ctx, req.AgentID)
 	case status == StatusQueued:
 		d.routeMu.Lock()
+		// Offline requests whose department has opened since the last
+		// drain go before the newcomer.
+		d.drainLocked(ctx, StatusWaiting)
 		err = d.place(ctx, c, "")
 		d.publishQueue(ctx)
 		d.routeMu.Unlock()

@@ -14,24 +14,35 @@ import (
 // returns "". Agent exclude, if not empty, is no candidate: the agent who
 // just transferred c away. The caller holds d.routeMu.
 func (d *Desk) place(ctx context.Context, c ConversationInfo, exclude string) error {
+	_, err := d.placeOrFull(ctx, c, exclude)
+	return err
+}
+
+// placeOrFull is place that also reports when nobody had room for c's
+// department, so that a drain can skip the department's other
+// conversations.
+func (d *Desk) placeOrFull(ctx context.Context, c ConversationInfo, exclude string) (full bool, _ error) {
 	candidates, err := d.candidates(ctx, c.Department)
 	if err != nil {
-		return err
+		return false, err
 	}
 	candidates = slices.DeleteFunc(candidates, func(cd Candidate) bool { return cd.Agent.ID == exclude })
+	if len(candidates) == 0 {
+		return true, nil
+	}
 	agentID, err := d.router.Route(ctx, RouteRequest{Conversation: c, Candidates: candidates})
 	if err != nil {
-		return fmt.Errorf("chat: router: %w", err)
+		return false, fmt.Errorf("chat: router: %w", err)
 	}
 	if agentID == "" {
-		return nil
+		return false, nil
 	}
 	if !slices.ContainsFunc(candidates, func(cd Candidate) bool { return cd.Agent.ID == agentID }) {
-		return fmt.Errorf("chat: router chose %q, who is not a candidate", agentID)
+		return false, fmt.Errorf("chat: router chose %q, who is not a candidate", agentID)
 	}
 	h := &handle{desk: d, id: c.ID}
 	_, err = h.assign(ctx, agentID, true)
-	return err
+	return false, err
 }
 
 // candidates returns the online agents who serve department and have room,
@@ -80,22 +91,31 @@ func (d *Desk) drainQueue(ctx context.Context) {
 // and from Sweep. Failures are logged: the conversations keep waiting and
 // the next drain tries again. The caller holds d.routeMu.
 func (d *Desk) drainQueueLocked(ctx context.Context) {
+	d.drainLocked(ctx, StatusWaiting, StatusQueued)
+	d.publishQueue(ctx)
+}
+
+// drainLocked offers the conversations of each status in turn, oldest
+// first. The caller holds d.routeMu.
+func (d *Desk) drainLocked(ctx context.Context, statuses ...Status) {
 	now := d.timestamp()
-	for _, st := range []Status{StatusWaiting, StatusQueued} {
+	full := make(map[string]bool) // departments nobody has room for
+	for _, st := range statuses {
 		err := d.eachConversation(ctx, ConversationFilter{Statuses: []Status{st}}, func(c ConversationInfo) error {
-			if st == StatusWaiting && d.hours != nil && !d.hours.IsOpen(c.Department, now) {
+			if full[c.Department] || st == StatusWaiting && d.hours != nil && !d.hours.IsOpen(c.Department, now) {
 				return nil
 			}
-			if err := d.place(ctx, c, ""); err != nil {
+			isFull, err := d.placeOrFull(ctx, c, "")
+			if err != nil {
 				d.log.ErrorContext(ctx, "chat: placing a waiting conversation", "conversation", c.ID, "err", err)
 			}
+			full[c.Department] = isFull
 			return nil
 		})
 		if err != nil {
 			d.log.ErrorContext(ctx, "chat: listing the queue", "status", st, "err", err)
 		}
 	}
-	d.publishQueue(ctx)
 }
 
 // eachConversation calls fn for every conversation that matches f, oldest

@@ -91,6 +91,7 @@ func (h *handle) Transfer(ctx context.Context, t Transfer) (ConversationInfo, er
 		d.publish(ctx, conversationEvent(EventAssigned, c, previous))
 	} else {
 		d.publish(ctx, conversationEvent(EventStatus, c, previous))
+		d.drainLocked(ctx, StatusWaiting)
 		if err := d.place(ctx, c, previous); err != nil {
 			d.log.ErrorContext(ctx, "chat: placing a transferred conversation", "conversation", c.ID, "err", err)
 		}

@@ -46,7 +46,18 @@ func newHarness(t testing.TB, configure ...func(*transport.Config)) *harness {
 
 func newHarnessWithStore(t testing.TB, store chat.Store, configure ...func(*transport.Config)) *harness {
 	t.Helper()
-	desk, err := chat.NewDesk(chat.Config{Store: store})
+	return newHarnessWithDesk(t, chat.Config{Store: store}, configure...)
+}
+
+// newHarnessWithDesk serves a Desk made from deskCfg; a nil Store is a new
+// memory store.
+func newHarnessWithDesk(t testing.TB, deskCfg chat.Config, configure ...func(*transport.Config)) *harness {
+	t.Helper()
+	if deskCfg.Store == nil {
+		deskCfg.Store = memory.New()
+	}
+	store := deskCfg.Store
+	desk, err := chat.NewDesk(deskCfg)
 	require.NoError(t, err)
 	cfg := transport.Config{
 		Desk:             desk,

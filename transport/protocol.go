@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -35,6 +36,10 @@ const (
 	FrameInviteReply = "invite_reply" // visitors: accept or dismiss an invitation
 	FrameHistory     = "history"      // agents: a visitor's conversations; answered with history
 	FrameNote        = "note"         // agents: post a private note; answered with ack
+
+	FrameTranscript = "transcript" // visitors: email me the transcript
+	FrameTransfer   = "transfer"   // agents: hand a conversation to another agent or department
+	FrameStats      = "stats"      // agents: the service report of a period; answered with stats
 )
 
 // Server frame types that are not client frame types too. Events use the
@@ -57,6 +62,10 @@ const (
 	FrameInvite      = "invite"       // to a visitor: an invitation to chat
 )
 
+// FrameQueue tells a queued visitor, and the agents, the conversation's
+// place in the queue and the estimated wait. It is chat.EventQueue.
+const FrameQueue = string(chat.EventQueue)
+
 // Error codes carried by error frames. They are stable: clients switch on
 // them, and new codes are only ever added.
 const (
@@ -77,6 +86,7 @@ const (
 	CodeHeartbeatTimeout  = "heartbeat_timeout"    // the client stopped answering pings
 	CodeUnavailable       = "unavailable"          // the server is shutting down; retry elsewhere or later
 	CodeInternal          = "internal"             // a server fault; retrying may help
+	CodeAgentBusy         = "agent_busy"           // the agent is at capacity or not online
 	maxRequestIDBytes     = 64
 	maxIdempotencyKeyByte = chat.MaxIDBytes
 )
@@ -115,6 +125,13 @@ type ClientFrame struct {
 
 	InvitationID uuid.UUID `json:"invitation_id,omitzero"` // invite_reply
 	Accept       bool      `json:"accept,omitempty"`       // invite_reply: true starts the conversation
+
+	Name  string `json:"name,omitempty"`  // start by a visitor: the pre-chat form's name
+	Email string `json:"email,omitempty"` // start by a visitor, transcript: where email goes
+
+	From     string `json:"from,omitempty"` // stats: RFC 3339 start of the period
+	To       string `json:"to,omitempty"`   // stats: RFC 3339 end of the period, excluded
+	TimeZone string `json:"tz,omitempty"`   // stats: IANA zone of days and hours; empty is the desk's
 }
 
 // ServerFrame is one frame from the server.
@@ -154,6 +171,10 @@ type ServerFrame struct {
 	InvitationID uuid.UUID     `json:"invitation_id,omitzero"` // invite, and the answers to invite_reply
 	Body         string        `json:"body,omitempty"`         // invite: the invitation's text
 
+	Position int          `json:"position,omitempty"` // queue: 1 is next
+	WaitMS   int64        `json:"wait_ms,omitempty"`  // queue: the estimated wait
+	Stats    *chat.Report `json:"stats,omitempty"`    // stats
+
 	Error *ErrorBody `json:"error,omitempty"`
 }
 
@@ -179,8 +200,8 @@ func protoErr(code, format string, args ...any) *Error {
 
 // clientTypes lists the frame types each side may send.
 var (
-	visitorTypes = []string{FrameHello, FrameStart, FrameSend, FrameSync, FrameTyping, FrameRead, FramePresence, FrameRate, FrameClose, FramePage, FramePing, FramePong, FrameInviteReply}
-	agentTypes   = []string{FrameHello, FrameStart, FrameSend, FrameSync, FrameTyping, FrameRead, FramePresence, FrameClose, FrameAssign, FramePing, FramePong, FrameHistory, FrameNote}
+	visitorTypes = []string{FrameHello, FrameStart, FrameSend, FrameSync, FrameTyping, FrameRead, FramePresence, FrameRate, FrameClose, FramePage, FramePing, FramePong, FrameInviteReply, FrameTranscript}
+	agentTypes   = []string{FrameHello, FrameStart, FrameSend, FrameSync, FrameTyping, FrameRead, FramePresence, FrameClose, FrameAssign, FramePing, FramePong, FrameHistory, FrameNote, FrameTransfer, FrameStats}
 )
 
 // DecodeClientFrame parses one client frame and checks the fields its type
@@ -266,7 +287,29 @@ func (f ClientFrame) check() error {
 		if f.InvitationID == uuid.Nil {
 			return protoErr(CodeInvalid, "invite_reply needs invitation_id")
 		}
-	case FrameStart, FramePing, FramePong:
+	case FrameStart:
+		if len(f.Name) > chat.MaxNameBytes || len(f.Email) > chat.MaxNameBytes {
+			return protoErr(CodeInvalid, "name and email are at most %d bytes", chat.MaxNameBytes)
+		}
+	case FrameTranscript:
+		if err := needConversation(); err != nil {
+			return err
+		}
+		if len(f.Email) > chat.MaxNameBytes {
+			return protoErr(CodeInvalid, "email is at most %d bytes", chat.MaxNameBytes)
+		}
+	case FrameTransfer:
+		if err := needConversation(); err != nil {
+			return err
+		}
+		if f.AgentID == "" && f.Department == "" {
+			return protoErr(CodeInvalid, "transfer needs agent_id or department")
+		}
+	case FrameStats:
+		if _, _, err := f.period(); err != nil {
+			return err
+		}
+	case FramePing, FramePong:
 	default:
 		return protoErr(CodeUnknownType, "unknown frame type %.32q", f.Type)
 	}
@@ -294,6 +337,8 @@ func errorBody(err error) *ErrorBody {
 		return &ErrorBody{Code: CodeUnauthorized, Message: err.Error()}
 	case errors.Is(err, chat.ErrNotFound):
 		return &ErrorBody{Code: CodeNotFound, Message: "no such conversation"}
+	case errors.Is(err, chat.ErrAgentBusy):
+		return &ErrorBody{Code: CodeAgentBusy, Message: err.Error()}
 	case errors.Is(err, chat.ErrInvalid):
 		return &ErrorBody{Code: CodeInvalid, Message: err.Error()}
 	case errors.Is(err, chat.ErrClosed):
@@ -304,4 +349,17 @@ func errorBody(err error) *ErrorBody {
 		return &ErrorBody{Code: CodeUnavailable, Message: "the server is shutting down; reconnect"}
 	}
 	return &ErrorBody{Code: CodeInternal, Message: "internal error"}
+}
+
+// period parses the from and to of a stats frame.
+func (f ClientFrame) period() (from, to time.Time, err error) {
+	from, err1 := time.Parse(time.RFC3339, f.From)
+	to, err2 := time.Parse(time.RFC3339, f.To)
+	if err1 != nil || err2 != nil || !from.Before(to) {
+		return from, to, protoErr(CodeInvalid, "stats needs from before to, as RFC 3339 times")
+	}
+	if len(f.TimeZone) > 64 {
+		return from, to, protoErr(CodeInvalid, "tz is over 64 bytes")
+	}
+	return from, to, nil
 }

@@ -424,6 +424,9 @@ func (ss *session) handle(ctx context.Context, f ClientFrame) (outItem, error) {
 	if f.Type == FrameHistory {
 		return ss.srv.history(ctx, f)
 	}
+	if f.Type == FrameStats {
+		return ss.srv.stats(ctx, f)
+	}
 	if f.Type == FrameStart {
 		req := chat.StartRequest{ID: f.ConversationID, VisitorID: ss.visitor.ID, Department: f.Department}
 		if ss.agent != nil {
@@ -431,6 +434,8 @@ func (ss *session) handle(ctx context.Context, f ClientFrame) (outItem, error) {
 				return outItem{}, protoErr(CodeInvalid, "an agent's start needs visitor_id")
 			}
 			req.VisitorID, req.AgentID = f.VisitorID, ss.agent.ID
+		} else if err := ss.prechat(ctx, f); err != nil {
+			return outItem{}, err
 		}
 		c, err := d.Start(ctx, req)
 		if err != nil {
@@ -476,6 +481,11 @@ func (ss *session) handle(ctx context.Context, f ClientFrame) (outItem, error) {
 		}
 		_, err := conv.Assign(ctx, agentID)
 		return ok, err
+	case FrameTransfer:
+		_, err := conv.Transfer(ctx, chat.Transfer{AgentID: f.AgentID, Department: f.Department, By: ss.author()})
+		return ok, err
+	case FrameTranscript:
+		return ok, d.SendTranscript(ctx, info.ID, f.Email)
 	}
 	return outItem{}, protoErr(CodeUnknownType, "unknown frame type %.32q", f.Type)
 }
@@ -721,6 +731,11 @@ func (p *pumpState) event(e chat.Event) error {
 		f.Author, f.Seq = &e.Author, e.Seq
 	case chat.EventPresence:
 		f.Author, f.Presence = &e.Author, e.Presence
+	case chat.EventQueue:
+		if e.Queue == nil {
+			return nil
+		}
+		f.Position, f.WaitMS = e.Queue.Position, e.Queue.Wait.Milliseconds()
 	default:
 		return nil
 	}

@@ -1,0 +1,62 @@
+package transport
+
+import (
+	"context"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/parleychat/parley/chat"
+)
+
+// prechat saves what a visitor's pre-chat form gave with a start frame:
+// their name and email address. A customer the shop identified keeps the
+// name and address the shop gave; the form only fills what is missing.
+func (ss *session) prechat(ctx context.Context, f ClientFrame) error {
+	name, email := strings.TrimSpace(f.Name), strings.TrimSpace(f.Email)
+	if name == "" && email == "" {
+		return nil
+	}
+	if email != "" {
+		if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+			return protoErr(CodeInvalid, "email is not an address")
+		}
+	}
+	d := ss.srv.desk
+	v, err := d.Visitor(ctx, ss.visitor.ID)
+	if err != nil {
+		return err
+	}
+	identified := v.CustomerID != ""
+	if name != "" && (!identified || v.Name == "") {
+		v.Name = name
+	}
+	if email != "" && (!identified || v.Email == "") {
+		v.Email = email
+	}
+	// The connection keeps the visitor it said hello as (other goroutines
+	// read it); the saved name shows from the next connection and in the
+	// agents' view of the visitor.
+	_, err = d.SaveVisitor(ctx, v)
+	return err
+}
+
+// stats answers an agent's stats frame with the service report of the
+// period it names.
+func (s *Server) stats(ctx context.Context, f ClientFrame) (outItem, error) {
+	from, to, err := f.period()
+	if err != nil {
+		return outItem{}, err
+	}
+	var loc *time.Location
+	if f.TimeZone != "" {
+		if loc, err = time.LoadLocation(f.TimeZone); err != nil {
+			return outItem{}, protoErr(CodeInvalid, "tz %.64q is not a known time zone", f.TimeZone)
+		}
+	}
+	r, err := s.desk.Report(ctx, chat.ReportQuery{From: from, To: to, Location: loc})
+	if err != nil {
+		return outItem{}, err
+	}
+	return outItem{frame: &ServerFrame{Type: FrameStats, ID: f.ID, Stats: &r}}, nil
+}
