@@ -32,11 +32,11 @@ func TestConsoleSeveralChats(t *testing.T) {
 	if first == "Hello from Ben" {
 		other = anna
 	}
-	agent.until("the other chat counts its unread message", cAll("#mine .unread-count")+`.join() === "1" && document.title === "(1) Chat console"`)
+	agent.until("the other chat counts its unread message", cAll("#mine .unread-count:not([hidden])")+`.join() === "1" && document.title === "(1) Chat console"`)
 	other.say("Are you there?")
-	agent.until("and the next one", cAll("#mine .unread-count")+`.join() === "2" && document.title === "(2) Chat console"`)
+	agent.until("and the next one", cAll("#mine .unread-count:not([hidden])")+`.join() === "2" && document.title === "(2) Chat console"`)
 	agent.click(`document.querySelector("#mine .conv-item.unread button")`)
-	agent.until("opening it clears the count", cAll("#mine .unread-count")+`.length === 0 && document.title === "Chat console"`)
+	agent.until("opening it clears the count", cAll("#mine .unread-count:not([hidden])")+`.length === 0 && document.title === "Chat console"`)
 	agent.until("and shows the message", cAll("#log .msg.visitor p")+`.includes("Are you there?")`)
 }
 
@@ -44,7 +44,8 @@ func TestConsoleSeveralChats(t *testing.T) {
 // placeholders, private notes that never reach the visitor, and the
 // visitor's earlier conversations.
 func TestConsoleTools(t *testing.T) {
-	s := newShop(t, nil, func(c *transport.Config) {
+	s := newShop(t, nil, func(sc *shopConfig) {
+		c := &sc.Server
 		c.WaitWarning = time.Millisecond
 		c.CannedResponses = []transport.CannedResponse{{Shortcut: "hello", Text: "Hello {name}, this is {agent}."}}
 	})
@@ -91,4 +92,88 @@ func TestConsoleTools(t *testing.T) {
 	agent.until("the earlier conversation is listed", cAll("#info .history li")+`.length === 1`)
 	agent.click(`document.querySelector("#info .history button")`)
 	agent.until("its transcript opens, notes included", cAll("#log .msg:not(.system) p")+`.join("|") === "My first question|Hello Anna, this is Olga.|Regular customer, offer free delivery|Anything else?"`)
+}
+
+// When every agent is busy the visitor waits in the queue and is told
+// their place and the estimated wait; when the agent has room again the
+// chat reaches them.
+func TestQueuePosition(t *testing.T) {
+	s := newShop(t, nil, func(sc *shopConfig) { sc.Capacity = 1 })
+	agent := s.newTab()
+	agent.login(s, "olga")
+	anna, ben := s.newTab(), s.newTab()
+	anna.open(s.url + "/shop/x")
+	anna.widgetReady()
+	anna.click(w(".launcher"))
+	anna.say("I was first")
+	agent.until("Anna's chat is the agent's", cAll("#mine .conv-item")+`.length === 1`)
+	ben.open(s.url + "/shop/x")
+	ben.widgetReady()
+	ben.click(w(".launcher"))
+	ben.say("And I am second")
+	ben.until("Ben is told his place", w(".banner")+`.textContent === "You are number 1 in the queue. Estimated wait: about 2 min."`)
+	ben.screenshot("widget-queued")
+	agent.until("the console lists Ben in the queue", cAll("#queue .conv-item")+`.length === 1 && document.getElementById("queue-count").textContent === "1"`)
+	agent.click(`document.querySelector("#queue .conv-item button")`)
+	agent.until("with his place", `document.getElementById("conv-status").textContent === "queued #1"`)
+
+	agent.click(`document.querySelector("#mine .conv-item button")`)
+	agent.click(`document.getElementById("close-btn")`)
+	agent.until("Ben's chat reaches the agent", cAll("#mine .conv-item .preview")+`.includes("And I am second")`)
+	ben.until("Ben is no longer queued", w(".banner")+`.hidden && `+w(".status")+`.textContent === "Support"`)
+}
+
+// An agent hands a chat to a colleague, who gets it in their list; the
+// visitor's transcript says who took over.
+func TestConsoleTransfer(t *testing.T) {
+	s := newShop(t, nil)
+	olga, marek := s.newTab(), s.newTab()
+	olga.login(s, "olga")
+	visitor := s.newTab()
+	visitor.open(s.url + "/shop/x")
+	visitor.widgetReady()
+	visitor.click(w(".launcher"))
+	visitor.say("Question about returns")
+	olga.until("the chat is Olga's", cAll("#mine .conv-item")+`.length === 1`)
+	marek.login(s, "marek")
+	olga.click(`document.querySelector("#mine .conv-item button")`)
+	olga.click(`document.getElementById("transfer-btn")`)
+	olga.do(chromedp.SendKeys(chromedp.CSS(`#transfer-form [name=agent]`), "marek"))
+	olga.click(`document.querySelector("#transfer-form button[type=submit]")`)
+	marek.until("Marek has it", cAll("#mine .conv-item")+`.length === 1`)
+	olga.until("Olga sees it under her colleagues' chats", cAll("#mine .conv-item")+`.length === 0 && `+cAll("#others .conv-item")+`.length === 1`)
+	visitor.until("the visitor is told", wAll(".msg.system p")+`.length === 1`)
+	marek.click(`document.querySelector("#mine .conv-item button")`)
+	marek.reply("Marek here, I handle returns.")
+	visitor.until("the new agent answers", wAll(".msg.agent p")+`.includes("Marek here, I handle returns.")`)
+}
+
+// The statistics page draws the service report as figures, inline SVG
+// charts and a table per agent.
+func TestConsoleStats(t *testing.T) {
+	s := newShop(t, nil)
+	agent := s.newTab()
+	agent.login(s, "olga")
+	visitor := s.newTab()
+	visitor.open(s.url + "/shop/x")
+	visitor.widgetReady()
+	visitor.click(w(".launcher"))
+	visitor.say("Hi")
+	agent.until("the chat is the agent's", cAll("#mine .conv-item")+`.length === 1`)
+	agent.click(`document.querySelector("#mine .conv-item button")`)
+	agent.reply("Hello!")
+	visitor.until("the answer arrives", wAll(".msg.agent p")+`.length === 1`)
+	agent.click(`document.getElementById("close-btn")`)
+	visitor.until("the end view shows", `!`+w(".endview")+`.hidden`)
+	visitor.click(w(`.stars [data-n="5"]`))
+	visitor.click(w(".rate .primary"))
+	visitor.until("thanks", `!`+w(".thanks")+`.hidden`)
+
+	agent.click(`document.getElementById("tab-stats")`)
+	agent.until("the figures show", cAll("#stats .tile")+`.slice(0, 2).join("|") === "1Conversations|1Answered"`)
+	require.Contains(t, eval[[]string](agent, cAll("#stats .tile")), "5.0 / 5 (1)Rating")
+	require.Equal(t, []int{7, 24, 5}, eval[[]int](agent, `Array.from(document.querySelectorAll("#stats svg"), s => s.querySelectorAll("rect").length)`),
+		"bars for the week's days, the hours and the ratings")
+	require.Equal(t, "olga", eval[string](agent, `document.querySelector("#stats table.agents tbody td").textContent`))
+	agent.screenshot("console-stats")
 }

@@ -14,7 +14,8 @@ import (
 // The console lists the visitors on the site with their pages and the
 // shop's context, and an agent starts a chat with one of them.
 func TestConsoleVisitorsAndProactiveChat(t *testing.T) {
-	s := newShop(t, nil, func(c *transport.Config) {
+	s := newShop(t, nil, func(sc *shopConfig) {
+		c := &sc.Server
 		c.VisitorContext = func(_ context.Context, v chat.Visitor) (any, error) {
 			return map[string]any{"cart": "2 items, 1299 PLN", "orders": 3}, nil
 		}
@@ -50,7 +51,8 @@ func TestConsoleVisitorsAndProactiveChat(t *testing.T) {
 // A rule invites a visitor who stays on a product page; the visitor
 // accepts and the invitation's text opens the conversation.
 func TestInvitationAccepted(t *testing.T) {
-	s := newShop(t, nil, func(c *transport.Config) {
+	s := newShop(t, nil, func(sc *shopConfig) {
+		c := &sc.Server
 		c.InvitationInterval = 100 * time.Millisecond
 		c.Invitations = []transport.InvitationRule{{
 			Name: "bikes", Message: "Need help choosing a bike?", From: "Olga from the bike shop",
@@ -77,7 +79,8 @@ func TestInvitationAccepted(t *testing.T) {
 
 // A dismissed invitation is not shown again on the next page.
 func TestInvitationDismissed(t *testing.T) {
-	s := newShop(t, nil, func(c *transport.Config) {
+	s := newShop(t, nil, func(sc *shopConfig) {
+		c := &sc.Server
 		c.InvitationInterval = 100 * time.Millisecond
 		c.Invitations = []transport.InvitationRule{{Name: "all", Message: "Questions?"}}
 	})

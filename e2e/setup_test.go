@@ -110,7 +110,45 @@ type page struct {
 	Next   string // the path a link on the page leads to
 }
 
-func newShop(t *testing.T, store chat.Store, configure ...func(*transport.Config)) *shop {
+// mailbox is the shop's mail as far as the tests care: a chat.Notifier
+// that keeps what it is asked to send.
+type mailbox struct {
+	mu      sync.Mutex
+	notices []chat.Notice
+}
+
+func (m *mailbox) Notify(_ context.Context, n chat.Notice) error {
+	if n.To.Email == "" {
+		return fmt.Errorf("%w: no address", chat.ErrInvalid)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.notices = append(m.notices, n)
+	return nil
+}
+
+// sent returns the notices of a kind sent so far.
+func (m *mailbox) sent(kind chat.NoticeKind) []chat.Notice {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []chat.Notice
+	for _, n := range m.notices {
+		if n.Kind == kind {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// shopConfig is what a test may change about the shop: the Desk's and
+// the Server's configuration, and the agents' capacity.
+type shopConfig struct {
+	Desk     chat.Config
+	Server   transport.Config
+	Capacity int
+}
+
+func newShop(t *testing.T, store chat.Store, configure ...func(*shopConfig)) *shop {
 	t.Helper()
 	if noBrowser != "" {
 		t.Skip(noBrowser)
@@ -119,22 +157,23 @@ func newShop(t *testing.T, store chat.Store, configure ...func(*transport.Config
 	if store == nil {
 		store = memory.New()
 	}
-	desk, err := chat.NewDesk(chat.Config{Store: store})
-	require.NoError(t, err)
-	cfg := transport.Config{
-		Desk:             desk,
-		Secret:           testSecret,
-		AgentGracePeriod: -1,
-		AuthenticateAgent: func(r *http.Request) (chat.Agent, error) {
-			c, err := r.Cookie("staff")
-			if err != nil || c.Value == "" {
-				return chat.Agent{}, errors.New("not logged in")
-			}
-			return chat.Agent{ID: c.Value, Name: strings.ToUpper(c.Value[:1]) + c.Value[1:]}, nil
-		},
-	}
+	var sc shopConfig
+	sc.Desk.Store = store
 	for _, c := range configure {
-		c(&cfg)
+		c(&sc)
+	}
+	desk, err := chat.NewDesk(sc.Desk)
+	require.NoError(t, err)
+	cfg := sc.Server
+	cfg.Desk = desk
+	cfg.Secret = testSecret
+	cfg.AgentGracePeriod = -1
+	cfg.AuthenticateAgent = func(r *http.Request) (chat.Agent, error) {
+		c, err := r.Cookie("staff")
+		if err != nil || c.Value == "" {
+			return chat.Agent{}, errors.New("not logged in")
+		}
+		return chat.Agent{ID: c.Value, Name: strings.ToUpper(c.Value[:1]) + c.Value[1:], Capacity: sc.Capacity}, nil
 	}
 	srv, err := transport.New(cfg)
 	require.NoError(t, err)

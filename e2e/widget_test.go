@@ -198,6 +198,20 @@ func TestWidgetOffline(t *testing.T) {
 	require.Equal(t, "Phone: +48 22 123 45 67 Mon–Fri 9–17", eval[string](visitor, w(".contacts li")+`.textContent`))
 	require.False(t, eval[bool](visitor, w("form.reply")+`.hidden`), "asks where to reply")
 	visitor.screenshot("widget-offline")
+	visitor.do(chromedp.SendKeys(chromedp.JSPath(w("#pw-f-reply")), "not an address"))
+	visitor.click(w("form.reply button"))
+	require.False(t, eval[bool](visitor, w("form.reply")+`.hidden`), "a bad address is refused")
+	visitor.do(chromedp.SetValue(chromedp.JSPath(w("#pw-f-reply")), "ola@example.com"))
+	visitor.click(w("form.reply button"))
+	visitor.until("the form goes", w("form.reply")+`.hidden`)
+	require.Eventually(t, func() bool {
+		vs, err := s.desk.Conversations(context.Background(), chat.ConversationFilter{Statuses: []chat.Status{chat.StatusWaiting}})
+		if err != nil || len(vs) != 1 {
+			return false
+		}
+		v, err := s.desk.Visitor(context.Background(), vs[0].VisitorID)
+		return err == nil && v.Email == "ola@example.com"
+	}, wait, 50*time.Millisecond, "the address is saved on the visitor")
 
 	agent := s.newTab()
 	agent.login(s, "olga")
@@ -267,7 +281,8 @@ func TestWidgetAPIOverSSE(t *testing.T) {
 // The pre-chat form asks what the shop configured; the topic becomes the
 // conversation's department. At the end the visitor rates the chat.
 func TestWidgetPrechatAndRating(t *testing.T) {
-	s := newShop(t, nil)
+	mail := &mailbox{}
+	s := newShop(t, nil, func(sc *shopConfig) { sc.Desk.Notifier = mail })
 	s.setPage("x", page{Title: "Shop", Lang: "en", Widget: map[string]string{
 		"prechat": "name,email", "topics": "delivery:Delivery|returns:Returns",
 	}})
@@ -308,6 +323,18 @@ func TestWidgetPrechatAndRating(t *testing.T) {
 	require.Equal(t, 4, info[0].Rating)
 	require.True(t, *info[0].Resolved)
 	require.Equal(t, "returns", info[0].Department)
+	v, err := s.desk.Visitor(context.Background(), info[0].VisitorID)
+	require.NoError(t, err)
+	require.Equal(t, [2]string{"Anna", "anna@example.com"}, [2]string{v.Name, v.Email}, "the form's answers are saved on the visitor")
+
+	// The transcript goes to the address from the form unless changed.
+	require.Equal(t, "anna@example.com", eval[string](visitor, w("#pw-f-tr")+`.value`))
+	visitor.click(w("form.transcript button"))
+	visitor.until("the widget confirms", wAll(".endview [role=status]")+`.includes("The transcript is on its way to anna@example.com.")`)
+	sent := mail.sent(chat.NoticeTranscript)
+	require.Len(t, sent, 1)
+	require.Equal(t, "anna@example.com", sent[0].To.Email)
+	require.Equal(t, info[0].ID, sent[0].Conversation.ID)
 }
 
 // The widget is usable by keyboard alone, and fills a phone's screen.

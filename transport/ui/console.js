@@ -170,20 +170,27 @@
   function convItem(ul, c, now) {
     var li = ul.querySelector('li[data-id="' + c.id + '"]');
     if (!li) {
-      li = el("li", {"data-id": c.id}, [el("button", {type: "button", onclick: function () { select(c.id); }})]);
+      li = el("li", {"data-id": c.id}, [el("button", {type: "button", onclick: function () { select(c.id); }}, [
+        el("span", {"class": "name"}), el("span", {"class": "pill unread-count"}), el("span", {"class": "meta"}), el("span", {"class": "preview"})
+      ])]);
     }
     var waited = now - Date.parse(c.info.created_at);
     var warn = (c.info.status === "queued" || c.info.status === "waiting") && S.waitWarn > 0 && waited > S.waitWarn;
     var last = c.msgs[c.lastSeq];
     li.className = "conv-item" + (c.id === S.selected ? " selected" : "") + (warn ? " warn" : "") + (c.unread ? " unread" : "");
-    var b = li.firstChild;
+    var b = li.firstChild, parts = b.children;
     if (c.id === S.selected) b.setAttribute("aria-current", "true"); else b.removeAttribute("aria-current");
-    b.replaceChildren(
-      el("span", {"class": "name", text: visitorName(c)}),
-      c.unread ? el("span", {"class": "pill unread-count", "aria-label": c.unread + " unread", text: String(c.unread)}) : "",
-      el("span", {"class": "meta", text: [c.info.department, c.info.status === "closed" ? "closed" : "", ago(waited) + (warn ? " waiting!" : "")].filter(Boolean).join(" · ")}),
-      last ? el("span", {"class": "preview", text: last.body}) : ""
-    );
+    // Only changed text is touched: a click that lands while the list
+    // ticks keeps its target.
+    var put = function (n, text) {
+      if (n.textContent !== text) n.textContent = text;
+      n.hidden = !text;
+    };
+    put(parts[0], visitorName(c));
+    put(parts[1], c.unread ? String(c.unread) : "");
+    parts[1].setAttribute("aria-label", c.unread + " unread");
+    put(parts[2], [c.info.department, c.info.status === "closed" ? "closed" : "", ago(waited) + (warn ? " waiting!" : "")].filter(Boolean).join(" · "));
+    put(parts[3], last ? last.body : "");
     return li;
   }
 
@@ -436,30 +443,49 @@
     });
   }
 
-  function drawStats(stats) {
-    var box = $("stats"), tiles = el("div", {"class": "tiles"}), charts = [];
-    Object.keys(stats).forEach(function (k) {
-      var v = stats[k], label = k.replace(/_/g, " ");
-      if (typeof v === "number") {
-        var text = /_ms$/.test(k) ? ago(v) : /rate|ratio|share/.test(k) && v <= 1 ? Math.round(v * 100) + "%" : String(Math.round(v * 100) / 100);
-        tiles.append(el("div", {"class": "tile"}, [el("span", {"class": "v", text: text}), el("span", {"class": "k", text: label.replace(/ ms$/, "")})]));
-      } else if (Array.isArray(v) && v.length && typeof v[0] === "object") {
-        charts.push(chart(label, v.map(function (row) {
-          var lab = "", val = 0;
-          Object.keys(row).forEach(function (f) {
-            if (typeof row[f] === "string" && !lab) lab = row[f];
-            else if (typeof row[f] === "number" && f !== "hour" && f !== "weekday" && !val) val = row[f];
-          });
-          if (!lab && row.hour != null) lab = String(row.hour);
-          if (row.hour != null && typeof row.hour === "number") lab = String(row.hour);
-          return [lab.length > 10 && /^\d{4}-\d\d-\d\d/.test(lab) ? lab.slice(5, 10) : lab, val];
-        })));
-      } else if (v && typeof v === "object" && !Array.isArray(v)) {
-        var rows = Object.keys(v).filter(function (x) { return typeof v[x] === "number"; }).map(function (x) { return [x, v[x]]; });
-        if (rows.length) charts.push(chart(label, rows));
-      }
-    });
-    box.replaceChildren.apply(box, [tiles].concat(charts));
+  // drawStats shows the service report of the stats frame: figures for
+  // the period, charts per day, per hour and of the ratings, and a table
+  // per agent. Durations arrive in nanoseconds.
+  function drawStats(r) {
+    var box = $("stats"), t = r.total || {};
+    var dur = function (d) { return d && d.count ? ago(d.median / 1e6) : "–"; };
+    var avg = function (x) {
+      var n = 0, sum = 0;
+      (x.ratings || []).forEach(function (c, stars) { if (stars > 0) { n += c; sum += c * stars; } });
+      return n ? (sum / n).toFixed(1) + " / 5 (" + n + ")" : "–";
+    };
+    var share = function (x) {
+      var n = (x.resolved || 0) + (x.unresolved || 0);
+      return n ? Math.round(100 * x.resolved / n) + "%" : "–";
+    };
+    var tiles = el("div", {"class": "tiles"}, [
+      ["Conversations", t.conversations], ["Answered", t.answered], ["Missed", t.missed], ["Offline requests", t.offline],
+      ["Messages", t.messages], ["Median wait in queue", dur(t.queue_wait)], ["Median first response", dur(t.first_response)],
+      ["Median time to close", dur(t.resolution)], ["Rating", avg(t)], ["Resolved", share(t)]
+    ].map(function (x) {
+      return el("div", {"class": "tile"}, [el("span", {"class": "v", text: String(x[1] == null ? 0 : x[1])}), el("span", {"class": "k", text: x[0]})]);
+    }));
+    var days = (r.days || []).map(function (d) { return [String(d.date).slice(5), d.conversations || 0]; });
+    var hours = (r.by_hour || []).map(function (n, h) { return [String(h), n]; });
+    var stars = (t.ratings || []).slice(1).map(function (n, i) { return [(i + 1) + "★", n]; });
+    var agents = el("table", {"class": "agents"}, [
+      el("thead", {}, [el("tr", {}, ["Agent", "Conversations", "Answered", "Missed", "Median first response", "Rating", "Resolved"].map(function (h) {
+        return el("th", {scope: "col", text: h});
+      }))]),
+      el("tbody", {}, (r.agents || []).map(function (a) {
+        return el("tr", {}, [a.agent_id || "(none)", a.conversations, a.answered, a.missed, dur(a.first_response), avg(a), share(a)].map(function (v) {
+          return el("td", {text: String(v == null ? 0 : v)});
+        }));
+      }))
+    ]);
+    box.replaceChildren(
+      el("p", {"class": "period", text: new Date(r.from).toLocaleDateString() + " – " + new Date(new Date(r.to) - 1).toLocaleDateString() + (r.location ? " (" + r.location + ")" : "")}),
+      tiles,
+      chart("Conversations per day", days),
+      chart("Conversations by hour of the day", hours),
+      chart("Ratings", stars),
+      el("h3", {text: "Agents"}), agents
+    );
   }
 
   function chart(title, rows) {

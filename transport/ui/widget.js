@@ -258,6 +258,7 @@
       st.replyEmail = v;
       render();
     });
+    ui.replyForm.elements.reply.addEventListener("input", function (e) { e.target.setCustomValidity(""); });
     box.append(ui.replyForm);
     var list = el("ul", {"class": "contacts"}), any = false;
     var add = function (label, href, text, extra) {
