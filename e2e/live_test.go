@@ -68,7 +68,7 @@ func TestInvitationAccepted(t *testing.T) {
 	visitor.open(s.url + "/shop/bikes")
 	visitor.widgetReady()
 	visitor.until("the invitation shows", `!`+w(".invite")+`.hidden`)
-	require.Equal(t, "Need help choosing a bike?", eval[string](visitor, w(".invite .msg")+`.textContent`))
+	require.Equal(t, "Need help choosing a bike?", eval[string](visitor, w(".invite .text")+`.textContent`))
 	require.Equal(t, "Message from Olga from the bike shop", eval[string](visitor, w(".invite .who")+`.textContent`))
 	visitor.screenshot("widget-invitation")
 	visitor.click(w(".invite .primary"))

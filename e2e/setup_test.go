@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
@@ -292,7 +293,13 @@ func (s *shop) newTab() *tab {
 	s.t.Helper()
 	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 	s.t.Cleanup(cancel)
-	require.NoError(s.t, chromedp.Do(ctx), "opening a tab")
+	// Without motion, screenshots never catch a window half faded in.
+	reduceMotion := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-reduced-motion", Value: "reduce"}}})
+		return err
+	})
+	require.NoError(s.t, chromedp.Do(ctx, reduceMotion), "opening a tab")
 	// The page's console goes into the log of a failed test.
 	var mu sync.Mutex
 	var lines []string

@@ -133,7 +133,7 @@
 
     ui.invite = el("div", {"class": "invite", role: "alertdialog", "aria-labelledby": "pw-inv-who", "aria-describedby": "pw-inv-msg", hidden: true}, [
       ui.invWho = el("p", {"class": "who", id: "pw-inv-who"}),
-      ui.invMsg = el("p", {"class": "msg", id: "pw-inv-msg"}),
+      ui.invMsg = el("p", {"class": "text", id: "pw-inv-msg"}),
       el("div", {"class": "row"}, [
         ui.invYes = el("button", {type: "button", "class": "primary", text: t("accept"), onclick: function () { inviteReply(true); }}),
         el("button", {type: "button", text: t("dismiss"), onclick: function () { inviteReply(false); }})
