@@ -33,6 +33,35 @@
 //		Body:   "Your order 1042 left the warehouse today.",
 //	})
 //
+// # Queue, offline requests and the timed work
+//
+// A new conversation goes to an agent at once when the Router finds one
+// with room. When agents are online but busy it is queued: visitors are
+// told their place and an estimated wait ([EventQueue], [Desk.Queue]), an
+// agent who frees up or comes online gets the oldest, and agents may pick
+// one themselves with [Conversation.Assign], never beyond their Capacity
+// ([ErrAgentBusy]). [Conversation.Transfer] hands a conversation to another
+// agent or department and says so in the transcript.
+//
+// When nobody can answer (no agent of the department online, or outside
+// [Config.Hours]) the conversation starts [StatusWaiting]: an offline
+// request. The visitor's first message gets one automatic reply saying when
+// to expect an answer, and an email through [Config.Notifier] when their
+// address is known; agents get offline requests before the queue. Replies
+// a visitor who left has not seen are emailed to them, and
+// [Desk.SendTranscript] sends the whole conversation.
+//
+// Start [Desk.Run] once per instance, in its own goroutine: it calls
+// [Desk.Sweep] every minute, which closes conversations left idle for
+// [Config.InactivityTimeout] and hands offline requests to agents when
+// their department opens.
+//
+// # Service metrics
+//
+// [MetricsOf] gives one conversation's queue wait, first response and
+// resolution times, and whether it was missed; [Desk.Report] aggregates a
+// period per day, agent and hour, with medians and 90th percentiles.
+//
 // # Events
 //
 // Everything that happens leaves the Desk as an [Event] through one
@@ -56,7 +85,7 @@
 // # Errors
 //
 // Errors wrap the sentinels [ErrNotFound], [ErrInvalid], [ErrConflict],
-// [ErrClosed] and [ErrSlowConsumer]; test them with errors.Is. Input is
+// [ErrClosed], [ErrAgentBusy] and [ErrSlowConsumer]; test them with errors.Is. Input is
 // checked before anything is written, against the limits in this package
 // (a message body holds at most [MaxBodyBytes] bytes of UTF-8).
 package chat

@@ -28,6 +28,7 @@ func ExampleNew() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	// Nobody is online yet: the conversation waits as an offline request.
 	fmt.Println(info.Status, info.Department)
-	// Output: queued delivery
+	// Output: waiting delivery
 }
