@@ -47,4 +47,10 @@ func TestChatVisitorAndAgent(t *testing.T) {
 	agent.until("the visitor's second message arrives", cAll("#log .msg.visitor p")+`.includes("Thanks!")`)
 	require.Empty(t, eval[string](visitor, w("#pw-input")+`.value`), "the message box is empty after sending")
 	agent.screenshot("console-chat")
+
+	// The live list shows the visitor on their page, chatting.
+	agent.click(`document.getElementById("tab-visitors")`)
+	agent.until("the visitor is listed", cAll("#visitors tbody td:nth-child(2)")+`.join() === "City bikes — `+s.url+`/shop/bikes" && `+cAll("#visitors tbody td:nth-child(5)")+`.join() === "chatting"`)
+	require.Zero(t, s.sse.Load(), "both clients talk over WebSocket, the console despite its CSP")
+	require.Equal(t, int64(2), s.ws.Load())
 }

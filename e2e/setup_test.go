@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -97,6 +98,8 @@ type shop struct {
 	srv  *transport.Server
 	url  string
 	net  *cutListener
+	ws   atomic.Int64 // WebSocket requests
+	sse  atomic.Int64 // SSE requests
 
 	mu    sync.Mutex
 	pages map[string]page
@@ -180,8 +183,19 @@ func newShop(t *testing.T, store chat.Store, configure ...func(*shopConfig)) *sh
 	require.NoError(t, err)
 	s := &shop{t: t, desk: desk, srv: srv, pages: map[string]page{}}
 	mux := http.NewServeMux()
-	mux.Handle("/chat/", http.StripPrefix("/chat", srv.VisitorHandler()))
-	mux.Handle("/staff/chat/", http.StripPrefix("/staff/chat", srv.AgentHandler()))
+	// Count the requests of each transport, to tell which one a client used.
+	count := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.Contains(r.URL.Path, "/sse") {
+				s.sse.Add(1)
+			} else if strings.HasSuffix(r.URL.Path, "/ws") {
+				s.ws.Add(1)
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+	mux.Handle("/chat/", count(http.StripPrefix("/chat", srv.VisitorHandler())))
+	mux.Handle("/staff/chat/", count(http.StripPrefix("/staff/chat", srv.AgentHandler())))
 	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: "staff", Value: r.URL.Query().Get("as"), Path: "/"})
 		http.Redirect(w, r, "/staff/chat/", http.StatusSeeOther)

@@ -108,6 +108,10 @@ func TestMessagesAreInert(t *testing.T) {
 	}
 	visitor.until("the widget shows them literally", wAll(".msg.agent p")+`.join("\n") === `+js(join(attacks)))
 	require.Equal(t, name, eval[string](agent, `document.getElementById("conv-title").textContent`), "the name is text too")
+	agent.click(`document.getElementById("tab-visitors")`)
+	agent.until("the visitor list shows the name and the page title as text",
+		cAll("#visitors tbody td:nth-child(1) .name")+`.join() === `+js(name)+` && `+
+			cAll("#visitors tbody td:nth-child(2)")+`.join() === `+js("<script>window.__xss=1</script>Bikes — "+s.url+"/shop/p"))
 
 	for side, b := range map[string]*tab{"visitor": visitor, "agent": agent} {
 		require.True(t, eval[bool](b, `window.__xss === undefined`), "%s: no injected script ran", side)
@@ -115,7 +119,7 @@ func TestMessagesAreInert(t *testing.T) {
 		if side == "visitor" {
 			root = `document.getElementById("parley-chat").shadowRoot`
 		}
-		require.Zero(t, eval[int](b, root+`.querySelectorAll(".msg img, .msg script, .msg a, h2 img").length`), "%s: no element came from the text", side)
+		require.Zero(t, eval[int](b, root+`.querySelectorAll(".msg img, .msg script, .msg a, h2 img, td img, td script").length`), "%s: no element came from the text", side)
 	}
 }
 
@@ -276,6 +280,8 @@ func TestWidgetAPIOverSSE(t *testing.T) {
 	agent.click(`document.getElementById("close-btn")`)
 	visitor.until("the page hears of the end", `events.includes("closed")`)
 	require.Equal(t, []string{"open", "visitor:Hello over SSE", "agent:Hello back", "close", "closed"}, eval[[]string](visitor, `events`))
+	require.Equal(t, int64(1), s.ws.Load(), "only the console used WebSocket")
+	require.NotZero(t, s.sse.Load())
 }
 
 // The pre-chat form asks what the shop configured; the topic becomes the
