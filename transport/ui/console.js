@@ -73,8 +73,12 @@
     var name = v && v.visitor && v.visitor.name;
     if (name) return name;
     if (c.visitorName) return c.visitorName;
-    return "Visitor " + String(c.info ? c.info.visitor_id : c.id).slice(0, 8);
+    return anonymous(c.info ? c.info.visitor_id : c.id);
   }
+
+  // anonymous names a visitor without a name by the end of their id: ids
+  // begin with the time they were made, so their starts look alike.
+  function anonymous(id) { return "Visitor " + String(id).slice(-6); }
 
   function setInfo(info) {
     var c = conv(info.id), was = c.info ? c.info.status : "";
@@ -318,7 +322,7 @@
       var v = S.visitors[id], who = v.visitor || {id: id};
       var chatting = v.conversation_id || v.chatting || "";
       return el("tr", {"data-visitor": id}, [
-        el("td", {}, [el("span", {"class": "name", text: who.name || "Visitor " + id.slice(0, 8)}), who.email ? el("small", {text: " " + who.email}) : null]),
+        el("td", {}, [el("span", {"class": "name", text: who.name || anonymous(id)}), who.email ? el("small", {text: " " + who.email}) : null]),
         el("td", {}, [pageLink(v.page)]),
         el("td", {"class": "since", "data-since": v.online_since || "", text: v.online_since ? ago(now - Date.parse(v.online_since)) : ""}),
         el("td", {text: String((v.pages || []).length)}),
