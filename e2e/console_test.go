@@ -172,8 +172,11 @@ func TestConsoleStats(t *testing.T) {
 	agent.click(`document.getElementById("tab-stats")`)
 	agent.until("the figures show", cAll("#stats .tile")+`.slice(0, 2).join("|") === "1Conversations|1Answered"`)
 	require.Contains(t, eval[[]string](agent, cAll("#stats .tile")), "5.0 / 5 (1)Rating")
-	require.Equal(t, []int{7, 24, 5}, eval[[]int](agent, `Array.from(document.querySelectorAll("#stats svg"), s => s.querySelectorAll("rect").length)`),
-		"bars for the week's days, the hours and the ratings")
+	require.Equal(t, []int{7, 24, 8, 8, 5}, eval[[]int](agent, `Array.from(document.querySelectorAll("#stats svg"), s => s.querySelectorAll("rect").length)`),
+		"bars for the week's days, the hours, the queue wait and first response histograms, and the ratings")
+	require.Equal(t, []string{"≤30s", "≤1m", "≤2m", "≤5m", "≤10m", "≤30m", "≤1h", ">1h"},
+		eval[[]string](agent, `Array.from(document.querySelectorAll("#stats svg")[3].querySelectorAll("text.lbl"), x => x.textContent)`),
+		"the first response histogram's buckets")
 	require.Equal(t, "olga", eval[string](agent, `document.querySelector("#stats table.agents tbody td").textContent`))
 	agent.screenshot("console-stats")
 }

@@ -46,6 +46,12 @@
     return Math.floor(s / 3600) + "h " + Math.floor(s % 3600 / 60) + "m";
   }
 
+  // round shows a histogram bound: 30s, 5m, 1h.
+  function round(ms) {
+    var s = Math.round(ms / 1000);
+    return s < 60 ? s + "s" : s < 3600 ? Math.round(s / 60) + "m" : Math.round(s / 3600) + "h";
+  }
+
   function request(f) {
     var p = S.conn ? S.conn.request(f) : Promise.reject({code: "disconnected"});
     p.catch(function (e) { if (e && e.code !== "disconnected") flash(e.message || e.code); });
@@ -472,6 +478,16 @@
     var days = (r.days || []).map(function (d) { return [String(d.date).slice(5), d.conversations || 0]; });
     var hours = (r.by_hour || []).map(function (n, h) { return [String(h), n]; });
     var stars = (t.ratings || []).slice(1).map(function (n, i) { return [(i + 1) + "★", n]; });
+    // A histogram's buckets hold durations up to up_to (nanoseconds); the
+    // last, with up_to 0, holds the longer ones.
+    var bars = function (d) {
+      var hs = (d && d.histogram) || [], prev = 0;
+      return hs.map(function (b) {
+        var label = b.up_to ? "≤" + round(b.up_to / 1e6) : ">" + round(prev / 1e6);
+        prev = b.up_to || prev;
+        return [label, b.count];
+      });
+    };
     var agents = el("table", {"class": "agents"}, [
       el("thead", {}, [el("tr", {}, ["Agent", "Conversations", "Answered", "Missed", "Median first response", "Rating", "Resolved"].map(function (h) {
         return el("th", {scope: "col", text: h});
@@ -487,6 +503,8 @@
       tiles,
       chart("Conversations per day", days),
       chart("Conversations by hour of the day", hours),
+      chart("Wait in queue", bars(t.queue_wait)),
+      chart("First response time", bars(t.first_response)),
       chart("Ratings", stars),
       el("h3", {text: "Agents"}), agents
     );
