@@ -59,15 +59,31 @@ func MetricsOf(c ConversationInfo) Metrics {
 }
 
 // Distribution summarises durations: how many, their median and 90th
-// percentile, and the longest. The median of an even count is the mean
-// of the two middle values; the 90th percentile is the smallest value
-// with at least 90% of the values at or below it (the nearest-rank
-// method). All are zero when Count is.
+// percentile, the longest, and a histogram. The median of an even count is
+// the mean of the two middle values; the 90th percentile is the smallest
+// value with at least 90% of the values at or below it (the nearest-rank
+// method). All are zero, and Histogram empty, when Count is.
 type Distribution struct {
-	Count  int           `json:"count"`
-	Median time.Duration `json:"median"`
-	P90    time.Duration `json:"p90"`
-	Max    time.Duration `json:"max"`
+	Count     int           `json:"count"`
+	Median    time.Duration `json:"median"`
+	P90       time.Duration `json:"p90"`
+	Max       time.Duration `json:"max"`
+	Histogram []Bucket      `json:"histogram,omitempty"`
+}
+
+// Bucket is one bar of a Distribution's histogram: how many durations were
+// above the previous bucket's UpTo and at most this one's. The last bucket
+// has UpTo zero and counts everything longer.
+type Bucket struct {
+	UpTo  time.Duration `json:"up_to"`
+	Count int           `json:"count"`
+}
+
+// histogramBounds are the upper bounds of the histogram's buckets: steps a
+// shop thinks in, from "at once" to "after an hour".
+var histogramBounds = [...]time.Duration{
+	30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute,
+	10 * time.Minute, 30 * time.Minute, time.Hour,
 }
 
 // distribution summarises ds, which it sorts.
@@ -82,7 +98,15 @@ func distribution(ds []time.Duration) Distribution {
 		median = (ds[n/2-1] + ds[n/2]) / 2
 	}
 	rank := (9*n + 9) / 10 // ceil(0.9 n)
-	return Distribution{Count: n, Median: median, P90: ds[rank-1], Max: ds[n-1]}
+	hist := make([]Bucket, len(histogramBounds)+1)
+	for i, b := range histogramBounds {
+		hist[i].UpTo = b
+	}
+	for _, d := range ds {
+		i, _ := slices.BinarySearch(histogramBounds[:], d) // the first bound >= d
+		hist[i].Count++
+	}
+	return Distribution{Count: n, Median: median, P90: ds[rank-1], Max: ds[n-1], Histogram: hist}
 }
 
 // Summary aggregates the metrics of a set of conversations.

@@ -88,11 +88,11 @@ func TestReportMatchesHandComputedValues(t *testing.T) {
 		Messages: 2 + 2 + 1 + 2 + 3,
 		// Live chats: 0, 0, 0, 6 min. Median of an even count: the mean
 		// of the middle two; p90 by nearest rank: the 4th of 4.
-		QueueWait: chat.Distribution{Count: 4, Median: 0, P90: 6 * m, Max: 6 * m},
+		QueueWait: chat.Distribution{Count: 4, Median: 0, P90: 6 * m, Max: 6 * m, Histogram: hist(3, 0, 0, 0, 1, 0, 0, 0)},
 		// 1, 3, 8 min and 4 h: median (3+8)/2 = 5.5 min.
-		FirstResponse: chat.Distribution{Count: 4, Median: 5*m + 30*s, P90: 4 * time.Hour, Max: 4 * time.Hour},
+		FirstResponse: chat.Distribution{Count: 4, Median: 5*m + 30*s, P90: 4 * time.Hour, Max: 4 * time.Hour, Histogram: hist(0, 1, 0, 1, 1, 0, 0, 1)},
 		// 10, 18, 27, 36 min and 4 h 5 min: median 27 min, p90 the 5th.
-		Resolution: chat.Distribution{Count: 5, Median: 27 * m, P90: 4*time.Hour + 5*m, Max: 4*time.Hour + 5*m},
+		Resolution: chat.Distribution{Count: 5, Median: 27 * m, P90: 4*time.Hour + 5*m, Max: 4*time.Hour + 5*m, Histogram: hist(0, 0, 0, 0, 1, 2, 1, 1)},
 		Ratings:    [6]int{0, 0, 0, 1, 0, 1},
 		Resolved:   1, Unresolved: 1,
 	}
@@ -100,7 +100,7 @@ func TestReportMatchesHandComputedValues(t *testing.T) {
 	require.Len(t, r.Days, 2)
 	assert.Equal(t, "2026-11-23", r.Days[0].Date)
 	assert.Equal(t, 4, r.Days[0].Conversations)
-	assert.Equal(t, chat.Distribution{Count: 3, Median: 3 * m, P90: 8 * m, Max: 8 * m}, r.Days[0].FirstResponse)
+	assert.Equal(t, chat.Distribution{Count: 3, Median: 3 * m, P90: 8 * m, Max: 8 * m, Histogram: hist(0, 1, 0, 1, 1, 0, 0, 0)}, r.Days[0].FirstResponse)
 	assert.Equal(t, "2026-11-24", r.Days[1].Date)
 	assert.Equal(t, 1, r.Days[1].Offline)
 	assert.Equal(t, chat.Distribution{}, r.Days[1].QueueWait, "an offline request's wait is not a queue wait")
@@ -131,4 +131,15 @@ func TestReportDaysFollowTheCalendar(t *testing.T) {
 	assert.Equal(t, 1, r.Days[0].Conversations)
 	assert.Equal(t, "2026-10-26", r.Days[1].Date)
 	assert.Equal(t, 1, r.ByHour[23])
+}
+
+// hist builds a histogram with the buckets' bounds written out: up to 30 s,
+// 1, 2, 5, 10 and 30 min, 1 h, and longer.
+func hist(counts ...int) []chat.Bucket {
+	bounds := []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 30 * time.Minute, time.Hour, 0}
+	out := make([]chat.Bucket, len(bounds))
+	for i := range bounds {
+		out[i] = chat.Bucket{UpTo: bounds[i], Count: counts[i]}
+	}
+	return out
 }

@@ -85,4 +85,16 @@
 // shop writes in Go (Config.Invitations): a product page for 30 seconds, a
 // returning visitor, a full cart. An accepted invitation starts a
 // conversation whose first message is the invitation.
+//
+// # Web clients
+//
+// The handlers also serve the clients, embedded in the package: the chat
+// widget at GET /widget.js of the visitors' handler, which a shop page
+// loads with
+//
+//	<script src="/chat/widget.js" async></script>
+//
+// and the agents' console at GET / of the agents' handler (for example
+// /staff/chat/), behind the same authentication as the rest of that side.
+// docs/widget.md lists the widget's settings, languages and JavaScript API.
 package transport

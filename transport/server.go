@@ -223,13 +223,16 @@ func New(cfg Config) (*Server, error) {
 //	mux.Handle("/chat/", http.StripPrefix("/chat", srv.VisitorHandler()))
 //
 // It answers GET /ws (WebSocket), POST /sse (hello over SSE), GET
-// /sse/{session} (the event stream) and POST /sse/{session} (frames).
+// /sse/{session} (the event stream) and POST /sse/{session} (frames), and
+// serves the chat widget at GET /widget.js, which a shop page loads with
+// <script src="/chat/widget.js" async></script>.
 func (s *Server) VisitorHandler() http.Handler {
 	return s.routes(nil)
 }
 
 // AgentHandler serves the agents' side of the protocol, on the same paths
-// as VisitorHandler. Every request is first passed to
+// as VisitorHandler, and the agents' console web page at GET / (with its
+// assets beside it). Every request is first passed to
 // Config.AuthenticateAgent; a request it refuses gets 401 and nothing else.
 // AgentHandler panics if Config.AuthenticateAgent is nil, since an agent
 // side without authentication must never be served.
@@ -247,6 +250,7 @@ func (s *Server) routes(auth func(*http.Request) (chat.Agent, error)) http.Handl
 	mux.HandleFunc("POST /sse", func(w http.ResponseWriter, r *http.Request) { s.serveSSEHello(w, r, auth) })
 	mux.HandleFunc("GET /sse/{session}", func(w http.ResponseWriter, r *http.Request) { s.serveSSEStream(w, r, auth) })
 	mux.HandleFunc("POST /sse/{session}", func(w http.ResponseWriter, r *http.Request) { s.serveSSEFrames(w, r, auth) })
+	handleUI(mux, auth != nil)
 	if auth == nil {
 		return mux
 	}

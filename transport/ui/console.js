@@ -1,0 +1,688 @@
+// console.js: the agents' console. It is served at the agents' handler's
+// root, so the protocol endpoints are beside it. Everything that comes from
+// visitors or the shop is rendered as text (textContent), never as markup.
+(function () {
+  "use strict";
+  var prefix = location.href.replace(/[?#].*$/, "").replace(/\/+$/, "");
+  var $ = function (id) { return document.getElementById(id); };
+  var S = {
+    me: null, convs: {}, visitors: {}, selected: "", canned: [], waitWarn: 0, conn: null,
+    pending: [], audio: null, typingSince: 0, history: null
+  };
+
+  function el(tag, attrs, kids) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      var v = attrs[k];
+      if (v == null || v === false) return;
+      if (k === "text") e.textContent = v;
+      else if (k.slice(0, 2) === "on") e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v === true ? "" : v);
+    });
+    (kids || []).forEach(function (c) { if (c != null) e.append(c); });
+    return e;
+  }
+
+  function linkify(parent, text) {
+    var re = /\bhttps?:\/\/[^\s<>"']+/gi, last = 0, m;
+    while ((m = re.exec(text))) {
+      var u = m[0].replace(/[.,;:!?)\]]+$/, "");
+      parent.append(text.slice(last, m.index));
+      var ok = false;
+      try { ok = /^https?:$/.test(new URL(u).protocol); } catch (e) { ok = false; }
+      parent.append(ok ? el("a", {href: u, target: "_blank", rel: "noopener noreferrer", text: u}) : u);
+      last = m.index + u.length;
+      re.lastIndex = last;
+    }
+    parent.append(text.slice(last));
+  }
+
+  function uuid() { return crypto.randomUUID(); }
+
+  function ago(ms) {
+    var s = Math.max(0, Math.floor(ms / 1000));
+    if (s < 60) return s + "s";
+    if (s < 3600) return Math.floor(s / 60) + "m " + (s % 60) + "s";
+    return Math.floor(s / 3600) + "h " + Math.floor(s % 3600 / 60) + "m";
+  }
+
+  // round shows a histogram bound: 30s, 5m, 1h.
+  function round(ms) {
+    var s = Math.round(ms / 1000);
+    return s < 60 ? s + "s" : s < 3600 ? Math.round(s / 60) + "m" : Math.round(s / 3600) + "h";
+  }
+
+  function request(f) {
+    var p = S.conn ? S.conn.request(f) : Promise.reject({code: "disconnected"});
+    p.catch(function (e) { if (e && e.code !== "disconnected") flash(e.message || e.code); });
+    return p;
+  }
+
+  function flash(text) {
+    $("conn").textContent = text;
+    clearTimeout(S.flashTimer);
+    S.flashTimer = setTimeout(function () { $("conn").textContent = ""; }, 5000);
+  }
+
+  // --- conversations ---
+  function conv(id) {
+    if (!S.convs[id]) S.convs[id] = {id: id, info: null, msgs: {}, lastSeq: 0, unread: 0, seenByVisitor: 0, queue: null};
+    return S.convs[id];
+  }
+
+  function visitorOf(c) {
+    var vid = c.info && c.info.visitor_id;
+    return vid ? S.visitors[vid] || null : null;
+  }
+  function visitorName(c) {
+    var v = visitorOf(c);
+    var name = v && v.visitor && v.visitor.name;
+    if (name) return name;
+    if (c.visitorName) return c.visitorName;
+    return anonymous(c.info ? c.info.visitor_id : c.id);
+  }
+
+  // anonymous names a visitor without a name by the end of their id: ids
+  // begin with the time they were made, so their starts look alike.
+  function anonymous(id) { return "Visitor " + String(id).slice(-6); }
+
+  function setInfo(info) {
+    var c = conv(info.id), was = c.info ? c.info.status : "";
+    c.info = info;
+    if (!was && info.status === "queued") notify("New chat in the queue", visitorName(c));
+    if (!was && info.status === "waiting") notify("New offline request", visitorName(c));
+    return c;
+  }
+
+  function addMessage(m) {
+    if (!m) return;
+    var c = conv(m.conversation_id);
+    if (c.msgs[m.seq]) return;
+    c.msgs[m.seq] = m;
+    if (m.seq > c.lastSeq) c.lastSeq = m.seq;
+    if (m.author && m.author.kind === "visitor" && m.author.name) c.visitorName = m.author.name;
+    S.pending = S.pending.filter(function (p) { return p.key !== m.idempotency_key; });
+    var fromVisitor = m.author && m.author.kind === "visitor";
+    if (fromVisitor && c.synced) {
+      if (S.selected !== c.id || document.hidden) {
+        c.unread++;
+        notify("Message from " + visitorName(c), m.body);
+      }
+    }
+    if (fromVisitor && S.selected === c.id) $("typing").textContent = "";
+  }
+
+  function syncConv(id) {
+    var c = conv(id);
+    return request({type: "sync", conversation_id: id, after_seq: c.lastSeq}).then(function () {
+      c.synced = true;
+      render();
+      markRead();
+    });
+  }
+
+  // --- notifications: a short tone and, when allowed, a desktop notice ---
+  function notify(title, body) {
+    beep();
+    if (window.Notification && Notification.permission === "granted" && document.hidden) {
+      try { new Notification(title, {body: String(body || "").slice(0, 120)}); } catch (e) { /* not allowed here */ }
+    }
+  }
+  function beep() {
+    var a = S.audio;
+    if (!a) return;
+    try {
+      var o = a.createOscillator(), g = a.createGain();
+      o.frequency.value = 880;
+      g.gain.setValueAtTime(0.08, a.currentTime);
+      g.gain.exponentialRampToValueAtTime(0.0001, a.currentTime + 0.25);
+      o.connect(g);
+      g.connect(a.destination);
+      o.start();
+      o.stop(a.currentTime + 0.25);
+    } catch (e) { /* no sound */ }
+  }
+  document.addEventListener("click", function () {
+    if (!S.audio && window.AudioContext) S.audio = new AudioContext();
+  }, {once: true});
+
+  // --- rendering ---
+  function render() {
+    renderLists();
+    renderConv();
+    renderInfo();
+  }
+
+  function renderLists() {
+    var lists = {queue: [], waiting: [], mine: [], others: []}, unread = 0, now = Date.now();
+    Object.keys(S.convs).forEach(function (id) {
+      var c = S.convs[id], i = c.info;
+      if (!i || i.status === "closed" && S.selected !== id) return;
+      unread += c.unread;
+      var key = i.status === "queued" ? "queue" : i.status === "waiting" ? "waiting" : i.agent_id === (S.me && S.me.id) ? "mine" : "others";
+      if (i.status === "closed") key = i.agent_id === (S.me && S.me.id) ? "mine" : "others";
+      lists[key].push(c);
+    });
+    Object.keys(lists).forEach(function (k) {
+      var ul = $(k), items = lists[k].sort(function (a, b) { return a.info.created_at < b.info.created_at ? -1 : 1; });
+      // Items are updated in place, so that the list can be redrawn every
+      // second without taking the focus or a click away from its buttons.
+      items = items.map(function (c) { return convItem(ul, c, now); });
+      items.forEach(function (li, i) { if (ul.children[i] !== li) ul.insertBefore(li, ul.children[i] || null); });
+      while (ul.children.length > items.length) ul.lastChild.remove();
+    });
+    $("queue-count").textContent = String(lists.queue.length);
+    $("unread-total").hidden = !unread;
+    $("unread-total").textContent = String(unread);
+    document.title = (unread ? "(" + unread + ") " : "") + "Chat console";
+  }
+
+  function convItem(ul, c, now) {
+    var li = ul.querySelector('li[data-id="' + c.id + '"]');
+    if (!li) {
+      li = el("li", {"data-id": c.id}, [el("button", {type: "button", onclick: function () { select(c.id); }}, [
+        el("span", {"class": "name"}), el("span", {"class": "pill unread-count"}), el("span", {"class": "meta"}), el("span", {"class": "preview"})
+      ])]);
+    }
+    var waited = now - Date.parse(c.info.created_at);
+    var warn = (c.info.status === "queued" || c.info.status === "waiting") && S.waitWarn > 0 && waited > S.waitWarn;
+    var last = c.msgs[c.lastSeq];
+    li.className = "conv-item" + (c.id === S.selected ? " selected" : "") + (warn ? " warn" : "") + (c.unread ? " unread" : "");
+    var b = li.firstChild, parts = b.children;
+    if (c.id === S.selected) b.setAttribute("aria-current", "true"); else b.removeAttribute("aria-current");
+    // Only changed text is touched: a click that lands while the list
+    // ticks keeps its target.
+    var put = function (n, text) {
+      if (n.textContent !== text) n.textContent = text;
+      n.hidden = !text;
+    };
+    put(parts[0], visitorName(c));
+    put(parts[1], c.unread ? String(c.unread) : "");
+    parts[1].setAttribute("aria-label", c.unread + " unread");
+    put(parts[2], [c.info.department, c.info.status === "closed" ? "closed" : "", ago(waited) + (warn ? " waiting!" : "")].filter(Boolean).join(" · "));
+    put(parts[3], last ? last.body : "");
+    return li;
+  }
+
+  function select(id) {
+    S.selected = id;
+    var c = conv(id);
+    c.unread = 0;
+    $("transfer-form").hidden = true;
+    S.history = null;
+    if (!c.synced) syncConv(id);
+    render();
+    markRead();
+    $("input").focus();
+  }
+
+  function renderConv() {
+    var c = S.selected && S.convs[S.selected];
+    $("empty").hidden = !!c;
+    $("conv-body").hidden = !c;
+    if (!c || !c.info) return;
+    var i = c.info, mine = i.agent_id === (S.me && S.me.id);
+    $("conv-title").textContent = visitorName(c) + (i.department ? " · " + i.department : "");
+    var st = i.status;
+    if (c.queue && st === "queued") st += " #" + c.queue.position;
+    if (i.rating) st += " · rated " + i.rating + "/5";
+    $("conv-status").textContent = st;
+    $("pick-btn").hidden = !(i.status === "queued" || i.status === "waiting") && mine;
+    $("pick-btn").textContent = i.status === "open" && !mine ? "Take over" : "Pick";
+    $("close-btn").hidden = i.status === "closed";
+    $("transfer-btn").hidden = i.status === "closed";
+    $("composer").hidden = i.status === "closed";
+    var log = $("log"), atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+    var seqs = Object.keys(c.msgs).map(Number).sort(function (a, b) { return a - b; });
+    var frag = document.createDocumentFragment();
+    seqs.forEach(function (s) { frag.append(bubble(c.msgs[s], c)); });
+    S.pending.forEach(function (p) {
+      if (p.conv === c.id) frag.append(bubble({author: {kind: "agent", name: S.me.name}, body: p.body, internal: p.note}, c, "sending…"));
+    });
+    log.replaceChildren(frag);
+    if (atBottom || S.scrollDown) log.scrollTop = log.scrollHeight;
+    S.scrollDown = false;
+  }
+
+  function bubble(m, c, state) {
+    var kind = (m.author && m.author.kind) || "system";
+    var b = el("div", {"class": "msg " + kind + (m.internal ? " note" : ""), "data-seq": m.seq || null});
+    var who = m.internal ? "Note · " : "";
+    who += kind === "visitor" ? visitorName(c) : (m.author && m.author.name) || kind;
+    var time = m.created_at ? new Date(m.created_at).toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"}) : "";
+    b.append(el("span", {"class": "who", text: who + (time ? " · " + time : "")}));
+    var p = el("p");
+    linkify(p, m.body || "");
+    b.append(p);
+    if (state) b.append(el("span", {"class": "state", text: state}));
+    else if (kind === "agent" && !m.internal && m.seq <= c.seenByVisitor) b.append(el("span", {"class": "state", text: "seen"}));
+    return b;
+  }
+
+  function dl(pairs) {
+    var d = el("dl");
+    pairs.forEach(function (p) {
+      if (p[1] == null || p[1] === "") return;
+      d.append(el("dt", {text: p[0]}), el("dd", {}, [p[1] instanceof Node ? p[1] : String(p[1])]));
+    });
+    return d;
+  }
+
+  function contextNode(ctx) {
+    if (ctx == null) return null;
+    if (typeof ctx !== "object") return String(ctx);
+    return dl(Object.keys(ctx).map(function (k) {
+      var v = ctx[k];
+      return [k, v != null && typeof v === "object" ? JSON.stringify(v) : v];
+    }));
+  }
+
+  function pageLink(p) {
+    if (!p || !p.url) return null;
+    var ok = /^https?:\/\//i.test(p.url);
+    var text = p.title ? p.title + " — " + p.url : p.url;
+    return ok ? el("a", {href: p.url, target: "_blank", rel: "noopener noreferrer", text: text}) : el("span", {text: text});
+  }
+
+  function renderInfo() {
+    var box = $("info"), c = S.selected && S.convs[S.selected];
+    if (!c || !c.info) { box.replaceChildren(); return; }
+    var v = visitorOf(c) || {};
+    var who = v.visitor || {};
+    var kids = [el("h2", {text: visitorName(c)}), dl([
+      ["Email", who.email], ["Customer id", who.customer_id],
+      ["Current page", pageLink(v.page)],
+      ["On site", v.online_since ? ago(Date.now() - Date.parse(v.online_since)) : ""],
+      ["Returning", v.returning == null ? "" : v.returning ? "yes" : "no"],
+      ["Online", S.visitors[c.info.visitor_id] ? "yes" : "no"]
+    ])];
+    if (v.pages && v.pages.length) {
+      kids.push(el("h3", {text: "Pages visited"}), el("ol", {"class": "pages"}, v.pages.map(function (p) { return el("li", {}, [pageLink(p)]); })));
+    }
+    if (v.context != null) kids.push(el("h3", {text: "Shop context"}), contextNode(v.context));
+    if (v.invitations && v.invitations.length) {
+      kids.push(el("h3", {text: "Invitations"}), el("ul", {"class": "invitations"}, v.invitations.map(function (x) {
+        return el("li", {text: x.rule + ": " + x.status + " — " + x.body});
+      })));
+    }
+    if (S.history) {
+      kids.push(el("h3", {text: "Earlier conversations"}));
+      var list = S.history.filter(function (h) { return h.id !== c.id; });
+      if (!list.length) kids.push(el("p", {text: "None."}));
+      kids.push(el("ul", {"class": "history"}, list.map(function (h) {
+        return el("li", {}, [el("button", {type: "button", onclick: function () {
+          setInfo(h);
+          select(h.id);
+        }, text: new Date(h.created_at).toLocaleString() + " · " + h.status + (h.rating ? " · " + h.rating + "/5" : "")})]);
+      })));
+    }
+    box.replaceChildren.apply(box, kids);
+  }
+
+  function renderVisitors() {
+    var body = document.querySelector("#visitors tbody"), now = Date.now();
+    var ids = Object.keys(S.visitors);
+    $("visitor-count").textContent = String(ids.length);
+    $("no-visitors").hidden = ids.length > 0;
+    body.replaceChildren.apply(body, ids.map(function (id) {
+      var v = S.visitors[id], who = v.visitor || {id: id};
+      var chatting = v.conversation_id || v.chatting || "";
+      return el("tr", {"data-visitor": id}, [
+        el("td", {}, [el("span", {"class": "name", text: who.name || anonymous(id)}), who.email ? el("small", {text: " " + who.email}) : null]),
+        el("td", {}, [pageLink(v.page)]),
+        el("td", {"class": "since", "data-since": v.online_since || "", text: v.online_since ? ago(now - Date.parse(v.online_since)) : ""}),
+        el("td", {text: String((v.pages || []).length)}),
+        el("td", {text: chatting ? "chatting" : v.returning ? "returning" : ""}),
+        el("td", {}, [contextNode(v.context)]),
+        el("td", {}, [chatting ? el("button", {type: "button", text: "Open chat", onclick: function () { show("chats"); select(chatting); }}) :
+          el("button", {type: "button", "class": "primary start-chat", text: "Start chat", onclick: function () { startChat(id); }})])
+      ]);
+    }));
+  }
+
+  function startChat(visitorID) {
+    request({type: "start", visitor_id: visitorID}).then(function (a) {
+      if (a.conversation) setInfo(a.conversation);
+      conv(a.conversation_id).synced = true;
+      show("chats");
+      select(a.conversation_id);
+    });
+  }
+
+  // --- actions ---
+  function markRead() {
+    var c = S.selected && S.convs[S.selected];
+    if (!c || document.hidden || !c.lastSeq || c.readSent >= c.lastSeq || !S.conn || !S.conn.isOpen()) return;
+    c.readSent = c.lastSeq;
+    request({type: "read", conversation_id: c.id, seq: c.lastSeq});
+  }
+  document.addEventListener("visibilitychange", function () {
+    var c = S.selected && S.convs[S.selected];
+    if (c && !document.hidden) { c.unread = 0; markRead(); renderLists(); }
+  });
+
+  function fill(text, c) {
+    var v = visitorOf(c);
+    var name = (v && v.visitor && v.visitor.name) || c.visitorName || "";
+    return text.replace(/\{name\}/g, name).replace(/\{agent\}/g, S.me ? S.me.name : "");
+  }
+
+  function submit() {
+    var c = S.selected && S.convs[S.selected];
+    var input = $("input"), body = input.value.trim();
+    if (!c || !body) return;
+    var canned = expandCanned(body, c);
+    if (canned !== null) { input.value = canned; return; }
+    input.value = "";
+    stopTyping();
+    var note = $("note-mode").checked;
+    S.pending.push({key: uuid(), conv: c.id, body: body, note: note});
+    S.scrollDown = true;
+    flush();
+    renderConv();
+  }
+
+  function flush() {
+    if (!S.conn || !S.conn.isOpen()) return;
+    S.pending.forEach(function (p) {
+      if (p.inflight) return;
+      p.inflight = true;
+      request({type: p.note ? "note" : "send", conversation_id: p.conv, key: p.key, body: p.body}).then(function () {
+        p.inflight = false;
+      }, function (e) {
+        p.inflight = false;
+        if (e.code !== "disconnected") {
+          S.pending = S.pending.filter(function (x) { return x !== p; });
+          renderConv();
+        }
+      });
+    });
+  }
+
+  // expandCanned turns "/shortcut" into its text, or returns null.
+  function expandCanned(body, c) {
+    if (body[0] !== "/") return null;
+    var cut = body.slice(1).toLowerCase();
+    var hit = S.canned.filter(function (x) { return String(x.shortcut).replace(/^\//, "").toLowerCase() === cut; })[0];
+    return hit ? fill(hit.text, c) : null;
+  }
+
+  function cannedHint() {
+    var v = $("input").value, hint = $("canned-hint");
+    if (v[0] !== "/") { hint.textContent = ""; return; }
+    var cut = v.slice(1).toLowerCase();
+    var hits = S.canned.filter(function (x) { return String(x.shortcut).replace(/^\//, "").toLowerCase().indexOf(cut) === 0; });
+    hint.textContent = hits.slice(0, 5).map(function (x) { return "/" + String(x.shortcut).replace(/^\//, "") + " → " + x.text; }).join("   ");
+  }
+
+  function onTyping() {
+    cannedHint();
+    var c = S.selected && S.convs[S.selected];
+    if (!c || $("note-mode").checked || !S.conn || !S.conn.isOpen()) return;
+    var now = Date.now();
+    if (now - S.typingSince > 3000) {
+      S.typingSince = now;
+      S.conn.send({type: "typing", conversation_id: c.id, typing: true});
+    }
+    clearTimeout(S.idle);
+    S.idle = setTimeout(stopTyping, 4000);
+  }
+  function stopTyping() {
+    clearTimeout(S.idle);
+    var c = S.selected && S.convs[S.selected];
+    if (S.typingSince && c && S.conn && S.conn.isOpen()) S.conn.send({type: "typing", conversation_id: c.id, typing: false});
+    S.typingSince = 0;
+  }
+
+  function show(view) {
+    ["chats", "visitors", "stats"].forEach(function (v) {
+      $("view-" + v).hidden = v !== view;
+      $("tab-" + v).setAttribute("aria-selected", String(v === view));
+    });
+    if (view === "stats" && !$("stats").childNodes.length) loadStats();
+  }
+
+  // --- statistics, drawn as inline SVG ---
+  function loadStats() {
+    var f = $("stats-form"), from = f.elements.from.value, to = f.elements.to.value;
+    var tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    var start = new Date(from + "T00:00:00"), end = new Date(to + "T00:00:00");
+    end.setDate(end.getDate() + 1);
+    request({type: "stats", from: start.toISOString(), to: end.toISOString(), tz: tz}).then(function (a) {
+      drawStats(a.stats || {});
+    });
+  }
+
+  // drawStats shows the service report of the stats frame: figures for
+  // the period, charts per day, per hour and of the ratings, and a table
+  // per agent. Durations arrive in nanoseconds.
+  function drawStats(r) {
+    var box = $("stats"), t = r.total || {};
+    var dur = function (d) { return d && d.count ? ago(d.median / 1e6) : "–"; };
+    var avg = function (x) {
+      var n = 0, sum = 0;
+      (x.ratings || []).forEach(function (c, stars) { if (stars > 0) { n += c; sum += c * stars; } });
+      return n ? (sum / n).toFixed(1) + " / 5 (" + n + ")" : "–";
+    };
+    var share = function (x) {
+      var n = (x.resolved || 0) + (x.unresolved || 0);
+      return n ? Math.round(100 * x.resolved / n) + "%" : "–";
+    };
+    var tiles = el("div", {"class": "tiles"}, [
+      ["Conversations", t.conversations], ["Answered", t.answered], ["Missed", t.missed], ["Offline requests", t.offline],
+      ["Messages", t.messages], ["Median wait in queue", dur(t.queue_wait)], ["Median first response", dur(t.first_response)],
+      ["Median time to close", dur(t.resolution)], ["Rating", avg(t)], ["Resolved", share(t)]
+    ].map(function (x) {
+      return el("div", {"class": "tile"}, [el("span", {"class": "v", text: String(x[1] == null ? 0 : x[1])}), el("span", {"class": "k", text: x[0]})]);
+    }));
+    var days = (r.days || []).map(function (d) { return [String(d.date).slice(5), d.conversations || 0]; });
+    var hours = (r.by_hour || []).map(function (n, h) { return [String(h), n]; });
+    var stars = (t.ratings || []).slice(1).map(function (n, i) { return [(i + 1) + "★", n]; });
+    // A histogram's buckets hold durations up to up_to (nanoseconds); the
+    // last, with up_to 0, holds the longer ones.
+    var bars = function (d) {
+      var hs = (d && d.histogram) || [], prev = 0;
+      return hs.map(function (b) {
+        var label = b.up_to ? "≤" + round(b.up_to / 1e6) : ">" + round(prev / 1e6);
+        prev = b.up_to || prev;
+        return [label, b.count];
+      });
+    };
+    var agents = el("table", {"class": "agents"}, [
+      el("thead", {}, [el("tr", {}, ["Agent", "Conversations", "Answered", "Missed", "Median first response", "Rating", "Resolved"].map(function (h) {
+        return el("th", {scope: "col", text: h});
+      }))]),
+      el("tbody", {}, (r.agents || []).map(function (a) {
+        return el("tr", {}, [a.agent_id || "(none)", a.conversations, a.answered, a.missed, dur(a.first_response), avg(a), share(a)].map(function (v) {
+          return el("td", {text: String(v == null ? 0 : v)});
+        }));
+      }))
+    ]);
+    box.replaceChildren(
+      el("p", {"class": "period", text: new Date(r.from).toLocaleDateString() + " – " + new Date(new Date(r.to) - 1).toLocaleDateString() + (r.location ? " (" + r.location + ")" : "")}),
+      tiles,
+      chart("Conversations per day", days),
+      chart("Conversations by hour of the day", hours),
+      chart("Wait in queue", bars(t.queue_wait)),
+      chart("First response time", bars(t.first_response)),
+      chart("Ratings", stars),
+      el("h3", {text: "Agents"}), agents
+    );
+  }
+
+  function chart(title, rows) {
+    var ns = "http://www.w3.org/2000/svg", w = 640, h = 220, pad = 30;
+    var max = Math.max.apply(null, rows.map(function (r) { return r[1]; }).concat([1]));
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 " + w + " " + h);
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", title);
+    var bw = (w - pad * 2) / Math.max(rows.length, 1);
+    var mk = function (tag, a, text) {
+      var n = document.createElementNS(ns, tag);
+      Object.keys(a).forEach(function (k) { n.setAttribute(k, a[k]); });
+      if (text != null) n.textContent = text;
+      svg.append(n);
+      return n;
+    };
+    mk("line", {x1: pad, y1: h - pad, x2: w - pad, y2: h - pad, "class": "axis"});
+    rows.forEach(function (r, i) {
+      var bh = (h - pad * 2) * r[1] / max, x = pad + i * bw;
+      var bar = mk("rect", {x: x + bw * 0.15, y: h - pad - bh, width: bw * 0.7, height: Math.max(bh, 0), "class": "bar"});
+      var tip = document.createElementNS(ns, "title");
+      tip.textContent = r[0] + ": " + r[1];
+      bar.append(tip);
+      if (rows.length <= 31) mk("text", {x: x + bw / 2, y: h - pad + 14, "class": "lbl"}, r[0]);
+      if (r[1] && rows.length <= 24) mk("text", {x: x + bw / 2, y: h - pad - bh - 4, "class": "val"}, String(Math.round(r[1] * 10) / 10));
+    });
+    return el("figure", {"class": "chart"}, [el("figcaption", {text: title}), svg]);
+  }
+
+  // --- frames from the server ---
+  function onWelcome(w) {
+    S.me = w.agent;
+    $("me-name").textContent = w.agent.name || w.agent.id;
+    $("presence").value = w.agent.status === "away" ? "away" : "online";
+    document.body.setAttribute("data-presence", $("presence").value);
+    S.canned = w.canned || [];
+    S.waitWarn = w.wait_warning_ms || 0;
+    var sel = $("canned");
+    sel.replaceChildren(el("option", {value: "", text: "Canned responses…"}));
+    S.canned.forEach(function (x, i) { sel.append(el("option", {value: String(i), text: "/" + String(x.shortcut).replace(/^\//, "") + " — " + x.text})); });
+    if (w.visitors) {
+      S.visitors = {};
+      w.visitors.forEach(function (v) { S.visitors[vid(v)] = v; });
+    }
+    (w.conversations || []).forEach(function (i) { setInfo(i); });
+    Object.keys(S.convs).forEach(function (id) {
+      var c = S.convs[id];
+      if (c.info && c.info.status !== "closed" || id === S.selected) syncConv(id);
+    });
+    flush();
+    render();
+    renderVisitors();
+  }
+
+  function vid(v) { return (v.visitor && v.visitor.id) || v.visitor_id || v.id; }
+
+  function onFrame(f) {
+    switch (f.type) {
+      case "message":
+        addMessage(f.message);
+        break;
+      case "assigned":
+      case "status":
+      case "rated":
+        if (f.conversation) {
+          var c = setInfo(f.conversation);
+          c.synced = true; // this connection follows it from here
+          if (f.type === "assigned" && f.conversation.agent_id === S.me.id && f.previous_agent_id && f.previous_agent_id !== S.me.id) {
+            notify("A chat was transferred to you", visitorName(c));
+          }
+        }
+        break;
+      case "queue":
+        conv(f.conversation_id).queue = f;
+        break;
+      case "typing":
+        if (f.conversation_id === S.selected && f.author && f.author.kind === "visitor") {
+          clearTimeout(S.typingTimer);
+          $("typing").textContent = f.typing ? visitorName(conv(f.conversation_id)) + " is typing…" : "";
+          if (f.typing) S.typingTimer = setTimeout(function () { $("typing").textContent = ""; }, 6000);
+        }
+        return;
+      case "read":
+        if (f.author && f.author.kind === "visitor") {
+          var rc = conv(f.conversation_id);
+          if (f.seq > rc.seenByVisitor) rc.seenByVisitor = f.seq;
+        }
+        break;
+      case "visitor":
+        if (f.state) S.visitors[f.visitor_id || vid(f.state)] = f.state;
+        renderVisitors();
+        break;
+      case "visitor_left":
+        delete S.visitors[f.visitor_id];
+        renderVisitors();
+        break;
+      default:
+        return;
+    }
+    render();
+  }
+
+  // --- wiring ---
+  function init() {
+    document.querySelectorAll("[role=tab]").forEach(function (b) {
+      b.addEventListener("click", function () { show(b.getAttribute("data-view")); });
+    });
+    $("presence").addEventListener("change", function (e) {
+      var v = e.target.value;
+      request({type: "presence", presence: v}).then(function () { document.body.setAttribute("data-presence", v); });
+    });
+    $("notify-btn").hidden = !window.Notification || Notification.permission !== "default";
+    $("notify-btn").addEventListener("click", function () {
+      Notification.requestPermission().then(function () { $("notify-btn").hidden = Notification.permission !== "default"; });
+    });
+    $("composer").addEventListener("submit", function (e) { e.preventDefault(); submit(); });
+    $("input").addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
+      if (e.key === "Tab" && $("input").value[0] === "/") {
+        var c = S.convs[S.selected], x = c && expandCanned($("input").value.trim(), c);
+        if (x != null) { e.preventDefault(); $("input").value = x; cannedHint(); }
+      }
+    });
+    $("input").addEventListener("input", onTyping);
+    $("canned").addEventListener("change", function (e) {
+      var x = S.canned[Number(e.target.value)], c = S.convs[S.selected];
+      if (x && c) $("input").value = fill(x.text, c);
+      e.target.value = "";
+      $("input").focus();
+    });
+    $("note-mode").addEventListener("change", function (e) { $("composer").classList.toggle("noting", e.target.checked); });
+    $("pick-btn").addEventListener("click", function () { request({type: "assign", conversation_id: S.selected}); });
+    $("close-btn").addEventListener("click", function () { request({type: "close", conversation_id: S.selected}); });
+    $("transfer-btn").addEventListener("click", function () { $("transfer-form").hidden = false; $("transfer-form").elements.agent.focus(); });
+    $("transfer-cancel").addEventListener("click", function () { $("transfer-form").hidden = true; });
+    $("transfer-form").addEventListener("submit", function (e) {
+      e.preventDefault();
+      var f = e.target, a = f.elements.agent.value.trim(), d = f.elements.department.value.trim();
+      if (!a && !d) return;
+      var fr = {type: "transfer", conversation_id: S.selected};
+      if (a) fr.agent_id = a; else fr.department = d;
+      request(fr).then(function () { f.hidden = true; f.reset(); });
+    });
+    $("history-btn").addEventListener("click", function () {
+      var c = S.convs[S.selected];
+      if (!c || !c.info) return;
+      request({type: "history", visitor_id: c.info.visitor_id}).then(function (a) {
+        S.history = a.conversations || [];
+        renderInfo();
+      });
+    });
+    var sf = $("stats-form"), today = new Date(), weekAgo = new Date(Date.now() - 6 * 864e5);
+    var day = function (d) { return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0"); };
+    sf.elements.from.value = day(weekAgo);
+    sf.elements.to.value = day(today);
+    sf.addEventListener("submit", function (e) { e.preventDefault(); loadStats(); });
+    // Times tick in place; the lists are rebuilt only when they change.
+    setInterval(function () {
+      renderLists();
+      var now = Date.now();
+      document.querySelectorAll("#visitors td.since").forEach(function (td) {
+        var since = td.getAttribute("data-since");
+        if (since) td.textContent = ago(now - Date.parse(since));
+      });
+    }, 1000);
+
+    S.conn = parleyConnect({
+      prefix: prefix,
+      hello: function () { return {}; },
+      state: function (s) { $("conn").textContent = s === "open" ? "" : s === "down" ? "Connection lost; reconnecting…" : "Connecting…"; },
+      refused: function (f) { if (f.error && f.error.code === "unauthorized") flash("Not logged in"); },
+      welcome: onWelcome,
+      frame: onFrame
+    });
+  }
+  init();
+})();

@@ -1,0 +1,114 @@
+// Parley widget translations. The widget picks a language from the
+// script's data-lang, then <html lang>, then the browser's languages, and
+// falls back to English. To add a language, or change a string, give the
+// page an object before or after the widget's script tag:
+//
+//   window.Parley = window.Parley || {};
+//   Parley.i18n = Object.assign(Parley.i18n || {}, {de: {title: "Chat mit uns", ...}});
+//
+// Missing keys fall back to English. {name}-style placeholders are filled in.
+(function (P) {
+  "use strict";
+  var builtin = {
+    en: {
+      title: "Chat with us", launcher: "Open chat", minimize: "Minimize chat",
+      placeholder: "Type your message…", send: "Send",
+      connecting: "Connecting…", reconnecting: "Connection lost. Reconnecting…",
+      greeting: "Hi! How can we help you today?",
+      queue: "You are number {position} in the queue.", wait: "Estimated wait: about {minutes} min.",
+      waitSoon: "An agent will be with you shortly.",
+      typing: "{name} is typing…", support: "Support",
+      sending: "Sending…", sent: "Sent", read: "Read",
+      prechat: "Tell us a little about yourself before we start.",
+      name: "Name", email: "Email", topic: "Topic", chooseTopic: "Choose a topic", start: "Start chat",
+      invalidEmail: "Please enter a valid email address.", required: "Please fill in this field.",
+      offlineTitle: "We are offline",
+      offlineText: "Nobody is available right now. Leave a message and we will reply by email.",
+      replyTo: "Where should we reply?", save: "Save",
+      contact: "Other ways to reach us", phone: "Phone",
+      end: "End chat", ended: "The chat has ended.",
+      resolved: "Was your issue resolved?", yes: "Yes", no: "No",
+      rate: "How would you rate this chat?", stars: "{n} of 5",
+      thanks: "Thank you for your feedback!",
+      transcript: "Email me the transcript", transcriptSent: "The transcript is on its way to {email}.",
+      newChat: "Start a new chat", accept: "Reply", dismiss: "No, thanks",
+      invitation: "Message from {name}", unread: "{n} new messages"
+    },
+    pl: {
+      title: "Porozmawiaj z nami", launcher: "Otwórz czat", minimize: "Zminimalizuj czat",
+      placeholder: "Napisz wiadomość…", send: "Wyślij",
+      connecting: "Łączenie…", reconnecting: "Utracono połączenie. Ponowne łączenie…",
+      greeting: "Cześć! W czym możemy pomóc?",
+      queue: "Jesteś {position}. w kolejce.", wait: "Przewidywany czas oczekiwania: około {minutes} min.",
+      waitSoon: "Konsultant wkrótce się odezwie.",
+      typing: "{name} pisze…", support: "Obsługa klienta",
+      sending: "Wysyłanie…", sent: "Wysłano", read: "Przeczytano",
+      prechat: "Zanim zaczniemy, powiedz nam coś o sobie.",
+      name: "Imię", email: "E-mail", topic: "Temat", chooseTopic: "Wybierz temat", start: "Rozpocznij czat",
+      invalidEmail: "Podaj poprawny adres e-mail.", required: "Wypełnij to pole.",
+      offlineTitle: "Jesteśmy offline",
+      offlineText: "Nikt nie jest teraz dostępny. Zostaw wiadomość, a odpowiemy e-mailem.",
+      replyTo: "Na jaki adres odpowiedzieć?", save: "Zapisz",
+      contact: "Inne sposoby kontaktu", phone: "Telefon",
+      end: "Zakończ czat", ended: "Rozmowa została zakończona.",
+      resolved: "Czy Twoja sprawa została rozwiązana?", yes: "Tak", no: "Nie",
+      rate: "Jak oceniasz tę rozmowę?", stars: "{n} z 5",
+      thanks: "Dziękujemy za opinię!",
+      transcript: "Wyślij mi zapis rozmowy", transcriptSent: "Zapis rozmowy wysłaliśmy na adres {email}.",
+      newChat: "Rozpocznij nowy czat", accept: "Odpowiedz", dismiss: "Nie, dziękuję",
+      invitation: "Wiadomość od: {name}", unread: "Nowe wiadomości: {n}"
+    },
+    fi: {
+      title: "Keskustele kanssamme", launcher: "Avaa chat", minimize: "Pienennä chat",
+      placeholder: "Kirjoita viesti…", send: "Lähetä",
+      connecting: "Yhdistetään…", reconnecting: "Yhteys katkesi. Yhdistetään uudelleen…",
+      greeting: "Hei! Miten voimme auttaa?",
+      queue: "Olet jonossa sijalla {position}.", wait: "Arvioitu odotusaika: noin {minutes} min.",
+      waitSoon: "Asiakaspalvelija vastaa pian.",
+      typing: "{name} kirjoittaa…", support: "Asiakaspalvelu",
+      sending: "Lähetetään…", sent: "Lähetetty", read: "Luettu",
+      prechat: "Kerro meille hieman itsestäsi ennen kuin aloitamme.",
+      name: "Nimi", email: "Sähköposti", topic: "Aihe", chooseTopic: "Valitse aihe", start: "Aloita chat",
+      invalidEmail: "Anna kelvollinen sähköpostiosoite.", required: "Täytä tämä kenttä.",
+      offlineTitle: "Emme ole nyt paikalla",
+      offlineText: "Kukaan ei ole juuri nyt tavoitettavissa. Jätä viesti, niin vastaamme sähköpostilla.",
+      replyTo: "Mihin osoitteeseen vastaamme?", save: "Tallenna",
+      contact: "Muut yhteystavat", phone: "Puhelin",
+      end: "Lopeta chat", ended: "Keskustelu on päättynyt.",
+      resolved: "Ratkesiko asiasi?", yes: "Kyllä", no: "Ei",
+      rate: "Millaisen arvosanan annat keskustelulle?", stars: "{n}/5",
+      thanks: "Kiitos palautteestasi!",
+      transcript: "Lähetä keskustelu sähköpostiini", transcriptSent: "Keskustelu lähetetään osoitteeseen {email}.",
+      newChat: "Aloita uusi chat", accept: "Vastaa", dismiss: "Ei kiitos",
+      invitation: "Viesti henkilöltä {name}", unread: "{n} uutta viestiä"
+    },
+    ru: {
+      title: "Напишите нам", launcher: "Открыть чат", minimize: "Свернуть чат",
+      placeholder: "Введите сообщение…", send: "Отправить",
+      connecting: "Подключение…", reconnecting: "Связь потеряна. Переподключение…",
+      greeting: "Здравствуйте! Чем можем помочь?",
+      queue: "Вы {position}-й в очереди.", wait: "Примерное время ожидания: около {minutes} мин.",
+      waitSoon: "Оператор скоро ответит.",
+      typing: "{name} печатает…", support: "Поддержка",
+      sending: "Отправка…", sent: "Отправлено", read: "Прочитано",
+      prechat: "Прежде чем начать, расскажите немного о себе.",
+      name: "Имя", email: "Эл. почта", topic: "Тема", chooseTopic: "Выберите тему", start: "Начать чат",
+      invalidEmail: "Введите правильный адрес эл. почты.", required: "Заполните это поле.",
+      offlineTitle: "Мы сейчас не в сети",
+      offlineText: "Сейчас никого нет на месте. Оставьте сообщение, и мы ответим по эл. почте.",
+      replyTo: "Куда прислать ответ?", save: "Сохранить",
+      contact: "Другие способы связи", phone: "Телефон",
+      end: "Завершить чат", ended: "Чат завершён.",
+      resolved: "Ваш вопрос решён?", yes: "Да", no: "Нет",
+      rate: "Как вы оцениваете этот чат?", stars: "{n} из 5",
+      thanks: "Спасибо за отзыв!",
+      transcript: "Прислать переписку на почту", transcriptSent: "Переписка отправлена на адрес {email}.",
+      newChat: "Начать новый чат", accept: "Ответить", dismiss: "Нет, спасибо",
+      invitation: "Сообщение от: {name}", unread: "Новых сообщений: {n}"
+    }
+  };
+  var own = P.i18n || {};
+  P.i18n = {};
+  Object.keys(builtin).forEach(function (k) { P.i18n[k] = builtin[k]; });
+  Object.keys(own).forEach(function (k) { P.i18n[k] = Object.assign({}, builtin[k] || {}, own[k]); });
+})(window.Parley = window.Parley || {});

@@ -1,0 +1,719 @@
+// widget.js: the visitors' chat window. A shop page loads it with
+//   <script src="/chat/widget.js" async data-lang="pl" data-prechat="name,email"></script>
+// and it talks to the handler it was loaded from. Everything it draws lives
+// in a shadow root, so the shop's CSS does not reach it and its CSS does
+// not leak out; see docs/architecture.md.
+//
+// Settings come from the script's data- attributes or, winning over them,
+// from window.Parley.config set before the script:
+//   lang        en, pl, fi, ru or any language added to Parley.i18n
+//   title       the window's title
+//   position    "right" (default) or "left"
+//   color       the accent colour, a CSS colour
+//   prechat     the pre-chat form's fields: "name", "email", or "name,email"
+//   topics      topics to choose from: "delivery:Delivery|returns:Returns"
+//               (value:label pairs; the value is sent as the department)
+//   phone, phoneHours, email, whatsapp, telegram, skype
+//               contact options shown in offline mode
+//   identity    a signed customer identity from transport.SignIdentity
+//   greeting    the first line shown before a chat starts
+// The page talks to it through window.Parley: open(), close(), toggle(),
+// send(text), prefill(text), setTopic(topic), on(event, fn), off(event, fn),
+// with events "ready", "open", "close", "message", "invite" and
+// "conversation-closed".
+(function (P) {
+  "use strict";
+  if (P.open) return; // loaded twice
+  var script = document.currentScript || {};
+  var ds = script.dataset || {};
+  var pc = P.config || {};
+  var opt = function (k) { return pc[k] != null ? pc[k] : ds[k]; };
+  var prefix = String(opt("endpoint") || String(script.src || "").replace(/\/widget\.js([?#].*)?$/, "") || location.origin + "/chat");
+  var storeKey = "parley:" + prefix;
+  var lang = "en", conn = null, listeners = {};
+
+  // --- state, kept across page loads in localStorage ---
+  var saved = load();
+  var st = {
+    token: saved.token || "", convID: saved.conv || "", outbox: saved.outbox || [], start: saved.start || null,
+    conv: null, msgs: {}, lastSeq: 0, readSent: 0, agentRead: 0, visitor: null, names: {},
+    open: sessionGet("open") === "1", unread: 0, pageSent: false, connState: "connecting",
+    topic: "", ended: false, rated: false
+  };
+
+  function load() {
+    try { return JSON.parse(localStorage.getItem(storeKey)) || {}; } catch (e) { return {}; }
+  }
+  function save() {
+    try {
+      var outbox = st.outbox.map(function (o) { return {key: o.key, body: o.body, conv: o.conv}; });
+      localStorage.setItem(storeKey, JSON.stringify({token: st.token, conv: st.convID, outbox: outbox, start: st.start}));
+    } catch (e) { /* storage off: the chat lasts one page */ }
+  }
+  function sessionGet(k) { try { return sessionStorage.getItem(storeKey + ":" + k); } catch (e) { return null; } }
+  function sessionSet(k, v) { try { sessionStorage.setItem(storeKey + ":" + k, v); } catch (e) { /* ignore */ } }
+
+  function emit(ev, data) {
+    (listeners[ev] || []).slice().forEach(function (fn) {
+      try { fn(data); } catch (e) { setTimeout(function () { throw e; }); }
+    });
+  }
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16)), h = [];
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    for (var i = 0; i < 16; i++) h.push((b[i] + 256).toString(16).slice(1));
+    h = h.join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  function pickLang() {
+    var c = [opt("lang"), document.documentElement.lang].concat(navigator.languages || [navigator.language]);
+    for (var i = 0; i < c.length; i++) {
+      if (!c[i]) continue;
+      var l = String(c[i]).toLowerCase();
+      if (P.i18n[l]) return l;
+      if (P.i18n[l.split("-")[0]]) return l.split("-")[0];
+    }
+    return "en";
+  }
+  function t(key, vars) {
+    var s = (P.i18n[lang] || {})[key] || P.i18n.en[key] || key;
+    return s.replace(/\{(\w+)\}/g, function (m, k) { return vars && vars[k] != null ? vars[k] : m; });
+  }
+
+  // el builds an element. Text always goes in as text nodes, never markup.
+  function el(tag, attrs, kids) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      var v = attrs[k];
+      if (v == null || v === false) return;
+      if (k === "text") e.textContent = v;
+      else if (k.slice(0, 2) === "on") e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v === true ? "" : v);
+    });
+    (kids || []).forEach(function (c) { if (c != null) e.append(c); });
+    return e;
+  }
+
+  // linkify renders text with http(s) links made clickable; anything else,
+  // markup and javascript: URLs included, stays literal text.
+  function linkify(parent, text) {
+    var re = /\bhttps?:\/\/[^\s<>"']+/gi, last = 0, m;
+    while ((m = re.exec(text))) {
+      var u = m[0].replace(/[.,;:!?)\]]+$/, "");
+      parent.append(text.slice(last, m.index));
+      var ok = false;
+      try { ok = /^https?:$/.test(new URL(u).protocol); } catch (e) { ok = false; }
+      parent.append(ok ? el("a", {href: u, target: "_blank", rel: "noopener noreferrer", text: u}) : u);
+      last = m.index + u.length;
+      re.lastIndex = last;
+    }
+    parent.append(text.slice(last));
+  }
+
+  // --- the DOM ---
+  var ui = {};
+  function build() {
+    lang = pickLang();
+    var host = el("div", {id: "parley-chat", "data-parley": ""});
+    var root = host.attachShadow({mode: "open"});
+    var css = typeof PARLEY_WIDGET_CSS === "string" ? PARLEY_WIDGET_CSS : "";
+    try {
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+      root.adoptedStyleSheets = [sheet];
+    } catch (e) {
+      root.append(el("style", {text: css}));
+    }
+    var side = opt("position") === "left" ? "left" : "right";
+    ui.wrap = el("div", {"class": "pw " + side, lang: lang});
+    if (opt("color")) ui.wrap.style.setProperty("--accent", String(opt("color")));
+
+    ui.invite = el("div", {"class": "invite", role: "alertdialog", "aria-labelledby": "pw-inv-who", "aria-describedby": "pw-inv-msg", hidden: true}, [
+      ui.invWho = el("p", {"class": "who", id: "pw-inv-who"}),
+      ui.invMsg = el("p", {"class": "text", id: "pw-inv-msg"}),
+      el("div", {"class": "row"}, [
+        ui.invYes = el("button", {type: "button", "class": "primary", text: t("accept"), onclick: function () { inviteReply(true); }}),
+        el("button", {type: "button", text: t("dismiss"), onclick: function () { inviteReply(false); }})
+      ])
+    ]);
+
+    ui.title = el("h2", {id: "pw-title", text: opt("title") || t("title")});
+    ui.status = el("p", {"class": "status", role: "status", "aria-live": "polite"});
+    ui.endBtn = el("button", {type: "button", "class": "end", text: t("end"), hidden: true, onclick: endChat});
+    ui.min = el("button", {type: "button", "class": "min", "aria-label": t("minimize"), text: "\u2013", onclick: function () { setOpen(false); }});
+    ui.banner = el("div", {"class": "banner", role: "status", "aria-live": "polite", hidden: true});
+    ui.offline = buildOffline();
+    ui.log = el("div", {"class": "log", role: "log", "aria-live": "polite", "aria-labelledby": "pw-title", tabindex: "0"});
+    ui.typing = el("p", {"class": "typing", "aria-live": "polite"});
+    ui.prechat = buildPrechat();
+    ui.endView = buildEnd();
+    ui.input = el("textarea", {id: "pw-input", rows: "1", placeholder: t("placeholder"), "aria-label": t("placeholder"), maxlength: "8000"});
+    ui.input.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
+    });
+    ui.input.addEventListener("input", onTyping);
+    ui.composer = el("form", {"class": "composer", onsubmit: function (e) { e.preventDefault(); submit(); }}, [
+      ui.input,
+      el("button", {type: "submit", "class": "send", "aria-label": t("send"), title: t("send")}, [icon("M3 20l18-8L3 4v6l12 2-12 2z")])
+    ]);
+    ui.panel = el("section", {"class": "panel", id: "pw-panel", role: "dialog", "aria-labelledby": "pw-title", hidden: true}, [
+      el("header", {}, [el("div", {"class": "head"}, [ui.title, ui.status]), ui.endBtn, ui.min]),
+      ui.banner, ui.offline, ui.log, ui.typing, ui.prechat, ui.endView, ui.composer
+    ]);
+    ui.panel.addEventListener("keydown", function (e) {
+      if (e.key === "Escape") { setOpen(false); ui.launcher.focus(); }
+    });
+    ui.badge = el("span", {"class": "badge", hidden: true});
+    ui.launcher = el("button", {type: "button", "class": "launcher", "aria-controls": "pw-panel", "aria-expanded": "false", "aria-label": t("launcher"),
+      onclick: function () { setOpen(!st.open); }}, [icon("M4 4h16v12H7l-3 3z"), ui.badge]);
+    ui.wrap.append(ui.invite, ui.panel, ui.launcher);
+    root.append(ui.wrap);
+    document.body.append(host);
+    document.addEventListener("visibilitychange", markRead);
+    render();
+    if (st.open) setOpen(true, true);
+  }
+
+  function icon(d) {
+    var ns = "http://www.w3.org/2000/svg";
+    var s = document.createElementNS(ns, "svg"), p = document.createElementNS(ns, "path");
+    s.setAttribute("viewBox", "0 0 24 24");
+    s.setAttribute("aria-hidden", "true");
+    p.setAttribute("d", d);
+    s.append(p);
+    return s;
+  }
+
+  function field(name, label, type, attrs) {
+    var id = "pw-f-" + name;
+    return el("label", {"for": id}, [el("span", {text: label}), el(type === "select" ? "select" : "input",
+      Object.assign({id: id, name: name, type: type === "select" ? null : type}, attrs || {}))]);
+  }
+
+  function prechatFields() {
+    return String(opt("prechat") || "").split(",").map(function (s) { return s.trim(); }).filter(function (s) { return s === "name" || s === "email"; });
+  }
+  function topics() {
+    var tp = opt("topics");
+    if (Array.isArray(tp)) return tp.map(function (x) { return typeof x === "string" ? {value: x, label: x} : x; });
+    return String(tp || "").split("|").filter(Boolean).map(function (s) {
+      var i = s.indexOf(":");
+      return i < 0 ? {value: s.trim(), label: s.trim()} : {value: s.slice(0, i).trim(), label: s.slice(i + 1).trim()};
+    });
+  }
+
+  function buildPrechat() {
+    var f = el("form", {"class": "prechat", hidden: true, novalidate: true}, [el("p", {text: t("prechat")})]);
+    prechatFields().forEach(function (n) {
+      f.append(field(n, t(n), n === "email" ? "email" : "text", {required: true, autocomplete: n}));
+    });
+    var tp = topics();
+    if (tp.length) {
+      var lab = field("topic", t("topic"), "select", {required: true});
+      var sel = lab.querySelector("select");
+      sel.append(el("option", {value: "", text: t("chooseTopic")}));
+      tp.forEach(function (x) { sel.append(el("option", {value: x.value, text: x.label})); });
+      f.append(lab);
+    }
+    f.append(ui.preErr = el("p", {"class": "err", role: "alert"}), el("button", {type: "submit", "class": "primary", text: t("start")}));
+    f.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var v = {};
+      ["name", "email", "topic"].forEach(function (n) { if (f.elements[n]) v[n] = f.elements[n].value.trim(); });
+      for (var n in v) {
+        if (!v[n]) { ui.preErr.textContent = t("required"); f.elements[n].focus(); return; }
+      }
+      if (v.email != null && !validEmail(v.email)) { ui.preErr.textContent = t("invalidEmail"); f.elements.email.focus(); return; }
+      ui.preErr.textContent = "";
+      st.prechat = v;
+      if (v.topic) st.topic = v.topic;
+      startConversation();
+      render();
+      ui.input.focus();
+    });
+    return f;
+  }
+
+  function validEmail(s) { return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s); }
+
+  function buildOffline() {
+    var box = el("div", {"class": "offline", hidden: true}, [
+      el("h3", {text: t("offlineTitle")}), el("p", {text: t("offlineText")})
+    ]);
+    ui.replyForm = el("form", {"class": "reply", novalidate: true}, [
+      field("reply", t("replyTo"), "email", {autocomplete: "email", placeholder: t("email")}),
+      el("button", {type: "submit", text: t("save")})
+    ]);
+    ui.replyForm.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var v = ui.replyForm.elements.reply.value.trim();
+      if (!validEmail(v)) { ui.replyForm.elements.reply.setCustomValidity(t("invalidEmail")); ui.replyForm.reportValidity(); return; }
+      st.prechat = Object.assign(st.prechat || {}, {email: v});
+      // Starting the same conversation again is idempotent; it carries
+      // the address to reply to.
+      if (st.convID) request({type: "start", conversation_id: st.convID, email: v, name: (st.prechat || {}).name || undefined});
+      st.replyEmail = v;
+      render();
+    });
+    ui.replyForm.elements.reply.addEventListener("input", function (e) { e.target.setCustomValidity(""); });
+    box.append(ui.replyForm);
+    var list = el("ul", {"class": "contacts"}), any = false;
+    var add = function (label, href, text, extra) {
+      any = true;
+      list.append(el("li", {}, [el("span", {text: label + ": "}), href ? el("a", {href: href, target: "_blank", rel: "noopener noreferrer", text: text}) : text, extra ? el("small", {text: " " + extra}) : null]));
+    };
+    var phone = opt("phone"), mail = opt("email");
+    if (phone) add(t("phone"), "tel:" + String(phone).replace(/[^+\d]/g, ""), String(phone), opt("phoneHours"));
+    if (mail) add(t("email"), "mailto:" + encodeURIComponent(String(mail)).replace("%40", "@"), String(mail));
+    if (opt("whatsapp")) add("WhatsApp", "https://wa.me/" + String(opt("whatsapp")).replace(/\D/g, ""), String(opt("whatsapp")));
+    if (opt("telegram")) add("Telegram", "https://t.me/" + encodeURIComponent(String(opt("telegram")).replace(/^@/, "")), String(opt("telegram")));
+    if (opt("skype")) add("Skype", "skype:" + encodeURIComponent(String(opt("skype"))) + "?chat", String(opt("skype")));
+    if (any) box.append(el("h4", {text: t("contact")}), list);
+    return box;
+  }
+
+  function buildEnd() {
+    var v = el("div", {"class": "endview", hidden: true});
+    var rating = 0, resolved = null;
+    var yn = el("div", {"class": "row", role: "group", "aria-labelledby": "pw-resolved"});
+    [["yes", true], ["no", false]].forEach(function (p) {
+      yn.append(el("button", {type: "button", "aria-pressed": "false", "data-v": p[0], text: t(p[0]), onclick: function (e) {
+        resolved = p[1];
+        yn.querySelectorAll("button").forEach(function (b) { b.setAttribute("aria-pressed", String(b === e.currentTarget)); });
+      }}));
+    });
+    var stars = el("div", {"class": "stars", role: "radiogroup", "aria-labelledby": "pw-rate"});
+    for (var i = 1; i <= 5; i++) {
+      (function (n) {
+        stars.append(el("button", {type: "button", role: "radio", "aria-checked": "false", "aria-label": t("stars", {n: n}), "data-n": String(n), text: "\u2605", onclick: function () {
+          rating = n;
+          stars.querySelectorAll("button").forEach(function (b, j) {
+            b.setAttribute("aria-checked", String(j + 1 === n));
+            b.classList.toggle("on", j < n);
+          });
+        }}));
+      })(i);
+    }
+    ui.rateForm = el("div", {"class": "rate"}, [
+      el("p", {id: "pw-resolved", text: t("resolved")}), yn,
+      el("p", {id: "pw-rate", text: t("rate")}), stars,
+      el("button", {type: "button", "class": "primary", text: t("send"), onclick: function () {
+        var f = {type: "rate", conversation_id: st.convID, rating: rating};
+        if (resolved !== null) f.resolved = resolved;
+        request(f).then(function () { st.rated = true; render(); }, function () { /* shown as not sent */ });
+      }})
+    ]);
+    ui.thanks = el("p", {"class": "thanks", role: "status", text: t("thanks"), hidden: true});
+    ui.trForm = el("form", {"class": "transcript", novalidate: true}, [
+      field("tr", t("transcript"), "email", {autocomplete: "email", placeholder: t("email")}),
+      el("button", {type: "submit", text: t("send")})
+    ]);
+    ui.trDone = el("p", {role: "status", hidden: true});
+    ui.trForm.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var email = ui.trForm.elements.tr.value.trim();
+      if (!validEmail(email)) { ui.trForm.elements.tr.setCustomValidity(t("invalidEmail")); ui.trForm.reportValidity(); return; }
+      request({type: "transcript", conversation_id: st.convID, email: email}).then(function () {
+        ui.trForm.hidden = true;
+        ui.trDone.hidden = false;
+        ui.trDone.textContent = t("transcriptSent", {email: email});
+      }, function () { /* the form stays */ });
+    });
+    ui.trForm.elements.tr.addEventListener("input", function (e) { e.target.setCustomValidity(""); });
+    v.append(el("p", {"class": "ended", text: t("ended")}), ui.rateForm, ui.thanks, ui.trForm, ui.trDone,
+      el("button", {type: "button", "class": "primary new", text: t("newChat"), onclick: newChat}));
+    return v;
+  }
+
+  // --- rendering ---
+  function statusText() {
+    if (st.connState !== "open") return t(st.connState === "down" ? "reconnecting" : "connecting");
+    var c = st.conv;
+    if (c && c.status === "open") return c.agent_id && st.names[c.agent_id] ? st.names[c.agent_id] : t("support");
+    if (c && c.status === "waiting") return t("offlineTitle");
+    return "";
+  }
+
+  function render() {
+    if (!ui.wrap) return;
+    var c = st.conv, status = c ? c.status : "";
+    var closed = status === "closed" || st.ended;
+    ui.status.textContent = statusText();
+    var needPre = !st.convID && !st.prechat && (prechatFields().length > 0 || topics().length > 0);
+    ui.prechat.hidden = !needPre;
+    ui.composer.hidden = needPre || closed;
+    ui.endView.hidden = !closed;
+    ui.rateForm.hidden = st.rated;
+    ui.thanks.hidden = !st.rated;
+    ui.endBtn.hidden = !st.convID || closed;
+    ui.offline.hidden = status !== "waiting";
+    ui.replyForm.hidden = !!(st.replyEmail || (st.prechat && st.prechat.email) || (st.visitor && st.visitor.email));
+    var email = (st.prechat && st.prechat.email) || (st.visitor && st.visitor.email) || "";
+    if (email && !ui.trForm.elements.tr.value) ui.trForm.elements.tr.value = email;
+    if (status === "queued" && st.queue && st.queue.conversation_id === st.convID) {
+      var mins = Math.max(1, Math.round((st.queue.wait_ms || 0) / 60000));
+      ui.banner.textContent = t("queue", {position: st.queue.position}) + " " + (st.queue.wait_ms ? t("wait", {minutes: mins}) : "");
+      ui.banner.hidden = false;
+    } else if (status === "queued") {
+      ui.banner.textContent = t("waitSoon");
+      ui.banner.hidden = false;
+    } else {
+      ui.banner.hidden = true;
+    }
+    ui.badge.hidden = !st.unread;
+    ui.badge.textContent = st.unread > 9 ? "9+" : String(st.unread);
+    ui.launcher.setAttribute("aria-label", st.unread ? t("launcher") + " (" + t("unread", {n: st.unread}) + ")" : t("launcher"));
+    renderLog();
+  }
+
+  function renderLog() {
+    var atBottom = ui.log.scrollHeight - ui.log.scrollTop - ui.log.clientHeight < 40;
+    var frag = document.createDocumentFragment();
+    var seqs = Object.keys(st.msgs).map(Number).sort(function (a, b) { return a - b; });
+    if (!seqs.length && !st.outbox.length) {
+      frag.append(el("div", {"class": "msg system"}, [el("p", {text: opt("greeting") || t("greeting")})]));
+    }
+    var shown = {};
+    seqs.forEach(function (s) {
+      var m = st.msgs[s];
+      if (m.idempotency_key) shown[m.idempotency_key] = true;
+      frag.append(bubble(m, m.author && m.author.kind === "visitor" ? (s <= st.agentRead ? "read" : "sent") : ""));
+    });
+    st.outbox.forEach(function (o) {
+      if (o.conv === st.convID && !shown[o.key]) frag.append(bubble({author: {kind: "visitor"}, body: o.body, key: o.key}, "sending"));
+    });
+    ui.log.replaceChildren(frag);
+    if (atBottom || st.scrollDown) ui.log.scrollTop = ui.log.scrollHeight;
+    st.scrollDown = false;
+  }
+
+  function bubble(m, state) {
+    var kind = (m.author && m.author.kind) || "system";
+    var b = el("div", {"class": "msg " + kind, "data-seq": m.seq || null});
+    if (kind === "agent" || kind === "bot") b.append(el("span", {"class": "who", text: m.author.name || t("support")}));
+    var p = el("p");
+    linkify(p, m.body || "");
+    b.append(p);
+    if (state) b.append(el("span", {"class": "state " + state, text: t(state)}));
+    return b;
+  }
+
+  // --- opening and closing ---
+  function setOpen(open, quiet) {
+    st.open = open;
+    sessionSet("open", open ? "1" : "0");
+    if (!ui.panel) return;
+    ui.panel.hidden = !open;
+    ui.launcher.setAttribute("aria-expanded", String(open));
+    ui.wrap.classList.toggle("is-open", open);
+    if (open) {
+      st.unread = 0;
+      ui.invite.hidden = true;
+      st.scrollDown = true;
+      render();
+      var first = !ui.prechat.hidden ? ui.prechat.querySelector("input,select") : ui.input;
+      if (first && !quiet) first.focus();
+      markRead();
+    }
+    if (!quiet) emit(open ? "open" : "close");
+  }
+
+  // --- talking to the server ---
+  function request(f) {
+    if (!conn) return Promise.reject({code: "disconnected"});
+    var p = conn.request(f);
+    p.catch(function () { /* callers that care handle it */ });
+    return p;
+  }
+
+  function connect() {
+    conn = parleyConnect({
+      prefix: prefix,
+      sse: opt("transport") === "sse",
+      hello: function () {
+        var h = {};
+        if (st.token) h.token = st.token;
+        if (opt("identity")) h.identity = String(opt("identity"));
+        return h;
+      },
+      state: function (s) { st.connState = s; render(); },
+      refused: function (f) {
+        // A token from another server or secret: start over as a new visitor.
+        if (f.error && (f.error.code === "unauthorized" || f.error.code === "token_expired") && st.token) {
+          st.token = "";
+          save();
+        }
+      },
+      welcome: onWelcome,
+      frame: onFrame
+    });
+  }
+
+  function onWelcome(w) {
+    st.token = w.token || st.token;
+    st.visitor = w.visitor || null;
+    var convs = (w.conversations || []).filter(function (c) { return c.status !== "closed"; });
+    if (st.start && st.start.conversation_id === st.convID) {
+      sendStart(); // its answer was lost: the same id starts it once
+    } else {
+      var cur = convs.filter(function (c) { return c.id === st.convID; })[0] ||
+        convs.sort(function (a, b) { return a.created_at < b.created_at ? 1 : -1; })[0];
+      if (!cur) {
+        if (st.convID) resetConversation("");
+      } else {
+        if (cur.id !== st.convID) resetConversation(cur.id);
+        st.conv = cur;
+        sync();
+      }
+    }
+    save();
+    if (!st.pageSent) {
+      st.pageSent = true;
+      conn.send({type: "page", url: location.href, title: document.title, referrer: document.referrer});
+    }
+    render();
+    if (!st.ready) { st.ready = true; emit("ready"); }
+  }
+
+  function resetConversation(id) {
+    st.convID = id;
+    st.conv = null;
+    st.msgs = {};
+    st.lastSeq = 0;
+    st.readSent = 0;
+    st.agentRead = 0;
+    st.ended = false;
+    st.rated = false;
+    st.queue = null;
+    st.outbox = st.outbox.filter(function (o) { return o.conv === id; });
+  }
+
+  function sync() {
+    request({type: "sync", conversation_id: st.convID, after_seq: st.lastSeq}).then(function () { flush(); markRead(); }, function (e) {
+      if (e.code === "not_found") { resetConversation(""); save(); render(); }
+    });
+  }
+
+  function startConversation() {
+    if (st.convID) return;
+    var pre = st.prechat || {};
+    resetConversation(uuid());
+    st.start = {type: "start", conversation_id: st.convID, department: st.topic || undefined, name: pre.name || undefined, email: pre.email || undefined};
+    save();
+    sendStart();
+  }
+
+  function sendStart() {
+    if (!conn || !conn.isOpen()) return;
+    var f = Object.assign({}, st.start);
+    request(f).then(function (a) {
+      if (a.conversation_id !== st.convID) return;
+      st.start = null;
+      st.conv = a.conversation || st.conv;
+      save();
+      render();
+      flush();
+    }, function () { /* resent on the next welcome */ });
+  }
+
+  function submit() {
+    var text = ui.input.value.trim();
+    if (!text) return;
+    ui.input.value = "";
+    stopTyping();
+    sendText(text);
+  }
+
+  function sendText(text) {
+    text = String(text).trim();
+    if (!text || st.ended || (st.conv && st.conv.status === "closed")) return;
+    if (!st.convID) startConversation();
+    st.outbox.push({key: uuid(), body: text, conv: st.convID});
+    save();
+    st.scrollDown = true;
+    render();
+    flush();
+  }
+
+  // flush sends every message not yet acked, with its original key, so a
+  // resend after a lost ack is stored once.
+  function flush() {
+    if (st.start || !conn || !conn.isOpen()) return;
+    st.outbox.forEach(function (o) {
+      if (o.conv !== st.convID || o.inflight) return;
+      o.inflight = true;
+      request({type: "send", conversation_id: o.conv, key: o.key, body: o.body}).then(function (a) {
+        o.inflight = false;
+        st.outbox = st.outbox.filter(function (x) { return x.key !== o.key; });
+        if (!st.msgs[a.seq]) {
+          st.msgs[a.seq] = {seq: a.seq, id: a.message_id, author: {kind: "visitor"}, body: o.body, idempotency_key: o.key};
+        }
+        save();
+        render();
+      }, function (e) {
+        o.inflight = false;
+        if (e.code === "closed" || e.code === "invalid" || e.code === "not_found") {
+          st.outbox = st.outbox.filter(function (x) { return x.key !== o.key; });
+          save();
+          render();
+        } else if (e.code === "rate_limited") {
+          setTimeout(flush, e.retry_after_ms || 1000);
+        }
+      });
+    });
+  }
+
+  function onFrame(f) {
+    var c = f.conversation;
+    switch (f.type) {
+      case "message":
+        if (f.conversation_id !== st.convID) return;
+        addMessage(f.message);
+        break;
+      case "started":
+      case "assigned":
+      case "status":
+      case "rated":
+        if (!c) return;
+        if (!st.convID && c.status !== "closed" && c.visitor_id === (st.visitor && st.visitor.id)) {
+          resetConversation(c.id); // a chat an agent started, or an accepted invitation
+          save();
+          if (f.type !== "started") sync();
+        }
+        if (c.id !== st.convID) return;
+        var was = st.conv ? st.conv.status : "";
+        st.conv = c;
+        if (c.status === "closed" && was !== "closed") {
+          st.ended = true;
+          st.rated = !!c.rating;
+          emit("conversation-closed", c);
+        }
+        if (c.status !== "queued") st.queue = null;
+        render();
+        break;
+      case "queue":
+        if (f.conversation_id === st.convID) { st.queue = f; render(); }
+        break;
+      case "typing":
+        if (f.conversation_id !== st.convID || !f.author || f.author.kind === "visitor") return;
+        clearTimeout(st.typingTimer);
+        ui.typing.textContent = f.typing ? t("typing", {name: f.author.name || t("support")}) : "";
+        if (f.typing) st.typingTimer = setTimeout(function () { ui.typing.textContent = ""; }, 6000);
+        break;
+      case "read":
+        if (f.conversation_id === st.convID && f.author && f.author.kind !== "visitor" && f.seq > st.agentRead) {
+          st.agentRead = f.seq;
+          render();
+        }
+        break;
+      case "invite":
+        showInvite(f);
+        break;
+    }
+  }
+
+  function addMessage(m) {
+    if (!m || m.internal || st.msgs[m.seq] && st.msgs[m.seq].id === m.id) return;
+    st.msgs[m.seq] = m;
+    if (m.seq > st.lastSeq) st.lastSeq = m.seq;
+    if (m.author && m.author.kind === "agent" && m.author.id && m.author.name) st.names[m.author.id] = m.author.name;
+    var mine = m.author && m.author.kind === "visitor";
+    if (!mine && (!st.open || document.hidden)) st.unread++;
+    if (mine) st.outbox = st.outbox.filter(function (o) { return o.key !== m.idempotency_key; });
+    if (!mine) ui.typing.textContent = "";
+    render();
+    markRead();
+    emit("message", m);
+  }
+
+  function markRead() {
+    if (!st.open || document.hidden || !st.convID || st.lastSeq <= st.readSent || !conn || !conn.isOpen()) return;
+    st.readSent = st.lastSeq;
+    request({type: "read", conversation_id: st.convID, seq: st.lastSeq});
+  }
+
+  function onTyping() {
+    if (!st.convID || !conn || !conn.isOpen()) return;
+    var now = Date.now();
+    if (!st.typingSince || now - st.typingSince > 3000) {
+      st.typingSince = now;
+      conn.send({type: "typing", conversation_id: st.convID, typing: true});
+    }
+    clearTimeout(st.idleTimer);
+    st.idleTimer = setTimeout(stopTyping, 4000);
+  }
+  function stopTyping() {
+    clearTimeout(st.idleTimer);
+    if (st.typingSince && st.convID && conn && conn.isOpen()) conn.send({type: "typing", conversation_id: st.convID, typing: false});
+    st.typingSince = 0;
+  }
+
+  function endChat() {
+    if (!st.convID) return;
+    request({type: "close", conversation_id: st.convID});
+  }
+
+  function newChat() {
+    resetConversation("");
+    st.prechat = null;
+    st.start = null;
+    save();
+    render();
+    var first = !ui.prechat.hidden ? ui.prechat.querySelector("input,select") : ui.input;
+    if (first) first.focus();
+  }
+
+  function showInvite(f) {
+    if (st.convID && st.conv && st.conv.status !== "closed") return;
+    st.invite = f;
+    var who = f.author && f.author.name;
+    ui.invWho.textContent = who ? t("invitation", {name: who}) : "";
+    ui.invWho.hidden = !who;
+    ui.invMsg.replaceChildren();
+    linkify(ui.invMsg, f.body || "");
+    ui.invite.hidden = st.open;
+    if (!st.open) ui.invYes.focus({preventScroll: true});
+    emit("invite", {id: f.invitation_id, body: f.body, author: f.author});
+  }
+
+  // inviteReply accepts an invitation, which starts a conversation whose
+  // first message is the invitation's text, or dismisses it.
+  function inviteReply(accept) {
+    var f = st.invite;
+    ui.invite.hidden = true;
+    st.invite = null;
+    if (!f) return;
+    var reply = {type: "invite_reply", invitation_id: f.invitation_id};
+    if (accept) reply.accept = true;
+    request(reply).then(function (a) {
+      var c = a.conversation;
+      if (!accept || !c) return;
+      if (st.convID !== c.id) resetConversation(c.id);
+      st.conv = c;
+      save();
+      sync();
+      render();
+    });
+    if (accept) setOpen(true);
+  }
+
+  // --- the page's API ---
+  P.open = function () { setOpen(true); };
+  P.close = function () { setOpen(false); };
+  P.toggle = function () { setOpen(!st.open); };
+  P.send = function (text) { sendText(text); };
+  P.prefill = function (text) { if (ui.input) ui.input.value = String(text); };
+  P.setTopic = function (topic) { st.topic = String(topic || ""); };
+  P.on = function (ev, fn) { (listeners[ev] = listeners[ev] || []).push(fn); };
+  P.off = function (ev, fn) { listeners[ev] = (listeners[ev] || []).filter(function (x) { return x !== fn; }); };
+  P.language = function () { return lang; };
+
+  function boot() {
+    build();
+    connect();
+  }
+  if (document.body) boot(); else document.addEventListener("DOMContentLoaded", boot);
+})(window.Parley);
