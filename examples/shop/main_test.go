@@ -132,6 +132,21 @@ func TestShopStartsServesAndStops(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "the agent side needs the shop's login")
 	assert.Contains(t, resp.Header.Get("WWW-Authenticate"), "Basic", "a browser is asked to log in")
 
+	resp, err = http.Get(base + "/chat/widget.js")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "the script every page loads is there")
+	assert.Contains(t, resp.Header.Get("Content-Type"), "javascript")
+
+	req, err := http.NewRequest(http.MethodGet, base+"/staff/chat/", nil)
+	require.NoError(t, err)
+	req.SetBasicAuth("olga", "demo")
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "the console opens with the staff login")
+	assert.Contains(t, resp.Header.Get("Content-Type"), "text/html")
+
 	assert.NotNil(t, hello(t, ws+"/chat/ws", "", nil).Visitor)
 	agent := hello(t, ws+"/staff/chat/ws", "", http.Header{"Authorization": {"Basic b2xnYTpkZW1v"}}) // olga:demo
 	require.NotNil(t, agent.Agent, "the printed demo credentials log in")
