@@ -192,6 +192,7 @@ type Error struct {
 	Message string
 }
 
+// Error returns the code and the message.
 func (e *Error) Error() string { return "transport: " + e.Code + ": " + e.Message }
 
 func protoErr(code, format string, args ...any) *Error {
