@@ -10,13 +10,13 @@ import (
 // only by the ID the server issued to their browser, and becomes a known
 // customer when the shop identifies them (CustomerID, Name and Email set).
 type Visitor struct {
-	ID         uuid.UUID `json:"id"`
+	ID         uuid.UUID `json:"id"`                    // issued by the Desk; the visitor's token carries it
 	Name       string    `json:"name,omitempty"`        // display name; empty for anonymous visitors
 	Email      string    `json:"email,omitempty"`       // where offline replies and transcripts go
 	Locale     string    `json:"locale,omitempty"`      // BCP 47 tag such as "pl" or "fi-FI"
 	CustomerID string    `json:"customer_id,omitempty"` // the shop's own customer id; empty when anonymous
-	CreatedAt  time.Time `json:"created_at"`
-	LastSeenAt time.Time `json:"last_seen_at"`
+	CreatedAt  time.Time `json:"created_at"`            // first seen
+	LastSeenAt time.Time `json:"last_seen_at"`          // last connection or change
 }
 
 // AgentStatus is an agent's availability for new conversations.
@@ -33,11 +33,11 @@ const (
 // Agent is a member of the shop's staff who answers conversations. The ID is
 // the shop's own staff identifier: Parley never issues agent ids.
 type Agent struct {
-	ID          string      `json:"id"`
-	Name        string      `json:"name"`
+	ID          string      `json:"id"`                    // the shop's own staff id
+	Name        string      `json:"name"`                  // shown to visitors
 	Departments []string    `json:"departments,omitempty"` // empty means every department
 	Capacity    int         `json:"capacity"`              // most open conversations at once; 0 means no limit
-	Status      AgentStatus `json:"status"`
+	Status      AgentStatus `json:"status"`                // availability for new conversations
 }
 
 // Status is the state of a conversation.
@@ -61,18 +61,18 @@ const (
 // ConversationInfo is the stored state of one conversation. Code that acts on
 // a conversation uses the Conversation handle; ConversationInfo is the data.
 type ConversationInfo struct {
-	ID         uuid.UUID `json:"id"`
-	VisitorID  uuid.UUID `json:"visitor_id"`
+	ID         uuid.UUID `json:"id"`                   // the conversation's id
+	VisitorID  uuid.UUID `json:"visitor_id"`           // whom the conversation is with
 	Department string    `json:"department,omitempty"` // topic or department the visitor chose; empty for the default
-	Status     Status    `json:"status"`
-	AgentID    string    `json:"agent_id,omitempty"` // assigned agent; empty while queued
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	Status     Status    `json:"status"`               // queued, waiting, open or closed
+	AgentID    string    `json:"agent_id,omitempty"`   // assigned agent; empty while queued
+	CreatedAt  time.Time `json:"created_at"`           // when it started
+	UpdatedAt  time.Time `json:"updated_at"`           // last change or message
 	AssignedAt time.Time `json:"assigned_at,omitzero"` // last assignment; zero if never assigned
-	ClosedAt   time.Time `json:"closed_at,omitzero"`
-	Rating     int       `json:"rating,omitempty"`   // 1 to 5 from the visitor; 0 means not rated
-	Resolved   *bool     `json:"resolved,omitempty"` // the visitor's answer to "was your issue resolved?"; nil if not asked or not answered
-	LastSeq    int64     `json:"last_seq"`           // Seq of the newest message; 0 when there are none
+	ClosedAt   time.Time `json:"closed_at,omitzero"`   // zero while not closed
+	Rating     int       `json:"rating,omitempty"`     // 1 to 5 from the visitor; 0 means not rated
+	Resolved   *bool     `json:"resolved,omitempty"`   // the visitor's answer to "was your issue resolved?"; nil if not asked or not answered
+	LastSeq    int64     `json:"last_seq"`             // Seq of the newest message; 0 when there are none
 	// The service metrics' raw data, set by the Desk; see MetricsOf.
 	FirstAssignedAt time.Time `json:"first_assigned_at,omitzero"` // when an agent first got the conversation
 	FirstMessageAt  time.Time `json:"first_message_at,omitzero"`  // the visitor's first message
@@ -96,30 +96,30 @@ const (
 
 // Author identifies the writer of a message or the actor of an event.
 type Author struct {
-	Kind AuthorKind `json:"kind"`
-	ID   string     `json:"id,omitempty"` // visitor UUID or agent id; may be empty for bot and system
-	Name string     `json:"name,omitempty"`
+	Kind AuthorKind `json:"kind"`           // visitor, agent, bot or system
+	ID   string     `json:"id,omitempty"`   // visitor UUID or agent id; may be empty for bot and system
+	Name string     `json:"name,omitempty"` // display name, shown with the message
 }
 
 // Attachment describes a file that accompanies a message. Parley stores only
 // this metadata; the file itself lives wherever the shop keeps uploads.
 type Attachment struct {
-	Name        string `json:"name"`
-	ContentType string `json:"content_type,omitempty"`
-	Size        int64  `json:"size,omitempty"`
-	URL         string `json:"url"`
+	Name        string `json:"name"`                   // file name shown to the reader
+	ContentType string `json:"content_type,omitempty"` // MIME type, if known
+	Size        int64  `json:"size,omitempty"`         // bytes, if known
+	URL         string `json:"url"`                    // where the file is fetched from
 }
 
 // Message is one entry in a conversation's transcript.
 type Message struct {
-	ID             uuid.UUID `json:"id"`
-	ConversationID uuid.UUID `json:"conversation_id"`
+	ID             uuid.UUID `json:"id"`              // the message's id
+	ConversationID uuid.UUID `json:"conversation_id"` // the conversation it belongs to
 	// Seq numbers the messages of one conversation 1, 2, 3... with no gaps,
 	// in the order the store committed them. The store assigns it.
 	Seq         int64        `json:"seq"`
-	Author      Author       `json:"author"`
-	Body        string       `json:"body"`
-	Attachments []Attachment `json:"attachments,omitempty"`
+	Author      Author       `json:"author"`                // who wrote it
+	Body        string       `json:"body"`                  // the text, plain UTF-8; clients show it as text, never as HTML
+	Attachments []Attachment `json:"attachments,omitempty"` // files that come with it
 	// IdempotencyKey is chosen by the client. Appending a message whose key is
 	// already used in the same conversation stores nothing and returns the
 	// original message. Empty means no deduplication.
@@ -127,17 +127,17 @@ type Message struct {
 	// Internal marks a private note: agents see it, the visitor never does,
 	// and it is left out of emailed transcripts. Visitors cannot write one.
 	Internal  bool      `json:"internal,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
+	CreatedAt time.Time `json:"created_at"` // when the Desk accepted it
 }
 
 // PageView records one page the visitor opened in the shop.
 type PageView struct {
-	ID        uuid.UUID `json:"id"`
-	VisitorID uuid.UUID `json:"visitor_id"`
-	URL       string    `json:"url"`
-	Title     string    `json:"title,omitempty"`
-	Referrer  string    `json:"referrer,omitempty"`
-	At        time.Time `json:"at"`
+	ID        uuid.UUID `json:"id"`                 // the page view's id
+	VisitorID uuid.UUID `json:"visitor_id"`         // whose page view it is
+	URL       string    `json:"url"`                // the page's address
+	Title     string    `json:"title,omitempty"`    // the page's title
+	Referrer  string    `json:"referrer,omitempty"` // where the visitor came from
+	At        time.Time `json:"at"`                 // when the page was opened
 }
 
 // NewID returns a new random id that sorts by creation time (a version 7
