@@ -301,7 +301,8 @@ func (d *Desk) hasRoom(ctx context.Context, agentID string, id uuid.UUID) error 
 // the agent's capacity is checked here.
 func (h *handle) assign(ctx context.Context, agentID string, fromQueue bool) (ConversationInfo, error) {
 	d := h.desk
-	if _, err := d.store.Agent(ctx, agentID); err != nil {
+	agent, err := d.store.Agent(ctx, agentID)
+	if err != nil {
 		return ConversationInfo{}, err
 	}
 	if !fromQueue {
@@ -336,7 +337,9 @@ func (h *handle) assign(ctx context.Context, agentID string, fromQueue bool) (Co
 	if err != nil || !changed {
 		return c, err
 	}
-	d.publish(ctx, conversationEvent(EventAssigned, c, previous))
+	e := conversationEvent(EventAssigned, c, previous)
+	e.Author = Author{Kind: AuthorAgent, ID: agent.ID, Name: agent.Name}
+	d.publish(ctx, e)
 	if wasQueued {
 		d.queue.dequeued(c.ID, c.AssignedAt)
 	}

@@ -14,7 +14,7 @@ type EventType string
 // stored.
 const (
 	EventMessage  EventType = "message"  // a message was stored; Message is set
-	EventAssigned EventType = "assigned" // the conversation got an agent (or lost one); Conversation is set
+	EventAssigned EventType = "assigned" // the conversation got an agent; Conversation is set, Author is the agent
 	EventStatus   EventType = "status"   // the conversation was queued, opened or closed; Conversation is set
 	EventRated    EventType = "rated"    // the visitor rated the conversation; Conversation is set
 	EventTyping   EventType = "typing"   // Author started (Typing true) or stopped typing

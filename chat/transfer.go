@@ -88,7 +88,9 @@ func (h *handle) Transfer(ctx context.Context, t Transfer) (ConversationInfo, er
 		d.log.ErrorContext(ctx, "chat: noting a transfer", "conversation", c.ID, "err", err)
 	}
 	if t.AgentID != "" {
-		d.publish(ctx, conversationEvent(EventAssigned, c, previous))
+		e := conversationEvent(EventAssigned, c, previous)
+		e.Author = Author{Kind: AuthorAgent, ID: to.ID, Name: to.Name}
+		d.publish(ctx, e)
 	} else {
 		d.publish(ctx, conversationEvent(EventStatus, c, previous))
 		d.drainLocked(ctx, StatusWaiting)

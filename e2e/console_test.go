@@ -120,7 +120,7 @@ func TestQueuePosition(t *testing.T) {
 	agent.click(`document.querySelector("#mine .conv-item button")`)
 	agent.click(`document.getElementById("close-btn")`)
 	agent.until("Ben's chat reaches the agent", cAll("#mine .conv-item .preview")+`.includes("And I am second")`)
-	ben.until("Ben is no longer queued", w(".banner")+`.hidden && `+w(".status")+`.textContent === "Support"`)
+	ben.until("Ben is no longer queued and sees who answers", w(".banner")+`.hidden && `+w(".status")+`.textContent === "Olga"`)
 }
 
 // An agent hands a chat to a colleague, who gets it in their list; the

@@ -38,6 +38,7 @@ func TestConsoleVisitorsAndProactiveChat(t *testing.T) {
 
 	agent.click(`document.querySelector("#visitors .start-chat")`)
 	agent.until("the new chat is open in the console", `!document.getElementById("view-chats").hidden && document.getElementById("conv-status").textContent === "open"`)
+	visitor.until("the widget names the agent before their first message", w(".status")+`.textContent === "Olga"`)
 	agent.reply("Hello! Can I help with the helmets?")
 	visitor.until("the visitor gets the agent's message", wAll(".msg.agent p")+`.join() === "Hello! Can I help with the helmets?"`)
 	require.Equal(t, "1", eval[string](visitor, w(".badge")+`.textContent`), "an unread badge on the closed widget")

@@ -72,7 +72,7 @@ func TestWidgetReconnectsAndResends(t *testing.T) {
 	s.net.setDown(false)
 	agent.until("the message arrives once, in order", cAll("#log .msg.visitor p")+`.join("|") === "First|Second, written offline"`)
 	visitor.until("the widget is acked", wAll(".msg.visitor .state")+`.every(s => s === "Sent" || s === "Read")`)
-	visitor.until("the widget is back online", w(".status")+`.textContent === "Support"`)
+	visitor.until("the widget is back online", w(".status")+`.textContent === "Olga"`)
 }
 
 // The chat is rendered as text: markup and javascript: links written by

@@ -159,7 +159,7 @@ type ServerFrame struct {
 	MessageID       uuid.UUID              `json:"message_id,omitzero"` // ack
 	Seq             int64                  `json:"seq,omitempty"`       // ack, read
 	LastSeq         int64                  `json:"last_seq,omitempty"`  // synced
-	Author          *chat.Author           `json:"author,omitempty"`    // typing, read, presence
+	Author          *chat.Author           `json:"author,omitempty"`    // typing, read, presence, assigned
 	Typing          bool                   `json:"typing,omitempty"`    // typing
 	Presence        chat.Presence          `json:"presence,omitempty"`  // presence
 	AgentID         string                 `json:"agent_id,omitempty"`  // assigned

@@ -82,6 +82,8 @@ func TestTransferFrame(t *testing.T) {
 			return f.Type == string(chat.EventAssigned) && f.ConversationID == c.ID && f.AgentID == "piotr"
 		})
 		assert.Equal(t, "olga", moved.PreviousAgentID)
+		require.NotNil(t, moved.Author, "the visitor learns who took over")
+		assert.Equal(t, "Agent piotr", moved.Author.Name)
 		note := v.expect(func(f transport.ServerFrame) bool {
 			return f.Type == string(chat.EventMessage) && f.Message.Author.Kind == chat.AuthorSystem
 		})

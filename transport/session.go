@@ -725,6 +725,9 @@ func (p *pumpState) event(e chat.Event) error {
 			}
 		}
 		f.Conversation, f.AgentID, f.PreviousAgentID = e.Conversation, e.AgentID, e.PreviousAgentID
+		if e.Type == chat.EventAssigned && e.Author.Kind == chat.AuthorAgent {
+			f.Author = &e.Author // who the visitor now talks to
+		}
 	case chat.EventTyping:
 		f.Author, f.Typing = &e.Author, e.Typing
 	case chat.EventRead:

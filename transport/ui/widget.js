@@ -584,6 +584,7 @@
           if (f.type !== "started") sync();
         }
         if (c.id !== st.convID) return;
+        if (f.type === "assigned" && f.author && f.author.id && f.author.name) st.names[f.author.id] = f.author.name;
         var was = st.conv ? st.conv.status : "";
         st.conv = c;
         if (c.status === "closed" && was !== "closed") {
