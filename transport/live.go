@@ -410,6 +410,16 @@ func (r *liveRegistry) page(ctx context.Context, ss *session, pv chat.PageView) 
 	r.evaluate([]uuid.UUID{ss.visitor.ID})
 }
 
+// rename shows the visitor's new name and address on the agents' list.
+func (r *liveRegistry) rename(v chat.Visitor) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if lv := r.visitors[v.ID]; lv != nil {
+		lv.state.Visitor = v
+		r.broadcast(lv)
+	}
+}
+
 // active notes that the visitor did something.
 func (r *liveRegistry) active(ss *session) {
 	r.mu.Lock()

@@ -34,11 +34,14 @@ func (ss *session) prechat(ctx context.Context, f ClientFrame) error {
 	if email != "" && (!identified || v.Email == "") {
 		v.Email = email
 	}
-	// The connection keeps the visitor it said hello as (other goroutines
-	// read it); the saved name shows from the next connection and in the
-	// agents' view of the visitor.
-	_, err = d.SaveVisitor(ctx, v)
-	return err
+	if v, err = d.SaveVisitor(ctx, v); err != nil {
+		return err
+	}
+	// The connection's messages carry the new name, and the agents' list
+	// shows it.
+	ss.named.Store(&v.Name)
+	ss.srv.live.rename(v)
+	return nil
 }
 
 // stats answers an agent's stats frame with the service report of the

@@ -118,7 +118,7 @@ func TestPrechatFormAndTranscript(t *testing.T) {
 	forKinds(t, func(t *testing.T, k kind) {
 		box := &mailbox{}
 		h := newHarnessWithDesk(t, chat.Config{Notifier: box})
-		h.agent(k, "olga")
+		olga := h.agent(k, "olga")
 		v := h.visitor(k)
 		bad := v.request(transport.ClientFrame{Type: transport.FrameStart, Name: "Anna", Email: "not an address"})
 		require.Equal(t, transport.FrameError, bad.Type)
@@ -132,6 +132,11 @@ func TestPrechatFormAndTranscript(t *testing.T) {
 		assert.Equal(t, "anna@example.pl", stored.Email)
 
 		v.say(c, "Dzień dobry")
+		got := olga.messages(c, 1)[0]
+		assert.Equal(t, "Anna Nowak", got.Author.Name, "the connection writes under the name the form gave")
+		olga.expect(func(f transport.ServerFrame) bool {
+			return f.Type == transport.FrameVisitor && f.State != nil && f.State.Visitor.Name == "Anna Nowak"
+		})
 		v.mustRequest(transport.ClientFrame{Type: transport.FrameTranscript, ConversationID: c.ID})
 		sent := box.all()
 		require.Len(t, sent, 1)

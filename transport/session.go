@@ -32,9 +32,12 @@ type session struct {
 	srv     *Server
 	agent   *chat.Agent // nil for a visitor
 	visitor chat.Visitor
-	sub     *chat.Subscription
-	queue   chan outItem
-	live    *liveBox // agents: visitor-list frames waiting to be sent
+	// named is the name a visitor gave in the pre-chat form on this
+	// connection; nil means visitor.Name.
+	named atomic.Pointer[string]
+	sub   *chat.Subscription
+	queue chan outItem
+	live  *liveBox // agents: visitor-list frames waiting to be sent
 
 	ctx    context.Context
 	cancel context.CancelCauseFunc
@@ -520,7 +523,11 @@ func (ss *session) author() chat.Author {
 	if ss.agent != nil {
 		return chat.Author{Kind: chat.AuthorAgent, ID: ss.agent.ID, Name: ss.agent.Name}
 	}
-	return chat.Author{Kind: chat.AuthorVisitor, ID: ss.visitor.ID.String(), Name: ss.visitor.Name}
+	name := ss.visitor.Name
+	if n := ss.named.Load(); n != nil {
+		name = *n
+	}
+	return chat.Author{Kind: chat.AuthorVisitor, ID: ss.visitor.ID.String(), Name: name}
 }
 
 func (ss *session) side() string {
