@@ -207,12 +207,16 @@ func (h *handle) Post(ctx context.Context, m Message) (Message, error) {
 			d.acknowledge(ctx, c, stored)
 		}
 	case AuthorAgent:
-		d.noteTime(ctx, c.ID, stored.CreatedAt, func(c *ConversationInfo) *time.Time {
-			if !c.FirstMessageAt.IsZero() && c.FirstResponseAt.IsZero() {
-				return &c.FirstResponseAt
-			}
-			return nil
-		})
+		// Most agent messages come after the first response: only the
+		// conversation read above decides whether to write.
+		if !c.FirstMessageAt.IsZero() && c.FirstResponseAt.IsZero() {
+			d.noteTime(ctx, c.ID, stored.CreatedAt, func(c *ConversationInfo) *time.Time {
+				if c.FirstResponseAt.IsZero() {
+					return &c.FirstResponseAt
+				}
+				return nil
+			})
+		}
 		d.replied(ctx, c, stored)
 	}
 	return stored, nil

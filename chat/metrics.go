@@ -184,15 +184,13 @@ func (d *Desk) Report(ctx context.Context, q ReportQuery) (Report, error) {
 	}
 	loc := cmp.Or(q.Location, d.loc)
 	var convs []ConversationInfo
-	err := d.eachConversation(ctx, ConversationFilter{CreatedFrom: q.From, CreatedBefore: q.To}, func(c ConversationInfo) error {
+	err := d.eachConversation(ctx, ConversationFilter{CreatedFrom: q.From, CreatedBefore: q.To}, func(c ConversationInfo) {
 		convs = append(convs, c)
-		return nil
 	})
 	if err != nil {
 		return Report{}, err
 	}
-	r := Summarize(convs, q.From, q.To, loc)
-	return r, nil
+	return Summarize(convs, q.From, q.To, loc), nil
 }
 
 // Summarize builds the Report of convs over [from, to) in loc. Desk.Report

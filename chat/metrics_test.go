@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/store/memory"
 )
 
 // TestReportMatchesHandComputedValues drives a fixed day and a half through
@@ -142,4 +143,39 @@ func hist(counts ...int) []chat.Bucket {
 		out[i] = chat.Bucket{UpTo: bounds[i], Count: counts[i]}
 	}
 	return out
+}
+
+// TestReportReadsEveryPage: a period with more conversations than one
+// store page, many of them started in the same microsecond, is counted in
+// full and once each.
+func TestReportReadsEveryPage(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	clk := &clock{t: t0}
+	store := memory.New()
+	f := setup(t, chat.Config{Store: store, Now: clk.Now})
+	n := chat.MaxPageSize + 250
+	v := f.visitor(t)
+	for i := range n {
+		if i%7 == 0 {
+			clk.Advance(time.Microsecond) // ties across the page boundary
+		}
+		_, err := f.desk.Start(t.Context(), chat.StartRequest{VisitorID: v.ID})
+		require.NoError(t, err)
+	}
+	r, err := f.desk.Report(t.Context(), chat.ReportQuery{From: t0, To: t0.Add(time.Hour)})
+	require.NoError(t, err)
+	assert.Equal(t, n, r.Total.Conversations)
+	assert.Equal(t, n, r.Total.Offline, "nobody was online")
+
+	// More conversations than a page sharing one instant cannot be paged
+	// by time; the report says so rather than loop or miss some.
+	later := t0.Add(2 * time.Hour)
+	clk.Set(later)
+	for range chat.MaxPageSize + 1 {
+		_, err := f.desk.Start(t.Context(), chat.StartRequest{VisitorID: v.ID})
+		require.NoError(t, err)
+	}
+	_, err = f.desk.Report(t.Context(), chat.ReportQuery{From: later, To: later.Add(time.Hour)})
+	require.ErrorContains(t, err, "share the creation time")
 }

@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"fmt"
+	"net/mail"
 	"strings"
 	"sync"
 	"time"
@@ -125,7 +126,7 @@ func (d *Desk) SendTranscript(ctx context.Context, conversationID uuid.UUID, ema
 		return err
 	}
 	if email = strings.TrimSpace(email); email != "" && email != v.Email {
-		if err := checkEmail(email); err != nil {
+		if err := CheckEmail(email); err != nil {
 			return err
 		}
 		v.Email = email
@@ -155,10 +156,13 @@ func (d *Desk) SendTranscript(ctx context.Context, conversationID uuid.UUID, ema
 	return d.notifier.Notify(ctx, Notice{Kind: NoticeTranscript, To: v, ShopName: d.shopName, Conversation: c, Messages: transcript, Location: d.loc})
 }
 
-// checkEmail rejects what cannot be an email address.
-func checkEmail(s string) error {
-	at := strings.LastIndexByte(s, '@')
-	if at < 1 || at == len(s)-1 || strings.ContainsAny(s, " \t\r\n<>,;\"") || len(s) > MaxNameBytes {
+// CheckEmail reports with ErrInvalid whether s is not a bare email
+// address (local@domain, no display name) of at most MaxNameBytes bytes:
+// the rule for every address a visitor gives, in a pre-chat form or for a
+// transcript.
+func CheckEmail(s string) error {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" || len(s) > MaxNameBytes {
 		return invalid("%.64q is not an email address", s)
 	}
 	return nil

@@ -85,11 +85,10 @@ func (d *Desk) queueEntries(ctx context.Context) ([]QueueEntry, error) {
 	per := d.queue.perPlace(d.timestamp(), d.queueWait)
 	positions := make(map[string]int)
 	var out []QueueEntry
-	err := d.eachConversation(ctx, ConversationFilter{Statuses: []Status{StatusQueued}}, func(c ConversationInfo) error {
+	err := d.eachConversation(ctx, ConversationFilter{Statuses: []Status{StatusQueued}}, func(c ConversationInfo) {
 		positions[c.Department]++
 		p := positions[c.Department]
 		out = append(out, QueueEntry{Conversation: c, QueueStatus: QueueStatus{Position: p, Wait: time.Duration(p) * per}})
-		return nil
 	})
 	return out, err
 }

@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-
-	"github.com/google/uuid"
 )
 
 // place asks the Router for an agent for the queued or waiting
@@ -101,16 +99,15 @@ func (d *Desk) drainLocked(ctx context.Context, statuses ...Status) {
 	now := d.timestamp()
 	full := make(map[string]bool) // departments nobody has room for
 	for _, st := range statuses {
-		err := d.eachConversation(ctx, ConversationFilter{Statuses: []Status{st}}, func(c ConversationInfo) error {
+		err := d.eachConversation(ctx, ConversationFilter{Statuses: []Status{st}}, func(c ConversationInfo) {
 			if full[c.Department] || st == StatusWaiting && d.hours != nil && !d.hours.IsOpen(c.Department, now) {
-				return nil
+				return
 			}
 			isFull, err := d.placeOrFull(ctx, c, "")
 			if err != nil {
 				d.log.ErrorContext(ctx, "chat: placing a waiting conversation", "conversation", c.ID, "err", err)
 			}
 			full[c.Department] = isFull
-			return nil
 		})
 		if err != nil {
 			d.log.ErrorContext(ctx, "chat: listing the queue", "status", st, "err", err)
@@ -120,30 +117,27 @@ func (d *Desk) drainLocked(ctx context.Context, statuses ...Status) {
 
 // eachConversation calls fn for every conversation that matches f, oldest
 // first, reading them a page at a time. f.Limit is ignored.
-func (d *Desk) eachConversation(ctx context.Context, f ConversationFilter, fn func(ConversationInfo) error) error {
+func (d *Desk) eachConversation(ctx context.Context, f ConversationFilter, fn func(ConversationInfo)) error {
 	f.Limit = MaxPageSize
-	var last ConversationInfo
+	var last ConversationInfo // the last one seen; the next page starts at its time
 	for {
 		page, err := d.store.Conversations(ctx, f)
 		if err != nil {
 			return err
 		}
 		for _, c := range page {
-			if last.ID != uuid.Nil && c.CreatedAt.Equal(last.CreatedAt) && bytes.Compare(c.ID[:], last.ID[:]) <= 0 {
+			if c.CreatedAt.Equal(last.CreatedAt) && bytes.Compare(c.ID[:], last.ID[:]) <= 0 {
 				continue // seen on the previous page
 			}
-			if err := fn(c); err != nil {
-				return err
-			}
+			fn(c)
 		}
 		if len(page) < MaxPageSize {
 			return nil
 		}
-		next := page[len(page)-1]
-		if next.CreatedAt.Equal(page[0].CreatedAt) && last.ID != uuid.Nil && next.CreatedAt.Equal(last.CreatedAt) {
-			return fmt.Errorf("chat: more than %d conversations share the creation time %s", MaxPageSize, next.CreatedAt)
+		if page[0].CreatedAt.Equal(last.CreatedAt) && page[len(page)-1].CreatedAt.Equal(last.CreatedAt) {
+			return fmt.Errorf("chat: more than %d conversations share the creation time %s", MaxPageSize, last.CreatedAt)
 		}
-		last = next
+		last = page[len(page)-1]
 		f.CreatedFrom = last.CreatedAt
 	}
 }

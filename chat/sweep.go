@@ -25,11 +25,10 @@ func (d *Desk) Sweep(ctx context.Context) error {
 	if d.inactivity > 0 {
 		cutoff := d.timestamp().Add(-d.inactivity)
 		var idle []ConversationInfo
-		err := d.eachConversation(ctx, ConversationFilter{Statuses: []Status{StatusQueued, StatusOpen}}, func(c ConversationInfo) error {
+		err := d.eachConversation(ctx, ConversationFilter{Statuses: []Status{StatusQueued, StatusOpen}}, func(c ConversationInfo) {
 			if c.UpdatedAt.Before(cutoff) {
 				idle = append(idle, c)
 			}
-			return nil
 		})
 		errs = append(errs, err)
 		for _, c := range idle {

@@ -15,7 +15,9 @@ type Transfer struct {
 	// Department, when set, moves the conversation to this department.
 	// Without AgentID the conversation goes back to the queue and the
 	// Router places it with an agent of the department other than the one
-	// it leaves.
+	// it leaves; when none of them has room it takes its turn in the queue,
+	// where any agent of the department may get it, the one it left
+	// included.
 	Department string
 	// By is who made the transfer, named in the system message; usually
 	// the agent who had the conversation.
@@ -93,13 +95,17 @@ func (h *handle) Transfer(ctx context.Context, t Transfer) (ConversationInfo, er
 		d.publish(ctx, e)
 	} else {
 		d.publish(ctx, conversationEvent(EventStatus, c, previous))
-		d.drainLocked(ctx, StatusWaiting)
+	}
+	// The agent it left has room again: offline requests first, then the
+	// conversation itself, to anyone but that agent, then the queue in
+	// its order.
+	d.drainLocked(ctx, StatusWaiting)
+	if t.AgentID == "" {
 		if err := d.place(ctx, c, previous); err != nil {
 			d.log.ErrorContext(ctx, "chat: placing a transferred conversation", "conversation", c.ID, "err", err)
 		}
 	}
-	// The previous agent has room again, and a requeued conversation needs
-	// a place.
-	d.drainQueueLocked(ctx)
+	d.drainLocked(ctx, StatusQueued)
+	d.publishQueue(ctx)
 	return d.store.Conversation(ctx, c.ID)
 }

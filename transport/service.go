@@ -2,7 +2,6 @@ package transport
 
 import (
 	"context"
-	"net/mail"
 	"strings"
 	"time"
 
@@ -18,8 +17,8 @@ func (ss *session) prechat(ctx context.Context, f ClientFrame) error {
 		return nil
 	}
 	if email != "" {
-		if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
-			return protoErr(CodeInvalid, "email is not an address")
+		if err := chat.CheckEmail(email); err != nil {
+			return err
 		}
 	}
 	d := ss.srv.desk
