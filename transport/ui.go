@@ -36,8 +36,8 @@ func uiFile(name string) []byte {
 	return b
 }
 
-// uiScript joins a client's scripts into one: the shared connection code
-// and the client, in a function scope so that they add no globals. The
+// uiScript joins a client's scripts into one: the shared DOM helpers and
+// connection code, and the client, in a function scope so that they add no globals. The
 // widget also gets its translations (which the page may extend through
 // window.Parley.i18n) and its stylesheet as a string, so that a shop page
 // loads the whole widget with one request.
@@ -51,6 +51,7 @@ func uiScript(widget bool) []byte {
 		css, _ := json.Marshal(string(uiFile("widget.css")))
 		fmt.Fprintf(&b, "var PARLEY_WIDGET_CSS = %s;\n", css)
 	}
+	b.Write(uiFile("dom.js"))
 	b.Write(uiFile("conn.js"))
 	if widget {
 		b.Write(uiFile("widget.js"))

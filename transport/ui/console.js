@@ -10,32 +10,7 @@
     pending: [], audio: null, typingSince: 0, history: null
   };
 
-  function el(tag, attrs, kids) {
-    var e = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      var v = attrs[k];
-      if (v == null || v === false) return;
-      if (k === "text") e.textContent = v;
-      else if (k.slice(0, 2) === "on") e.addEventListener(k.slice(2), v);
-      else e.setAttribute(k, v === true ? "" : v);
-    });
-    (kids || []).forEach(function (c) { if (c != null) e.append(c); });
-    return e;
-  }
 
-  function linkify(parent, text) {
-    var re = /\bhttps?:\/\/[^\s<>"']+/gi, last = 0, m;
-    while ((m = re.exec(text))) {
-      var u = m[0].replace(/[.,;:!?)\]]+$/, "");
-      parent.append(text.slice(last, m.index));
-      var ok = false;
-      try { ok = /^https?:$/.test(new URL(u).protocol); } catch (e) { ok = false; }
-      parent.append(ok ? el("a", {href: u, target: "_blank", rel: "noopener noreferrer", text: u}) : u);
-      last = m.index + u.length;
-      re.lastIndex = last;
-    }
-    parent.append(text.slice(last));
-  }
 
   function uuid() { return crypto.randomUUID(); }
 
