@@ -14,14 +14,11 @@ func TestChatVisitorAndAgent(t *testing.T) {
 	s := newShop(t, nil)
 	s.setPage("bikes", page{Title: "City bikes", Lang: "en"})
 
-	visitor := s.newTab()
-	visitor.open(s.url + "/shop/bikes")
-	visitor.widgetReady()
+	visitor := s.visitorTab("/shop/bikes")
 	// The shop's aggressive styles do not reach into the widget.
 	require.Equal(t, "15px", eval[string](visitor, `getComputedStyle(`+w(".pw")+`).fontSize`))
 
-	agent := s.newTab()
-	agent.login(s, "olga")
+	agent := s.agentTab("olga")
 
 	visitor.click(w(".launcher"))
 	visitor.until("the panel opens", `!`+w(".panel")+`.hidden && `+w(".launcher")+`.getAttribute("aria-expanded") === "true"`)

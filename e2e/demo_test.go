@@ -98,8 +98,7 @@ func TestDemoShop(t *testing.T) {
 	customer := s.newTab()
 	customer.open(shopURL)
 	customer.widgetReady()
-	customer.click(w(".launcher"))
-	customer.say("Is the copper kettle in stock?")
+	customer.ask("Is the copper kettle in stock?")
 
 	agent.until("the chat reaches the console", cAll("#mine .conv-item")+`.length === 1`)
 	agent.click(`document.querySelector("#mine .conv-item button")`)

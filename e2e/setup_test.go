@@ -445,6 +445,38 @@ func (b *tab) login(s *shop, agent string) {
 	b.until("the console is connected", `document.getElementById("me-name").textContent !== ""`)
 }
 
+// agentTab opens a tab in which agent is logged in to the console.
+func (s *shop) agentTab(agent string) *tab {
+	s.t.Helper()
+	b := s.newTab()
+	b.login(s, agent)
+	return b
+}
+
+// visitorTab opens a tab on a shop page and waits for its widget.
+func (s *shop) visitorTab(path string) *tab {
+	s.t.Helper()
+	b := s.newTab()
+	b.open(s.url + path)
+	b.widgetReady()
+	return b
+}
+
+// ask opens the widget and sends text.
+func (b *tab) ask(text string) {
+	b.t.Helper()
+	b.click(w(".launcher"))
+	b.say(text)
+}
+
+// goAway sets the console's agent away.
+func (b *tab) goAway() {
+	b.t.Helper()
+	b.do(chromedp.SetValue(chromedp.CSS("#presence"), "away"))
+	_ = eval[bool](b, `document.getElementById("presence").dispatchEvent(new Event("change"))`)
+	b.until("the agent is away", `document.body.dataset.presence === "away"`)
+}
+
 // reply writes into the console's composer and presses Enter.
 func (b *tab) reply(text string) {
 	b.t.Helper()

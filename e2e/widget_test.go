@@ -26,13 +26,9 @@ func TestWidgetResumesAfterNavigation(t *testing.T) {
 	s.setPage("a", page{Title: "Helmets", Lang: "en", Next: "/shop/b"})
 	s.setPage("b", page{Title: "Gloves", Lang: "en"})
 
-	agent := s.newTab()
-	agent.login(s, "olga")
-	visitor := s.newTab()
-	visitor.open(s.url + "/shop/a")
-	visitor.widgetReady()
-	visitor.click(w(".launcher"))
-	visitor.say("Do you have size M?")
+	agent := s.agentTab("olga")
+	visitor := s.visitorTab("/shop/a")
+	visitor.ask("Do you have size M?")
 	agent.until("the chat is routed to the agent", cAll("#mine .preview")+`.includes("Do you have size M?")`)
 	agent.click(`document.querySelector("#mine .conv-item button")`)
 	agent.reply("Yes, in black.")
@@ -55,13 +51,9 @@ func TestWidgetResumesAfterNavigation(t *testing.T) {
 // visitor wrote while offline, once.
 func TestWidgetReconnectsAndResends(t *testing.T) {
 	s := newShop(t, nil)
-	agent := s.newTab()
-	agent.login(s, "olga")
-	visitor := s.newTab()
-	visitor.open(s.url + "/shop/x")
-	visitor.widgetReady()
-	visitor.click(w(".launcher"))
-	visitor.say("First")
+	agent := s.agentTab("olga")
+	visitor := s.visitorTab("/shop/x")
+	visitor.ask("First")
 	agent.until("the first message arrives", cAll("#mine .preview")+`.includes("First")`)
 	agent.click(`document.querySelector("#mine .conv-item button")`)
 
@@ -91,11 +83,8 @@ func TestMessagesAreInert(t *testing.T) {
 		`<a href="javascript:window.__xss=1">click</a>`,
 	}
 
-	agent := s.newTab()
-	agent.login(s, "olga")
-	visitor := s.newTab()
-	visitor.open(s.url + "/shop/p")
-	visitor.widgetReady()
+	agent := s.agentTab("olga")
+	visitor := s.visitorTab("/shop/p")
 	visitor.click(w(".launcher"))
 	for _, a := range attacks {
 		visitor.say(a)
@@ -166,9 +155,7 @@ func TestWidgetLanguages(t *testing.T) {
 // loads; missing strings fall back to English.
 func TestWidgetAddedLanguage(t *testing.T) {
 	s := newShop(t, nil)
-	b := s.newTab()
-	b.open(s.url + "/shop/x")
-	b.widgetReady()
+	b := s.visitorTab("/shop/x")
 	b.do(chromedp.Evaluate[chromedp.Void](`
 		document.getElementById("parley-chat").remove();
 		delete Parley.open;
@@ -189,11 +176,8 @@ func TestWidgetOffline(t *testing.T) {
 		"phone": "+48 22 123 45 67", "phone-hours": "Mon–Fri 9–17", "email": "help@shop.example",
 		"whatsapp": "+48 221 234 567", "telegram": "@shopchat", "skype": "shop.help",
 	}})
-	visitor := s.newTab()
-	visitor.open(s.url + "/shop/x")
-	visitor.widgetReady()
-	visitor.click(w(".launcher"))
-	visitor.say("Is anyone there?")
+	visitor := s.visitorTab("/shop/x")
+	visitor.ask("Is anyone there?")
 	visitor.until("the offline notice shows", `!`+w(".offline")+`.hidden && `+w(".status")+`.textContent === "We are offline"`)
 	visitor.until("the acknowledgement arrives", wAll(".msg.system p")+`.length === 1`)
 	require.Equal(t, []string{
@@ -217,8 +201,7 @@ func TestWidgetOffline(t *testing.T) {
 		return err == nil && v.Email == "ola@example.com"
 	}, wait, 50*time.Millisecond, "the address is saved on the visitor")
 
-	agent := s.newTab()
-	agent.login(s, "olga")
+	agent := s.agentTab("olga")
 	agent.until("the request reaches the agent", cAll(".conv-item .preview")+`.some(p => p !== "")`)
 	agent.click(`document.querySelector(".conv-item button")`)
 	agent.until("the transcript shows", cAll("#log .msg.visitor p")+`.includes("Is anyone there?")`)
@@ -234,16 +217,10 @@ func TestWidgetOffline(t *testing.T) {
 // console's list until the agent picks it.
 func TestConsolePicksWaitingRequest(t *testing.T) {
 	s := newShop(t, nil)
-	agent := s.newTab()
-	agent.login(s, "olga")
-	agent.do(chromedp.SetValue(chromedp.CSS("#presence"), "away"))
-	_ = eval[bool](agent, `document.getElementById("presence").dispatchEvent(new Event("change"))`)
-	agent.until("the agent is away", `document.body.dataset.presence === "away"`)
-	visitor := s.newTab()
-	visitor.open(s.url + "/shop/x")
-	visitor.widgetReady()
-	visitor.click(w(".launcher"))
-	visitor.say("Hello?")
+	agent := s.agentTab("olga")
+	agent.goAway()
+	visitor := s.visitorTab("/shop/x")
+	visitor.ask("Hello?")
 	agent.until("the request is listed", cAll("#waiting .preview")+`.length === 1`)
 	agent.click(`document.querySelector("#waiting .conv-item button")`)
 	agent.click(`document.getElementById("pick-btn")`)
@@ -257,11 +234,8 @@ func TestConsolePicksWaitingRequest(t *testing.T) {
 func TestWidgetAPIOverSSE(t *testing.T) {
 	s := newShop(t, nil)
 	s.setPage("x", page{Title: "Shop", Lang: "en", Widget: map[string]string{"transport": "sse"}})
-	agent := s.newTab()
-	agent.login(s, "olga")
-	visitor := s.newTab()
-	visitor.open(s.url + "/shop/x")
-	visitor.widgetReady()
+	agent := s.agentTab("olga")
+	visitor := s.visitorTab("/shop/x")
 	visitor.do(chromedp.Evaluate[chromedp.Void](`
 		window.events = [];
 		Parley.on("open", () => events.push("open"));
@@ -292,11 +266,8 @@ func TestWidgetPrechatAndRating(t *testing.T) {
 	s.setPage("x", page{Title: "Shop", Lang: "en", Widget: map[string]string{
 		"prechat": "name,email", "topics": "delivery:Delivery|returns:Returns",
 	}})
-	agent := s.newTab()
-	agent.login(s, "olga")
-	visitor := s.newTab()
-	visitor.open(s.url + "/shop/x")
-	visitor.widgetReady()
+	agent := s.agentTab("olga")
+	visitor := s.visitorTab("/shop/x")
 	visitor.click(w(".launcher"))
 	visitor.until("the form shows", `!`+w("form.prechat")+`.hidden && `+w(".composer")+`.hidden`)
 	visitor.click(w("form.prechat button[type=submit]"))
