@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 )
@@ -195,27 +194,15 @@ func (h *handle) Post(ctx context.Context, m Message) (Message, error) {
 	}
 	switch m.Author.Kind {
 	case AuthorVisitor:
-		if c.FirstMessageAt.IsZero() {
-			d.noteTime(ctx, c.ID, stored.CreatedAt, func(c *ConversationInfo) *time.Time {
-				if c.FirstMessageAt.IsZero() {
-					return &c.FirstMessageAt
-				}
-				return nil
-			})
-		}
+		// Nothing is written for a visitor's message beyond the message:
+		// the metrics' times are taken from the transcript when an agent
+		// first answers or the conversation closes (see firstTimes).
 		if c.Status == StatusWaiting {
 			d.acknowledge(ctx, c, stored)
 		}
 	case AuthorAgent:
-		// Most agent messages come after the first response: only the
-		// conversation read above decides whether to write.
-		if !c.FirstMessageAt.IsZero() && c.FirstResponseAt.IsZero() {
-			d.noteTime(ctx, c.ID, stored.CreatedAt, func(c *ConversationInfo) *time.Time {
-				if c.FirstResponseAt.IsZero() {
-					return &c.FirstResponseAt
-				}
-				return nil
-			})
+		if c.FirstResponseAt.IsZero() {
+			d.firstTimes(ctx, c.ID, &stored)
 		}
 		d.replied(ctx, c, stored)
 	}
@@ -250,20 +237,54 @@ func (h *handle) post(ctx context.Context, c ConversationInfo, m Message) (_ Mes
 	return stored, created, nil
 }
 
-// noteTime records a metrics time on the conversation: field returns the
-// field to set to at, or nil when it is set already. Metrics are not worth
-// failing a message for, so errors are logged.
-func (d *Desk) noteTime(ctx context.Context, id uuid.UUID, at time.Time, field func(*ConversationInfo) *time.Time) {
-	_, _, err := d.updateConversation(ctx, id, func(c *ConversationInfo) (bool, error) {
-		f := field(c)
-		if f == nil {
-			return false, nil
-		}
-		*f = at
-		return true, nil
-	})
+// firstTimes records the metrics' FirstMessageAt (the visitor's first
+// message) and, given answer, FirstResponseAt (the first agent message
+// after it), reading the transcript before answer. Post calls it for an
+// agent's message until the first response is recorded, and close with a
+// nil answer for a conversation nobody answered. Writing these with each
+// visitor's first message instead would add a conversation update to the
+// message path, where it holds up a database's message commits. Metrics
+// are not worth failing a message for, so errors are logged.
+func (d *Desk) firstTimes(ctx context.Context, id uuid.UUID, answer *Message) {
+	var before int64
+	if answer != nil {
+		before = answer.Seq
+	}
+	first, ok, err := d.firstVisitorMessage(ctx, id, before)
+	if err == nil && ok {
+		_, _, err = d.updateConversation(ctx, id, func(c *ConversationInfo) (bool, error) {
+			changed := false
+			if c.FirstMessageAt.IsZero() {
+				c.FirstMessageAt, changed = first.CreatedAt, true
+			}
+			if answer != nil && c.FirstResponseAt.IsZero() {
+				c.FirstResponseAt, changed = answer.CreatedAt, true
+			}
+			return changed, nil
+		})
+	}
 	if err != nil {
-		d.log.ErrorContext(ctx, "chat: recording a metrics time", "conversation", id, "err", err)
+		d.log.ErrorContext(ctx, "chat: recording the first message and response", "conversation", id, "err", err)
+	}
+}
+
+// firstVisitorMessage returns the visitor's first message of the
+// conversation with a Seq below before (0: any).
+func (d *Desk) firstVisitorMessage(ctx context.Context, id uuid.UUID, before int64) (Message, bool, error) {
+	for after := int64(0); ; {
+		page, err := d.store.Messages(ctx, id, MessageQuery{After: after, Before: before, Limit: MaxPageSize})
+		if err != nil {
+			return Message{}, false, err
+		}
+		for _, m := range page {
+			if m.Author.Kind == AuthorVisitor {
+				return m, true, nil
+			}
+		}
+		if len(page) < MaxPageSize {
+			return Message{}, false, nil
+		}
+		after = page[len(page)-1].Seq
 	}
 }
 
@@ -369,6 +390,9 @@ func (h *handle) Close(ctx context.Context) (ConversationInfo, error) {
 // queue at once; Sweep closes many first and then drains once.
 func (h *handle) close(ctx context.Context, drain bool) (ConversationInfo, error) {
 	d := h.desk
+	if before, err := d.store.Conversation(ctx, h.id); err == nil && before.Status != StatusClosed && before.FirstMessageAt.IsZero() {
+		d.firstTimes(ctx, h.id, nil) // a conversation nobody answered: missed, if the visitor wrote
+	}
 	c, changed, err := d.updateConversation(ctx, h.id, func(c *ConversationInfo) (bool, error) {
 		if c.Status == StatusClosed {
 			return false, nil

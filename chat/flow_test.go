@@ -476,7 +476,12 @@ func TestMetricsTimesAreRecorded(t *testing.T) {
 	busy := f.start(t, chat.StartRequest{})
 	c := f.start(t, chat.StartRequest{})
 	clk.Advance(10 * time.Second)
+	version := f.info(t, c).Version
 	f.post(t, c, visitorAuthor(c), "Hi")
+	f.post(t, c, visitorAuthor(c), "Anyone?")
+	// A visitor's message writes nothing but the message: a conversation
+	// update beside the message commits would hold them up.
+	assert.Equal(t, version, f.info(t, c).Version, "a visitor's messages leave the conversation's Version alone")
 	clk.Advance(50 * time.Second)
 	h, err := f.desk.Conversation(t.Context(), busy.ID)
 	require.NoError(t, err)

@@ -73,7 +73,10 @@ type ConversationInfo struct {
 	Rating     int       `json:"rating,omitempty"`     // 1 to 5 from the visitor; 0 means not rated
 	Resolved   *bool     `json:"resolved,omitempty"`   // the visitor's answer to "was your issue resolved?"; nil if not asked or not answered
 	LastSeq    int64     `json:"last_seq"`             // Seq of the newest message; 0 when there are none
-	// The service metrics' raw data, set by the Desk; see MetricsOf.
+	// The service metrics' raw data, set by the Desk; see MetricsOf. The
+	// first message and response times are written when an agent first
+	// answers the visitor, or when the conversation closes unanswered, so
+	// an open conversation nobody has answered yet has neither.
 	FirstAssignedAt time.Time `json:"first_assigned_at,omitzero"` // when an agent first got the conversation
 	FirstMessageAt  time.Time `json:"first_message_at,omitzero"`  // the visitor's first message
 	FirstResponseAt time.Time `json:"first_response_at,omitzero"` // the first agent message after FirstMessageAt
