@@ -20,6 +20,10 @@ func (ss *session) note(ctx context.Context, conv chat.Conversation, f ClientFra
 		// returned: the note was not stored.
 		return outItem{}, protoErr(CodeInvalid, "the key %.64q is taken by a message of the conversation; use a new key", f.Key)
 	}
-	return outItem{frame: &ServerFrame{Type: FrameAck, ID: f.ID, ConversationID: m.ConversationID, Key: f.Key,
-		MessageID: m.ID, Seq: m.Seq}}, nil
+	return outItem{frame: ackFrame(f, m)}, nil
+}
+
+// ackFrame answers send or note frame f: message m is stored.
+func ackFrame(f ClientFrame, m chat.Message) *ServerFrame {
+	return &ServerFrame{Type: FrameAck, ID: f.ID, ConversationID: m.ConversationID, Key: f.Key, MessageID: m.ID, Seq: m.Seq}
 }

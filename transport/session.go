@@ -461,8 +461,7 @@ func (ss *session) handle(ctx context.Context, f ClientFrame) (outItem, error) {
 		if err != nil {
 			return outItem{}, err
 		}
-		return outItem{frame: &ServerFrame{Type: FrameAck, ID: f.ID, ConversationID: m.ConversationID, Key: f.Key,
-			MessageID: m.ID, Seq: m.Seq}}, nil
+		return outItem{frame: ackFrame(f, m)}, nil
 	case FrameNote:
 		return ss.note(ctx, conv, f)
 	case FrameSync:
