@@ -93,8 +93,9 @@ func TestSharedBrowserDropsUnsentChat(t *testing.T) {
 	}
 }
 
-// Parley.reset() forgets the visitor at once and goes on as a new
-// anonymous visitor with none of the earlier chat.
+// Parley.reset() forgets the visitor at once, drops the chat shown and
+// what was typed, and goes on as a new anonymous visitor with none of the
+// earlier chat.
 func TestWidgetReset(t *testing.T) {
 	s := newShop(t, nil)
 	b := s.visitorTab("/shop/x")
@@ -103,9 +104,12 @@ func TestWidgetReset(t *testing.T) {
 	before := widgetState(b)
 	oldVisitor := visitorOf(t, s, before.Conv)
 
+	b.do(chromedp.SetValue(chromedp.JSPath(w("#pw-input")), "a draft with my card number"))
+
 	require.True(t, eval[bool](b, `Parley.reset(), !Object.keys(localStorage).some(k => k.startsWith("parley:"))`),
 		"the stored visitor is forgotten at once")
-	assert.Equal(t, []string{"Hi! How can we help you today?"}, eval[[]string](b, wAll(".msg p")))
+	assert.Equal(t, []string{"Hi! How can we help you today?"}, eval[[]string](b, wAll(".msg p")), "the chat shown is gone")
+	assert.Empty(t, eval[string](b, w("#pw-input")+`.value`), "and so is what was typed")
 	b.until("the widget is connected again", widgetConnected+` && `+widgetStateJS+`.token`)
 	b.say("A new question")
 	b.until("the new message is acked", acked("A new question"))
