@@ -32,7 +32,10 @@
 //
 // 3. Identify logged-in customers: sign an [Identity] with [SignIdentity]
 // when rendering a page and hand the token to the widget (a data-identity
-// attribute on its script tag). Anonymous visitors need nothing.
+// attribute on its script tag), on every page while the customer is logged
+// in. A hello without it, or with another customer's, gets a new visitor
+// who does not see the customer's conversations. Anonymous visitors need
+// nothing.
 //
 // 4. Watch it: [Server.Stats] counts open connections for health checks.
 //

@@ -166,7 +166,12 @@ func (s *Server) saveAgent(ctx context.Context, a chat.Agent) (chat.Agent, error
 	return a, nil
 }
 
-// identifyVisitor finds or creates the visitor of a hello.
+// identifyVisitor finds or creates the visitor of a hello. A visitor who
+// is a logged-in customer stays that customer: a hello with another
+// customer's identity, or with none because the customer logged out, gets
+// a new visitor, so whoever uses the browser next never reaches the
+// customer's conversations. An anonymous visitor who logs in keeps their
+// visitor and conversations.
 func (s *Server) identifyVisitor(ctx context.Context, f ClientFrame) (chat.Visitor, error) {
 	now := s.cfg.Now()
 	var v chat.Visitor
@@ -183,11 +188,17 @@ func (s *Server) identifyVisitor(ctx context.Context, f ClientFrame) (chat.Visit
 			return chat.Visitor{}, err
 		}
 	}
+	var id Identity
 	if f.Identity != "" {
-		id, err := verifyIdentity(s.cfg.Secret, f.Identity, now)
-		if err != nil {
+		var err error
+		if id, err = verifyIdentity(s.cfg.Secret, f.Identity, now); err != nil {
 			return chat.Visitor{}, err
 		}
+	}
+	if v.CustomerID != "" && v.CustomerID != id.CustomerID {
+		v = chat.Visitor{} // another customer, or the customer logged out
+	}
+	if f.Identity != "" {
 		v.CustomerID, v.Name, v.Email = id.CustomerID, id.Name, id.Email
 		if id.Locale != "" {
 			v.Locale = id.Locale

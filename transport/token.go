@@ -55,9 +55,11 @@ type identityClaims struct {
 // SignIdentity returns a token that identifies a logged-in customer to
 // Parley. The shop calls it on the server, with the same secret as
 // Config.Secret, and hands the token to the widget (for example in a
-// data-identity attribute). Agents then see the customer's name, email
-// and customer id. The token is signed, not encrypted: do not put anything
-// in it that the customer may not see.
+// data-identity attribute), on every page while the customer is logged
+// in: a visitor who was the customer and comes back without it, or with
+// another customer's, is a new visitor. Agents then see the customer's
+// name, email and customer id. The token is signed, not encrypted: do not
+// put anything in it that the customer may not see.
 func SignIdentity(secret []byte, id Identity) (string, error) {
 	if len(secret) < MinSecretBytes {
 		return "", fmt.Errorf("%w: the secret is %d bytes; at least %d are needed", chat.ErrInvalid, len(secret), MinSecretBytes)

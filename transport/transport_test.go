@@ -122,23 +122,32 @@ func TestVisitorCannotReachOthersConversations(t *testing.T) {
 		alice.say(conv, "my address is secret")
 
 		mallory := h.visitor(k)
-		for _, typ := range []string{transport.FrameSend, transport.FrameSync, transport.FrameTyping, transport.FrameRead, transport.FrameClose, transport.FrameRate} {
-			f := transport.ClientFrame{Type: typ, Key: "k", Body: "hi", Rating: 1}
-			f.ConversationID = conv.ID
-			theirs := mallory.request(f)
-			f.ConversationID = uuid.New()
-			missing := mallory.request(f)
-			require.Equal(t, transport.FrameError, theirs.Type, "%s on another visitor's conversation", typ)
-			assert.Equal(t, missing.Error, theirs.Error, "%s: someone else's conversation looks exactly like a missing one", typ)
-			assert.Equal(t, transport.CodeNotFound, theirs.Error.Code)
-		}
-		_, ok := mallory.tryExpect(func(f transport.ServerFrame) bool { return f.Type == string(chat.EventMessage) }, 100*time.Millisecond)
-		assert.False(t, ok, "no message of another visitor leaks")
+		assertUnreachable(t, mallory, conv.ID)
 		info, err := h.store.Conversation(t.Context(), conv.ID)
 		require.NoError(t, err)
 		assert.Equal(t, int64(2), info.LastSeq, "the visitor's message and its offline acknowledgement, nothing else")
 		assert.NotEqual(t, chat.StatusClosed, info.Status)
 	})
+}
+
+// assertUnreachable checks that every frame c sends about another
+// visitor's conversation gets the same not_found error as one about a
+// conversation that does not exist, and that none of its messages reach c.
+func assertUnreachable(t *testing.T, c *client, conversation uuid.UUID) {
+	t.Helper()
+	for _, typ := range []string{transport.FrameSend, transport.FrameSync, transport.FrameTyping, transport.FrameRead,
+		transport.FrameClose, transport.FrameRate, transport.FrameTranscript} {
+		f := transport.ClientFrame{Type: typ, Key: "k", Body: "hi", Rating: 1, Email: "someone@example.com"}
+		f.ConversationID = conversation
+		theirs := c.request(f)
+		f.ConversationID = uuid.New()
+		missing := c.request(f)
+		require.Equal(t, transport.FrameError, theirs.Type, "%s on another visitor's conversation", typ)
+		assert.Equal(t, missing.Error, theirs.Error, "%s: someone else's conversation looks exactly like a missing one", typ)
+		assert.Equal(t, transport.CodeNotFound, theirs.Error.Code)
+	}
+	_, ok := c.tryExpect(func(f transport.ServerFrame) bool { return f.Type == string(chat.EventMessage) }, 100*time.Millisecond)
+	assert.False(t, ok, "no message of another visitor leaks")
 }
 
 // TestResumeWhileMessagesArrive disconnects a visitor while the agent keeps

@@ -104,11 +104,18 @@ var identityAttr = regexp.MustCompile(`data-identity="([^"]+)"`)
 // (may be empty) and returns the welcome.
 func hello(t *testing.T, url, identity string, header http.Header) transport.ServerFrame {
 	t.Helper()
+	return helloFrame(t, url, transport.ClientFrame{Identity: identity}, header)
+}
+
+// helloFrame is hello with the visitor token and identity of f.
+func helloFrame(t *testing.T, url string, hi transport.ClientFrame, header http.Header) transport.ServerFrame {
+	t.Helper()
 	ctx := t.Context()
 	c, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: header})
 	require.NoError(t, err)
 	defer c.CloseNow()
-	b, err := json.Marshal(transport.ClientFrame{Type: transport.FrameHello, V: transport.ProtocolVersion, Identity: identity})
+	hi.Type, hi.V = transport.FrameHello, transport.ProtocolVersion
+	b, err := json.Marshal(hi)
 	require.NoError(t, err)
 	require.NoError(t, c.Write(ctx, websocket.MessageText, b))
 	_, data, err := c.Read(ctx)
@@ -214,6 +221,39 @@ func TestCustomerLogin(t *testing.T) {
 	assert.Equal(t, http.StatusOK, status)
 	assert.NotContains(t, body, "data-identity")
 	assert.Contains(t, body, `href="/login"`)
+}
+
+// TestIdentityOnEveryPage checks that every page with the chat carries
+// the customer's identity while they are logged in, and none after the
+// logout: Parley takes a missing identity for a logout and gives the
+// browser a new visitor, who does not see the customer's chat.
+func TestIdentityOnEveryPage(t *testing.T) {
+	base := startShop(t, config{})
+	ws := "ws" + strings.TrimPrefix(base, "http")
+	c := browser(t)
+	_, body := post(t, c, base+"/login", url.Values{"email": {"anna@example.com"}, "password": {"demo"}})
+	_, body = post(t, c, base+"/cart/add", url.Values{"slug": {"oak-board"}, "quantity": {"1"}})
+	require.Regexp(t, identityAttr, body, "the page after a POST")
+	paths := []string{"/", "/p/oak-board", "/p/no-such-thing", "/cart", "/checkout", "/orders", "/login"}
+	for _, path := range paths {
+		_, body := get(t, c, base+path)
+		require.Contains(t, body, widget, path)
+		m := identityAttr.FindStringSubmatch(body)
+		require.NotNil(t, m, "%s: the widget gets the identity on every page", path)
+		assert.Equal(t, "c-1", hello(t, ws+"/chat/ws", html.UnescapeString(m[1]), nil).Visitor.CustomerID, path)
+	}
+
+	m := identityAttr.FindStringSubmatch(body)
+	require.NotNil(t, m)
+	anna := hello(t, ws+"/chat/ws", html.UnescapeString(m[1]), nil)
+	_, _ = post(t, c, base+"/logout", nil)
+	for _, path := range paths {
+		_, body := get(t, c, base+path)
+		assert.NotContains(t, body, "data-identity", "%s after the logout", path)
+	}
+	next := helloFrame(t, ws+"/chat/ws", transport.ClientFrame{Token: anna.Token}, nil)
+	assert.NotEqual(t, anna.Visitor.ID, next.Visitor.ID, "the browser's next visitor is not the customer")
+	assert.Empty(t, next.Visitor.CustomerID)
 }
 
 // TestCartAndCheckout fills a cart anonymously, logs in on the way to the

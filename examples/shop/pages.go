@@ -144,6 +144,8 @@ func (p *pages) render(w http.ResponseWriter, r *http.Request, sid string, statu
 		v.Customer = &c
 		// The widget passes this to Parley, so that agents see who they
 		// are talking to. It is signed with Parley's secret and expires.
+		// Every page carries it while the customer is logged in: Parley
+		// takes a page without it for a logout and starts a new visitor.
 		token, err := transport.SignIdentity(p.secret, transport.Identity{
 			CustomerID: c.ID,
 			Name:       c.Name,

@@ -20,7 +20,7 @@
 // The page talks to it through window.Parley: open(), close(), toggle(),
 // send(text), prefill(text), setTopic(topic), on(event, fn), off(event, fn),
 // with events "ready", "open", "close", "message", "invite" and
-// "conversation-closed".
+// "conversation-closed", and reset() when the customer logs out.
 (function (P) {
   "use strict";
   if (P.open) return; // loaded twice
@@ -35,7 +35,7 @@
   // --- state, kept across page loads in localStorage ---
   var saved = load();
   var st = {
-    token: saved.token || "", convID: saved.conv || "", outbox: saved.outbox || [], start: saved.start || null,
+    token: saved.token || "", known: saved.visitor || "", convID: saved.conv || "", outbox: saved.outbox || [], start: saved.start || null,
     conv: null, msgs: {}, lastSeq: 0, readSent: 0, agentRead: 0, visitor: null, names: {},
     open: sessionGet("open") === "1", unread: 0, pageSent: false, connState: "connecting",
     topic: "", ended: false, rated: false
@@ -47,7 +47,7 @@
   function save() {
     try {
       var outbox = st.outbox.map(function (o) { return {key: o.key, body: o.body, conv: o.conv}; });
-      localStorage.setItem(storeKey, JSON.stringify({token: st.token, conv: st.convID, outbox: outbox, start: st.start}));
+      localStorage.setItem(storeKey, JSON.stringify({token: st.token, visitor: st.known, conv: st.convID, outbox: outbox, start: st.start}));
     } catch (e) { /* storage off: the chat lasts one page */ }
   }
   function sessionGet(k) { try { return sessionStorage.getItem(storeKey + ":" + k); } catch (e) { return null; } }
@@ -425,6 +425,7 @@
   }
 
   function onWelcome(w) {
+    noteVisitor(w.visitor);
     st.token = w.token || st.token;
     st.visitor = w.visitor || null;
     var convs = (w.conversations || []).filter(function (c) { return c.status !== "closed"; });
@@ -448,6 +449,47 @@
     }
     render();
     if (!st.ready) { st.ready = true; emit("ready"); }
+  }
+
+  // noteVisitor remembers whom the server takes this browser for. When it
+  // is not the visitor the stored chat belongs to (a customer logged out,
+  // or another one logged in), that chat is dropped unseen and unsent.
+  function noteVisitor(v) {
+    var id = v ? v.id : "";
+    if (st.known && id !== st.known) forgetVisitor();
+    st.known = id;
+  }
+
+  // forgetVisitor drops what the widget holds of a visitor: their chat,
+  // what they wrote and have not sent, and what they typed into its forms.
+  function forgetVisitor() {
+    resetConversation("");
+    st.outbox = [];
+    st.start = null;
+    st.prechat = null;
+    st.replyEmail = null;
+    st.invite = null;
+    st.names = {};
+    st.unread = 0;
+    if (!ui.wrap) return;
+    [ui.prechat, ui.replyForm, ui.trForm, ui.composer].forEach(function (f) { f.reset(); });
+    ui.trForm.hidden = false;
+    ui.trDone.hidden = true;
+    ui.typing.textContent = "";
+    ui.invite.hidden = true;
+  }
+
+  // reset forgets this browser's visitor, for a customer who logs out,
+  // and reconnects as a new anonymous visitor.
+  function reset() {
+    forgetVisitor();
+    st.token = "";
+    st.known = "";
+    st.visitor = null;
+    st.pageSent = false;
+    try { localStorage.removeItem(storeKey); } catch (e) { /* storage off */ }
+    render();
+    if (conn) conn.reconnect();
   }
 
   function resetConversation(id) {
@@ -683,6 +725,7 @@
   P.on = function (ev, fn) { (listeners[ev] = listeners[ev] || []).push(fn); };
   P.off = function (ev, fn) { listeners[ev] = (listeners[ev] || []).filter(function (x) { return x !== fn; }); };
   P.language = function () { return lang; };
+  P.reset = reset;
 
   function boot() {
     build();
