@@ -49,3 +49,30 @@ func TestWidgetOfflineAnswerInItsLanguageAndZone(t *testing.T) {
 	require.Equal(t, "pl", v.Locale)
 	require.Equal(t, "Europe/Warsaw", v.TimeZone)
 }
+
+// A language a page added under a key that is not a language tag is
+// refused by the server; the widget connects again without its language
+// and zone, and works, in the shop's defaults.
+func TestWidgetConnectsWhenItsLanguageIsRefused(t *testing.T) {
+	s := newShop(t, nil)
+	b := s.visitorTab("/shop/x")
+	b.do(chromedp.Evaluate[chromedp.Void](`
+		document.getElementById("parley-chat").remove();
+		delete Parley.open;
+		Parley.i18n.pt_br = {title: "Fale conosco"};
+		const s = document.createElement("script");
+		s.src = "/chat/widget.js"; s.dataset.lang = "pt_br";
+		document.body.append(s);`))
+	b.until("the widget is back in its own language", `document.getElementById("parley-chat") && `+w("#pw-title")+`.textContent === "Fale conosco"`)
+	b.widgetReady()
+	b.ask("Olá?")
+	var c []chat.ConversationInfo
+	require.Eventually(t, func() bool {
+		var err error
+		c, err = s.desk.Conversations(context.Background(), chat.ConversationFilter{Statuses: []chat.Status{chat.StatusWaiting}})
+		return err == nil && len(c) == 1
+	}, wait, 50*time.Millisecond, "the chat starts")
+	v, err := s.desk.Visitor(context.Background(), c[0].VisitorID)
+	require.NoError(t, err)
+	require.Equal(t, "en", v.Locale, "the refused language is not stored; the first widget's stays")
+}
