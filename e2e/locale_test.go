@@ -56,13 +56,7 @@ func TestWidgetOfflineAnswerInItsLanguageAndZone(t *testing.T) {
 func TestWidgetConnectsWhenItsLanguageIsRefused(t *testing.T) {
 	s := newShop(t, nil)
 	b := s.visitorTab("/shop/x")
-	b.do(chromedp.Evaluate[chromedp.Void](`
-		document.getElementById("parley-chat").remove();
-		delete Parley.open;
-		Parley.i18n.pt_br = {title: "Fale conosco"};
-		const s = document.createElement("script");
-		s.src = "/chat/widget.js"; s.dataset.lang = "pt_br";
-		document.body.append(s);`))
+	b.reloadWidget("pt_br", `{title: "Fale conosco"}`)
 	b.until("the widget is back in its own language", `document.getElementById("parley-chat") && `+w("#pw-title")+`.textContent === "Fale conosco"`)
 	b.widgetReady()
 	b.ask("Olá?")
