@@ -173,7 +173,8 @@ func subtag(s string, first bool) bool {
 
 // CheckTimeZone reports with ErrInvalid whether s is not the name of a
 // time zone in the IANA database that time.LoadLocation finds, such as
-// "Europe/Warsaw" or "UTC". "Local", the server's own zone, is refused.
+// "Europe/Warsaw" or "UTC". The empty string and "Local", the server's own
+// zone, are refused.
 func CheckTimeZone(s string) error {
 	_, err := loadZone(s)
 	return err
