@@ -65,8 +65,9 @@ type Config struct {
 	Notifier Notifier
 	// ShopName names the shop in notices. Empty leaves it to the Notifier.
 	ShopName string
-	// Location is the shop's time zone, for times in acknowledgements,
-	// notices and reports. Nil means UTC.
+	// Location is the shop's time zone, for reports, and for times in
+	// acknowledgements and notices to visitors without a TimeZone of their
+	// own. Nil means UTC.
 	Location *time.Location
 	// InactivityTimeout is how long a queued or open conversation may go
 	// without a message or change before Sweep closes it with a system
@@ -83,8 +84,9 @@ type Config struct {
 	ReplyNoticeDelay time.Duration
 	// OfflineAck writes the automatic acknowledgement of an offline
 	// request, given the visitor and when to expect an answer (zero when
-	// no time can be promised). Nil means the built-in text, in English,
-	// Polish, Finnish or Russian after the visitor's Locale.
+	// no time can be promised), in the visitor's TimeZone or else
+	// Location. Nil means the built-in text, in English, Polish, Finnish or
+	// Russian after the visitor's Locale.
 	OfflineAck func(v Visitor, expected time.Time) string
 }
 
@@ -279,10 +281,16 @@ func (d *Desk) Visitor(ctx context.Context, id uuid.UUID) (Visitor, error) {
 
 // SaveVisitor stores v and returns it as stored. A nil ID gets a new random
 // one; a zero CreatedAt becomes the stored visitor's, or now for a new one;
-// LastSeenAt becomes now.
+// LastSeenAt becomes now. A TimeZone that CheckTimeZone refuses returns
+// ErrInvalid.
 func (d *Desk) SaveVisitor(ctx context.Context, v Visitor) (Visitor, error) {
 	if err := d.checkOpen(); err != nil {
 		return Visitor{}, err
+	}
+	if v.TimeZone != "" {
+		if err := CheckTimeZone(v.TimeZone); err != nil {
+			return Visitor{}, fmt.Errorf("visitor time zone: %w", err)
+		}
 	}
 	now := d.timestamp()
 	if v.ID == uuid.Nil {

@@ -56,6 +56,12 @@
 // [Config.InactivityTimeout] and hands offline requests to agents when
 // their department opens.
 //
+// What the Desk itself writes to a visitor, the automatic reply, transfer
+// and inactivity notes, and the notices, is in the visitor's
+// [Visitor.Locale] (English, Polish, Finnish or Russian; English for any
+// other) with times in their [Visitor.TimeZone], or in [Config.Location]
+// when they have none. The transport's widget reports both in its hello.
+//
 // # Service metrics
 //
 // [MetricsOf] gives one conversation's queue wait, first response and

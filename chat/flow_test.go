@@ -142,7 +142,7 @@ func TestOfflineRequestIsAcknowledgedOnce(t *testing.T) {
 	require.Len(t, acks, 1, "one acknowledgement however many messages arrive")
 	// Four hours of opening time from Friday 16:30: half an hour on
 	// Friday, three and a half from Monday 09:00.
-	assert.Contains(t, acks[0].Body, "2026-11-30 12:30 CET", "the acknowledgement says when to expect an answer")
+	assert.Contains(t, acks[0].Body, "30.11.2026, 12:30 CET", "the acknowledgement says when to expect an answer")
 	assert.Contains(t, acks[0].Body, "Dziękujemy", "in the visitor's language")
 	assert.Contains(t, acks[0].Body, "anna@example.pl", "and that the answer also goes by email")
 
@@ -179,7 +179,7 @@ func TestOutsideHoursIsOfflineEvenWithAgentsOnline(t *testing.T) {
 	m := f.post(t, c, visitorAuthor(c), "Hello?")
 	acks := f.transcript(t, c)[m.Seq:]
 	require.Len(t, acks, 1)
-	assert.Contains(t, acks[0].Body, "2026-11-30 13:00 CET", "Monday 09:00 plus four hours")
+	assert.Contains(t, acks[0].Body, "30.11.2026, 13:00 CET", "Monday 09:00 plus four hours")
 
 	// Sweeping while closed leaves it waiting; the first sweep after
 	// opening gives it to the agent.
@@ -320,7 +320,7 @@ func TestTransfer(t *testing.T) {
 	require.NotEmpty(t, ms)
 	last := ms[len(ms)-1]
 	assert.Equal(t, chat.AuthorSystem, last.Author.Kind)
-	assert.Equal(t, "Olga: Transferred to the returns department.", last.Body)
+	assert.Equal(t, "Olga: Rozmowa przekazana do działu: returns.", last.Body, "in the visitor's language")
 	for {
 		e := next(t, all)
 		if e.Type == chat.EventAssigned && e.ConversationID == c.ID && e.AgentID == "piotr" {
@@ -334,7 +334,7 @@ func TestTransfer(t *testing.T) {
 	assert.Equal(t, "olga", got.AgentID)
 	assert.Equal(t, chat.StatusOpen, got.Status)
 	ms = f.transcript(t, c)
-	assert.Equal(t, "Piotr: Transferred to olga.", ms[len(ms)-1].Body)
+	assert.Equal(t, "Piotr: Rozmowa przekazana do: olga.", ms[len(ms)-1].Body)
 	for {
 		e := next(t, all)
 		if e.Type == chat.EventAssigned && e.ConversationID == c.ID && e.AgentID == "olga" {
@@ -364,7 +364,7 @@ func TestSweepClosesInactiveConversations(t *testing.T) {
 	assert.Equal(t, chat.StatusClosed, got.Status, "21 minutes without activity")
 	ms := f.transcript(t, idle)
 	require.NotEmpty(t, ms)
-	assert.Equal(t, "Closed after 20m0s without activity.", ms[len(ms)-1].Body)
+	assert.Equal(t, "Rozmowa zamknięta. Czas bez aktywności: 20 minut.", ms[len(ms)-1].Body, "in the visitor's language")
 	// The queued one is closed too (its visitor is long gone) rather than
 	// handed to Olga when the idle one freed her.
 	assert.Equal(t, chat.StatusClosed, f.info(t, queued).Status)

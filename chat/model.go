@@ -13,7 +13,8 @@ type Visitor struct {
 	ID         uuid.UUID `json:"id"`                    // issued by the Desk; the visitor's token carries it
 	Name       string    `json:"name,omitempty"`        // display name; empty for anonymous visitors
 	Email      string    `json:"email,omitempty"`       // where offline replies and transcripts go
-	Locale     string    `json:"locale,omitempty"`      // BCP 47 tag such as "pl" or "fi-FI"
+	Locale     string    `json:"locale,omitempty"`      // BCP 47 tag such as "pl" or "fi-FI": the language the Desk writes to the visitor in
+	TimeZone   string    `json:"time_zone,omitempty"`   // IANA time zone such as "Europe/Warsaw" for times the Desk writes; empty means Config.Location
 	CustomerID string    `json:"customer_id,omitempty"` // the shop's own customer id; empty when anonymous
 	CreatedAt  time.Time `json:"created_at"`            // first seen
 	LastSeenAt time.Time `json:"last_seen_at"`          // last connection or change

@@ -50,6 +50,8 @@ type Notice struct {
 	// ExpectedReply is when the shop expects to answer, for
 	// NoticeOfflineReceived; zero means not promised.
 	ExpectedReply time.Time
-	// Location is the shop's time zone for times in the text; nil means UTC.
+	// Location is the time zone for times in the text: the Desk sets the
+	// visitor's TimeZone, or its Config.Location when the visitor has
+	// none. Nil means UTC.
 	Location *time.Location
 }

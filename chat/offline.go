@@ -39,16 +39,16 @@ func (d *Desk) staffed(ctx context.Context, department string, t time.Time) (boo
 }
 
 // expectedReply returns when an offline request of department left at t
-// can expect an answer.
-func (d *Desk) expectedReply(department string, t time.Time) time.Time {
+// can expect an answer, in loc.
+func (d *Desk) expectedReply(department string, t time.Time, loc *time.Location) time.Time {
 	if d.hours == nil {
-		return t.Add(d.replyWithin).In(d.loc)
+		return t.Add(d.replyWithin).In(loc)
 	}
 	e := d.hours.ExpectedReply(department, t, d.replyWithin)
 	if e.IsZero() {
 		return e
 	}
-	return e.In(d.loc)
+	return e.In(loc)
 }
 
 // acknowledge answers the visitor's first message in an offline request
@@ -61,7 +61,7 @@ func (d *Desk) acknowledge(ctx context.Context, c ConversationInfo, request Mess
 		d.log.ErrorContext(ctx, "chat: acknowledging an offline request", "conversation", c.ID, "err", err)
 		return
 	}
-	expected := d.expectedReply(c.Department, request.CreatedAt)
+	expected := d.expectedReply(c.Department, request.CreatedAt, d.zoneOf(v))
 	text := d.offlineAck
 	if text == nil {
 		text = offlineAckText
@@ -94,7 +94,7 @@ func (d *Desk) notify(ctx context.Context, n Notice) {
 	}
 	d.pending.Add(1)
 	d.notifyMu.Unlock()
-	n.ShopName, n.Location = d.shopName, d.loc
+	n.ShopName, n.Location = d.shopName, d.zoneOf(n.To)
 	go func() {
 		defer d.pending.Done()
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), notifyTimeout)
@@ -153,7 +153,7 @@ func (d *Desk) SendTranscript(ctx context.Context, conversationID uuid.UUID, ema
 		}
 		after = page[len(page)-1].Seq
 	}
-	return d.notifier.Notify(ctx, Notice{Kind: NoticeTranscript, To: v, ShopName: d.shopName, Conversation: c, Messages: transcript, Location: d.loc})
+	return d.notifier.Notify(ctx, Notice{Kind: NoticeTranscript, To: v, ShopName: d.shopName, Conversation: c, Messages: transcript, Location: d.zoneOf(v)})
 }
 
 // CheckEmail reports with ErrInvalid whether s is not a bare email
@@ -290,52 +290,21 @@ func (d *Desk) sendReplies(ctx context.Context, id uuid.UUID, w *replyWait) {
 	}
 }
 
-// offlineAckText is the built-in acknowledgement of an offline request.
+// offlineAckText is the built-in acknowledgement of an offline request,
+// in the visitor's language; expected is already in the visitor's zone.
 func offlineAckText(v Visitor, expected time.Time) string {
-	lang, _, _ := strings.Cut(strings.ToLower(v.Locale), "-")
-	t, ok := ackTexts[lang]
-	if !ok {
-		t = ackTexts["en"]
-	}
+	p := languageOf(v.Locale)
 	var b strings.Builder
-	b.WriteString(t.thanks)
+	b.WriteString(p.thanks)
 	b.WriteByte(' ')
 	if expected.IsZero() {
-		b.WriteString(t.soon)
+		b.WriteString(p.soon)
 	} else {
-		fmt.Fprintf(&b, t.by, expected.Format("2006-01-02 15:04 MST"))
+		fmt.Fprintf(&b, p.by, expected.Format(p.at))
 	}
 	if v.Email != "" {
 		b.WriteByte(' ')
-		fmt.Fprintf(&b, t.email, v.Email)
+		fmt.Fprintf(&b, p.email, v.Email)
 	}
 	return b.String()
-}
-
-// ackTexts are the acknowledgement's sentences per language.
-var ackTexts = map[string]struct{ thanks, by, soon, email string }{
-	"en": {
-		"Thank you for your message. Nobody can answer right now.",
-		"You can expect an answer by %s, here in the chat.",
-		"We will answer as soon as we can, here in the chat.",
-		"We will also send it to %s.",
-	},
-	"pl": {
-		"Dziękujemy za wiadomość. W tej chwili nikt nie może odpowiedzieć.",
-		"Odpowiedź otrzymasz do %s, tutaj na czacie.",
-		"Odpowiemy najszybciej, jak to możliwe, tutaj na czacie.",
-		"Wyślemy ją także na adres %s.",
-	},
-	"fi": {
-		"Kiitos viestistäsi. Kukaan ei juuri nyt voi vastata.",
-		"Saat vastauksen viimeistään %s tässä keskustelussa.",
-		"Vastaamme mahdollisimman pian tässä keskustelussa.",
-		"Lähetämme sen myös osoitteeseen %s.",
-	},
-	"ru": {
-		"Спасибо за сообщение. Сейчас никто не может ответить.",
-		"Ответ придёт до %s, здесь в чате.",
-		"Мы ответим как можно скорее, здесь в чате.",
-		"Мы также отправим его на %s.",
-	},
 }

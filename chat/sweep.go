@@ -50,7 +50,8 @@ func (d *Desk) closeIdle(ctx context.Context, c ConversationInfo, cutoff time.Ti
 	if now.Status == StatusClosed || now.Status == StatusWaiting || !now.UpdatedAt.Before(cutoff) {
 		return nil
 	}
-	body := fmt.Sprintf("Closed after %s without activity.", d.inactivity)
+	words := languageOf(d.visitorOf(ctx, now).Locale)
+	body := fmt.Sprintf(words.idle, words.duration(d.inactivity))
 	if _, _, err := h.post(ctx, now, Message{Author: Author{Kind: AuthorSystem}, Body: body}); err != nil {
 		return err
 	}

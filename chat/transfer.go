@@ -79,9 +79,10 @@ func (h *handle) Transfer(ctx context.Context, t Transfer) (ConversationInfo, er
 	if err != nil || !changed {
 		return c, err
 	}
-	body := "Transferred to " + cmp.Or(to.Name, to.ID) + "."
+	words := languageOf(d.visitorOf(ctx, c).Locale)
+	body := fmt.Sprintf(words.toAgent, cmp.Or(to.Name, to.ID))
 	if t.AgentID == "" {
-		body = "Transferred to the " + t.Department + " department."
+		body = fmt.Sprintf(words.toDepartment, t.Department)
 	}
 	if t.By.Name != "" {
 		body = t.By.Name + ": " + body

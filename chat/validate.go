@@ -92,7 +92,8 @@ func (v Visitor) Validate() error {
 		checkTime("visitor created time", v.CreatedAt),
 		checkText("visitor name", v.Name, MaxNameBytes),
 		checkText("visitor email", v.Email, MaxEmailBytes),
-		checkText("visitor locale", v.Locale, 35),
+		checkText("visitor locale", v.Locale, MaxLocaleBytes),
+		checkText("visitor time zone", v.TimeZone, MaxTimeZoneBytes),
 		checkText("customer id", v.CustomerID, MaxIDBytes),
 	)
 }

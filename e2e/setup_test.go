@@ -410,6 +410,20 @@ func (b *tab) widgetReady() {
 	b.until("the widget is connected", `window.Parley && Parley.language && document.getElementById("parley-chat") && `+w(".status")+`.textContent === ""`)
 }
 
+// reloadWidget takes the widget off the page and loads it again with
+// data-lang set to lang, after the page has added the translations
+// i18n (a JavaScript object literal) under that key.
+func (b *tab) reloadWidget(lang, i18n string) {
+	b.t.Helper()
+	b.do(chromedp.Evaluate[chromedp.Void](`
+		document.getElementById("parley-chat").remove();
+		delete Parley.open;
+		Parley.i18n[` + js(lang) + `] = ` + i18n + `;
+		const s = document.createElement("script");
+		s.src = "/chat/widget.js"; s.dataset.lang = ` + js(lang) + `;
+		document.body.append(s);`))
+}
+
 // say writes a message into the widget and presses Enter, as a visitor.
 // The text is pasted rather than typed key by key, which is slow.
 func (b *tab) say(text string) {

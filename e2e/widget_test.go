@@ -156,13 +156,7 @@ func TestWidgetLanguages(t *testing.T) {
 func TestWidgetAddedLanguage(t *testing.T) {
 	s := newShop(t, nil)
 	b := s.visitorTab("/shop/x")
-	b.do(chromedp.Evaluate[chromedp.Void](`
-		document.getElementById("parley-chat").remove();
-		delete Parley.open;
-		Parley.i18n.de = {title: "Chat mit uns"};
-		const s = document.createElement("script");
-		s.src = "/chat/widget.js"; s.dataset.lang = "de";
-		document.body.append(s);`))
+	b.reloadWidget("de", `{title: "Chat mit uns"}`)
 	b.until("the widget is back in German", `document.getElementById("parley-chat") && `+w("#pw-title")+`.textContent === "Chat mit uns"`)
 	require.Equal(t, "Type your message…", eval[string](b, w("#pw-input")+`.placeholder`))
 }

@@ -51,3 +51,57 @@ func TestDeskOfflineRequestByEmail(t *testing.T) {
 	assert.Contains(t, got.Text, "Ожидаемое время ответа: понедельник, 30 марта 2026 г., 11:00 MSK.")
 	assert.Contains(t, got.Text, "Где моя посылка?")
 }
+
+// TestDeskEmailsInTheVisitorsZone: a shop keeping its times in UTC emails a
+// visitor whose widget showed Polish in Warsaw. The acknowledgement, the
+// reply notice and the transcript are in Polish with every time in
+// Warsaw's zone, not the shop's.
+func TestDeskEmailsInTheVisitorsZone(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, serverOptions{})
+	// Wednesday 2 December 2026, 09:15 UTC, which is 10:15 in Warsaw. The
+	// answer is promised four hours later: 14:15 in Warsaw.
+	now := time.Date(2026, 12, 2, 9, 15, 0, 0, time.UTC)
+	desk, err := chat.NewDesk(chat.Config{
+		Store:            memory.New(),
+		Notifier:         newNotifier(t, srv.Addr(), nil),
+		Now:              func() time.Time { return now },
+		ReplyNoticeDelay: time.Millisecond,
+	})
+	require.NoError(t, err)
+	defer desk.Close()
+	ctx := t.Context()
+	v, err := desk.SaveVisitor(ctx, chat.Visitor{Email: "anna@example.pl", Locale: "pl", TimeZone: "Europe/Warsaw"})
+	require.NoError(t, err)
+	conv, err := desk.Start(ctx, chat.StartRequest{VisitorID: v.ID})
+	require.NoError(t, err)
+	_, err = conv.Post(ctx, chat.Message{Author: chat.Author{Kind: chat.AuthorVisitor, ID: v.ID.String()}, Body: "Czy mają Państwo rower miejski?"})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return len(srv.Envelopes()) == 1 }, 10*time.Second, time.Millisecond, "the acknowledgement")
+
+	// An agent answers the visitor, who has left: the reply is emailed.
+	require.NoError(t, desk.SaveAgent(ctx, chat.Agent{ID: "olga", Name: "Olga", Status: chat.AgentOnline}))
+	_, err = desk.SetAgentStatus(ctx, "olga", chat.AgentOnline)
+	require.NoError(t, err)
+	_, err = conv.Post(ctx, chat.Message{Author: chat.Author{Kind: chat.AuthorAgent, ID: "olga", Name: "Olga"}, Body: "Tak, w trzech kolorach."})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return len(srv.Envelopes()) == 2 }, 10*time.Second, time.Millisecond, "the reply notice")
+
+	require.NoError(t, desk.SendTranscript(ctx, conv.ID(), ""))
+	envs := srv.Envelopes()
+	require.Len(t, envs, 3)
+
+	ack := parse(t, envs[0].Data)
+	assert.Equal(t, "pl", ack.Header.Get("Content-Language"))
+	assert.Contains(t, ack.Text, "Przewidywany czas odpowiedzi: środa, 2 grudnia 2026, godz. 14:15 CET.")
+	assert.Contains(t, ack.Text, "Ty (02.12.2026 10:15):")
+
+	reply := parse(t, envs[1].Data)
+	assert.Equal(t, "Nowa odpowiedź – Żółty Kot", reply.Subject)
+	assert.Contains(t, reply.Text, "Olga (02.12.2026 10:15):\r\nTak, w trzech kolorach.")
+
+	transcript := parse(t, envs[2].Data)
+	assert.Equal(t, "Zapis rozmowy – Żółty Kot", transcript.Subject)
+	assert.Contains(t, transcript.Text, "Ty (02.12.2026 10:15):\r\nCzy mają Państwo rower miejski?")
+	assert.Contains(t, transcript.Text, "Olga (02.12.2026 10:15):")
+}

@@ -53,6 +53,9 @@
 // English. Dates are written the way each language writes them, for example
 // "poniedziałek, 30 marca 2026, godz. 10:00 CEST" or "maanantaina 30.
 // maaliskuuta 2026 klo 11.00 EEST".
+// Times are shown in Notice.Location, which the Desk sets to the visitor's
+// Visitor.TimeZone (the browser's, as the widget reports it), or to the
+// shop's Config.Location when the visitor has none.
 //
 // # Errors
 //

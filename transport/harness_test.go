@@ -116,6 +116,7 @@ type clientOptions struct {
 	agent    string // agent id; empty for a visitor
 	token    string
 	identity string
+	lang, tz string // hello: the widget's language and the visitor's time zone
 	noPong   bool   // do not answer pings
 	noRead   bool   // WebSocket only: never read (a stalled client)
 	origin   string // Origin header to send
@@ -181,7 +182,8 @@ func (h *harness) header(o clientOptions) http.Header {
 // carrying the error frame.
 func (h *harness) dial(k kind, o clientOptions) (*client, error) {
 	c := &client{t: h.t, h: h, kind: k, opts: o, in: make(chan transport.ServerFrame, 100000), done: make(chan struct{})}
-	hello := transport.ClientFrame{Type: transport.FrameHello, ID: "hello", V: transport.ProtocolVersion, Token: o.token, Identity: o.identity}
+	hello := transport.ClientFrame{Type: transport.FrameHello, ID: "hello", V: transport.ProtocolVersion, Token: o.token, Identity: o.identity,
+		Lang: o.lang, TimeZone: o.tz}
 	ctx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 	switch k {

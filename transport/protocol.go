@@ -104,6 +104,7 @@ type ClientFrame struct {
 	V        int    `json:"v,omitempty"`        // hello
 	Token    string `json:"token,omitempty"`    // hello: the visitor token from an earlier welcome
 	Identity string `json:"identity,omitempty"` // hello: the shop-signed customer identity
+	Lang     string `json:"lang,omitempty"`     // hello: the language the widget shows, a BCP 47 tag
 
 	ConversationID uuid.UUID `json:"conversation_id,omitzero"`
 	VisitorID      uuid.UUID `json:"visitor_id,omitzero"` // start by an agent: whom to talk to
@@ -131,7 +132,7 @@ type ClientFrame struct {
 
 	From     string `json:"from,omitempty"` // stats: RFC 3339 start of the period
 	To       string `json:"to,omitempty"`   // stats: RFC 3339 end of the period, excluded
-	TimeZone string `json:"tz,omitempty"`   // stats: IANA zone of days and hours; empty is the desk's
+	TimeZone string `json:"tz,omitempty"`   // hello: the visitor's IANA zone; stats: the zone of days and hours, empty is the desk's
 }
 
 // ServerFrame is one frame from the server.
@@ -247,6 +248,12 @@ func (f ClientFrame) check() error {
 	case FrameHello:
 		if f.V <= 0 {
 			return protoErr(CodeInvalid, "hello needs the protocol version v")
+		}
+		if f.Lang != "" && chat.CheckLocale(f.Lang) != nil {
+			return protoErr(CodeInvalid, "lang %.64q is not a language tag", f.Lang)
+		}
+		if f.TimeZone != "" && chat.CheckTimeZone(f.TimeZone) != nil {
+			return protoErr(CodeInvalid, "tz %.64q is not a known time zone", f.TimeZone)
 		}
 	case FrameSend, FrameNote:
 		if err := needConversation(); err != nil {

@@ -18,6 +18,7 @@ import (
 func FuzzDecodeClientFrame(f *testing.F) {
 	for _, seed := range []string{
 		`{"type":"hello","v":1,"token":"abc.def"}`,
+		`{"type":"hello","v":1,"lang":"pl-PL","tz":"Europe/Warsaw"}`,
 		`{"type":"send","id":"1","conversation_id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","key":"k","body":"Zażółć"}`,
 		`{"type":"sync","conversation_id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","after_seq":5}`,
 		`{"type":"read","conversation_id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","seq":-1}`,

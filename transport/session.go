@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -204,6 +205,10 @@ func (s *Server) identifyVisitor(ctx context.Context, f ClientFrame) (chat.Visit
 			v.Locale = id.Locale
 		}
 	}
+	// The widget's language wins over the identity's: the visitor reads
+	// what the Desk writes next to the widget's own words.
+	v.Locale = cmp.Or(f.Lang, v.Locale)
+	v.TimeZone = cmp.Or(f.TimeZone, v.TimeZone)
 	return s.desk.SaveVisitor(ctx, v)
 }
 

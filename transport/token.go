@@ -41,7 +41,10 @@ type Identity struct {
 	CustomerID string `json:"cid"`
 	Name       string `json:"name,omitempty"`
 	Email      string `json:"email,omitempty"`
-	Locale     string `json:"locale,omitempty"`
+	// Locale is the customer's language, used when the hello carries no
+	// lang: the language the widget shows wins, since the visitor reads
+	// Parley's messages next to the widget's own words.
+	Locale string `json:"locale,omitempty"`
 	// Expires is when the token stops being accepted. Required.
 	Expires time.Time `json:"-"`
 }

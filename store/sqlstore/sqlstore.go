@@ -394,9 +394,9 @@ func (s *Store) PutVisitor(ctx context.Context, v chat.Visitor) error {
 	if err := check(ctx, v.Validate()); err != nil {
 		return err
 	}
-	_, err := s.exec(ctx, `INSERT INTO {visitors} (id, name, email, locale, customer_id, created_at, last_seen_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`+s.dialect.upsert("name", "email", "locale", "customer_id", "created_at", "last_seen_at"),
-		idBytes(v.ID), v.Name, v.Email, v.Locale, v.CustomerID, micros(chat.Timestamp(v.CreatedAt)), micros(chat.Timestamp(v.LastSeenAt)))
+	_, err := s.exec(ctx, `INSERT INTO {visitors} (id, name, email, locale, time_zone, customer_id, created_at, last_seen_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`+s.dialect.upsert("name", "email", "locale", "time_zone", "customer_id", "created_at", "last_seen_at"),
+		idBytes(v.ID), v.Name, v.Email, v.Locale, v.TimeZone, v.CustomerID, micros(chat.Timestamp(v.CreatedAt)), micros(chat.Timestamp(v.LastSeenAt)))
 	return dbErr("storing a visitor", err)
 }
 
@@ -407,8 +407,8 @@ func (s *Store) Visitor(ctx context.Context, id uuid.UUID) (chat.Visitor, error)
 	}
 	var v chat.Visitor
 	var created, seen sql.NullInt64
-	err := s.queryRow(ctx, `SELECT name, email, locale, customer_id, created_at, last_seen_at FROM {visitors} WHERE id = ?`,
-		idBytes(id)).Scan(&v.Name, &v.Email, &v.Locale, &v.CustomerID, &created, &seen)
+	err := s.queryRow(ctx, `SELECT name, email, locale, time_zone, customer_id, created_at, last_seen_at FROM {visitors} WHERE id = ?`,
+		idBytes(id)).Scan(&v.Name, &v.Email, &v.Locale, &v.TimeZone, &v.CustomerID, &created, &seen)
 	if errors.Is(err, sql.ErrNoRows) {
 		return chat.Visitor{}, notFound("visitor", id)
 	}

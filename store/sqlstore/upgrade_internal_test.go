@@ -49,6 +49,10 @@ func TestUpgradeKeepsData(t *testing.T) {
 	}
 
 	require.NoError(t, s.Migrate(ctx))
+	visitor, err := s.Visitor(ctx, v)
+	require.NoError(t, err)
+	require.Equal(t, "fi", visitor.Locale)
+	require.Empty(t, visitor.TimeZone, "an old visitor has no time zone: the shop's is used")
 	got, err := s.Conversation(ctx, c)
 	require.NoError(t, err)
 	require.Equal(t, chat.StatusClosed, got.Status)

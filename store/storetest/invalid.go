@@ -53,6 +53,9 @@ func visitorChanges() []change[chat.Visitor] {
 		{"email over MaxEmailBytes", func(v *chat.Visitor) { v.Email = strings.Repeat("a", chat.MaxEmailBytes-11) + "@example.com" }},
 		{"customer id over MaxIDBytes", func(v *chat.Visitor) { v.CustomerID = strings.Repeat("1", chat.MaxIDBytes+1) }},
 		{"locale with NUL", func(v *chat.Visitor) { v.Locale = "pl\x00" }},
+		{"locale over MaxLocaleBytes", func(v *chat.Visitor) { v.Locale = strings.Repeat("l", chat.MaxLocaleBytes+1) }},
+		{"time zone with NUL", func(v *chat.Visitor) { v.TimeZone = "Europe/Warsaw\x00" }},
+		{"time zone over MaxTimeZoneBytes", func(v *chat.Visitor) { v.TimeZone = strings.Repeat("z", chat.MaxTimeZoneBytes+1) }},
 	}
 }
 

@@ -196,6 +196,7 @@ func newVisitor() chat.Visitor {
 		Name:       "Anna Kowalska",
 		Email:      "anna@example.com",
 		Locale:     "pl-PL",
+		TimeZone:   "Europe/Warsaw",
 		CustomerID: "cust-" + uuid.NewString(),
 		CreatedAt:  baseTime(),
 		LastSeenAt: westTime(),

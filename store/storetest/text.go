@@ -101,6 +101,8 @@ func testTextNames(t *testing.T, f *fixture) {
 	long.Name = strings.Repeat("ś", chat.MaxNameBytes/2)
 	long.Email = strings.Repeat("e", chat.MaxEmailBytes-len("@example.com")) + "@example.com"
 	long.CustomerID = strings.Repeat("7", chat.MaxIDBytes)
+	long.Locale = strings.Repeat("l", chat.MaxLocaleBytes)
+	long.TimeZone = strings.Repeat("z", chat.MaxTimeZoneBytes)
 	f.putVisitor(long)
 	f.requireVisitor(wantVisitor(long), "a visitor with every text at its limit")
 

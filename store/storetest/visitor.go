@@ -14,6 +14,7 @@ func visitorCases() []testCase {
 		{"RoundTrip", testVisitorRoundTrip},
 		{"Replace", testVisitorReplace},
 		{"NotFound", testVisitorNotFound},
+		{"TimeZone", testVisitorTimeZone},
 	}
 }
 
@@ -42,6 +43,7 @@ func testVisitorReplace(t *testing.T, f *fixture) {
 		Name:       "Aino Virtanen",
 		Email:      "aino@example.fi",
 		Locale:     "fi-FI",
+		TimeZone:   "",
 		CustomerID: "",
 		CreatedAt:  westTime(),
 		LastSeenAt: baseTime(),
@@ -57,4 +59,16 @@ func testVisitorReplace(t *testing.T, f *fixture) {
 func testVisitorNotFound(t *testing.T, f *fixture) {
 	_, err := f.s.Visitor(f.ctx, uuid.New())
 	require.ErrorIs(t, err, chat.ErrNotFound, "Visitor of an unknown id")
+}
+
+func testVisitorTimeZone(t *testing.T, f *fixture) {
+	v := f.visitor()
+	require.NotEmpty(t, v.TimeZone, "the fixture has a time zone")
+	f.requireVisitor(v, "the time zone round-trips")
+	v.TimeZone = "America/Argentina/ComodRivadavia"
+	v = f.putVisitor(v)
+	f.requireVisitor(v, "PutVisitor replaces the time zone")
+	v.TimeZone = ""
+	v = f.putVisitor(v)
+	f.requireVisitor(v, "PutVisitor empties the time zone")
 }

@@ -30,7 +30,7 @@
   var opt = function (k) { return pc[k] != null ? pc[k] : ds[k]; };
   var prefix = String(opt("endpoint") || String(script.src || "").replace(/\/widget\.js([?#].*)?$/, "") || location.origin + "/chat");
   var storeKey = "parley:" + prefix;
-  var lang = "en", conn = null, listeners = {};
+  var lang = "en", conn = null, listeners = {}, localeRefused = false;
 
   // --- state, kept across page loads in localStorage ---
   var saved = load();
@@ -406,13 +406,20 @@
       prefix: prefix,
       sse: opt("transport") === "sse",
       hello: function () {
+        // The server writes its own messages in the shown language and the browser's zone,
+        // unless it refused them (a zone its database lacks): then it uses the shop's.
         var h = {};
+        if (!localeRefused) {
+          h.lang = lang;
+          try { h.tz = Intl.DateTimeFormat().resolvedOptions().timeZone || undefined; } catch (e) { /* no Intl */ }
+        }
         if (st.token) h.token = st.token;
         if (opt("identity")) h.identity = String(opt("identity"));
         return h;
       },
       state: function (s) { st.connState = s; render(); },
       refused: function (f) {
+        if (f.error && f.error.code === "invalid") localeRefused = true;
         // A token from another server or secret: start over as a new visitor.
         if (f.error && (f.error.code === "unauthorized" || f.error.code === "token_expired") && st.token) {
           st.token = "";

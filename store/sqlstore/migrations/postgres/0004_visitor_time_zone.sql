@@ -1,0 +1,1 @@
+ALTER TABLE {{p}}visitors ADD COLUMN time_zone TEXT NOT NULL DEFAULT ''
