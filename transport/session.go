@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,6 +34,7 @@ type session struct {
 	srv     *Server
 	agent   *chat.Agent // nil for a visitor
 	visitor chat.Visitor
+	addr    netip.Addr // where the client connected from; see Config.ClientIP
 	// named is the name a visitor gave in the pre-chat form on this
 	// connection; nil means visitor.Name.
 	named atomic.Pointer[string]
@@ -67,7 +70,7 @@ type syncRequest struct {
 
 // open authenticates a hello and starts a session. agent is the agent the
 // shop authenticated, or nil on the visitors' side.
-func (s *Server) open(ctx context.Context, data []byte, agent *chat.Agent) (*session, *ServerFrame, error) {
+func (s *Server) open(ctx context.Context, r *http.Request, data []byte, agent *chat.Agent) (*session, *ServerFrame, error) {
 	f, err := DecodeClientFrame(data)
 	if err != nil {
 		return nil, nil, err
@@ -85,7 +88,7 @@ func (s *Server) open(ctx context.Context, data []byte, agent *chat.Agent) (*ses
 		return nil, nil, errShuttingDown
 	}
 
-	ss := &session{srv: s, queue: make(chan outItem, s.cfg.SendQueue)}
+	ss := &session{srv: s, queue: make(chan outItem, s.cfg.SendQueue), addr: s.clientIP(r)}
 	ss.limiter = bucket{rate: s.cfg.RateLimit, burst: float64(s.cfg.RateBurst), tokens: float64(s.cfg.RateBurst), last: s.cfg.Now()}
 	welcome := &ServerFrame{Type: FrameWelcome, ID: f.ID, V: ProtocolVersion,
 		HeartbeatMS: s.cfg.HeartbeatInterval.Milliseconds(), TimeoutMS: s.cfg.HeartbeatTimeout.Milliseconds()}
@@ -105,7 +108,7 @@ func (s *Server) open(ctx context.Context, data []byte, agent *chat.Agent) (*ses
 		}
 		topic = chat.TopicAll
 	} else {
-		v, err := s.identifyVisitor(ctx, f)
+		v, err := s.identifyVisitor(ctx, f, func(v chat.Visitor) error { return s.admit(ctx, r, v, ss.addr) })
 		if err != nil {
 			return nil, nil, err
 		}
@@ -166,8 +169,9 @@ func (s *Server) saveAgent(ctx context.Context, a chat.Agent) (chat.Agent, error
 	return a, nil
 }
 
-// identifyVisitor finds or creates the visitor of a hello.
-func (s *Server) identifyVisitor(ctx context.Context, f ClientFrame) (chat.Visitor, error) {
+// identifyVisitor finds or creates the visitor of a hello, if admit lets
+// them in: it is called before anything is stored.
+func (s *Server) identifyVisitor(ctx context.Context, f ClientFrame, admit func(chat.Visitor) error) (chat.Visitor, error) {
 	now := s.cfg.Now()
 	var v chat.Visitor
 	if f.Token != "" {
@@ -192,6 +196,9 @@ func (s *Server) identifyVisitor(ctx context.Context, f ClientFrame) (chat.Visit
 		if id.Locale != "" {
 			v.Locale = id.Locale
 		}
+	}
+	if err := admit(v); err != nil {
+		return chat.Visitor{}, err
 	}
 	return s.desk.SaveVisitor(ctx, v)
 }
@@ -406,6 +413,14 @@ func (ss *session) handle(ctx context.Context, f ClientFrame) (outItem, error) {
 	}
 	if !ss.allowed(f.Type) {
 		return outItem{}, protoErr(CodeUnknownType, "%s is not a %s frame", f.Type, ss.side())
+	}
+	if ss.agent == nil {
+		if err := ss.checkBlocked(ctx, f); err != nil {
+			return outItem{}, err
+		}
+	}
+	if f.Type == FrameBlock || f.Type == FrameUnblock || f.Type == FrameBlocks {
+		return ss.blockFrame(ctx, f)
 	}
 	if f.Type == FramePresence {
 		return ok, ss.setPresence(ctx, f.Presence)
