@@ -18,6 +18,7 @@ func TestConsoleBlockVisitor(t *testing.T) {
 	s := newShop(t, nil)
 	agent := s.agentTab("olga")
 	visitor := s.visitorTab("/shop/x")
+	_ = eval[bool](visitor, `(Parley.on("blocked", () => { window.sawBlocked = true; }), true)`)
 	visitor.ask("You are all useless!!!")
 	agent.until("the chat is the agent's", cAll("#mine .conv-item")+`.length === 1`)
 	agent.click(`document.querySelector("#mine .conv-item button")`)
@@ -38,7 +39,7 @@ func TestConsoleBlockVisitor(t *testing.T) {
 	agent.until("the console shows the block", `document.getElementById("block-form").hidden && document.getElementById("block-btn").hidden && `+
 		cAll("#info .blocked-note")+`.some(t => t.includes("insults"))`)
 	visitor.until("the visitor is told", w(".banner.blocked")+` && !`+w(".banner")+`.hidden && `+w(".banner")+`.textContent.startsWith("Sorry, you cannot chat with us here.") && `+
-		w(".composer")+`.hidden`)
+		w(".composer")+`.hidden && window.sawBlocked`)
 
 	blocks, err = s.desk.Blocks(t.Context())
 	require.NoError(t, err)

@@ -94,12 +94,12 @@ func TestProtocolDocExamples(t *testing.T) {
 		}
 	}
 	for _, typ := range []string{"hello", "start", "send", "sync", "typing", "read", "presence", "rate", "close", "page", "assign", "ping", "pong",
-		"invite_reply", "history", "note", "transcript", "transfer", "stats"} {
+		"invite_reply", "history", "note", "transcript", "transfer", "stats", "block", "unblock", "blocks"} {
 		assert.True(t, seen["client:"+typ], "docs/protocol.md shows a %s frame", typ)
 	}
 	for _, typ := range []string{"welcome", "started", "ack", "synced", "ok", "error", "reconnect", "ping", "pong",
 		"message", "assigned", "status", "rated", "typing", "read", "presence",
-		"visitor", "visitor_left", "invite", "history", "queue", "stats"} {
+		"visitor", "visitor_left", "invite", "history", "queue", "stats", "block", "blocks"} {
 		assert.True(t, seen["server:"+typ], "docs/protocol.md shows a server %s frame", typ)
 	}
 }
