@@ -23,6 +23,7 @@ func FuzzDecodeClientFrame(f *testing.F) {
 		`{"type":"read","conversation_id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","seq":-1}`,
 		`{"type":"presence","presence":"away"}`,
 		`{"type":"page","url":"https://shop.example.com/"}`,
+		`{"type":"block","network":"10.1.0.0/16","duration_ms":60000,"reason":"spam"}`,
 		`{"type":"ping"} {"type":"ping"}`,
 		`[]`, `null`, `"x"`, ``, "\xff",
 	} {
