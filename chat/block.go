@@ -25,8 +25,10 @@ const MaxReasonBytes = 500
 // Block keeps an abusive visitor from chatting. It matches a visitor when
 // any of its set fields does: the visitor's id, their customer id, their
 // email address (compared without regard to case), or the network they
-// connect from. At least one of them is set. A blocked visitor cannot start
-// conversations, send messages or anything else that is stored.
+// connect from. At least one of them is set. The transport refuses the
+// connections and frames of the visitors that Desk.Blocked reports, so a
+// blocked visitor cannot start conversations, send messages or store
+// anything else.
 type Block struct {
 	ID         uuid.UUID    `json:"id"`                    // the block's id
 	VisitorID  uuid.UUID    `json:"visitor_id,omitzero"`   // this visitor; zero matches none
