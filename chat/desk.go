@@ -129,6 +129,7 @@ type Desk struct {
 	pending  sync.WaitGroup // notices being sent
 	queue    queueState     // guarded by routeMu
 	absent   absence        // visitors' presence and replies waiting for them
+	blocks   blockCache     // the blocks in force
 
 	subMu   sync.Mutex // guards the broker subscription below
 	unsub   func()

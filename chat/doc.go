@@ -91,7 +91,15 @@
 // # Errors
 //
 // Errors wrap the sentinels [ErrNotFound], [ErrInvalid], [ErrConflict],
-// [ErrClosed], [ErrAgentBusy] and [ErrSlowConsumer]; test them with errors.Is. Input is
+// [ErrClosed], [ErrAgentBusy], [ErrSlowConsumer] and [ErrBlocked]; test them with errors.Is. Input is
 // checked before anything is written, against the limits in this package
 // (a message body holds at most [MaxBodyBytes] bytes of UTF-8).
+//
+// # Blocking abusive visitors
+//
+// [Desk.Block] stores a [Block] that matches visitors by id, customer id,
+// email or IP network, until it expires or [Desk.Unblock] lifts it, and
+// tells every instance through the Broker. [Desk.Blocked] answers from
+// memory whether a block in force matches a visitor; the transport asks
+// it on every hello and frame.
 package chat

@@ -28,6 +28,8 @@ var (
 	// not keep up and its bounded buffer overflowed. The subscriber should
 	// resubscribe and read what it missed from the history.
 	ErrSlowConsumer = errors.New("chat: subscriber too slow, events dropped")
+	// ErrBlocked means a block in force matches the visitor; see Desk.Blocked.
+	ErrBlocked = errors.New("chat: visitor blocked")
 )
 
 // invalid returns an error wrapping ErrInvalid with a readable reason.

@@ -10,8 +10,8 @@ import (
 type EventType string
 
 // Event types. Message, Assigned, Status and Rated events are also stored
-// facts; Typing, Read, Presence and Queue are passing signals that are never
-// stored.
+// facts, and so are Block and Unblock, which go to TopicAll only; Typing,
+// Read, Presence and Queue are passing signals that are never stored.
 const (
 	EventMessage  EventType = "message"  // a message was stored; Message is set
 	EventAssigned EventType = "assigned" // the conversation got an agent; Conversation is set, Author is the agent
@@ -21,6 +21,8 @@ const (
 	EventRead     EventType = "read"     // Author has seen every message up to Seq
 	EventPresence EventType = "presence" // Author's presence changed to Presence
 	EventQueue    EventType = "queue"    // a queued conversation's place or estimated wait changed; Queue is set
+	EventBlock    EventType = "block"    // an agent or the shop blocked visitors; Block is set
+	EventUnblock  EventType = "unblock"  // a block was lifted; Block carries its ID
 )
 
 // Presence is whether a participant is connected and paying attention.
@@ -54,6 +56,7 @@ type Event struct {
 	Seq             int64             `json:"seq,omitempty"`
 	Presence        Presence          `json:"presence,omitempty"`
 	Queue           *QueueStatus      `json:"queue,omitempty"`
+	Block           *Block            `json:"block,omitempty"`
 	At              time.Time         `json:"at"`
 }
 

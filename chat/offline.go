@@ -175,6 +175,9 @@ func (d *Desk) deliver(e Event) {
 	if e.Type == EventPresence && e.Author.Kind == AuthorVisitor && e.ConversationID == uuid.Nil {
 		d.absent.setPresence(e.VisitorID, e.Presence)
 	}
+	if (e.Type == EventBlock || e.Type == EventUnblock) && e.Block != nil {
+		d.blocks.apply(e.Type, *e.Block)
+	}
 	d.hub.deliver(e)
 }
 

@@ -30,6 +30,7 @@ type Store interface {
 	ConversationStore
 	MessageStore
 	PageViewStore
+	BlockStore
 }
 
 // VisitorStore keeps visitors.
@@ -130,6 +131,21 @@ type PageViewStore interface {
 	// rules of MessageQuery.Limit. A visitor with no page views gets an empty
 	// slice, whether or not the visitor is stored.
 	PageViews(ctx context.Context, visitorID uuid.UUID, limit int) ([]PageView, error)
+}
+
+// BlockStore keeps the blocks agents put on abusive visitors.
+type BlockStore interface {
+	// PutBlock stores a new block. A block with the same ID returns
+	// ErrConflict and changes nothing.
+	PutBlock(ctx context.Context, b Block) error
+	// DeleteBlock removes the block with the given id, expired or not. An
+	// unknown id returns ErrNotFound.
+	DeleteBlock(ctx context.Context, id uuid.UUID) error
+	// Blocks returns every block in force at now (ExpiresAt zero or after
+	// now), oldest first (by CreatedAt, then ID), with no limit: the Desk
+	// keeps them all in memory. Expired blocks are never returned; a store
+	// may delete them.
+	Blocks(ctx context.Context, now time.Time) ([]Block, error)
 }
 
 // CheckLimit applies the paging rules shared by every Store: 0 becomes

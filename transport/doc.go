@@ -74,6 +74,13 @@
 // Config.AllowedOrigins allows them, and every connection is bounded in
 // frame size, rate and queue length. docs/security.md has the details.
 //
+// Agents block abusive visitors (by visitor, customer id, email or IP
+// network, for a time or until lifted; see chat.Block): a blocked
+// visitor's hello, and every frame of a visitor blocked while connected,
+// is refused with the blocked code and nothing of theirs is stored.
+// Config.ClientIP says where a request comes from behind the shop's own
+// proxy, and Config.CheckVisitor adds the shop's own refusals.
+//
 // # The agents' console
 //
 // Agents see who is on the site: each visitor with an open connection,

@@ -622,6 +622,9 @@ func (r *liveRegistry) watch(ctx context.Context, sub *chat.Subscription) {
 				if e.Conversation != nil {
 					r.conversation(e.Conversation)
 				}
+				if e.Type == chat.EventBlock && e.Block != nil {
+					r.srv.tellBlocked(*e.Block)
+				}
 				continue
 			}
 			if !errors.Is(sub.Err(), chat.ErrSlowConsumer) {

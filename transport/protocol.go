@@ -40,6 +40,10 @@ const (
 	FrameTranscript = "transcript" // visitors: email me the transcript
 	FrameTransfer   = "transfer"   // agents: hand a conversation to another agent or department
 	FrameStats      = "stats"      // agents: the service report of a period; answered with stats
+
+	FrameBlock   = "block"   // agents: block visitors; answered with block
+	FrameUnblock = "unblock" // agents: lift a block
+	FrameBlocks  = "blocks"  // agents: the blocks in force; answered with blocks
 )
 
 // Server frame types that are not client frame types too. Events use the
@@ -87,6 +91,7 @@ const (
 	CodeUnavailable       = "unavailable"          // the server is shutting down; retry elsewhere or later
 	CodeInternal          = "internal"             // a server fault; retrying may help
 	CodeAgentBusy         = "agent_busy"           // the agent is at capacity or not online
+	CodeBlocked           = "blocked"              // the visitor is blocked from chatting
 	maxRequestIDBytes     = 64
 	maxIdempotencyKeyByte = chat.MaxIDBytes
 )
@@ -133,6 +138,12 @@ type ClientFrame struct {
 	From     string `json:"from,omitempty"` // stats: RFC 3339 start of the period
 	To       string `json:"to,omitempty"`   // stats: RFC 3339 end of the period, excluded
 	TimeZone string `json:"tz,omitempty"`   // hello: the visitor's IANA zone; stats: the zone of days and hours, empty is the desk's
+
+	CustomerID string    `json:"customer_id,omitempty"` // block: the shop's customer id
+	Network    string    `json:"network,omitempty"`     // block: an IP network in CIDR notation
+	DurationMS int64     `json:"duration_ms,omitempty"` // block: how long; 0 means until lifted
+	Reason     string    `json:"reason,omitempty"`      // block: why, for the agents
+	BlockID    uuid.UUID `json:"block_id,omitzero"`     // unblock
 }
 
 // ServerFrame is one frame from the server.
@@ -176,6 +187,9 @@ type ServerFrame struct {
 	WaitMS   int64        `json:"wait_ms,omitempty"`  // queue: the estimated wait
 	Stats    *chat.Report `json:"stats,omitempty"`    // stats
 
+	Block  *chat.Block  `json:"block,omitempty"`  // block
+	Blocks []chat.Block `json:"blocks,omitempty"` // blocks
+
 	Error *ErrorBody `json:"error,omitempty"`
 }
 
@@ -203,7 +217,7 @@ func protoErr(code, format string, args ...any) *Error {
 // clientTypes lists the frame types each side may send.
 var (
 	visitorTypes = []string{FrameHello, FrameStart, FrameSend, FrameSync, FrameTyping, FrameRead, FramePresence, FrameRate, FrameClose, FramePage, FramePing, FramePong, FrameInviteReply, FrameTranscript}
-	agentTypes   = []string{FrameHello, FrameStart, FrameSend, FrameSync, FrameTyping, FrameRead, FramePresence, FrameClose, FrameAssign, FramePing, FramePong, FrameHistory, FrameNote, FrameTransfer, FrameStats}
+	agentTypes   = []string{FrameHello, FrameStart, FrameSend, FrameSync, FrameTyping, FrameRead, FramePresence, FrameClose, FrameAssign, FramePing, FramePong, FrameHistory, FrameNote, FrameTransfer, FrameStats, FrameBlock, FrameUnblock, FrameBlocks}
 )
 
 // DecodeClientFrame parses one client frame and checks the fields its type
@@ -317,6 +331,8 @@ func (f ClientFrame) check() error {
 		if _, _, err := f.period(); err != nil {
 			return err
 		}
+	case FrameBlock, FrameUnblock, FrameBlocks:
+		return f.checkBlock()
 	case FramePing, FramePong:
 	default:
 		return protoErr(CodeUnknownType, "unknown frame type %.32q", f.Type)
@@ -343,6 +359,8 @@ func errorBody(err error) *ErrorBody {
 		return &ErrorBody{Code: CodeTokenExpired, Message: err.Error()}
 	case errors.Is(err, ErrUnauthorized):
 		return &ErrorBody{Code: CodeUnauthorized, Message: err.Error()}
+	case errors.Is(err, chat.ErrBlocked):
+		return &ErrorBody{Code: CodeBlocked, Message: "chat is not available to this visitor"}
 	case errors.Is(err, chat.ErrNotFound):
 		return &ErrorBody{Code: CodeNotFound, Message: "no such conversation"}
 	case errors.Is(err, chat.ErrAgentBusy):

@@ -24,6 +24,7 @@ func FuzzDecodeClientFrame(f *testing.F) {
 		`{"type":"read","conversation_id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","seq":-1}`,
 		`{"type":"presence","presence":"away"}`,
 		`{"type":"page","url":"https://shop.example.com/"}`,
+		`{"type":"block","network":"10.1.0.0/16","duration_ms":60000,"reason":"spam"}`,
 		`{"type":"ping"} {"type":"ping"}`,
 		`[]`, `null`, `"x"`, ``, "\xff",
 	} {
@@ -95,12 +96,12 @@ func TestProtocolDocExamples(t *testing.T) {
 		}
 	}
 	for _, typ := range []string{"hello", "start", "send", "sync", "typing", "read", "presence", "rate", "close", "page", "assign", "ping", "pong",
-		"invite_reply", "history", "note", "transcript", "transfer", "stats"} {
+		"invite_reply", "history", "note", "transcript", "transfer", "stats", "block", "unblock", "blocks"} {
 		assert.True(t, seen["client:"+typ], "docs/protocol.md shows a %s frame", typ)
 	}
 	for _, typ := range []string{"welcome", "started", "ack", "synced", "ok", "error", "reconnect", "ping", "pong",
 		"message", "assigned", "status", "rated", "typing", "read", "presence",
-		"visitor", "visitor_left", "invite", "history", "queue", "stats"} {
+		"visitor", "visitor_left", "invite", "history", "queue", "stats", "block", "blocks"} {
 		assert.True(t, seen["server:"+typ], "docs/protocol.md shows a server %s frame", typ)
 	}
 }

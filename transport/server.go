@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"slices"
 	"sync"
 	"time"
@@ -112,6 +113,23 @@ type Config struct {
 	WaitWarning time.Duration
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
+
+	// ClientIP tells the address a request comes from, which blocks by
+	// network are matched against. Nil means the address of the TCP
+	// connection (http.Request.RemoteAddr). A shop behind a reverse proxy
+	// or load balancer sets it to read the proxy's header (such as the
+	// last address of X-Forwarded-For that its own proxy added), and only
+	// then: behind no proxy, such a header is whatever the client wrote.
+	// The zero Addr means unknown; no network block matches it.
+	ClientIP func(*http.Request) netip.Addr
+	// CheckVisitor is the shop's own check of a visitor, called on every
+	// visitor's hello before anything is stored, after Parley's blocks
+	// (see chat.Block) let them in. Its request is the hello's (the
+	// WebSocket upgrade or the SSE POST); the visitor is as identified by
+	// their token and identity token, with a zero ID when they are new.
+	// An error refuses the hello with the blocked code; the error itself
+	// is logged, not sent. Nil lets every visitor in.
+	CheckVisitor func(r *http.Request, v chat.Visitor) error
 }
 
 // Server serves Parley's realtime protocol over WebSocket and over

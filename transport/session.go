@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,6 +35,7 @@ type session struct {
 	srv     *Server
 	agent   *chat.Agent // nil for a visitor
 	visitor chat.Visitor
+	addr    netip.Addr // where the client connected from; see Config.ClientIP
 	// named is the name a visitor gave in the pre-chat form on this
 	// connection; nil means visitor.Name.
 	named atomic.Pointer[string]
@@ -68,7 +71,7 @@ type syncRequest struct {
 
 // open authenticates a hello and starts a session. agent is the agent the
 // shop authenticated, or nil on the visitors' side.
-func (s *Server) open(ctx context.Context, data []byte, agent *chat.Agent) (*session, *ServerFrame, error) {
+func (s *Server) open(ctx context.Context, r *http.Request, data []byte, agent *chat.Agent) (*session, *ServerFrame, error) {
 	f, err := DecodeClientFrame(data)
 	if err != nil {
 		return nil, nil, err
@@ -86,7 +89,7 @@ func (s *Server) open(ctx context.Context, data []byte, agent *chat.Agent) (*ses
 		return nil, nil, errShuttingDown
 	}
 
-	ss := &session{srv: s, queue: make(chan outItem, s.cfg.SendQueue)}
+	ss := &session{srv: s, queue: make(chan outItem, s.cfg.SendQueue), addr: s.clientIP(r)}
 	ss.limiter = bucket{rate: s.cfg.RateLimit, burst: float64(s.cfg.RateBurst), tokens: float64(s.cfg.RateBurst), last: s.cfg.Now()}
 	welcome := &ServerFrame{Type: FrameWelcome, ID: f.ID, V: ProtocolVersion,
 		HeartbeatMS: s.cfg.HeartbeatInterval.Milliseconds(), TimeoutMS: s.cfg.HeartbeatTimeout.Milliseconds()}
@@ -106,7 +109,7 @@ func (s *Server) open(ctx context.Context, data []byte, agent *chat.Agent) (*ses
 		}
 		topic = chat.TopicAll
 	} else {
-		v, err := s.identifyVisitor(ctx, f)
+		v, err := s.identifyVisitor(ctx, f, func(v chat.Visitor) error { return s.admit(ctx, r, v, ss.addr) })
 		if err != nil {
 			return nil, nil, err
 		}
@@ -172,8 +175,9 @@ func (s *Server) saveAgent(ctx context.Context, a chat.Agent) (chat.Agent, error
 // customer's identity, or with none because the customer logged out, gets
 // a new visitor, so whoever uses the browser next never reaches the
 // customer's conversations. An anonymous visitor who logs in keeps their
-// visitor and conversations.
-func (s *Server) identifyVisitor(ctx context.Context, f ClientFrame) (chat.Visitor, error) {
+// visitor and conversations. admit decides whether the visitor may come
+// in; it is called before anything is stored.
+func (s *Server) identifyVisitor(ctx context.Context, f ClientFrame, admit func(chat.Visitor) error) (chat.Visitor, error) {
 	now := s.cfg.Now()
 	var v chat.Visitor
 	if f.Token != "" {
@@ -209,6 +213,9 @@ func (s *Server) identifyVisitor(ctx context.Context, f ClientFrame) (chat.Visit
 	// what the Desk writes next to the widget's own words.
 	v.Locale = cmp.Or(f.Lang, v.Locale)
 	v.TimeZone = cmp.Or(f.TimeZone, v.TimeZone)
+	if err := admit(v); err != nil {
+		return chat.Visitor{}, err
+	}
 	return s.desk.SaveVisitor(ctx, v)
 }
 
@@ -422,6 +429,14 @@ func (ss *session) handle(ctx context.Context, f ClientFrame) (outItem, error) {
 	}
 	if !ss.allowed(f.Type) {
 		return outItem{}, protoErr(CodeUnknownType, "%s is not a %s frame", f.Type, ss.side())
+	}
+	if ss.agent == nil {
+		if err := ss.checkBlocked(ctx, f); err != nil {
+			return outItem{}, err
+		}
+	}
+	if f.Type == FrameBlock || f.Type == FrameUnblock || f.Type == FrameBlocks {
+		return ss.blockFrame(ctx, f)
 	}
 	if f.Type == FramePresence {
 		return ok, ss.setPresence(ctx, f.Presence)

@@ -37,7 +37,7 @@ func (s *Server) serveSSEHello(w http.ResponseWriter, r *http.Request, auth func
 		}
 		agent = &a
 	}
-	ss, welcome, err := s.open(r.Context(), data, agent)
+	ss, welcome, err := s.open(r.Context(), r, data, agent)
 	if err != nil {
 		writeHTTPError(w, httpStatus(err), errorFrame(requestID(data), err).Error)
 		return
@@ -214,6 +214,8 @@ func httpStatus(err error) int {
 		return http.StatusUnauthorized
 	case CodeTooManyConns:
 		return http.StatusTooManyRequests
+	case CodeBlocked:
+		return http.StatusForbidden
 	case CodeUnavailable:
 		return http.StatusServiceUnavailable
 	case CodeInternal:

@@ -50,7 +50,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, auth func(*http
 		}
 		agent = &a
 	}
-	ss, welcome, err := s.open(ctx, data, agent)
+	ss, welcome, err := s.open(ctx, r, data, agent)
 	if err != nil {
 		refuse(ctx, c, requestID(data), err)
 		return

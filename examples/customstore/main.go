@@ -159,6 +159,24 @@ func (s *Store) PageViews(ctx context.Context, visitorID uuid.UUID, limit int) (
 	return s.next.PageViews(ctx, visitorID, limit)
 }
 
+// PutBlock implements chat.Store.
+func (s *Store) PutBlock(ctx context.Context, b chat.Block) (err error) {
+	defer func(t time.Time) { s.observe(ctx, "PutBlock", t, err) }(time.Now())
+	return s.next.PutBlock(ctx, b)
+}
+
+// DeleteBlock implements chat.Store.
+func (s *Store) DeleteBlock(ctx context.Context, id uuid.UUID) (err error) {
+	defer func(t time.Time) { s.observe(ctx, "DeleteBlock", t, err) }(time.Now())
+	return s.next.DeleteBlock(ctx, id)
+}
+
+// Blocks implements chat.Store.
+func (s *Store) Blocks(ctx context.Context, now time.Time) (_ []chat.Block, err error) {
+	defer func(t time.Time) { s.observe(ctx, "Blocks", t, err) }(time.Now())
+	return s.next.Blocks(ctx, now)
+}
+
 func main() {
 	if err := run(context.Background()); err != nil {
 		fmt.Fprintln(os.Stderr, "customstore:", err)

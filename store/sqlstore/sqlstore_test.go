@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -98,7 +97,7 @@ func (d *database) store(tb testing.TB, prefix string) *sqlstore.Store {
 
 // drop removes the prefix's tables from the shared database.
 func (d *database) drop(tb testing.TB, prefix string) {
-	for _, t := range []string{"messages", "conversations", "page_views", "agents", "visitors", "schema_migrations"} {
+	for _, t := range []string{"messages", "conversations", "page_views", "agents", "visitors", "blocks", "schema_migrations"} {
 		_, err := d.db.Exec("DROP TABLE IF EXISTS " + prefix + t)
 		assert.NoError(tb, err)
 	}
@@ -178,7 +177,7 @@ func TestMigrations(t *testing.T) {
 		require.NoError(t, s.Migrate(t.Context()), "Migrate on an up-to-date schema is a no-op")
 		var n int
 		require.NoError(t, s.DB().QueryRow("SELECT COUNT(*) FROM "+prefix+"schema_migrations").Scan(&n))
-		files, err := os.ReadDir(filepath.Join("migrations", strings.ToLower(d.b.name)))
+		files, err := os.ReadDir(filepath.Join("migrations", d.b.dialect.String()))
 		require.NoError(t, err)
 		assert.Equal(t, len(files), n, "each migration is recorded once")
 		fixture(t, s) // and the schema works

@@ -53,6 +53,7 @@ func groups() []group {
 		{"Conversation", conversationCases()},
 		{"Message", messageCases()},
 		{"PageView", pageViewCases()},
+		{"Block", blockCases()},
 		{"Invalid", invalidCases()},
 		{"Context", contextCases()},
 		{"Text", textCases()},

@@ -184,6 +184,7 @@
     var c = conv(id);
     c.unread = 0;
     $("transfer-form").hidden = true;
+    $("block-form").hidden = true;
     S.history = null;
     if (!c.synced) syncConv(id);
     render();
@@ -205,6 +206,7 @@
     $("pick-btn").hidden = !(i.status === "queued" || i.status === "waiting") && mine;
     $("pick-btn").textContent = i.status === "open" && !mine ? "Take over" : "Pick";
     $("close-btn").hidden = i.status === "closed";
+    $("block-btn").hidden = !!blockOf(i.visitor_id);
     $("transfer-btn").hidden = i.status === "closed";
     $("composer").hidden = i.status === "closed";
     var log = $("log"), atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
@@ -271,6 +273,8 @@
       ["Returning", v.returning == null ? "" : v.returning ? "yes" : "no"],
       ["Online", S.visitors[c.info.visitor_id] ? "yes" : "no"]
     ])];
+    var blk = blockInfo(c.info.visitor_id);
+    if (blk) kids.push(blk);
     if (v.pages && v.pages.length) {
       kids.push(el("h3", {text: "Pages visited"}), el("ol", {"class": "pages"}, v.pages.map(function (p) { return el("li", {}, [pageLink(p)]); })));
     }
@@ -529,6 +533,7 @@
       w.visitors.forEach(function (v) { S.visitors[vid(v)] = v; });
     }
     (w.conversations || []).forEach(function (i) { setInfo(i); });
+    loadBlocks();
     Object.keys(S.convs).forEach(function (id) {
       var c = S.convs[id];
       if (c.info && c.info.status !== "closed" || id === S.selected) syncConv(id);
@@ -586,6 +591,81 @@
     render();
   }
 
+  // --- blocking visitors ---
+  // S.blocks are the blocks in force, read when the console connects and
+  // kept up to date with the ones this console makes and lifts.
+  function loadBlocks() {
+    request({type: "blocks"}).then(function (a) { S.blocks = a.blocks || []; render(); });
+  }
+
+  function blockOf(visitorID) {
+    var now = Date.now();
+    return (S.blocks || []).filter(function (b) {
+      return b.visitor_id === visitorID && (!b.expires_at || Date.parse(b.expires_at) > now);
+    })[0];
+  }
+
+  // blockInfo is the visitor panel's note on a block, with its Unblock button.
+  function blockInfo(visitorID) {
+    var b = blockOf(visitorID);
+    if (!b) return null;
+    var until = b.expires_at ? "until " + new Date(b.expires_at).toLocaleString() : "until unblocked";
+    return el("p", {"class": "blocked-note"}, [
+      "Blocked " + until + (b.reason ? " · " + b.reason : "") + " ",
+      el("button", {type: "button", id: "unblock-btn", text: "Unblock", onclick: function () {
+        request({type: "unblock", block_id: b.id}).then(function () {
+          S.blocks = S.blocks.filter(function (x) { return x.id !== b.id; });
+          flash("Visitor unblocked");
+          render();
+        });
+      }})
+    ]);
+  }
+
+  // The Block visitor form asks for a duration and a reason, then for a
+  // confirmation before anything is sent.
+  function wireBlock() {
+    var f = $("block-form"), confirmText = $("block-confirm"), submitBtn = $("block-submit");
+    var disarm = function () {
+      f.removeAttribute("data-armed");
+      confirmText.hidden = true;
+      submitBtn.textContent = "Block";
+      submitBtn.classList.remove("armed");
+    };
+    $("block-btn").addEventListener("click", function () {
+      disarm();
+      f.hidden = false;
+      f.elements.duration.focus();
+    });
+    $("block-cancel").addEventListener("click", function () { disarm(); f.hidden = true; });
+    f.addEventListener("input", disarm);
+    f.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var c = S.convs[S.selected];
+      if (!c || !c.info) return;
+      var sel = f.elements.duration, label = sel.options[sel.selectedIndex].text;
+      if (!f.hasAttribute("data-armed")) {
+        f.setAttribute("data-armed", "");
+        confirmText.textContent = "Block " + visitorName(c) + " (" + label.toLowerCase() + ")? They will not be able to chat.";
+        confirmText.hidden = false;
+        submitBtn.textContent = "Yes, block";
+        submitBtn.classList.add("armed");
+        submitBtn.focus();
+        return;
+      }
+      var fr = {type: "block", visitor_id: c.info.visitor_id, reason: f.elements.reason.value.trim()};
+      if (Number(sel.value) > 0) fr.duration_ms = Number(sel.value);
+      request(fr).then(function (a) {
+        S.blocks = (S.blocks || []).concat([a.block]);
+        disarm();
+        f.hidden = true;
+        f.reset();
+        flash("Visitor blocked");
+        render();
+      });
+    });
+  }
+
   // --- wiring ---
   function init() {
     document.querySelectorAll("[role=tab]").forEach(function (b) {
@@ -627,6 +707,7 @@
       if (a) fr.agent_id = a; else fr.department = d;
       request(fr).then(function () { f.hidden = true; f.reset(); });
     });
+    wireBlock();
     $("history-btn").addEventListener("click", function () {
       var c = S.convs[S.selected];
       if (!c || !c.info) return;

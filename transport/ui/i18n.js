@@ -32,7 +32,8 @@
       thanks: "Thank you for your feedback!",
       transcript: "Email me the transcript", transcriptSent: "The transcript is on its way to {email}.",
       newChat: "Start a new chat", accept: "Reply", dismiss: "No, thanks",
-      invitation: "Message from {name}", unread: "{n} new messages"
+      invitation: "Message from {name}", unread: "{n} new messages",
+      blocked: "Sorry, you cannot chat with us here. If you think this is a mistake, please contact the shop another way."
     },
     pl: {
       title: "Porozmawiaj z nami", launcher: "Otwórz czat", minimize: "Zminimalizuj czat",
@@ -56,7 +57,8 @@
       thanks: "Dziękujemy za opinię!",
       transcript: "Wyślij mi zapis rozmowy", transcriptSent: "Zapis rozmowy wysłaliśmy na adres {email}.",
       newChat: "Rozpocznij nowy czat", accept: "Odpowiedz", dismiss: "Nie, dziękuję",
-      invitation: "Wiadomość od: {name}", unread: "Nowe wiadomości: {n}"
+      invitation: "Wiadomość od: {name}", unread: "Nowe wiadomości: {n}",
+      blocked: "Przepraszamy, nie możesz tu z nami rozmawiać. Jeśli to pomyłka, skontaktuj się ze sklepem w inny sposób."
     },
     fi: {
       title: "Keskustele kanssamme", launcher: "Avaa chat", minimize: "Pienennä chat",
@@ -80,7 +82,8 @@
       thanks: "Kiitos palautteestasi!",
       transcript: "Lähetä keskustelu sähköpostiini", transcriptSent: "Keskustelu lähetetään osoitteeseen {email}.",
       newChat: "Aloita uusi chat", accept: "Vastaa", dismiss: "Ei kiitos",
-      invitation: "Viesti henkilöltä {name}", unread: "{n} uutta viestiä"
+      invitation: "Viesti henkilöltä {name}", unread: "{n} uutta viestiä",
+      blocked: "Valitettavasti et voi keskustella kanssamme täällä. Jos tämä on mielestäsi virhe, ota yhteyttä kauppaan muulla tavalla."
     },
     ru: {
       title: "Напишите нам", launcher: "Открыть чат", minimize: "Свернуть чат",
@@ -104,7 +107,8 @@
       thanks: "Спасибо за отзыв!",
       transcript: "Прислать переписку на почту", transcriptSent: "Переписка отправлена на адрес {email}.",
       newChat: "Начать новый чат", accept: "Ответить", dismiss: "Нет, спасибо",
-      invitation: "Сообщение от: {name}", unread: "Новых сообщений: {n}"
+      invitation: "Сообщение от: {name}", unread: "Новых сообщений: {n}",
+      blocked: "К сожалению, вы не можете писать нам в этот чат. Если это ошибка, свяжитесь с магазином другим способом."
     }
   };
   var own = P.i18n || {};

@@ -338,6 +338,7 @@
     ui.badge.hidden = !st.unread;
     ui.badge.textContent = st.unread > 9 ? "9+" : String(st.unread);
     ui.launcher.setAttribute("aria-label", st.unread ? t("launcher") + " (" + t("unread", {n: st.unread}) + ")" : t("launcher"));
+    if (st.blocked) renderBlocked();
     renderLog();
   }
 
@@ -419,6 +420,7 @@
       },
       state: function (s) { st.connState = s; render(); },
       refused: function (f) {
+        if (f.error && f.error.code === "blocked") return blocked();
         if (f.error && f.error.code === "invalid") localeRefused = true;
         // A token from another server or secret: start over as a new visitor.
         if (f.error && (f.error.code === "unauthorized" || f.error.code === "token_expired") && st.token) {
@@ -634,6 +636,9 @@
       case "invite":
         showInvite(f);
         break;
+      case "error":
+        if (f.error && f.error.code === "blocked") blocked();
+        break;
     }
   }
 
@@ -720,6 +725,26 @@
       render();
     });
     if (accept) setOpen(true);
+  }
+
+  // --- a blocked visitor ---
+  // blocked is called when the server refuses the visitor with the
+  // blocked code: the widget says so, stops connecting and takes no more
+  // input until the page is loaded again.
+  function blocked() {
+    if (st.blocked) return;
+    st.blocked = true;
+    if (conn) conn.close();
+    render();
+    emit("blocked");
+  }
+
+  function renderBlocked() {
+    ui.prechat.hidden = ui.composer.hidden = ui.endView.hidden = ui.offline.hidden = ui.endBtn.hidden = true;
+    ui.status.textContent = "";
+    ui.banner.textContent = t("blocked");
+    ui.banner.className = "banner blocked";
+    ui.banner.hidden = false;
   }
 
   // --- the page's API ---
