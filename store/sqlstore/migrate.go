@@ -134,12 +134,12 @@ func (s *Store) applyMigrations(ctx context.Context, conn *sql.Conn, ms []migrat
 	if _, err := conn.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+table+" (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)"); err != nil {
 		return fmt.Errorf("sqlstore: migrate: %w", err)
 	}
-	var current sql.NullInt64
-	if err := conn.QueryRowContext(ctx, "SELECT MAX(version) FROM "+table).Scan(&current); err != nil {
+	applied, err := appliedVersions(ctx, conn, table)
+	if err != nil {
 		return fmt.Errorf("sqlstore: migrate: %w", err)
 	}
 	for _, m := range ms {
-		if int64(m.version) <= current.Int64 {
+		if applied[m.version] {
 			continue
 		}
 		for _, stmt := range m.statements {
@@ -159,4 +159,25 @@ func (s *Store) applyMigrations(ctx context.Context, conn *sql.Conn, ms []migrat
 		s.log.InfoContext(ctx, "sqlstore: applied migration", "version", m.version, "prefix", s.prefix, "dialect", s.dialect.name)
 	}
 	return nil
+}
+
+// appliedVersions returns the versions recorded in table. Migrate applies
+// every migration not among them, not only those above the highest: a
+// schema that was migrated by a build with a later migration and without
+// an earlier one still gets the earlier one.
+func appliedVersions(ctx context.Context, conn *sql.Conn, table string) (map[int]bool, error) {
+	rows, err := conn.QueryContext(ctx, "SELECT version FROM "+table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	applied := make(map[int]bool)
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		applied[v] = true
+	}
+	return applied, rows.Err()
 }

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -65,4 +66,34 @@ func TestUpgradeKeepsData(t *testing.T) {
 	require.Len(t, msgs, 1)
 	require.Equal(t, "Hei!", msgs[0].Body)
 	require.False(t, msgs[0].Internal, "an old message is not an internal note")
+}
+
+// TestMigrateFillsAGap: a schema that a build with a later migration
+// migrated, without an earlier one, gets the earlier one too.
+func TestMigrateFillsAGap(t *testing.T) {
+	ctx := t.Context()
+	s, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "gap.db"), Config{SkipMigrate: true})
+	require.NoError(t, err)
+	defer s.Close()
+	ms, err := s.migrations()
+	require.NoError(t, err)
+	require.Greater(t, len(ms), 2, "there is a migration between the first and the last")
+	gap := ms[len(ms)-2]
+	applyOnly := func(ms []migration) {
+		conn, err := s.db.Conn(ctx)
+		require.NoError(t, err)
+		defer conn.Close()
+		unlock, err := s.lockSchema(ctx, conn)
+		require.NoError(t, err)
+		require.NoError(t, s.applyMigrations(ctx, conn, ms))
+		require.NoError(t, unlock())
+	}
+	applyOnly(append(slices.Clone(ms[:len(ms)-2]), ms[len(ms)-1]))
+
+	require.NoError(t, s.Migrate(ctx))
+	var n int
+	require.NoError(t, s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+s.prefix+"schema_migrations WHERE version = ?", gap.version).Scan(&n))
+	require.Equal(t, 1, n, "migration %d, skipped before, is applied", gap.version)
+	require.NoError(t, s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+s.prefix+"schema_migrations").Scan(&n))
+	require.Equal(t, len(ms), n, "every migration is recorded once")
 }
