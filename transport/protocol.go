@@ -126,6 +126,8 @@ type ClientFrame struct {
 	InvitationID uuid.UUID `json:"invitation_id,omitzero"` // invite_reply
 	Accept       bool      `json:"accept,omitempty"`       // invite_reply: true starts the conversation
 
+	Before uuid.UUID `json:"before,omitzero"` // history: list the conversations older than this one
+
 	Name  string `json:"name,omitempty"`  // start by a visitor: the pre-chat form's name
 	Email string `json:"email,omitempty"` // start by a visitor, transcript: where email goes
 
@@ -174,6 +176,7 @@ type ServerFrame struct {
 	Position int          `json:"position,omitempty"` // queue: 1 is next
 	WaitMS   int64        `json:"wait_ms,omitempty"`  // queue: the estimated wait
 	Stats    *chat.Report `json:"stats,omitempty"`    // stats
+	More     bool         `json:"more,omitempty"`     // history: older conversations remain; ask with before
 
 	Error *ErrorBody `json:"error,omitempty"`
 }

@@ -98,8 +98,7 @@ func (s *Server) open(ctx context.Context, data []byte, agent *chat.Agent) (*ses
 		ss.agent = &a
 		ss.live = newLiveBox()
 		welcome.Agent = &a
-		welcome.Open, err = s.desk.Conversations(ctx, chat.ConversationFilter{
-			Statuses: []chat.Status{chat.StatusWaiting, chat.StatusQueued, chat.StatusOpen}, Limit: chat.MaxPageSize})
+		welcome.Open, err = s.agentConversations(ctx, a.ID)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -113,7 +112,7 @@ func (s *Server) open(ctx context.Context, data []byte, agent *chat.Agent) (*ses
 		welcome.Visitor = &v
 		welcome.Token = visitorToken(s.cfg.Secret, v.ID, s.cfg.Now().Add(s.cfg.VisitorTokenTTL))
 		welcome.Open, err = s.desk.Conversations(ctx, chat.ConversationFilter{
-			VisitorID: v.ID, Statuses: []chat.Status{chat.StatusWaiting, chat.StatusQueued, chat.StatusOpen}, Limit: chat.MaxPageSize})
+			VisitorID: v.ID, Statuses: activeStatuses, Newest: true, Limit: chat.MaxPageSize})
 		if err != nil {
 			return nil, nil, err
 		}
