@@ -1,6 +1,7 @@
 package chat_test
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -498,4 +500,29 @@ func TestMetricsTimesAreRecorded(t *testing.T) {
 	assert.Equal(t, t0.Add(90*time.Second), got.FirstResponseAt, "the first answer, not the last")
 	assert.False(t, got.Offline)
 	assert.True(t, strings.HasPrefix(string(got.Status), "open"))
+}
+
+// TestQueueLongerThanAPageOfTies checks that a queue of more conversations
+// than one store page, every one started in the same microsecond, is read
+// whole and in order (by id, as the store orders ties).
+func TestQueueLongerThanAPageOfTies(t *testing.T) {
+	f := setup(t, chat.Config{})
+	v := f.visitor(t)
+	at := chat.Timestamp(time.Now())
+	var ids []uuid.UUID
+	for range chat.MaxPageSize + 5 {
+		c, err := f.store.CreateConversation(t.Context(), chat.ConversationInfo{ID: chat.NewID(), VisitorID: v.ID,
+			Status: chat.StatusQueued, CreatedAt: at, UpdatedAt: at})
+		require.NoError(t, err)
+		ids = append(ids, c.ID)
+	}
+	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+
+	q, err := f.desk.Queue(t.Context())
+	require.NoError(t, err)
+	require.Len(t, q, len(ids))
+	for i, e := range q {
+		require.Equal(t, ids[i], e.Conversation.ID, "place %d", i+1)
+		require.Equal(t, i+1, e.Position)
+	}
 }
