@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
@@ -525,4 +526,47 @@ func TestQueueLongerThanAPageOfTies(t *testing.T) {
 		require.Equal(t, ids[i], e.Conversation.ID, "place %d", i+1)
 		require.Equal(t, i+1, e.Position)
 	}
+}
+
+// addressOf returns a valid email address of exactly n bytes (n at least
+// 30) with two-byte letters in its local part.
+func addressOf(n int) string {
+	local, tail := "zofia.żółć@", ".example.pl"
+	domain := []byte(strings.Repeat("a", n-len(local)-len(tail)))
+	for i := 60; i < len(domain)-1; i += 61 {
+		domain[i] = '.' // labels of at most 60 bytes
+	}
+	return local + string(domain) + tail
+}
+
+// TestEmailLimit checks that every address a visitor gives is held to
+// MaxEmailBytes, counted in bytes, and that a refusal names the field.
+func TestEmailLimit(t *testing.T) {
+	t.Parallel()
+	box := &outbox{}
+	f := setup(t, chat.Config{Notifier: box})
+	c := f.start(t, chat.StartRequest{})
+
+	for _, n := range []int{225, chat.MaxEmailBytes} {
+		addr := addressOf(n)
+		require.Len(t, addr, n)
+		require.NoError(t, chat.CheckEmail(addr), "an address of %d bytes", n)
+		require.NoError(t, f.desk.SendTranscript(t.Context(), c.ID, addr), "a transcript to an address of %d bytes", n)
+		v, err := f.desk.Visitor(t.Context(), c.VisitorID)
+		require.NoError(t, err)
+		assert.Equal(t, addr, v.Email, "the address of %d bytes is kept", n)
+	}
+
+	long := addressOf(chat.MaxEmailBytes + 1)
+	require.Less(t, utf8.RuneCountInString(long), chat.MaxEmailBytes, "fewer characters than the limit, more bytes")
+	err := chat.CheckEmail(long)
+	require.ErrorIs(t, err, chat.ErrInvalid)
+	assert.Contains(t, err.Error(), "email is 255 bytes")
+	err = f.desk.SendTranscript(t.Context(), c.ID, long)
+	require.ErrorIs(t, err, chat.ErrInvalid)
+	assert.Contains(t, err.Error(), "email")
+	v, err := f.desk.Visitor(t.Context(), c.VisitorID)
+	require.NoError(t, err)
+	assert.Equal(t, addressOf(chat.MaxEmailBytes), v.Email, "a refused address changes nothing")
+	assert.Len(t, box.all(), 2, "only the accepted addresses got a transcript")
 }

@@ -292,16 +292,15 @@ func (f ClientFrame) check() error {
 			return protoErr(CodeInvalid, "invite_reply needs invitation_id")
 		}
 	case FrameStart:
-		if len(f.Name) > chat.MaxNameBytes || len(f.Email) > chat.MaxNameBytes {
-			return protoErr(CodeInvalid, "name and email are at most %d bytes", chat.MaxNameBytes)
+		if err := checkBytes("name", f.Name, chat.MaxNameBytes); err != nil {
+			return err
 		}
+		return checkBytes("email", f.Email, chat.MaxEmailBytes)
 	case FrameTranscript:
 		if err := needConversation(); err != nil {
 			return err
 		}
-		if len(f.Email) > chat.MaxNameBytes {
-			return protoErr(CodeInvalid, "email is at most %d bytes", chat.MaxNameBytes)
-		}
+		return checkBytes("email", f.Email, chat.MaxEmailBytes)
 	case FrameTransfer:
 		if err := needConversation(); err != nil {
 			return err
@@ -316,6 +315,14 @@ func (f ClientFrame) check() error {
 	case FramePing, FramePong:
 	default:
 		return protoErr(CodeUnknownType, "unknown frame type %.32q", f.Type)
+	}
+	return nil
+}
+
+// checkBytes refuses a field of more than max bytes of UTF-8, naming it.
+func checkBytes(field, s string, max int) error {
+	if len(s) > max {
+		return protoErr(CodeInvalid, "%s is %d bytes, over the limit of %d", field, len(s), max)
 	}
 	return nil
 }

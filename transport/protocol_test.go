@@ -6,12 +6,14 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/transport"
 )
 
@@ -101,5 +103,30 @@ func TestProtocolDocExamples(t *testing.T) {
 		"message", "assigned", "status", "rated", "typing", "read", "presence",
 		"visitor", "visitor_left", "invite", "history", "queue", "stats"} {
 		assert.True(t, seen["server:"+typ], "docs/protocol.md shows a server %s frame", typ)
+	}
+}
+
+// TestProtocolDocLimits checks that the limits table of docs/protocol.md
+// gives each constant of package chat its value.
+func TestProtocolDocLimits(t *testing.T) {
+	doc, err := os.ReadFile("../docs/protocol.md")
+	require.NoError(t, err)
+	_, table, ok := strings.Cut(string(doc), "\n## Limits\n")
+	require.True(t, ok, "docs/protocol.md has a Limits section")
+	table, _, _ = strings.Cut(table, "\n## ")
+	limits := map[string]int{
+		"MaxBodyBytes": chat.MaxBodyBytes, "MaxNameBytes": chat.MaxNameBytes, "MaxEmailBytes": chat.MaxEmailBytes,
+		"MaxIDBytes": chat.MaxIDBytes, "MaxURLBytes": chat.MaxURLBytes, "MaxTitleBytes": chat.MaxTitleBytes,
+		"MaxAttachments": chat.MaxAttachments, "MaxAgentDepartments": chat.MaxAgentDepartments,
+	}
+	for name, value := range limits {
+		row := regexp.MustCompile("(?m)^\\|.*`chat\\." + name + "`.*$").FindString(table)
+		if assert.NotEmpty(t, row, "the table lists chat.%s", name) {
+			n := strconv.Itoa(value)
+			if value >= 1000 {
+				n = n[:len(n)-3] + "," + n[len(n)-3:]
+			}
+			assert.Regexp(t, "\\| "+n+"( bytes)?[ ,]", row, "chat.%s is %d", name, value)
+		}
 	}
 }
