@@ -47,6 +47,12 @@ func (s *Server) history(ctx context.Context, f ClientFrame) (outItem, error) {
 	return outItem{frame: &ServerFrame{Type: FrameHistory, ID: f.ID, VisitorID: f.VisitorID, Open: convs, More: more}}, nil
 }
 
+// activeConversations lists the visitor's newest chat.MaxPageSize
+// conversations that are not closed, newest first.
+func (s *Server) activeConversations(ctx context.Context, visitorID uuid.UUID) ([]chat.ConversationInfo, error) {
+	return s.desk.Conversations(ctx, chat.ConversationFilter{VisitorID: visitorID, Statuses: activeStatuses, Newest: true, Limit: chat.MaxPageSize})
+}
+
 // agentConversations lists the conversations of an agent's welcome,
 // newest first: the newest chat.MaxPageSize waiting, queued and open
 // conversations of the shop (every one, unless there are more), then the

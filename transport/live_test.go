@@ -198,6 +198,31 @@ func TestLiveVisitorReturningByConversation(t *testing.T) {
 	assert.Equal(t, uuid.Nil, st.ConversationID, "the earlier conversation is closed")
 }
 
+// TestLiveVisitorNewestConversation checks that the live list names the
+// visitor's newest conversation that is not closed when they have more
+// conversations than one store page.
+func TestLiveVisitorNewestConversation(t *testing.T) {
+	h := newHarness(t, func(c *transport.Config) { c.VisitorGracePeriod = -1 })
+	v := h.visitor(ws)
+	id := v.welcome.Visitor.ID
+	v.close()
+	agent := h.agent(ws, "olga")
+	require.Eventually(t, func() bool {
+		a := h.agent(ws, "ewa")
+		defer a.close()
+		_, ok := listed(a.welcome, id)
+		return !ok
+	}, wait, 10*time.Millisecond)
+	at := time.Now().Add(-48 * time.Hour)
+	storeConversations(t, h.store, id, at, chat.MaxPageSize, chat.StatusClosed, "piotr")
+	open := storeConversations(t, h.store, id, at.Add(24*time.Hour), 1, chat.StatusOpen, "piotr")[0]
+
+	h.visitor(ws, clientOptions{token: v.welcome.Token})
+	st := agent.expectVisitor(id, func(transport.VisitorState) bool { return true })
+	assert.Equal(t, open.ID, st.ConversationID, "the newest conversation that is not closed")
+	assert.True(t, st.Returning)
+}
+
 // TestLiveVisitorContextHookFails checks that a failing hook, or one
 // returning too much, leaves the entry without context but still sends it.
 func TestLiveVisitorContextHookFails(t *testing.T) {

@@ -111,8 +111,7 @@ func (s *Server) open(ctx context.Context, data []byte, agent *chat.Agent) (*ses
 		ss.visitor = v
 		welcome.Visitor = &v
 		welcome.Token = visitorToken(s.cfg.Secret, v.ID, s.cfg.Now().Add(s.cfg.VisitorTokenTTL))
-		welcome.Open, err = s.desk.Conversations(ctx, chat.ConversationFilter{
-			VisitorID: v.ID, Statuses: activeStatuses, Newest: true, Limit: chat.MaxPageSize})
+		welcome.Open, err = s.activeConversations(ctx, v.ID)
 		if err != nil {
 			return nil, nil, err
 		}
