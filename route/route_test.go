@@ -294,13 +294,21 @@ func TestSticky(t *testing.T) {
 	}
 }
 
-func TestStickyLaterConversationIgnored(t *testing.T) {
-	t.Parallel()
-	ctx := t.Context()
+// stickyVisitor returns a memory store holding one visitor, and the time
+// the visitor was created.
+func stickyVisitor(t *testing.T) (*memory.Store, chat.Visitor, time.Time) {
+	t.Helper()
 	st := memory.New()
 	base := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	v := chat.Visitor{ID: chat.NewID(), CreatedAt: base, LastSeenAt: base}
-	require.NoError(t, st.PutVisitor(ctx, v))
+	require.NoError(t, st.PutVisitor(t.Context(), v))
+	return st, v, base
+}
+
+func TestStickyLaterConversationIgnored(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st, v, base := stickyVisitor(t)
 	cur, err := st.CreateConversation(ctx, chat.ConversationInfo{ID: chat.NewID(), VisitorID: v.ID, Status: chat.StatusQueued, CreatedAt: base, UpdatedAt: base})
 	require.NoError(t, err)
 	later, err := st.CreateConversation(ctx, chat.ConversationInfo{ID: chat.NewID(), VisitorID: v.ID, Status: chat.StatusQueued, CreatedAt: base.Add(time.Minute), UpdatedAt: base.Add(time.Minute)})
@@ -320,10 +328,7 @@ func TestStickyLaterConversationIgnored(t *testing.T) {
 func TestStickyManyConversations(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	st := memory.New()
-	base := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-	v := chat.Visitor{ID: chat.NewID(), CreatedAt: base, LastSeenAt: base}
-	require.NoError(t, st.PutVisitor(ctx, v))
+	st, v, base := stickyVisitor(t)
 	for i := range chat.MaxPageSize + 10 {
 		at := base.Add(time.Duration(i) * time.Minute)
 		agent := "a"
