@@ -113,8 +113,8 @@ type ConversationFilter struct {
 // the start of a listing. CreatedAt counts to the microsecond, as stores
 // keep it (see Timestamp).
 type ConversationCursor struct {
-	CreatedAt time.Time
-	ID        uuid.UUID
+	CreatedAt time.Time // the conversation's creation time
+	ID        uuid.UUID // the conversation's id, which orders equal times
 }
 
 // Cursor returns the position of c, to list the conversations after it.
