@@ -25,6 +25,8 @@ func FuzzDecodeClientFrame(f *testing.F) {
 		`{"type":"read","conversation_id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","seq":-1}`,
 		`{"type":"presence","presence":"away"}`,
 		`{"type":"page","url":"https://shop.example.com/"}`,
+		`{"type":"history","visitor_id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","before":"1b4e28ba-2fa1-41d2-883f-0016d3cca427"}`,
+		`{"type":"start","name":"Anna","email":"anna@example.pl"}`,
 		`{"type":"ping"} {"type":"ping"}`,
 		`[]`, `null`, `"x"`, ``, "\xff",
 	} {
