@@ -1,13 +1,16 @@
 package chat_test
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -498,4 +501,68 @@ func TestMetricsTimesAreRecorded(t *testing.T) {
 	assert.Equal(t, t0.Add(90*time.Second), got.FirstResponseAt, "the first answer, not the last")
 	assert.False(t, got.Offline)
 	assert.True(t, strings.HasPrefix(string(got.Status), "open"))
+}
+
+// TestQueueLongerThanAPageOfTies checks that a queue of more conversations
+// than one store page, every one started in the same microsecond, is read
+// whole and in order (by id, as the store orders ties).
+func TestQueueLongerThanAPageOfTies(t *testing.T) {
+	f := setup(t, chat.Config{})
+	v := f.visitor(t)
+	at := chat.Timestamp(time.Now())
+	var ids []uuid.UUID
+	for range chat.MaxPageSize + 5 {
+		c, err := f.store.CreateConversation(t.Context(), chat.ConversationInfo{ID: chat.NewID(), VisitorID: v.ID,
+			Status: chat.StatusQueued, CreatedAt: at, UpdatedAt: at})
+		require.NoError(t, err)
+		ids = append(ids, c.ID)
+	}
+	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+
+	q, err := f.desk.Queue(t.Context())
+	require.NoError(t, err)
+	require.Len(t, q, len(ids))
+	for i, e := range q {
+		require.Equal(t, ids[i], e.Conversation.ID, "place %d", i+1)
+		require.Equal(t, i+1, e.Position)
+	}
+}
+
+// addressOf returns an email address of exactly n bytes (n at least 30)
+// with two-byte letters in its local part.
+func addressOf(n int) string {
+	local, tail := "zofia.żółć@", ".example.pl"
+	return local + strings.Repeat("a", n-len(local)-len(tail)) + tail
+}
+
+// TestEmailLimit checks that every address a visitor gives is held to
+// MaxEmailBytes, counted in bytes, and that a refusal names the field.
+func TestEmailLimit(t *testing.T) {
+	t.Parallel()
+	box := &outbox{}
+	f := setup(t, chat.Config{Notifier: box})
+	c := f.start(t, chat.StartRequest{})
+
+	for _, n := range []int{225, chat.MaxEmailBytes} {
+		addr := addressOf(n)
+		require.Len(t, addr, n)
+		require.NoError(t, chat.CheckEmail(addr), "an address of %d bytes", n)
+		require.NoError(t, f.desk.SendTranscript(t.Context(), c.ID, addr), "a transcript to an address of %d bytes", n)
+		v, err := f.desk.Visitor(t.Context(), c.VisitorID)
+		require.NoError(t, err)
+		assert.Equal(t, addr, v.Email, "the address of %d bytes is kept", n)
+	}
+
+	long := addressOf(chat.MaxEmailBytes + 1)
+	require.Less(t, utf8.RuneCountInString(long), chat.MaxEmailBytes, "fewer characters than the limit, more bytes")
+	err := chat.CheckEmail(long)
+	require.ErrorIs(t, err, chat.ErrInvalid)
+	assert.Contains(t, err.Error(), "email is 255 bytes")
+	err = f.desk.SendTranscript(t.Context(), c.ID, long)
+	require.ErrorIs(t, err, chat.ErrInvalid)
+	assert.Contains(t, err.Error(), "email")
+	v, err := f.desk.Visitor(t.Context(), c.VisitorID)
+	require.NoError(t, err)
+	assert.Equal(t, addressOf(chat.MaxEmailBytes), v.Email, "a refused address changes nothing")
+	assert.Len(t, box.all(), 2, "only the accepted addresses got a transcript")
 }

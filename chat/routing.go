@@ -1,7 +1,6 @@
 package chat
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -116,28 +115,21 @@ func (d *Desk) drainLocked(ctx context.Context, statuses ...Status) {
 }
 
 // eachConversation calls fn for every conversation that matches f, oldest
-// first, reading them a page at a time. f.Limit is ignored.
+// first, reading them a page at a time. f.Limit, f.Newest and f.After are
+// ignored.
 func (d *Desk) eachConversation(ctx context.Context, f ConversationFilter, fn func(ConversationInfo)) error {
-	f.Limit = MaxPageSize
-	var last ConversationInfo // the last one seen; the next page starts at its time
+	f.Limit, f.Newest, f.After = MaxPageSize, false, ConversationCursor{}
 	for {
 		page, err := d.store.Conversations(ctx, f)
 		if err != nil {
 			return err
 		}
 		for _, c := range page {
-			if c.CreatedAt.Equal(last.CreatedAt) && bytes.Compare(c.ID[:], last.ID[:]) <= 0 {
-				continue // seen on the previous page
-			}
 			fn(c)
 		}
 		if len(page) < MaxPageSize {
 			return nil
 		}
-		if page[0].CreatedAt.Equal(last.CreatedAt) && page[len(page)-1].CreatedAt.Equal(last.CreatedAt) {
-			return fmt.Errorf("chat: more than %d conversations share the creation time %s", MaxPageSize, last.CreatedAt)
-		}
-		last = page[len(page)-1]
-		f.CreatedFrom = last.CreatedAt
+		f.After = page[len(page)-1].Cursor()
 	}
 }

@@ -67,8 +67,25 @@ type ConversationStore interface {
 	// VisitorID, CreatedAt and LastSeq cannot be changed this way: the stored
 	// values are kept and returned. An unknown id returns ErrNotFound.
 	UpdateConversation(ctx context.Context, c ConversationInfo) (ConversationInfo, error)
-	// Conversations returns the conversations that match every set field of
-	// f, oldest first (by CreatedAt, then ID), at most f.Limit of them.
+	// Conversations returns a page of the conversations that match every
+	// set field of f: the first f.Limit of them in the listing's order, or
+	// every one when fewer match, so a page shorter than the limit is the
+	// last and an empty page means nothing matches after f.After.
+	//
+	// The listing is oldest first: by CreatedAt, then by ID (compared as
+	// 16 bytes, which is also the order of their text form), so
+	// conversations created in the same microsecond have a fixed order and
+	// a page boundary between them loses or repeats none. f.Newest reverses
+	// both: newest first.
+	//
+	// f.After continues a listing: only conversations after that position
+	// in the listing's order are returned. A cursor is a position (a
+	// CreatedAt and an ID), not bound to the listing that made it: given to
+	// a listing of the other order it selects the conversations on the
+	// other side of the same position. The conversation it was taken from
+	// need not match f. As CreatedAt and ID never change, paging with the
+	// cursor of each page's last conversation lists every conversation that
+	// matches throughout exactly once.
 	Conversations(ctx context.Context, f ConversationFilter) ([]ConversationInfo, error)
 }
 
@@ -81,9 +98,34 @@ type ConversationFilter struct {
 	// [CreatedFrom, CreatedBefore); a zero time leaves that end open.
 	CreatedFrom   time.Time
 	CreatedBefore time.Time
+	// Newest lists the newest first instead of the oldest.
+	Newest bool
+	// After, when not zero, starts the page after this position; see
+	// ConversationStore.Conversations. A cursor with only one of its fields
+	// set is ErrInvalid.
+	After ConversationCursor
 	// Limit caps the result: 0 means DefaultPageSize; above MaxPageSize or
 	// negative is ErrInvalid.
 	Limit int
+}
+
+// ConversationCursor is a position in a listing of conversations, the
+// place of the conversation with this CreatedAt and ID. The zero value is
+// the start of a listing. CreatedAt counts to the microsecond, as stores
+// keep it (see Timestamp).
+type ConversationCursor struct {
+	CreatedAt time.Time // the conversation's creation time
+	ID        uuid.UUID // the conversation's id, which orders equal times
+}
+
+// Cursor returns the position of c, to list the conversations after it.
+func (c ConversationInfo) Cursor() ConversationCursor {
+	return ConversationCursor{CreatedAt: c.CreatedAt, ID: c.ID}
+}
+
+// IsZero reports whether k is the start of a listing.
+func (k ConversationCursor) IsZero() bool {
+	return k.CreatedAt.IsZero() && k.ID == uuid.Nil
 }
 
 // MessageStore keeps the messages of conversations.
@@ -174,6 +216,11 @@ func (f ConversationFilter) Validate() error {
 	for _, s := range f.Statuses {
 		if !s.Valid() {
 			return invalid("status %.32q is not queued, waiting, open or closed", s)
+		}
+	}
+	if !f.After.IsZero() {
+		if err := firstErr(checkTime("cursor time", f.After.CreatedAt), checkID("cursor id", f.After.ID)); err != nil {
+			return err
 		}
 	}
 	_, err := CheckLimit(f.Limit)

@@ -8,13 +8,15 @@ import (
 	"github.com/google/uuid"
 )
 
-// Limits on stored text, in bytes of UTF-8. Input over a limit is rejected
-// with ErrInvalid; nothing is truncated silently.
+// Limits on stored text, in bytes of UTF-8, and on counts. Input over a
+// limit is rejected with ErrInvalid naming the field; nothing is truncated
+// silently. These constants are the only definition of each limit, which
+// the transport checks too; docs/protocol.md lists them.
 const (
 	MaxBodyBytes        = 8 << 10 // a message body: 8 KiB
 	MaxNameBytes        = 200     // visitor, agent and author names
-	MaxEmailBytes       = 254
-	MaxIDBytes          = 128 // agent ids, customer ids, departments, idempotency keys
+	MaxEmailBytes       = 254     // email addresses, the longest SMTP allows
+	MaxIDBytes          = 128     // agent ids, customer ids, departments, idempotency keys
 	MaxURLBytes         = 2048
 	MaxTitleBytes       = 512
 	MaxAttachments      = 10

@@ -294,13 +294,21 @@ func TestSticky(t *testing.T) {
 	}
 }
 
-func TestStickyLaterConversationIgnored(t *testing.T) {
-	t.Parallel()
-	ctx := t.Context()
+// stickyVisitor returns a memory store holding one visitor, and the time
+// the visitor was created.
+func stickyVisitor(t *testing.T) (*memory.Store, chat.Visitor, time.Time) {
+	t.Helper()
 	st := memory.New()
 	base := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	v := chat.Visitor{ID: chat.NewID(), CreatedAt: base, LastSeenAt: base}
-	require.NoError(t, st.PutVisitor(ctx, v))
+	require.NoError(t, st.PutVisitor(t.Context(), v))
+	return st, v, base
+}
+
+func TestStickyLaterConversationIgnored(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st, v, base := stickyVisitor(t)
 	cur, err := st.CreateConversation(ctx, chat.ConversationInfo{ID: chat.NewID(), VisitorID: v.ID, Status: chat.StatusQueued, CreatedAt: base, UpdatedAt: base})
 	require.NoError(t, err)
 	later, err := st.CreateConversation(ctx, chat.ConversationInfo{ID: chat.NewID(), VisitorID: v.ID, Status: chat.StatusQueued, CreatedAt: base.Add(time.Minute), UpdatedAt: base.Add(time.Minute)})
@@ -312,6 +320,34 @@ func TestStickyLaterConversationIgnored(t *testing.T) {
 	got, err := route.Sticky{Store: st}.Route(ctx, chat.RouteRequest{Conversation: cur, Candidates: []chat.Candidate{cand("a", 0, 0)}})
 	require.NoError(t, err)
 	assert.Empty(t, got, "a conversation created after the one routed is not an earlier one")
+}
+
+// TestStickyManyConversations checks that a visitor with more
+// conversations than one store page still goes back to the agent of the
+// most recent one.
+func TestStickyManyConversations(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st, v, base := stickyVisitor(t)
+	for i := range chat.MaxPageSize + 10 {
+		at := base.Add(time.Duration(i) * time.Minute)
+		agent := "a"
+		if i == chat.MaxPageSize+9 {
+			agent = "b" // the most recent earlier conversation with an agent
+		}
+		_, err := st.CreateConversation(ctx, chat.ConversationInfo{ID: chat.NewID(), VisitorID: v.ID, Status: chat.StatusClosed, AgentID: agent, CreatedAt: at, UpdatedAt: at})
+		require.NoError(t, err)
+	}
+	now := base.Add(time.Duration(chat.MaxPageSize+9) * time.Minute).Add(time.Second)
+	_, err := st.CreateConversation(ctx, chat.ConversationInfo{ID: chat.NewID(), VisitorID: v.ID, Status: chat.StatusQueued, CreatedAt: now, UpdatedAt: now})
+	require.NoError(t, err)
+	cur, err := st.CreateConversation(ctx, chat.ConversationInfo{ID: chat.NewID(), VisitorID: v.ID, Status: chat.StatusQueued, CreatedAt: now, UpdatedAt: now})
+	require.NoError(t, err)
+
+	got, err := route.Sticky{Store: st, Next: route.Prefer{"c"}}.Route(ctx, chat.RouteRequest{Conversation: cur,
+		Candidates: []chat.Candidate{cand("a", 0, 0), cand("b", 0, 0), cand("c", 0, 0)}})
+	require.NoError(t, err)
+	assert.Equal(t, "b", got, "the newest earlier conversation with an agent decides")
 }
 
 func TestStickyErrors(t *testing.T) {

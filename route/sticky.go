@@ -25,8 +25,9 @@ import (
 // conversation's CreatedAt. Zero means no limit; so does a request whose
 // conversation has a zero CreatedAt.
 //
-// Sticky reads at most [chat.MaxPageSize] of the visitor's conversations,
-// the oldest ones; for a visitor with more than that it asks Next.
+// Sticky reads the visitor's newest [chat.MaxPageSize] conversations
+// created up to the one being routed; when none of them had an agent, it
+// asks Next.
 type Sticky struct {
 	// Store is where the visitor's earlier conversations are found,
 	// usually the Desk's Store. Required.
@@ -64,20 +65,17 @@ func (s Sticky) previous(ctx context.Context, req chat.RouteRequest) (string, er
 	if c.VisitorID == uuid.Nil || len(req.Candidates) == 0 {
 		return "", nil
 	}
-	past, err := s.Store.Conversations(ctx, chat.ConversationFilter{
-		VisitorID: c.VisitorID,
-		Limit:     chat.MaxPageSize,
-	})
+	f := chat.ConversationFilter{VisitorID: c.VisitorID, Newest: true, Limit: chat.MaxPageSize}
+	if !c.CreatedAt.IsZero() {
+		// Those created up to the routed conversation, ties included.
+		f.After = chat.ConversationCursor{CreatedAt: c.CreatedAt, ID: uuid.Max}
+	}
+	past, err := s.Store.Conversations(ctx, f)
 	if err != nil {
 		return "", fmt.Errorf("route: sticky: %w", err)
 	}
-	if len(past) == chat.MaxPageSize {
-		return "", nil // the newest conversations are not in this page
-	}
-	// past is oldest first: walk back from the newest.
-	for i := len(past) - 1; i >= 0; i-- {
-		p := past[i]
-		if p.ID == c.ID || p.AgentID == "" || (!c.CreatedAt.IsZero() && p.CreatedAt.After(c.CreatedAt)) {
+	for _, p := range past {
+		if p.ID == c.ID || p.AgentID == "" {
 			continue
 		}
 		if s.Within > 0 && !c.CreatedAt.IsZero() && c.CreatedAt.Sub(p.UpdatedAt) > s.Within {

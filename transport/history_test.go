@@ -1,12 +1,18 @@
 package transport_test
 
 import (
+	"path/filepath"
+	"slices"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/store/sqlstore"
 	"github.com/parleychat/parley/transport"
 )
 
@@ -62,5 +68,102 @@ func TestHistory(t *testing.T) {
 		unknown := agent.request(transport.ClientFrame{Type: transport.FrameHistory, VisitorID: chat.NewID()})
 		require.Equal(t, transport.FrameError, unknown.Type)
 		assert.Equal(t, transport.CodeNotFound, unknown.Error.Code)
+	})
+}
+
+// storeConversations stores n conversations of the visitor directly, one
+// a second from at, each with status st and agent, and returns them
+// newest first.
+func storeConversations(t *testing.T, s chat.Store, visitorID uuid.UUID, at time.Time, n int, st chat.Status, agent string) []chat.ConversationInfo {
+	t.Helper()
+	out := make([]chat.ConversationInfo, 0, n)
+	for i := range n {
+		created := at.Add(time.Duration(i) * time.Second)
+		c, err := s.CreateConversation(t.Context(), chat.ConversationInfo{ID: chat.NewID(), VisitorID: visitorID,
+			Status: st, AgentID: agent, CreatedAt: created, UpdatedAt: created})
+		require.NoError(t, err)
+		out = append(out, c)
+	}
+	slices.Reverse(out)
+	return out
+}
+
+// TestHistoryNewestAndOlder checks, over a real SQLite file and more
+// conversations than one store page, that history lists a visitor's newest
+// conversations and that before pages back through every one of them,
+// each once, with more false only on the last page.
+func TestHistoryNewestAndOlder(t *testing.T) {
+	store, err := sqlstore.OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "history.db"), sqlstore.Config{})
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	h := newHarnessWithStore(t, store)
+	v, err := h.desk.SaveVisitor(t.Context(), chat.Visitor{Name: "Stały klient"})
+	require.NoError(t, err)
+	want := storeConversations(t, store, v.ID, time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC), chat.MaxPageSize+30, chat.StatusClosed, "olga")
+	agent := h.agent(ws, "olga")
+
+	r := agent.mustRequest(transport.ClientFrame{Type: transport.FrameHistory, VisitorID: v.ID})
+	require.Len(t, r.Open, transport.MaxHistory)
+	assert.Equal(t, ids(want[:transport.MaxHistory]), ids(r.Open), "the newest first")
+	assert.True(t, r.More, "older conversations remain")
+
+	got := r.Open
+	for r.More {
+		r = agent.mustRequest(transport.ClientFrame{Type: transport.FrameHistory, VisitorID: v.ID, Before: r.Open[len(r.Open)-1].ID})
+		require.NotEmpty(t, r.Open, "a page that says more has followers")
+		got = append(got, r.Open...)
+	}
+	assert.Equal(t, ids(want), ids(got), "paging back lists every conversation once, newest first")
+
+	stranger, err := h.desk.SaveVisitor(t.Context(), chat.Visitor{})
+	require.NoError(t, err)
+	other := storeConversations(t, store, stranger.ID, time.Date(2026, 2, 1, 9, 0, 0, 0, time.UTC), 1, chat.StatusClosed, "")[0]
+	r = agent.request(transport.ClientFrame{Type: transport.FrameHistory, VisitorID: v.ID, Before: other.ID})
+	require.Equal(t, transport.FrameError, r.Type)
+	assert.Equal(t, transport.CodeNotFound, r.Error.Code, "before names a conversation of another visitor")
+	r = agent.request(transport.ClientFrame{Type: transport.FrameHistory, VisitorID: v.ID, Before: chat.NewID()})
+	require.Equal(t, transport.FrameError, r.Type)
+	assert.Equal(t, transport.CodeNotFound, r.Error.Code, "before names no conversation")
+}
+
+func ids(cs []chat.ConversationInfo) []uuid.UUID {
+	out := make([]uuid.UUID, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, c.ID)
+	}
+	return out
+}
+
+// TestWelcomeListsNewest checks the conversations of a welcome when there
+// are more than one store page of them: an agent gets the shop's newest
+// active conversations and every one of their own, a visitor their newest,
+// newest first and each once.
+func TestWelcomeListsNewest(t *testing.T) {
+	at := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	t.Run("agent", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		v, err := h.desk.SaveVisitor(t.Context(), chat.Visitor{})
+		require.NoError(t, err)
+		own := storeConversations(t, h.store, v.ID, at, 2, chat.StatusOpen, "olga")
+		others := storeConversations(t, h.store, v.ID, at.Add(time.Hour), chat.MaxPageSize, chat.StatusOpen, "piotr")
+		storeConversations(t, h.store, v.ID, at.Add(-time.Hour), 3, chat.StatusClosed, "olga")
+
+		agent := h.agent(ws, "olga")
+		got := agent.welcome.Open
+		assert.Equal(t, ids(append(others, own...)), ids(got), "the newest of the shop, then the agent's own older ones, newest first")
+	})
+	t.Run("visitor", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		first := h.visitor(ws)
+		first.close()
+		id := first.welcome.Visitor.ID
+		convs := storeConversations(t, h.store, id, at, chat.MaxPageSize+5, chat.StatusWaiting, "")
+		storeConversations(t, h.store, id, at.Add(time.Hour), 2, chat.StatusClosed, "")
+
+		again := h.visitor(ws, clientOptions{token: first.welcome.Token})
+		require.Equal(t, id, again.welcome.Visitor.ID)
+		assert.Equal(t, ids(convs[:chat.MaxPageSize]), ids(again.welcome.Open), "the visitor's newest active conversations, newest first")
 	})
 }

@@ -510,17 +510,19 @@ func (r *liveRegistry) loadVisit(ctx context.Context, v chat.Visitor, now time.T
 	// A visitor made before this visit began by more than a pause came
 	// before, whether or not their earlier pages are still in view.
 	out.returning = first > 0 || !v.CreatedAt.IsZero() && !v.CreatedAt.After(out.start.Add(-VisitGap))
-	convs, err := store.Conversations(ctx, chat.ConversationFilter{VisitorID: v.ID, Limit: chat.MaxPageSize})
+	convs, err := r.srv.activeConversations(ctx, v.ID)
 	if err != nil {
 		r.srv.log.Warn("transport: reading a visitor's conversations", "visitor", v.ID, "err", err)
 	}
 	for _, c := range convs {
-		if c.CreatedAt.Before(out.start) {
-			out.returning = true
+		out.active[c.ID] = activeConversation{created: c.CreatedAt, open: true}
+	}
+	if !out.returning {
+		earlier, err := store.Conversations(ctx, chat.ConversationFilter{VisitorID: v.ID, CreatedBefore: out.start, Limit: 1})
+		if err != nil {
+			r.srv.log.Warn("transport: reading a visitor's conversations", "visitor", v.ID, "err", err)
 		}
-		if c.Status != chat.StatusClosed {
-			out.active[c.ID] = activeConversation{created: c.CreatedAt, open: true}
-		}
+		out.returning = len(earlier) > 0
 	}
 	return out
 }
@@ -651,7 +653,7 @@ func (r *liveRegistry) reload(ctx context.Context) {
 	}
 	r.mu.Unlock()
 	for _, id := range ids {
-		convs, err := r.srv.desk.Conversations(ctx, chat.ConversationFilter{VisitorID: id, Limit: chat.MaxPageSize})
+		convs, err := r.srv.activeConversations(ctx, id)
 		if err != nil {
 			r.srv.log.Warn("transport: reading a visitor's conversations", "visitor", id, "err", err)
 			continue
@@ -660,9 +662,7 @@ func (r *liveRegistry) reload(ctx context.Context) {
 		if lv := r.visitors[id]; lv != nil && !lv.loading {
 			clear(lv.active)
 			for _, c := range convs {
-				if c.Status != chat.StatusClosed {
-					lv.active[c.ID] = activeConversation{created: c.CreatedAt, open: true}
-				}
+				lv.active[c.ID] = activeConversation{created: c.CreatedAt, open: true}
 			}
 			if lv.updateConversation() {
 				r.broadcast(lv)

@@ -139,17 +139,8 @@ func TestLiveVisitorNavigationKeepsTheVisit(t *testing.T) {
 // reads from the store: the pages of the current visit only, when the
 // visit began, and that a visitor with an earlier visit is returning.
 func TestLiveVisitorVisitFromStore(t *testing.T) {
-	h := newHarness(t, func(c *transport.Config) { c.VisitorGracePeriod = -1 })
-	first := h.visitor(ws)
+	h, first, agent := departed(t)
 	id := first.welcome.Visitor.ID
-	first.close()
-	agent := h.agent(ws, "olga")
-	require.Eventually(t, func() bool {
-		a := h.agent(ws, "ewa")
-		defer a.close()
-		_, ok := listed(a.welcome, id)
-		return !ok
-	}, wait, 10*time.Millisecond)
 
 	now := time.Now()
 	for i, p := range []struct {
@@ -185,17 +176,54 @@ func TestLiveVisitorReturningByConversation(t *testing.T) {
 	v.mustRequest(transport.ClientFrame{Type: transport.FrameClose, ConversationID: conv.ID})
 	v.close()
 	agent := h.agent(ws, "olga")
+	waitUnlisted(t, h, id)
+
+	h.visitor(ws, clientOptions{token: v.welcome.Token})
+	st := agent.expectVisitor(id, func(transport.VisitorState) bool { return true })
+	assert.True(t, st.Returning, "a visitor with an earlier conversation is returning")
+	assert.Equal(t, uuid.Nil, st.ConversationID, "the earlier conversation is closed")
+}
+
+// waitUnlisted waits until an agent who connects no longer finds the
+// visitor on the live list.
+func waitUnlisted(t *testing.T, h *harness, id uuid.UUID) {
+	t.Helper()
 	require.Eventually(t, func() bool {
 		a := h.agent(ws, "ewa")
 		defer a.close()
 		_, ok := listed(a.welcome, id)
 		return !ok
 	}, wait, 10*time.Millisecond)
+}
+
+// departed serves visitors who leave the live list at once, connects a
+// visitor and an agent "olga", and waits until the visitor, gone again, is
+// off the list. The visitor's closed client holds the token to come back
+// with.
+func departed(t *testing.T) (h *harness, v, agent *client) {
+	t.Helper()
+	h = newHarness(t, func(c *transport.Config) { c.VisitorGracePeriod = -1 })
+	v = h.visitor(ws)
+	v.close()
+	agent = h.agent(ws, "olga")
+	waitUnlisted(t, h, v.welcome.Visitor.ID)
+	return h, v, agent
+}
+
+// TestLiveVisitorNewestConversation checks that the live list names the
+// visitor's newest conversation that is not closed when they have more
+// conversations than one store page.
+func TestLiveVisitorNewestConversation(t *testing.T) {
+	h, v, agent := departed(t)
+	id := v.welcome.Visitor.ID
+	at := time.Now().Add(-48 * time.Hour)
+	storeConversations(t, h.store, id, at, chat.MaxPageSize, chat.StatusClosed, "piotr")
+	open := storeConversations(t, h.store, id, at.Add(24*time.Hour), 1, chat.StatusOpen, "piotr")[0]
 
 	h.visitor(ws, clientOptions{token: v.welcome.Token})
 	st := agent.expectVisitor(id, func(transport.VisitorState) bool { return true })
-	assert.True(t, st.Returning, "a visitor with an earlier conversation is returning")
-	assert.Equal(t, uuid.Nil, st.ConversationID, "the earlier conversation is closed")
+	assert.Equal(t, open.ID, st.ConversationID, "the newest conversation that is not closed")
+	assert.True(t, st.Returning)
 }
 
 // TestLiveVisitorContextHookFails checks that a failing hook, or one

@@ -132,6 +132,8 @@ type ClientFrame struct {
 	InvitationID uuid.UUID `json:"invitation_id,omitzero"` // invite_reply
 	Accept       bool      `json:"accept,omitempty"`       // invite_reply: true starts the conversation
 
+	Before uuid.UUID `json:"before,omitzero"` // history: list the conversations older than this one
+
 	Name  string `json:"name,omitempty"`  // start by a visitor: the pre-chat form's name
 	Email string `json:"email,omitempty"` // start by a visitor, transcript: where email goes
 
@@ -186,6 +188,7 @@ type ServerFrame struct {
 	Position int          `json:"position,omitempty"` // queue: 1 is next
 	WaitMS   int64        `json:"wait_ms,omitempty"`  // queue: the estimated wait
 	Stats    *chat.Report `json:"stats,omitempty"`    // stats
+	More     bool         `json:"more,omitempty"`     // history: older conversations remain; ask with before
 
 	Block  *chat.Block  `json:"block,omitempty"`  // block
 	Blocks []chat.Block `json:"blocks,omitempty"` // blocks
@@ -310,16 +313,15 @@ func (f ClientFrame) check() error {
 			return protoErr(CodeInvalid, "invite_reply needs invitation_id")
 		}
 	case FrameStart:
-		if len(f.Name) > chat.MaxNameBytes || len(f.Email) > chat.MaxNameBytes {
-			return protoErr(CodeInvalid, "name and email are at most %d bytes", chat.MaxNameBytes)
+		if err := checkBytes("name", f.Name, chat.MaxNameBytes); err != nil {
+			return err
 		}
+		return checkBytes("email", f.Email, chat.MaxEmailBytes)
 	case FrameTranscript:
 		if err := needConversation(); err != nil {
 			return err
 		}
-		if len(f.Email) > chat.MaxNameBytes {
-			return protoErr(CodeInvalid, "email is at most %d bytes", chat.MaxNameBytes)
-		}
+		return checkBytes("email", f.Email, chat.MaxEmailBytes)
 	case FrameTransfer:
 		if err := needConversation(); err != nil {
 			return err
@@ -336,6 +338,14 @@ func (f ClientFrame) check() error {
 	case FramePing, FramePong:
 	default:
 		return protoErr(CodeUnknownType, "unknown frame type %.32q", f.Type)
+	}
+	return nil
+}
+
+// checkBytes refuses a field of more than max bytes of UTF-8, naming it.
+func checkBytes(field, s string, max int) error {
+	if len(s) > max {
+		return protoErr(CodeInvalid, "%s is %d bytes, over the limit of %d", field, len(s), max)
 	}
 	return nil
 }

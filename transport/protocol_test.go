@@ -6,12 +6,14 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/transport"
 )
 
@@ -25,6 +27,8 @@ func FuzzDecodeClientFrame(f *testing.F) {
 		`{"type":"presence","presence":"away"}`,
 		`{"type":"page","url":"https://shop.example.com/"}`,
 		`{"type":"block","network":"10.1.0.0/16","duration_ms":60000,"reason":"spam"}`,
+		`{"type":"history","visitor_id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","before":"1b4e28ba-2fa1-41d2-883f-0016d3cca427"}`,
+		`{"type":"start","name":"Anna","email":"anna@example.pl"}`,
 		`{"type":"ping"} {"type":"ping"}`,
 		`[]`, `null`, `"x"`, ``, "\xff",
 	} {
@@ -103,5 +107,30 @@ func TestProtocolDocExamples(t *testing.T) {
 		"message", "assigned", "status", "rated", "typing", "read", "presence",
 		"visitor", "visitor_left", "invite", "history", "queue", "stats", "block", "blocks"} {
 		assert.True(t, seen["server:"+typ], "docs/protocol.md shows a server %s frame", typ)
+	}
+}
+
+// TestProtocolDocLimits checks that the limits table of docs/protocol.md
+// gives each constant of package chat its value.
+func TestProtocolDocLimits(t *testing.T) {
+	doc, err := os.ReadFile("../docs/protocol.md")
+	require.NoError(t, err)
+	_, table, ok := strings.Cut(string(doc), "\n## Limits\n")
+	require.True(t, ok, "docs/protocol.md has a Limits section")
+	table, _, _ = strings.Cut(table, "\n## ")
+	limits := map[string]int{
+		"MaxBodyBytes": chat.MaxBodyBytes, "MaxNameBytes": chat.MaxNameBytes, "MaxEmailBytes": chat.MaxEmailBytes,
+		"MaxIDBytes": chat.MaxIDBytes, "MaxURLBytes": chat.MaxURLBytes, "MaxTitleBytes": chat.MaxTitleBytes,
+		"MaxAttachments": chat.MaxAttachments, "MaxAgentDepartments": chat.MaxAgentDepartments, "MaxReasonBytes": chat.MaxReasonBytes,
+	}
+	for name, value := range limits {
+		row := regexp.MustCompile("(?m)^\\|.*`chat\\." + name + "`.*$").FindString(table)
+		if assert.NotEmpty(t, row, "the table lists chat.%s", name) {
+			n := strconv.Itoa(value)
+			if value >= 1000 {
+				n = n[:len(n)-3] + "," + n[len(n)-3:]
+			}
+			assert.Regexp(t, "\\| "+n+"( bytes)?[ ,]", row, "chat.%s is %d", name, value)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -175,5 +176,52 @@ func TestStatsFrame(t *testing.T) {
 		}
 		denied := v.request(transport.ClientFrame{Type: transport.FrameStats, From: now.Add(-time.Hour).Format(time.RFC3339), To: now.Format(time.RFC3339)})
 		assert.Equal(t, transport.CodeUnknownType, denied.Error.Code, "visitors get no statistics")
+	})
+}
+
+// address returns an email address of exactly n bytes (n at least 30).
+func address(n int) string {
+	return "anna.nowak@" + strings.Repeat("b", n-len("anna.nowak@.pl")) + ".pl"
+}
+
+// TestEmailLimitOnTheWire checks that the pre-chat start and transcript
+// take an address up to chat.MaxEmailBytes and refuse a longer one with
+// invalid naming the field.
+func TestEmailLimitOnTheWire(t *testing.T) {
+	forKinds(t, func(t *testing.T, k kind) {
+		box := &mailbox{}
+		h := newHarnessWithDesk(t, chat.Config{Notifier: box})
+		v := h.visitor(k)
+		ok, long := address(225), address(chat.MaxEmailBytes+1)
+		stored := func() string {
+			got, err := h.desk.Visitor(t.Context(), v.welcome.Visitor.ID)
+			require.NoError(t, err)
+			return got.Email
+		}
+
+		bad := v.request(transport.ClientFrame{Type: transport.FrameStart, Name: "Anna", Email: long})
+		require.Equal(t, transport.FrameError, bad.Type)
+		assert.Equal(t, transport.CodeInvalid, bad.Error.Code)
+		assert.Contains(t, bad.Error.Message, "email is 255 bytes")
+		name := strings.Repeat("ń", chat.MaxNameBytes/2) + "a"
+		bad = v.request(transport.ClientFrame{Type: transport.FrameStart, Name: name, Email: ok})
+		require.Equal(t, transport.FrameError, bad.Type)
+		assert.Contains(t, bad.Error.Message, "name is 201 bytes", "names are counted in bytes too")
+		assert.Empty(t, stored(), "a refused start saves nothing")
+
+		r := v.mustRequest(transport.ClientFrame{Type: transport.FrameStart, Name: "Anna", Email: ok})
+		assert.Equal(t, ok, stored(), "the pre-chat form's address of 225 bytes is saved")
+		c := *r.Conversation
+
+		bad = v.request(transport.ClientFrame{Type: transport.FrameTranscript, ConversationID: c.ID, Email: long})
+		require.Equal(t, transport.FrameError, bad.Type)
+		assert.Equal(t, transport.CodeInvalid, bad.Error.Code)
+		assert.Contains(t, bad.Error.Message, "email is 255 bytes")
+		other := address(chat.MaxEmailBytes)
+		v.mustRequest(transport.ClientFrame{Type: transport.FrameTranscript, ConversationID: c.ID, Email: other})
+		assert.Equal(t, other, stored(), "the transcript's address is saved")
+		sent := box.all()
+		require.Len(t, sent, 1, "only the accepted transcript is sent")
+		assert.Equal(t, other, sent[0].To.Email)
 	})
 }

@@ -102,8 +102,7 @@ func (s *Server) open(ctx context.Context, r *http.Request, data []byte, agent *
 		ss.agent = &a
 		ss.live = newLiveBox()
 		welcome.Agent = &a
-		welcome.Open, err = s.desk.Conversations(ctx, chat.ConversationFilter{
-			Statuses: []chat.Status{chat.StatusWaiting, chat.StatusQueued, chat.StatusOpen}, Limit: chat.MaxPageSize})
+		welcome.Open, err = s.agentConversations(ctx, a.ID)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -116,8 +115,7 @@ func (s *Server) open(ctx context.Context, r *http.Request, data []byte, agent *
 		ss.visitor = v
 		welcome.Visitor = &v
 		welcome.Token = visitorToken(s.cfg.Secret, v.ID, s.cfg.Now().Add(s.cfg.VisitorTokenTTL))
-		welcome.Open, err = s.desk.Conversations(ctx, chat.ConversationFilter{
-			VisitorID: v.ID, Statuses: []chat.Status{chat.StatusWaiting, chat.StatusQueued, chat.StatusOpen}, Limit: chat.MaxPageSize})
+		welcome.Open, err = s.activeConversations(ctx, v.ID)
 		if err != nil {
 			return nil, nil, err
 		}

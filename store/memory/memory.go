@@ -178,20 +178,26 @@ func (s *Store) Conversations(ctx context.Context, f chat.ConversationFilter) ([
 		return nil, err
 	}
 	limit, _ := chat.CheckLimit(f.Limit)
+	order := func(a, b chat.ConversationInfo) int {
+		c := a.CreatedAt.Compare(b.CreatedAt)
+		if c == 0 {
+			c = bytes.Compare(a.ID[:], b.ID[:])
+		}
+		if f.Newest {
+			return -c
+		}
+		return c
+	}
+	after := chat.ConversationInfo{CreatedAt: chat.Timestamp(f.After.CreatedAt), ID: f.After.ID}
 	s.mu.RLock()
 	var out []chat.ConversationInfo
 	for _, c := range s.conversations {
-		if matches(c.info, f) {
+		if matches(c.info, f) && (f.After.IsZero() || order(c.info, after) > 0) {
 			out = append(out, c.info)
 		}
 	}
 	s.mu.RUnlock()
-	slices.SortFunc(out, func(a, b chat.ConversationInfo) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return bytes.Compare(a.ID[:], b.ID[:])
-	})
+	slices.SortFunc(out, order)
 	out = out[:min(len(out), limit)]
 	for i := range out {
 		out[i] = copyConversation(out[i])

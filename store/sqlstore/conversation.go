@@ -151,6 +151,28 @@ func (s *Store) Conversations(ctx context.Context, f chat.ConversationFilter) ([
 	if err := check(ctx, f.Validate()); err != nil {
 		return nil, err
 	}
+	query, args := conversationsQuery(f)
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, dbErr("listing conversations", err)
+	}
+	defer rows.Close()
+	out := []chat.ConversationInfo{}
+	for rows.Next() {
+		c, err := scanConversation(rows)
+		if err != nil {
+			return nil, dbErr("listing conversations", err)
+		}
+		out = append(out, c)
+	}
+	return out, dbErr("listing conversations", rows.Err())
+}
+
+// conversationsQuery returns the query of a valid filter and its
+// arguments. The order and the cursor follow the indexes, which all end
+// in (created_at, id); the cursor is written as a range on created_at and
+// a test on id, which every dialect's planner turns into an index range.
+func conversationsQuery(f chat.ConversationFilter) (string, []any) {
 	limit, _ := chat.CheckLimit(f.Limit)
 	var where []string
 	var args []any
@@ -176,26 +198,20 @@ func (s *Store) Conversations(ctx context.Context, f chat.ConversationFilter) ([
 		where = append(where, "created_at < ?")
 		args = append(args, f.CreatedBefore.UnixMicro())
 	}
+	order, cmp, strict := " ORDER BY created_at, id", ">", ">="
+	if f.Newest {
+		order, cmp, strict = " ORDER BY created_at DESC, id DESC", "<", "<="
+	}
+	if !f.After.IsZero() {
+		at := f.After.CreatedAt.UnixMicro()
+		where = append(where, "created_at "+strict+" ? AND (created_at "+cmp+" ? OR id "+cmp+" ?)")
+		args = append(args, at, at, idBytes(f.After.ID))
+	}
 	query := `SELECT ` + conversationColumns + ` FROM {conversations}`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
-	query += " ORDER BY created_at, id LIMIT ?"
-	args = append(args, limit)
-	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, dbErr("listing conversations", err)
-	}
-	defer rows.Close()
-	out := []chat.ConversationInfo{}
-	for rows.Next() {
-		c, err := scanConversation(rows)
-		if err != nil {
-			return nil, dbErr("listing conversations", err)
-		}
-		out = append(out, c)
-	}
-	return out, dbErr("listing conversations", rows.Err())
+	return query + order + " LIMIT ?", append(args, limit)
 }
 
 // flag stores a bool as 0 or 1, the same in every dialect.

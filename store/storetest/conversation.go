@@ -31,6 +31,9 @@ func conversationCases() []testCase {
 		{"ListLimit", testConversationsLimit},
 		{"ListByStatusOnly", testConversationsByStatusOnly},
 		{"ListCreatedRange", testConversationsCreatedRange},
+		{"ListNewest", testConversationsNewest},
+		{"PageThroughTies", testConversationsPageThrough},
+		{"CursorIsAPosition", testConversationsCursor},
 	}
 }
 
@@ -343,8 +346,13 @@ func (f *fixture) listConversations(filter chat.ConversationFilter) []chat.Conve
 	for _, c := range got {
 		assertUTC(f.t, "Conversations", c.CreatedAt, c.UpdatedAt, c.AssignedAt, c.ClosedAt)
 	}
-	require.True(f.t, slices.IsSortedFunc(got, compareConversations),
-		"Conversations returns oldest first, by CreatedAt then ID; got %v", ids(got))
+	if filter.Newest {
+		require.True(f.t, slices.IsSortedFunc(got, func(a, b chat.ConversationInfo) int { return compareConversations(b, a) }),
+			"Conversations with Newest returns newest first, by CreatedAt then ID; got %v", ids(got))
+	} else {
+		require.True(f.t, slices.IsSortedFunc(got, compareConversations),
+			"Conversations returns oldest first, by CreatedAt then ID; got %v", ids(got))
+	}
 	return got
 }
 

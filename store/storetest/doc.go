@@ -30,6 +30,10 @@
 //
 //   - Visitor, Agent, Conversation, Message, PageView: round trips comparing
 //     every field, replacement, not-found, duplicate ids, paging and order.
+//   - Conversation/List*, PageThroughTies, CursorIsAPosition: listings
+//     oldest and newest first, and paging with cursors through more than
+//     one chat.MaxPageSize of conversations created in the same
+//     microsecond, each listed once.
 //   - Conversation/Update*: optimistic locking by Version, and the fields an
 //     update keeps.
 //   - Message/Seq*: sequence numbers that are gap-free and distinct under

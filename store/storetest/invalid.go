@@ -323,4 +323,12 @@ func testInvalidQueries(t *testing.T, f *fixture) {
 	assert.ErrorIs(t, err, chat.ErrInvalid, "Messages checks the query before looking for the conversation")
 	_, err = f.s.Conversations(f.ctx, chat.ConversationFilter{Statuses: []chat.Status{chat.StatusOpen, "pending"}})
 	assert.ErrorIs(t, err, chat.ErrInvalid, "Conversations with an unknown status")
+	for _, after := range []chat.ConversationCursor{
+		{ID: c.ID},
+		{CreatedAt: c.CreatedAt},
+		{CreatedAt: time.Date(1960, time.January, 1, 0, 0, 0, 0, time.UTC), ID: c.ID},
+	} {
+		_, err = f.s.Conversations(f.ctx, chat.ConversationFilter{VisitorID: c.VisitorID, After: after})
+		assert.ErrorIs(t, err, chat.ErrInvalid, "Conversations with the cursor %+v", after)
+	}
 }
