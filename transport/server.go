@@ -252,6 +252,7 @@ func (s *Server) routes(auth func(*http.Request) (chat.Agent, error)) http.Handl
 	mux.HandleFunc("POST /sse/{session}", func(w http.ResponseWriter, r *http.Request) { s.serveSSEFrames(w, r, auth) })
 	handleUI(mux, auth != nil)
 	if auth == nil {
+		s.handleEmail(mux)
 		return mux
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -183,6 +183,7 @@ func (s *Server) identifyVisitor(ctx context.Context, f ClientFrame) (chat.Visit
 			return chat.Visitor{}, err
 		}
 	}
+	var proven string // the address the shop vouches for
 	if f.Identity != "" {
 		id, err := verifyIdentity(s.cfg.Secret, f.Identity, now)
 		if err != nil {
@@ -192,8 +193,13 @@ func (s *Server) identifyVisitor(ctx context.Context, f ClientFrame) (chat.Visit
 		if id.Locale != "" {
 			v.Locale = id.Locale
 		}
+		proven = id.Email
 	}
-	return s.desk.SaveVisitor(ctx, v)
+	v, err := s.desk.SaveVisitor(ctx, v)
+	if err == nil && proven != "" {
+		err = s.desk.ProveEmail(ctx, v.ID, proven)
+	}
+	return v, err
 }
 
 // register adds a session, enforcing the per-visitor cap, and announces

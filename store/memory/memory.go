@@ -22,6 +22,7 @@ type Store struct {
 	messageIDs    map[uuid.UUID]struct{}
 	pageViews     map[uuid.UUID][]chat.PageView // by visitor, sorted by At, ID
 	pageViewIDs   map[uuid.UUID]struct{}
+	email         emailState // guarded by mu
 }
 
 // conversation is a stored conversation with its transcript.

@@ -97,7 +97,8 @@ func (d *database) store(tb testing.TB, prefix string) *sqlstore.Store {
 
 // drop removes the prefix's tables from the shared database.
 func (d *database) drop(tb testing.TB, prefix string) {
-	for _, t := range []string{"messages", "conversations", "page_views", "agents", "visitors", "schema_migrations"} {
+	for _, t := range []string{"messages", "conversations", "page_views", "agents", "visitors", "schema_migrations",
+		"email_counts", "email_proofs", "email_confirmations", "email_suppressions"} {
 		_, err := d.db.Exec("DROP TABLE IF EXISTS " + prefix + t)
 		assert.NoError(tb, err)
 	}
@@ -177,7 +178,9 @@ func TestMigrations(t *testing.T) {
 		require.NoError(t, s.Migrate(t.Context()), "Migrate on an up-to-date schema is a no-op")
 		var n int
 		require.NoError(t, s.DB().QueryRow("SELECT COUNT(*) FROM "+prefix+"schema_migrations").Scan(&n))
-		assert.Equal(t, 2, n, "each migration is recorded once")
+		files, err := os.ReadDir(filepath.Join("migrations", d.b.dialect.String()))
+		require.NoError(t, err)
+		assert.Equal(t, len(files), n, "each migration is recorded once")
 		fixture(t, s) // and the schema works
 	})
 }

@@ -53,6 +53,7 @@ func groups() []group {
 		{"Conversation", conversationCases()},
 		{"Message", messageCases()},
 		{"PageView", pageViewCases()},
+		{"Email", emailCases()},
 		{"Invalid", invalidCases()},
 		{"Context", contextCases()},
 		{"Text", textCases()},
