@@ -242,3 +242,35 @@ func TestEmailConfigIsChecked(t *testing.T) {
 		assert.Contains(t, err.Error(), "Config.Email")
 	}
 }
+
+func TestEmailLimitDefaults(t *testing.T) {
+	t.Parallel()
+	box := &outbox{}
+	f := setup(t, chat.Config{Notifier: box})
+	c := chatWith(t, f, "hello")
+	require.NoError(t, f.desk.ProveEmail(t.Context(), c.VisitorID, "anna@example.com"))
+	for range chat.DefaultEmailsPerVisitor {
+		require.NoError(t, f.desk.SendTranscript(t.Context(), c.ID, "anna@example.com"))
+	}
+	require.ErrorIs(t, f.desk.SendTranscript(t.Context(), c.ID, "anna@example.com"), chat.ErrEmailLimit)
+	assert.Equal(t, 5, chat.DefaultEmailsPerVisitor)
+	assert.Equal(t, 5, chat.DefaultEmailsPerAddress)
+	assert.Len(t, box.all(), 5)
+}
+
+// TestNoticesOverTheLimitAreDropped checks that the acknowledgements of
+// offline requests count against the address's limit too.
+func TestNoticesOverTheLimitAreDropped(t *testing.T) {
+	t.Parallel()
+	box := &outbox{}
+	f := setup(t, chat.Config{Notifier: box, EmailsPerAddress: 1})
+	for range 2 {
+		v, err := f.desk.SaveVisitor(t.Context(), chat.Visitor{Email: "victim@example.com"})
+		require.NoError(t, err)
+		c := f.start(t, chat.StartRequest{VisitorID: v.ID})
+		require.Equal(t, chat.StatusWaiting, c.Status)
+		f.post(t, c, visitorAuthor(c), "anyone?")
+	}
+	require.NoError(t, f.desk.Close(), "Close waits for the notices being sent")
+	assert.Len(t, box.all(), 1, "the second acknowledgement is over the address's limit")
+}

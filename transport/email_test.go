@@ -182,3 +182,18 @@ func TestTranscriptFrameRefusals(t *testing.T) {
 		assert.Len(t, box.all(), 5, "two to ann, three to the shared address")
 	})
 }
+
+func TestConfirmationPageAtTheLimit(t *testing.T) {
+	h, box := emailHarness(t, chat.Config{EmailConfirmURL: confirmPage, EmailsPerVisitor: 1})
+	h.agent(ws, "olga")
+	v := h.visitor(ws)
+	c := v.start("")
+	require.Equal(t, transport.CodeEmailConfirm, transcript(v, c, "anna@example.com"), "the confirmation is the day's one email")
+	u, err := url.Parse(box.all()[0].ConfirmURL)
+	require.NoError(t, err)
+	status, body := h.page(http.MethodPost, u.Query().Get("token"))
+	assert.Equal(t, http.StatusTooManyRequests, status)
+	assert.Contains(t, body, "Your address is confirmed")
+	require.Len(t, box.all(), 1)
+	assert.Equal(t, transport.CodeEmailLimit, transcript(v, c, "anna@example.com"), "confirmed, so only the limit stands in the way")
+}
