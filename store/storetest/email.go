@@ -84,24 +84,34 @@ func testCountConcurrent(t *testing.T, f *fixture) {
 	const tries, limit = 20, 5
 	limits := chat.EmailLimits{PerVisitor: 100, PerAddress: limit}
 	a := newAddress()
+	counted := succeeded(t, tries, chat.ErrEmailLimit, func() error {
+		return f.s.CountEmail(f.ctx, chat.NewID(), a, baseTime(), limits)
+	})
+	assert.Equal(t, limit, counted, "of %d concurrent emails to one address, exactly the limit are counted", tries)
+}
+
+// succeeded runs try n times at once and returns how many succeeded. A
+// failure other than refusal fails the test.
+func succeeded(t *testing.T, n int, refusal error, try func() error) int {
+	t.Helper()
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	counted := 0
-	for range tries {
+	ok := 0
+	for range n {
 		wg.Go(func() {
-			err := f.s.CountEmail(f.ctx, chat.NewID(), a, baseTime(), limits)
+			err := try()
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
 			case err == nil:
-				counted++
-			case !errors.Is(err, chat.ErrEmailLimit):
-				t.Errorf("CountEmail: %v", err)
+				ok++
+			case !errors.Is(err, refusal):
+				t.Errorf("%v", err)
 			}
 		})
 	}
 	wg.Wait()
-	assert.Equal(t, limit, counted, "of %d concurrent emails to one address, exactly the limit are counted", tries)
+	return ok
 }
 
 func (f *fixture) proven(v uuid.UUID, address string) bool {
@@ -148,23 +158,10 @@ func testConfirmRoundTrip(t *testing.T, f *fixture) {
 func testConfirmOnce(t *testing.T, f *fixture) {
 	c := newConfirmation()
 	require.NoError(t, f.s.AddEmailConfirmation(f.ctx, c))
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	won := 0
-	for range 8 {
-		wg.Go(func() {
-			_, err := f.s.ConfirmEmail(f.ctx, c.TokenHash, baseTime())
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err == nil:
-				won++
-			case !errors.Is(err, chat.ErrNotFound):
-				t.Errorf("ConfirmEmail: %v", err)
-			}
-		})
-	}
-	wg.Wait()
+	won := succeeded(t, 8, chat.ErrNotFound, func() error {
+		_, err := f.s.ConfirmEmail(f.ctx, c.TokenHash, baseTime())
+		return err
+	})
 	assert.Equal(t, 1, won, "a confirmation is taken once")
 	_, err := f.s.ConfirmEmail(f.ctx, c.TokenHash, baseTime())
 	require.ErrorIs(t, err, chat.ErrNotFound, "a used confirmation")
