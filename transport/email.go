@@ -59,13 +59,16 @@ func (s *Server) handleEmail(mux *http.ServeMux) {
 			writeConfirmPage(w, http.StatusOK, confirmPage{Text: "Thank you: your address is confirmed."})
 		case errors.Is(err, chat.ErrNotFound) && c.Address == "":
 			writeConfirmPage(w, http.StatusNotFound, confirmPage{Text: "This link does not work: it was used already, or it has expired. Ask for the transcript again in the chat."})
+		case c.Address == "":
+			s.log.ErrorContext(r.Context(), "transport: confirming an email address", "err", err)
+			writeConfirmPage(w, http.StatusInternalServerError, confirmPage{Text: "Something went wrong. Open the link from the email again later."})
 		case errors.Is(err, chat.ErrEmailLimit):
 			writeConfirmPage(w, http.StatusTooManyRequests, confirmPage{Text: "Your address is confirmed, but today's emails to it are used up. Ask for the transcript again tomorrow."})
 		case errors.Is(err, chat.ErrEmailSuppressed):
 			writeConfirmPage(w, http.StatusConflict, confirmPage{Text: "Your address is confirmed, but mail to it was refused before, so nothing is sent. Contact the shop."})
 		default:
 			s.log.ErrorContext(r.Context(), "transport: confirming an email address", "err", err)
-			writeConfirmPage(w, http.StatusInternalServerError, confirmPage{Text: "Something went wrong. Open the link from the email again later."})
+			writeConfirmPage(w, http.StatusInternalServerError, confirmPage{Text: "Your address is confirmed, but the transcript could not be sent. Ask for it again in the chat."})
 		}
 	})
 }

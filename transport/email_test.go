@@ -2,12 +2,14 @@ package transport_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -196,4 +198,33 @@ func TestConfirmationPageAtTheLimit(t *testing.T) {
 	assert.Contains(t, body, "Your address is confirmed")
 	require.Len(t, box.all(), 1)
 	assert.Equal(t, transport.CodeEmailLimit, transcript(v, c, "anna@example.com"), "confirmed, so only the limit stands in the way")
+}
+
+// failingTranscripts is a mailbox whose first transcript fails to send.
+type failingTranscripts struct {
+	mailbox
+	failed atomic.Bool
+}
+
+func (m *failingTranscripts) Notify(ctx context.Context, n chat.Notice) error {
+	if n.Kind == chat.NoticeTranscript && !m.failed.Swap(true) {
+		return errors.New("the mail server is down")
+	}
+	return m.mailbox.Notify(ctx, n)
+}
+
+func TestConfirmationPageWhenTheTranscriptFails(t *testing.T) {
+	box := &failingTranscripts{}
+	h := newHarnessWithDesk(t, chat.Config{Notifier: box, EmailConfirmURL: confirmPage})
+	h.agent(ws, "olga")
+	v := h.visitor(ws)
+	c := v.start("")
+	require.Equal(t, transport.CodeEmailConfirm, transcript(v, c, "anna@example.com"))
+	u, err := url.Parse(box.all()[0].ConfirmURL)
+	require.NoError(t, err)
+	status, body := h.page(http.MethodPost, u.Query().Get("token"))
+	assert.Equal(t, http.StatusInternalServerError, status)
+	assert.Contains(t, body, "Your address is confirmed, but the transcript could not be sent. Ask for it again in the chat.")
+	assert.Empty(t, transcript(v, c, ""), "asked again, it goes at once")
+	assert.Equal(t, chat.NoticeTranscript, box.all()[1].Kind)
 }
