@@ -88,6 +88,25 @@ type Config struct {
 	// Location. Nil means the built-in text, in English, Polish, Finnish or
 	// Russian after the visitor's Locale.
 	OfflineAck func(v Visitor, expected time.Time) string
+
+	// EmailConfirmURL is where visitors' browsers reach the confirmation
+	// page of the transport's visitor handler (GET /email/confirm under
+	// the prefix it is mounted at), such as
+	// "https://shop.example.com/chat/email/confirm". A transcript asked
+	// for an address the visitor has not proven is sent only after they
+	// open the link the Desk emails there. Empty means such requests
+	// return ErrEmailUnproven: transcripts then go only to addresses from
+	// identity tokens or ProveEmail.
+	EmailConfirmURL string
+	// EmailConfirmTTL is how long a confirmation link works. Zero means
+	// DefaultEmailConfirmTTL.
+	EmailConfirmTTL time.Duration
+	// EmailsPerVisitor caps the emails sent for one visitor per UTC day,
+	// confirmation links included. Zero means DefaultEmailsPerVisitor.
+	EmailsPerVisitor int
+	// EmailsPerAddress caps the emails sent to one address per UTC day,
+	// for all visitors together. Zero means DefaultEmailsPerAddress.
+	EmailsPerAddress int
 }
 
 // OpeningHours tells when each department answers chats. hours.Hours
@@ -122,6 +141,7 @@ type Desk struct {
 	queueWait        time.Duration
 	replyNoticeDelay time.Duration
 	offlineAck       func(Visitor, time.Time) string
+	email            emailRules
 
 	hub      *hub
 	closed   atomic.Bool
@@ -166,6 +186,10 @@ func NewDesk(cfg Config) (*Desk, error) {
 		queueWait:        cmp.Or(cfg.QueueWait, DefaultQueueWait),
 		replyNoticeDelay: cmp.Or(cfg.ReplyNoticeDelay, DefaultReplyNoticeDelay),
 		offlineAck:       cfg.OfflineAck,
+	}
+	var err error
+	if d.email, err = newEmailRules(cfg); err != nil {
+		return nil, err
 	}
 	if d.router == nil {
 		d.router = FirstAvailable{}

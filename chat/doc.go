@@ -51,6 +51,15 @@
 // a visitor who left has not seen are emailed to them, and
 // [Desk.SendTranscript] sends the whole conversation.
 //
+// Email goes out under rules kept in the [EmailStore], so that no one can
+// use the shop to mail text they wrote to someone else: transcripts go only
+// to an address the visitor proved ([Desk.ProveEmail], the transport's
+// identity tokens, or a confirmation link sent first and opened through
+// [Desk.ConfirmEmail]), other notices to unproven addresses leave the
+// visitor's words out, every email counts against daily caps per visitor
+// and per address ([ErrEmailLimit]), and suppressed addresses
+// ([Desk.SuppressEmail]) get nothing.
+//
 // Start [Desk.Run] once per instance, in its own goroutine: it calls
 // [Desk.Sweep] every minute, which closes conversations left idle for
 // [Config.InactivityTimeout] and hands offline requests to agents when

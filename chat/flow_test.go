@@ -126,6 +126,7 @@ func TestOfflineRequestIsAcknowledgedOnce(t *testing.T) {
 	f.agent(t, "olga", 0, chat.AgentOffline)
 	v, err := f.desk.SaveVisitor(t.Context(), chat.Visitor{Name: "Anna", Email: "anna@example.pl", Locale: "pl-PL"})
 	require.NoError(t, err)
+	require.NoError(t, f.desk.ProveEmail(t.Context(), v.ID, v.Email), "the shop vouches for her address")
 	c := f.start(t, chat.StartRequest{VisitorID: v.ID})
 	require.Equal(t, chat.StatusWaiting, c.Status)
 
@@ -455,6 +456,7 @@ func TestSendTranscript(t *testing.T) {
 	require.ErrorIs(t, err, chat.ErrInvalid, "no address known yet")
 	err = f.desk.SendTranscript(t.Context(), c.ID, "not an address")
 	require.ErrorIs(t, err, chat.ErrInvalid)
+	require.NoError(t, f.desk.ProveEmail(t.Context(), c.VisitorID, "Ivan@Example.ru"), "the shop vouches for his address")
 	require.NoError(t, f.desk.SendTranscript(t.Context(), c.ID, " ivan@example.ru "))
 	sent := box.all()
 	require.Len(t, sent, 1)

@@ -29,6 +29,9 @@ const (
 	NoticeReply NoticeKind = "reply"
 	// NoticeTranscript sends the visitor the transcript of a conversation.
 	NoticeTranscript NoticeKind = "transcript"
+	// NoticeConfirmEmail asks the owner of an address to confirm it by
+	// opening Notice.ConfirmURL. It carries nothing the visitor wrote.
+	NoticeConfirmEmail NoticeKind = "confirm_email"
 )
 
 // Notice is one message to a visitor outside the chat. New fields may be
@@ -54,4 +57,6 @@ type Notice struct {
 	// visitor's TimeZone, or its Config.Location when the visitor has
 	// none. Nil means UTC.
 	Location *time.Location
+	// ConfirmURL is the confirmation link, for NoticeConfirmEmail.
+	ConfirmURL string
 }

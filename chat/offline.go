@@ -94,12 +94,14 @@ func (d *Desk) notify(ctx context.Context, n Notice) {
 	}
 	d.pending.Add(1)
 	d.notifyMu.Unlock()
-	n.ShopName, n.Location = d.shopName, d.zoneOf(n.To)
 	go func() {
 		defer d.pending.Done()
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), notifyTimeout)
 		defer cancel()
-		if err := d.notifier.Notify(ctx, n); err != nil {
+		if !d.screen(ctx, &n) {
+			return
+		}
+		if err := d.send(ctx, n); err != nil {
 			d.log.ErrorContext(ctx, "chat: sending a notice", "kind", n.Kind, "conversation", n.Conversation.ID, "err", err)
 		}
 	}()
@@ -107,9 +109,17 @@ func (d *Desk) notify(ctx context.Context, n Notice) {
 
 // SendTranscript emails the transcript of a conversation to its visitor,
 // without internal notes. A non-empty email is saved on the visitor first,
-// so the visitor can give an address at the end of a chat. It returns
-// ErrInvalid when there is no address or no Notifier, and the Notifier's
-// error when sending fails.
+// so the visitor can give an address at the end of a chat; an identified
+// customer's address from the shop is kept. It returns ErrInvalid when
+// there is no address or no Notifier, and the Notifier's error when
+// sending fails.
+//
+// The transcript goes only to an address the visitor proved (see
+// ProveEmail and ConfirmEmail). For any other address it sends a
+// confirmation link instead and returns ErrConfirmationSent, or
+// ErrEmailUnproven when Config.EmailConfirmURL is not set. A suppressed
+// address returns ErrEmailSuppressed and a visitor or address over its
+// daily limit ErrEmailLimit; neither is sent anything.
 func (d *Desk) SendTranscript(ctx context.Context, conversationID uuid.UUID, email string) error {
 	if err := d.checkOpen(); err != nil {
 		return err
@@ -125,35 +135,23 @@ func (d *Desk) SendTranscript(ctx context.Context, conversationID uuid.UUID, ema
 	if err != nil {
 		return err
 	}
+	address := v.Email
 	if email = strings.TrimSpace(email); email != "" && email != v.Email {
 		if err := CheckEmail(email); err != nil {
 			return err
 		}
-		v.Email = email
-		if err := d.store.PutVisitor(ctx, v); err != nil {
-			return err
-		}
-	}
-	if v.Email == "" {
-		return invalid("visitor %s has no email address", v.ID)
-	}
-	var transcript []Message
-	for after := int64(0); ; {
-		page, err := d.store.Messages(ctx, c.ID, MessageQuery{After: after, Limit: MaxPageSize})
-		if err != nil {
-			return err
-		}
-		for _, m := range page {
-			if !m.Internal {
-				transcript = append(transcript, m)
+		address = email
+		if v.CustomerID == "" || v.Email == "" {
+			v.Email = email
+			if err := d.store.PutVisitor(ctx, v); err != nil {
+				return err
 			}
 		}
-		if len(page) < MaxPageSize {
-			break
-		}
-		after = page[len(page)-1].Seq
 	}
-	return d.notifier.Notify(ctx, Notice{Kind: NoticeTranscript, To: v, ShopName: d.shopName, Conversation: c, Messages: transcript, Location: d.zoneOf(v)})
+	if address == "" {
+		return invalid("visitor %s has no email address", v.ID)
+	}
+	return d.transcriptTo(ctx, c, v, address)
 }
 
 // CheckEmail reports with ErrInvalid whether s is not a bare email

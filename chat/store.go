@@ -31,6 +31,7 @@ type Store interface {
 	MessageStore
 	PageViewStore
 	BlockStore
+	EmailStore
 }
 
 // VisitorStore keeps visitors.

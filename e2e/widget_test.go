@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"net/url"
 	"path/filepath"
 	"testing"
 	"time"
@@ -256,7 +257,10 @@ func TestWidgetAPIOverSSE(t *testing.T) {
 // conversation's department. At the end the visitor rates the chat.
 func TestWidgetPrechatAndRating(t *testing.T) {
 	mail := &mailbox{}
-	s := newShop(t, nil, func(sc *shopConfig) { sc.Desk.Notifier = mail })
+	s := newShop(t, nil, func(sc *shopConfig) {
+		sc.Desk.Notifier = mail
+		sc.Desk.EmailConfirmURL = "https://shop.example.com/chat/email/confirm" // opened below on the test's server
+	})
 	s.setPage("x", page{Title: "Shop", Lang: "en", Widget: map[string]string{
 		"prechat": "name,email", "topics": "delivery:Delivery|returns:Returns",
 	}})
@@ -298,10 +302,21 @@ func TestWidgetPrechatAndRating(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, [2]string{"Anna", "anna@example.com"}, [2]string{v.Name, v.Email}, "the form's answers are saved on the visitor")
 
-	// The transcript goes to the address from the form unless changed.
+	// The transcript goes to the address from the form unless changed,
+	// once its owner confirms it: the form's address is only typed.
 	require.Equal(t, "anna@example.com", eval[string](visitor, w("#pw-f-tr")+`.value`))
 	visitor.click(w("form.transcript button"))
-	visitor.until("the widget confirms", wAll(".endview [role=status]")+`.includes("The transcript is on its way to anna@example.com.")`)
+	visitor.until("the widget asks to confirm", wAll(".endview [role=status]")+
+		`.includes("Check your inbox: open the link we sent to anna@example.com to get the transcript.")`)
+	confirm := mail.sent(chat.NoticeConfirmEmail)
+	require.Len(t, confirm, 1)
+	require.Empty(t, mail.sent(chat.NoticeTranscript))
+	link, err := url.Parse(confirm[0].ConfirmURL)
+	require.NoError(t, err)
+	inbox := s.newTab()
+	inbox.open(s.url + link.Path + "?" + link.RawQuery)
+	inbox.click(`document.querySelector("form button")`)
+	inbox.until("the page confirms", `document.body.textContent.includes("The chat transcript is on its way.")`)
 	sent := mail.sent(chat.NoticeTranscript)
 	require.Len(t, sent, 1)
 	require.Equal(t, "anna@example.com", sent[0].To.Email)

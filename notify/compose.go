@@ -31,6 +31,10 @@ import (
 func (s *SMTP) Compose(n chat.Notice) ([]byte, error) {
 	switch n.Kind {
 	case chat.NoticeOfflineReceived, chat.NoticeReply, chat.NoticeTranscript:
+	case chat.NoticeConfirmEmail:
+		if n.ConfirmURL == "" {
+			return nil, invalid("a %s notice needs ConfirmURL", n.Kind)
+		}
 	default:
 		return nil, invalid("notice kind %.32q is unknown", n.Kind)
 	}
@@ -111,6 +115,7 @@ type content struct {
 	Greeting string
 	Intro    string
 	Expected string // the expected reply line; empty when there is none
+	Link     string // the confirmation link, shown after Intro
 	Heading  string // above the messages; may be empty
 	Messages []line
 	Regards  string
@@ -146,6 +151,10 @@ func (s *SMTP) content(n chat.Notice) content {
 	if name := oneLine(n.To.Name); name != "" {
 		c.Greeting = fmt.Sprintf(t.helloTo, name)
 	}
+	if n.Kind == chat.NoticeConfirmEmail {
+		c.confirm(n.ConfirmURL)
+		return c
+	}
 	if n.Kind == chat.NoticeOfflineReceived {
 		if !n.ExpectedReply.IsZero() {
 			c.Expected = fmt.Sprintf(t.expect, t.when(n.ExpectedReply.In(loc)))
@@ -178,6 +187,9 @@ func (s *SMTP) content(n chat.Notice) content {
 func (c content) text() string {
 	var b strings.Builder
 	b.WriteString(c.Greeting + "\n\n" + c.Intro + "\n")
+	if c.Link != "" {
+		b.WriteString("\n" + c.Link + "\n")
+	}
 	if c.Expected != "" {
 		b.WriteString("\n" + c.Expected + "\n")
 	}
@@ -203,6 +215,9 @@ var htmlBody = template.Must(template.New("notice").Parse(`<!DOCTYPE html>
 <body>
 <p>{{.Greeting}}</p>
 <p>{{.Intro}}</p>
+{{- with .Link}}
+<p><a href="{{.}}">{{.}}</a></p>
+{{- end}}
 {{- with .Expected}}
 <p><strong>{{.}}</strong></p>
 {{- end}}

@@ -35,6 +35,8 @@ func TestDeskOfflineRequestByEmail(t *testing.T) {
 	ctx := t.Context()
 	v, err := desk.SaveVisitor(ctx, chat.Visitor{Name: "Ёлкина Юлия", Email: "yulia@example.ru", Locale: "ru-RU"})
 	require.NoError(t, err)
+	// The shop vouches for her address, so the email may quote her.
+	require.NoError(t, desk.ProveEmail(ctx, v.ID, v.Email))
 	conv, err := desk.Start(ctx, chat.StartRequest{VisitorID: v.ID})
 	require.NoError(t, err)
 	_, err = conv.Post(ctx, chat.Message{Author: chat.Author{Kind: chat.AuthorVisitor, ID: v.ID.String(), Name: v.Name}, Body: "Где моя посылка?"})

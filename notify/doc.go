@@ -1,6 +1,7 @@
 // Package notify sends Parley's notices to visitors by email: the
 // acknowledgement of a request left while nobody was online, an agent's
-// reply to a visitor who has gone, and the transcript of a chat. [SMTP]
+// reply to a visitor who has gone, the transcript of a chat, and the link
+// that confirms an address before a transcript goes to it. [SMTP]
 // implements [chat.Notifier] over any SMTP server with net/smtp.
 //
 // # Setting up

@@ -373,6 +373,14 @@ func errorBody(err error) *ErrorBody {
 		return &ErrorBody{Code: CodeBlocked, Message: "chat is not available to this visitor"}
 	case errors.Is(err, chat.ErrNotFound):
 		return &ErrorBody{Code: CodeNotFound, Message: "no such conversation"}
+	case errors.Is(err, chat.ErrConfirmationSent):
+		return &ErrorBody{Code: CodeEmailConfirm, Message: "check your inbox: open the link we sent to confirm the address"}
+	case errors.Is(err, chat.ErrEmailUnproven):
+		return &ErrorBody{Code: CodeEmailUnproven, Message: "this address cannot be used; log in to use your account's address"}
+	case errors.Is(err, chat.ErrEmailLimit):
+		return &ErrorBody{Code: CodeEmailLimit, Message: "the daily limit of emails is reached; try again tomorrow"}
+	case errors.Is(err, chat.ErrEmailSuppressed):
+		return &ErrorBody{Code: CodeEmailSuppressed, Message: "mail to this address bounced or was refused; use another address"}
 	case errors.Is(err, chat.ErrAgentBusy):
 		return &ErrorBody{Code: CodeAgentBusy, Message: err.Error()}
 	case errors.Is(err, chat.ErrInvalid):

@@ -243,7 +243,9 @@ func New(cfg Config) (*Server, error) {
 // It answers GET /ws (WebSocket), POST /sse (hello over SSE), GET
 // /sse/{session} (the event stream) and POST /sse/{session} (frames), and
 // serves the chat widget at GET /widget.js, which a shop page loads with
-// <script src="/chat/widget.js" async></script>.
+// <script src="/chat/widget.js" async></script>, and the page that
+// confirms a visitor's email address at GET and POST /email/confirm (see
+// chat.Config.EmailConfirmURL).
 func (s *Server) VisitorHandler() http.Handler {
 	return s.routes(nil)
 }
@@ -270,6 +272,7 @@ func (s *Server) routes(auth func(*http.Request) (chat.Agent, error)) http.Handl
 	mux.HandleFunc("POST /sse/{session}", func(w http.ResponseWriter, r *http.Request) { s.serveSSEFrames(w, r, auth) })
 	handleUI(mux, auth != nil)
 	if auth == nil {
+		s.handleEmail(mux)
 		return mux
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

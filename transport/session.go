@@ -192,6 +192,7 @@ func (s *Server) identifyVisitor(ctx context.Context, f ClientFrame, admit func(
 		}
 	}
 	var id Identity
+	var proven string // the address the shop vouches for
 	if f.Identity != "" {
 		var err error
 		if id, err = verifyIdentity(s.cfg.Secret, f.Identity, now); err != nil {
@@ -206,6 +207,7 @@ func (s *Server) identifyVisitor(ctx context.Context, f ClientFrame, admit func(
 		if id.Locale != "" {
 			v.Locale = id.Locale
 		}
+		proven = id.Email
 	}
 	// The widget's language wins over the identity's: the visitor reads
 	// what the Desk writes next to the widget's own words.
@@ -214,7 +216,11 @@ func (s *Server) identifyVisitor(ctx context.Context, f ClientFrame, admit func(
 	if err := admit(v); err != nil {
 		return chat.Visitor{}, err
 	}
-	return s.desk.SaveVisitor(ctx, v)
+	v, err := s.desk.SaveVisitor(ctx, v)
+	if err == nil && proven != "" {
+		err = s.desk.ProveEmail(ctx, v.ID, proven)
+	}
+	return v, err
 }
 
 // register adds a session, enforcing the per-visitor cap, and announces

@@ -23,6 +23,7 @@ type Store struct {
 	pageViews     map[uuid.UUID][]chat.PageView // by visitor, sorted by At, ID
 	pageViewIDs   map[uuid.UUID]struct{}
 	blocks        blockTable
+	email         emailState // guarded by mu
 }
 
 // conversation is a stored conversation with its transcript.

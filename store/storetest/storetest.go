@@ -54,6 +54,7 @@ func groups() []group {
 		{"Message", messageCases()},
 		{"PageView", pageViewCases()},
 		{"Block", blockCases()},
+		{"Email", emailCases()},
 		{"Invalid", invalidCases()},
 		{"Context", contextCases()},
 		{"Text", textCases()},

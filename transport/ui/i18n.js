@@ -31,6 +31,8 @@
       rate: "How would you rate this chat?", stars: "{n} of 5",
       thanks: "Thank you for your feedback!",
       transcript: "Email me the transcript", transcriptSent: "The transcript is on its way to {email}.",
+      emailConfirm: "Check your inbox: open the link we sent to {email} to get the transcript.",
+      emailLimit: "No more emails today. Please try again tomorrow.", emailRefused: "We cannot send email to {email}. Try another address.",
       newChat: "Start a new chat", accept: "Reply", dismiss: "No, thanks",
       invitation: "Message from {name}", unread: "{n} new messages",
       blocked: "Sorry, you cannot chat with us here. If you think this is a mistake, please contact the shop another way."
@@ -56,6 +58,8 @@
       rate: "Jak oceniasz tę rozmowę?", stars: "{n} z 5",
       thanks: "Dziękujemy za opinię!",
       transcript: "Wyślij mi zapis rozmowy", transcriptSent: "Zapis rozmowy wysłaliśmy na adres {email}.",
+      emailConfirm: "Sprawdź skrzynkę: otwórz link, który wysłaliśmy na adres {email}, aby otrzymać zapis rozmowy.",
+      emailLimit: "Na dziś to już wszystkie wiadomości. Spróbuj jutro.", emailRefused: "Nie możemy wysłać wiadomości na adres {email}. Podaj inny adres.",
       newChat: "Rozpocznij nowy czat", accept: "Odpowiedz", dismiss: "Nie, dziękuję",
       invitation: "Wiadomość od: {name}", unread: "Nowe wiadomości: {n}",
       blocked: "Przepraszamy, nie możesz tu z nami rozmawiać. Jeśli to pomyłka, skontaktuj się ze sklepem w inny sposób."
@@ -81,6 +85,8 @@
       rate: "Millaisen arvosanan annat keskustelulle?", stars: "{n}/5",
       thanks: "Kiitos palautteestasi!",
       transcript: "Lähetä keskustelu sähköpostiini", transcriptSent: "Keskustelu lähetetään osoitteeseen {email}.",
+      emailConfirm: "Tarkista sähköpostisi: avaa osoitteeseen {email} lähettämämme linkki, niin saat keskustelun.",
+      emailLimit: "Tänään ei voi lähettää enempää viestejä. Yritä huomenna uudelleen.", emailRefused: "Osoitteeseen {email} ei voi lähettää viestejä. Kokeile toista osoitetta.",
       newChat: "Aloita uusi chat", accept: "Vastaa", dismiss: "Ei kiitos",
       invitation: "Viesti henkilöltä {name}", unread: "{n} uutta viestiä",
       blocked: "Valitettavasti et voi keskustella kanssamme täällä. Jos tämä on mielestäsi virhe, ota yhteyttä kauppaan muulla tavalla."
@@ -106,6 +112,8 @@
       rate: "Как вы оцениваете этот чат?", stars: "{n} из 5",
       thanks: "Спасибо за отзыв!",
       transcript: "Прислать переписку на почту", transcriptSent: "Переписка отправлена на адрес {email}.",
+      emailConfirm: "Проверьте почту: откройте ссылку, которую мы отправили на {email}, чтобы получить переписку.",
+      emailLimit: "На сегодня письма закончились. Попробуйте завтра.", emailRefused: "Мы не можем отправить письмо на {email}. Укажите другой адрес.",
       newChat: "Начать новый чат", accept: "Ответить", dismiss: "Нет, спасибо",
       invitation: "Сообщение от: {name}", unread: "Новых сообщений: {n}",
       blocked: "К сожалению, вы не можете писать нам в этот чат. Если это ошибка, свяжитесь с магазином другим способом."

@@ -292,12 +292,23 @@
         ui.trForm.hidden = true;
         ui.trDone.hidden = false;
         ui.trDone.textContent = t("transcriptSent", {email: email});
-      }, function () { /* the form stays */ });
+      }, function (err) { transcriptRefused(err, email); });
     });
     ui.trForm.elements.tr.addEventListener("input", function (e) { e.target.setCustomValidity(""); });
     v.append(el("p", {"class": "ended", text: t("ended")}), ui.rateForm, ui.thanks, ui.trForm, ui.trDone,
       el("button", {type: "button", "class": "primary new", text: t("newChat"), onclick: newChat}));
     return v;
+  }
+
+  // transcriptRefused tells the visitor why no transcript was sent: a
+  // confirmation link waits in their inbox, or the email rules refused.
+  // Other failures leave the form as it is, for another try.
+  function transcriptRefused(err, email) {
+    var key = {email_confirm: "emailConfirm", email_limit: "emailLimit", email_suppressed: "emailRefused", email_unproven: "emailRefused"}[err && err.code];
+    if (!key) return;
+    ui.trForm.hidden = key !== "emailRefused";
+    ui.trDone.hidden = false;
+    ui.trDone.textContent = t(key, {email: email});
   }
 
   // --- rendering ---
