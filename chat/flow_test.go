@@ -549,6 +549,7 @@ func TestEmailLimit(t *testing.T) {
 		addr := addressOf(n)
 		require.Len(t, addr, n)
 		require.NoError(t, chat.CheckEmail(addr), "an address of %d bytes", n)
+		require.NoError(t, f.desk.ProveEmail(t.Context(), c.VisitorID, addr), "an address of %d bytes", n)
 		require.NoError(t, f.desk.SendTranscript(t.Context(), c.ID, addr), "a transcript to an address of %d bytes", n)
 		v, err := f.desk.Visitor(t.Context(), c.VisitorID)
 		require.NoError(t, err)

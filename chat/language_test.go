@@ -103,6 +103,7 @@ func TestOfflineAckInTheVisitorsZone(t *testing.T) {
 	f := setup(t, chat.Config{Now: clk.Now, Hours: weekdays(t), Notifier: box, Location: warsaw})
 	v, err := f.desk.SaveVisitor(t.Context(), chat.Visitor{Email: "sam@example.com", Locale: "en-US", TimeZone: "America/New_York"})
 	require.NoError(t, err)
+	require.NoError(t, f.desk.ProveEmail(t.Context(), v.ID, v.Email))
 	c := f.start(t, chat.StartRequest{VisitorID: v.ID})
 	f.post(t, c, visitorAuthor(c), "Do you ship to Boston?")
 

@@ -75,6 +75,7 @@ func TestDeskEmailsInTheVisitorsZone(t *testing.T) {
 	ctx := t.Context()
 	v, err := desk.SaveVisitor(ctx, chat.Visitor{Email: "anna@example.pl", Locale: "pl", TimeZone: "Europe/Warsaw"})
 	require.NoError(t, err)
+	require.NoError(t, desk.ProveEmail(ctx, v.ID, v.Email), "the shop vouches for the address")
 	conv, err := desk.Start(ctx, chat.StartRequest{VisitorID: v.ID})
 	require.NoError(t, err)
 	_, err = conv.Post(ctx, chat.Message{Author: chat.Author{Kind: chat.AuthorVisitor, ID: v.ID.String()}, Body: "Czy mają Państwo rower miejski?"})
