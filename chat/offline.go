@@ -157,12 +157,12 @@ func (d *Desk) SendTranscript(ctx context.Context, conversationID uuid.UUID, ema
 }
 
 // CheckEmail reports with ErrInvalid whether s is not a bare email
-// address (local@domain, no display name) of at most MaxNameBytes bytes:
+// address (local@domain, no display name) of at most MaxEmailBytes bytes:
 // the rule for every address a visitor gives, in a pre-chat form or for a
 // transcript.
 func CheckEmail(s string) error {
 	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || a.Name != "" || len(s) > MaxNameBytes {
+	if err != nil || a.Address != s || a.Name != "" || len(s) > MaxEmailBytes {
 		return invalid("%.64q is not an email address", s)
 	}
 	return nil

@@ -175,7 +175,18 @@ type ServerFrame struct {
 	WaitMS   int64        `json:"wait_ms,omitempty"`  // queue: the estimated wait
 	Stats    *chat.Report `json:"stats,omitempty"`    // stats
 
+	Limits *Limits `json:"limits,omitempty"` // welcome: what the server accepts
+
 	Error *ErrorBody `json:"error,omitempty"`
+}
+
+// Limits are the sizes the server accepts, in bytes of UTF-8. The welcome
+// carries them so that a client can warn before it sends something the
+// server would refuse.
+type Limits struct {
+	Body  int `json:"body"`  // a message or note body: chat.MaxBodyBytes
+	Name  int `json:"name"`  // a visitor's name in start: chat.MaxNameBytes
+	Email int `json:"email"` // an email address in start or transcript: chat.MaxEmailBytes
 }
 
 // ErrorBody says why a request failed.
@@ -183,6 +194,9 @@ type ErrorBody struct {
 	Code         string `json:"code"`
 	Message      string `json:"message"`
 	RetryAfterMS int64  `json:"retry_after_ms,omitempty"`
+	// Field names the frame field that was refused, when one was: "name",
+	// "email" or "department" of a start, "email" of a transcript.
+	Field string `json:"field,omitempty"`
 }
 
 // Error is a protocol error: a stable Code for programs and a Message for
@@ -190,6 +204,7 @@ type ErrorBody struct {
 type Error struct {
 	Code    string
 	Message string
+	Field   string // the frame field that was refused, if one was
 }
 
 // Error returns the code and the message.
@@ -197,6 +212,11 @@ func (e *Error) Error() string { return "transport: " + e.Code + ": " + e.Messag
 
 func protoErr(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// fieldErr is an invalid error that names the field that caused it.
+func fieldErr(field string, err error) *Error {
+	return &Error{Code: CodeInvalid, Message: err.Error(), Field: field}
 }
 
 // clientTypes lists the frame types each side may send.
@@ -289,15 +309,21 @@ func (f ClientFrame) check() error {
 			return protoErr(CodeInvalid, "invite_reply needs invitation_id")
 		}
 	case FrameStart:
-		if len(f.Name) > chat.MaxNameBytes || len(f.Email) > chat.MaxNameBytes {
-			return protoErr(CodeInvalid, "name and email are at most %d bytes", chat.MaxNameBytes)
+		if len(f.Name) > chat.MaxNameBytes {
+			return fieldErr("name", fmt.Errorf("name is over %d bytes", chat.MaxNameBytes))
+		}
+		if len(f.Email) > chat.MaxEmailBytes {
+			return fieldErr("email", fmt.Errorf("email is over %d bytes", chat.MaxEmailBytes))
+		}
+		if len(f.Department) > chat.MaxIDBytes {
+			return fieldErr("department", fmt.Errorf("department is over %d bytes", chat.MaxIDBytes))
 		}
 	case FrameTranscript:
 		if err := needConversation(); err != nil {
 			return err
 		}
-		if len(f.Email) > chat.MaxNameBytes {
-			return protoErr(CodeInvalid, "email is at most %d bytes", chat.MaxNameBytes)
+		if len(f.Email) > chat.MaxEmailBytes {
+			return fieldErr("email", fmt.Errorf("email is over %d bytes", chat.MaxEmailBytes))
 		}
 	case FrameTransfer:
 		if err := needConversation(); err != nil {
@@ -331,7 +357,7 @@ func errorBody(err error) *ErrorBody {
 	case errors.As(err, &rl):
 		return &ErrorBody{Code: CodeRateLimited, Message: "too many frames; slow down", RetryAfterMS: rl.retryAfter.Milliseconds() + 1}
 	case errors.As(err, &pe):
-		return &ErrorBody{Code: pe.Code, Message: pe.Message}
+		return &ErrorBody{Code: pe.Code, Message: pe.Message, Field: pe.Field}
 	case errors.Is(err, ErrTokenExpired):
 		return &ErrorBody{Code: CodeTokenExpired, Message: err.Error()}
 	case errors.Is(err, ErrUnauthorized):

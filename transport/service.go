@@ -18,7 +18,7 @@ func (ss *session) prechat(ctx context.Context, f ClientFrame) error {
 	}
 	if email != "" {
 		if err := chat.CheckEmail(email); err != nil {
-			return err
+			return fieldErr("email", err)
 		}
 	}
 	d := ss.srv.desk

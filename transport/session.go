@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -88,7 +89,8 @@ func (s *Server) open(ctx context.Context, data []byte, agent *chat.Agent) (*ses
 	ss := &session{srv: s, queue: make(chan outItem, s.cfg.SendQueue)}
 	ss.limiter = bucket{rate: s.cfg.RateLimit, burst: float64(s.cfg.RateBurst), tokens: float64(s.cfg.RateBurst), last: s.cfg.Now()}
 	welcome := &ServerFrame{Type: FrameWelcome, ID: f.ID, V: ProtocolVersion,
-		HeartbeatMS: s.cfg.HeartbeatInterval.Milliseconds(), TimeoutMS: s.cfg.HeartbeatTimeout.Milliseconds()}
+		HeartbeatMS: s.cfg.HeartbeatInterval.Milliseconds(), TimeoutMS: s.cfg.HeartbeatTimeout.Milliseconds(),
+		Limits: &Limits{Body: chat.MaxBodyBytes, Name: chat.MaxNameBytes, Email: chat.MaxEmailBytes}}
 	var topic chat.Topic
 	if agent != nil {
 		a, err := s.saveAgent(ctx, *agent)
@@ -487,6 +489,11 @@ func (ss *session) handle(ctx context.Context, f ClientFrame) (outItem, error) {
 		_, err := conv.Transfer(ctx, chat.Transfer{AgentID: f.AgentID, Department: f.Department, By: ss.author()})
 		return ok, err
 	case FrameTranscript:
+		if email := strings.TrimSpace(f.Email); email != "" {
+			if err := chat.CheckEmail(email); err != nil {
+				return ok, fieldErr("email", err)
+			}
+		}
 		return ok, d.SendTranscript(ctx, info.ID, f.Email)
 	}
 	return outItem{}, protoErr(CodeUnknownType, "unknown frame type %.32q", f.Type)
