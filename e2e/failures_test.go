@@ -122,6 +122,8 @@ func TestMessageOverTheLimitIsKept(t *testing.T) {
 	visitor.do(chromedp.SetValue(chromedp.JSPath(w("#pw-input")), long[:2*4000]))
 	_ = eval[bool](visitor, w("#pw-input")+`.dispatchEvent(new Event("input"))`)
 	visitor.until("the warning goes when the text fits", w("#pw-too-long")+`.hidden`)
+	_ = eval[bool](visitor, `Parley.send(`+js(long)+`), true`)
+	visitor.until("the page's too long message is not delivered", wAll(".msg.visitor.failed .state")+`.join() === "Not delivered — Retry"`)
 
 	agent.reply(long)
 	agent.until("the console warns", `!document.getElementById("too-long").hidden`)
@@ -223,4 +225,15 @@ func TestOutageShowsReconnecting(t *testing.T) {
 	require.Equal(t, []string{"Connection lost; reconnecting…", ""}, eval[[]string](agent, `window.__seen`))
 	visitor.say("Back again")
 	agent.until("the chat goes on", cAll("#log .msg.visitor p")+`.join("|") === "Hello|Back again"`)
+}
+
+// Every built-in language has every text of the English one, the failure
+// messages included.
+func TestWidgetLanguagesAreComplete(t *testing.T) {
+	s := newShop(t, nil)
+	visitor := s.visitorTab("/shop/x")
+	for _, lang := range []string{"pl", "fi", "ru"} {
+		missing := eval[[]string](visitor, `Object.keys(Parley.i18n.en).filter(k => !Parley.i18n[`+js(lang)+`][k])`)
+		require.Empty(t, missing, "%s lacks texts", lang)
+	}
 }
