@@ -237,3 +237,22 @@ func TestWidgetLanguagesAreComplete(t *testing.T) {
 		require.Empty(t, missing, "%s lacks texts", lang)
 	}
 }
+
+// Without a pre-chat form, the messages of a start the server refuses (a
+// page set a topic over the limit) show as not delivered; Retry starts
+// again and delivers them.
+func TestWidgetRefusedStartWithoutForm(t *testing.T) {
+	s := newShop(t, nil)
+	visitor := s.visitorTab("/shop/x")
+	visitor.click(w(".launcher"))
+	_ = eval[bool](visitor, `Parley.setTopic("x".repeat(200)), Parley.send("Hello"), true`)
+	visitor.until("the message is not delivered", wAll(".msg.visitor.failed .state")+`.join() === "Not delivered — Retry"`)
+	require.True(t, eval[bool](visitor, storedStart+` == null`), "the refused start is not saved")
+	_ = eval[bool](visitor, `Parley.setTopic("delivery"), true`)
+	visitor.click(w(".msg.visitor.failed .retry"))
+	visitor.until("it is delivered", wAll(".msg.visitor .state")+`.join() === "Sent"`)
+	cs, err := s.desk.Conversations(context.Background(), chat.ConversationFilter{})
+	require.NoError(t, err)
+	require.Len(t, cs, 1)
+	require.Equal(t, "delivery", cs[0].Department)
+}
