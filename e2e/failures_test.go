@@ -92,7 +92,13 @@ func visitorHas(t *testing.T, s *shop, email, body string) {
 	v, err := s.desk.Visitor(ctx, cs[0].VisitorID)
 	require.NoError(t, err)
 	require.Equal(t, email, v.Email)
-	ms, err := s.desk.Store().Messages(ctx, cs[0].ID, chat.MessageQuery{})
+	require.Equal(t, []string{body}, visitorBodies(t, s, cs[0].ID))
+}
+
+// visitorBodies is what the visitor wrote in a conversation, as stored.
+func visitorBodies(t *testing.T, s *shop, conversation uuid.UUID) []string {
+	t.Helper()
+	ms, err := s.desk.Store().Messages(context.Background(), conversation, chat.MessageQuery{})
 	require.NoError(t, err)
 	var bodies []string
 	for _, m := range ms {
@@ -100,7 +106,19 @@ func visitorHas(t *testing.T, s *shop, email, body string) {
 			bodies = append(bodies, m.Body)
 		}
 	}
-	require.Equal(t, []string{body}, bodies)
+	return bodies
+}
+
+// chatting opens a visitor's tab that asks first, and the console of the
+// agent who gets the chat, open on it.
+func (s *shop) chatting(first string) (agent, visitor *tab) {
+	s.t.Helper()
+	agent = s.agentTab("olga")
+	visitor = s.visitorTab("/shop/x")
+	visitor.ask(first)
+	agent.until("the chat is routed to the agent", cAll("#mine .preview")+`.includes(`+js(first)+`)`)
+	agent.click(`document.querySelector("#mine .conv-item button")`)
+	return agent, visitor
 }
 
 // A message over the server's limit in bytes (4,500 Cyrillic letters are
@@ -109,11 +127,7 @@ func visitorHas(t *testing.T, s *shop, email, body string) {
 func TestMessageOverTheLimitIsKept(t *testing.T) {
 	long := strings.Repeat("ж", 4500)
 	s := newShop(t, nil)
-	agent := s.agentTab("olga")
-	visitor := s.visitorTab("/shop/x")
-	visitor.ask("Hello")
-	agent.until("the chat is routed to the agent", cAll("#mine .preview")+`.includes("Hello")`)
-	agent.click(`document.querySelector("#mine .conv-item button")`)
+	agent, visitor := s.chatting("Hello")
 
 	visitor.say(long)
 	visitor.until("the widget warns", `!`+w("#pw-too-long")+`.hidden && `+w("#pw-too-long")+`.textContent.includes("too long")`)
@@ -135,11 +149,7 @@ func TestMessageOverTheLimitIsKept(t *testing.T) {
 // in the widget and in the console; Retry sends it again with its key.
 func TestRefusedMessagesShowNotDelivered(t *testing.T) {
 	s := newShop(t, nil)
-	agent := s.agentTab("olga")
-	visitor := s.visitorTab("/shop/x")
-	visitor.ask("Hello")
-	agent.until("the chat is routed to the agent", cAll("#mine .preview")+`.includes("Hello")`)
-	agent.click(`document.querySelector("#mine .conv-item button")`)
+	agent, visitor := s.chatting("Hello")
 
 	// A NUL byte is refused by the server as invalid.
 	_ = eval[bool](visitor, `Parley.send("a\u0000b"), true`)
@@ -174,15 +184,7 @@ func TestWidgetRetryAfterRateLimit(t *testing.T) {
 	cs, err := s.desk.Conversations(context.Background(), chat.ConversationFilter{})
 	require.NoError(t, err)
 	require.Len(t, cs, 1)
-	ms, err := s.desk.Store().Messages(context.Background(), cs[0].ID, chat.MessageQuery{})
-	require.NoError(t, err)
-	var bodies []string
-	for _, m := range ms {
-		if m.Author.Kind == chat.AuthorVisitor {
-			bodies = append(bodies, m.Body)
-		}
-	}
-	require.ElementsMatch(t, []string{"m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8"}, bodies, "each message once")
+	require.ElementsMatch(t, []string{"m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8"}, visitorBodies(t, s, cs[0].ID), "each message once")
 }
 
 // While the server is down the widget's header and the console say that
@@ -190,11 +192,7 @@ func TestWidgetRetryAfterRateLimit(t *testing.T) {
 // when the server is up again on the same port.
 func TestOutageShowsReconnecting(t *testing.T) {
 	s := newShop(t, nil)
-	agent := s.agentTab("olga")
-	visitor := s.visitorTab("/shop/x")
-	visitor.ask("Hello")
-	agent.until("the chat is routed to the agent", cAll("#mine .preview")+`.includes("Hello")`)
-	agent.click(`document.querySelector("#mine .conv-item button")`)
+	agent, visitor := s.chatting("Hello")
 	visitor.until("the header names the agent", w(".status")+`.textContent === "Olga"`)
 
 	// Each page records every text its status line shows, and counts its

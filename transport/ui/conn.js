@@ -190,3 +190,19 @@ function parleyRefusal(e) {
   if (code === "rate_limited" || code === "conflict") return "wait";
   return "failed";
 }
+
+// parleyUnsent handles a refused send of a queued message o ({key, body}):
+// it is left for the next connection, or sent again by flush after a pause
+// (three times at most), or marked o.failed with the code, when it returns
+// true, for the client to show it as not delivered.
+function parleyUnsent(o, e, flush) {
+  "use strict";
+  var r = parleyRefusal(e);
+  if (r === "later") return false;
+  if (r === "wait" && (o.tries = (o.tries || 0) + 1) <= 3) {
+    setTimeout(flush, e.retry_after_ms || 1000);
+    return false;
+  }
+  o.failed = e.code || "internal";
+  return true;
+}

@@ -373,18 +373,10 @@
     });
   }
 
-  // sendRefused decides what becomes of a reply the server did not take:
-  // sent again on the next connection, after a pause (three times at most),
-  // or shown as not delivered with its text kept, to retry.
+  // sendRefused shows a reply the server did not take as not delivered,
+  // with its text kept to retry, unless it is sent again.
   function sendRefused(p, e) {
-    var r = parleyRefusal(e);
-    if (r === "later") return;
-    if (r === "wait" && (p.tries = (p.tries || 0) + 1) <= 3) {
-      setTimeout(flush, e.retry_after_ms || 1000);
-      return;
-    }
-    p.failed = e.code || "internal";
-    renderConv();
+    if (parleyUnsent(p, e, flush)) renderConv();
   }
 
   // failedBubble shows a reply that was not delivered, with a button that

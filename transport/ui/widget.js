@@ -603,17 +603,10 @@
     });
   }
 
-  // sendRefused decides what becomes of a message the server did not take:
-  // sent again on the next connection, after a pause (three times at most),
-  // or shown as not delivered with its text kept, for the visitor to retry.
+  // sendRefused shows a message the server did not take as not delivered,
+  // with its text kept for the visitor to retry, unless it is sent again.
   function sendRefused(o, e) {
-    var r = parleyRefusal(e);
-    if (r === "later") return;
-    if (r === "wait" && (o.tries = (o.tries || 0) + 1) <= 3) {
-      setTimeout(flush, e.retry_after_ms || 1000);
-      return;
-    }
-    o.failed = e.code || "internal";
+    if (!parleyUnsent(o, e, flush)) return;
     save();
     render();
   }
