@@ -146,6 +146,7 @@ type ServerFrame struct {
 	Session     string                  `json:"session,omitempty"`      // welcome over SSE: where to POST frames
 	HeartbeatMS int64                   `json:"heartbeat_ms,omitempty"` // welcome: the server pings this often
 	TimeoutMS   int64                   `json:"timeout_ms,omitempty"`   // welcome: silence after which either side gives up
+	Limits      *Limits                 `json:"limits,omitempty"`       // welcome: the sizes the server accepts
 	Open        []chat.ConversationInfo `json:"conversations,omitempty"`
 
 	Visitors      []VisitorState   `json:"visitors,omitempty"`        // welcome to an agent: who is on the site
@@ -174,8 +175,6 @@ type ServerFrame struct {
 	Position int          `json:"position,omitempty"` // queue: 1 is next
 	WaitMS   int64        `json:"wait_ms,omitempty"`  // queue: the estimated wait
 	Stats    *chat.Report `json:"stats,omitempty"`    // stats
-
-	Limits *Limits `json:"limits,omitempty"` // welcome: what the server accepts
 
 	Error *ErrorBody `json:"error,omitempty"`
 }

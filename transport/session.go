@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -489,10 +488,8 @@ func (ss *session) handle(ctx context.Context, f ClientFrame) (outItem, error) {
 		_, err := conv.Transfer(ctx, chat.Transfer{AgentID: f.AgentID, Department: f.Department, By: ss.author()})
 		return ok, err
 	case FrameTranscript:
-		if email := strings.TrimSpace(f.Email); email != "" {
-			if err := chat.CheckEmail(email); err != nil {
-				return ok, fieldErr("email", err)
-			}
+		if err := checkEmail(f.Email); err != nil {
+			return ok, err
 		}
 		return ok, d.SendTranscript(ctx, info.ID, f.Email)
 	}

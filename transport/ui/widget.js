@@ -46,7 +46,7 @@
   }
   function save() {
     try {
-      var outbox = st.outbox.map(function (o) { return {key: o.key, body: o.body, conv: o.conv, failed: o.failed || undefined}; });
+      var outbox = st.outbox.map(function (o) { return {key: o.key, body: o.body, conv: o.conv}; });
       localStorage.setItem(storeKey, JSON.stringify({token: st.token, conv: st.convID, outbox: outbox, start: st.start}));
     } catch (e) { /* storage off: the chat lasts one page */ }
   }
@@ -462,9 +462,9 @@
   }
 
   function onWelcome(w) {
-    st.limits = w.limits || st.limits;
     st.token = w.token || st.token;
     st.visitor = w.visitor || null;
+    st.limits = w.limits || st.limits;
     var convs = (w.conversations || []).filter(function (c) { return c.status !== "closed"; });
     if (st.start && st.start.conversation_id === st.convID) {
       sendStart(); // its answer was lost: the same id starts it once
