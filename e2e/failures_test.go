@@ -216,11 +216,11 @@ func TestOutageShowsReconnecting(t *testing.T) {
 	for _, b := range []*tab{visitor, agent} {
 		b.until("the page tried to reconnect twice", `window.__dials >= 2`)
 	}
+	require.Equal(t, []string{"Connection lost. Reconnecting…"}, eval[[]string](visitor, `window.__seen`), "the widget, through the attempts")
+	require.Equal(t, []string{"Connection lost; reconnecting…"}, eval[[]string](agent, `window.__seen`), "the console, through the attempts")
 	s.restart()
 	visitor.until("the header names the agent again", w(".status")+`.textContent === "Olga"`)
 	agent.until("the console is connected again", `document.getElementById("conn").textContent === ""`)
-	require.Equal(t, []string{"Connection lost. Reconnecting…", "Olga"}, eval[[]string](visitor, `window.__seen`))
-	require.Equal(t, []string{"Connection lost; reconnecting…", ""}, eval[[]string](agent, `window.__seen`))
 	visitor.say("Back again")
 	agent.until("the chat goes on", cAll("#log .msg.visitor p")+`.join("|") === "Hello|Back again"`)
 }
