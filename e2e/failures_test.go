@@ -33,7 +33,13 @@ func TestWidgetRefusedAddress(t *testing.T) {
 		"the form stays, filled in")
 	require.True(t, eval[bool](visitor, storedStart+` == null`), "nothing is saved to replay")
 
-	visitor.do(chromedp.SetValue(chromedp.JSPath(w("#pw-f-email")), "anna@example.com"))
+	visitor.do(chromedp.SetValue(chromedp.JSPath(w("#pw-f-name")), strings.Repeat("ж", 101)),
+		chromedp.SetValue(chromedp.JSPath(w("#pw-f-email")), "anna@example.com"))
+	visitor.click(w("form.prechat .primary"))
+	visitor.until("a name over the limit in bytes is refused at its field, and only it",
+		w("#pw-e-name")+`?.textContent === "This name is too long." && !`+w("#pw-e-email"))
+
+	visitor.do(chromedp.SetValue(chromedp.JSPath(w("#pw-f-name")), "Anna"))
 	visitor.click(w("form.prechat .primary"))
 	visitor.until("the chat starts", w("form.prechat")+`.hidden && !`+w(".composer")+`.hidden`)
 	visitor.say("Where is my order?")

@@ -197,7 +197,7 @@
     f.addEventListener("submit", function (e) {
       e.preventDefault();
       var v = {};
-      ["name", "email", "topic"].forEach(function (n) { if (f.elements[n]) v[n] = f.elements[n].value.trim(); });
+      ["name", "email", "topic"].forEach(function (n) { if (f.elements[n]) { clearFieldError(f.elements[n]); v[n] = f.elements[n].value.trim(); } });
       for (var n in v) {
         if (!v[n]) { fieldError(n, t("required")); return; }
       }
