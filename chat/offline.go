@@ -159,11 +159,14 @@ func (d *Desk) SendTranscript(ctx context.Context, conversationID uuid.UUID, ema
 // CheckEmail reports with ErrInvalid whether s is not a bare email
 // address (local@domain, no display name) of at most MaxEmailBytes bytes:
 // the rule for every address a visitor gives, in a pre-chat form or for a
-// transcript.
+// transcript. The error names the field "email".
 func CheckEmail(s string) error {
+	if err := checkText("email", s, MaxEmailBytes); err != nil {
+		return err
+	}
 	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || a.Name != "" || len(s) > MaxEmailBytes {
-		return invalid("%.64q is not an email address", s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return invalid("email %.64q is not an address", s)
 	}
 	return nil
 }

@@ -193,8 +193,8 @@ type ErrorBody struct {
 	Code         string `json:"code"`
 	Message      string `json:"message"`
 	RetryAfterMS int64  `json:"retry_after_ms,omitempty"`
-	// Field names the frame field that was refused, when one was: "name",
-	// "email" or "department" of a start, "email" of a transcript.
+	// Field names the frame field that was refused, when the server can
+	// point at one: "email" of a start or a transcript.
 	Field string `json:"field,omitempty"`
 }
 
@@ -308,22 +308,15 @@ func (f ClientFrame) check() error {
 			return protoErr(CodeInvalid, "invite_reply needs invitation_id")
 		}
 	case FrameStart:
-		if len(f.Name) > chat.MaxNameBytes {
-			return fieldErr("name", fmt.Errorf("name is over %d bytes", chat.MaxNameBytes))
+		if err := checkBytes("name", f.Name, chat.MaxNameBytes); err != nil {
+			return err
 		}
-		if len(f.Email) > chat.MaxEmailBytes {
-			return fieldErr("email", fmt.Errorf("email is over %d bytes", chat.MaxEmailBytes))
-		}
-		if len(f.Department) > chat.MaxIDBytes {
-			return fieldErr("department", fmt.Errorf("department is over %d bytes", chat.MaxIDBytes))
-		}
+		return checkBytes("email", f.Email, chat.MaxEmailBytes)
 	case FrameTranscript:
 		if err := needConversation(); err != nil {
 			return err
 		}
-		if len(f.Email) > chat.MaxEmailBytes {
-			return fieldErr("email", fmt.Errorf("email is over %d bytes", chat.MaxEmailBytes))
-		}
+		return checkBytes("email", f.Email, chat.MaxEmailBytes)
 	case FrameTransfer:
 		if err := needConversation(); err != nil {
 			return err
@@ -338,6 +331,14 @@ func (f ClientFrame) check() error {
 	case FramePing, FramePong:
 	default:
 		return protoErr(CodeUnknownType, "unknown frame type %.32q", f.Type)
+	}
+	return nil
+}
+
+// checkBytes refuses a field of more than max bytes of UTF-8, naming it.
+func checkBytes(field, s string, max int) error {
+	if len(s) > max {
+		return protoErr(CodeInvalid, "%s is %d bytes, over the limit of %d", field, len(s), max)
 	}
 	return nil
 }
