@@ -98,6 +98,7 @@ type shop struct {
 	srv  *transport.Server
 	url  string
 	net  *cutListener
+	http *http.Server
 	ws   atomic.Int64 // WebSocket requests
 	sse  atomic.Int64 // SSE requests
 
@@ -205,7 +206,7 @@ func newShop(t *testing.T, store chat.Store, configure ...func(*shopConfig)) *sh
 	s.net = &cutListener{Listener: hs.Listener}
 	hs.Listener = s.net
 	hs.Start()
-	s.url = hs.URL
+	s.url, s.http = hs.URL, hs.Config
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), wait)
 		defer cancel()
@@ -295,6 +296,31 @@ func (l *cutListener) setDown(down bool) {
 		}
 		l.conns = nil
 	}
+}
+
+// stop stops the shop's server as when its process ends: the listener
+// is closed (connections are refused) and every open connection with it.
+func (s *shop) stop() {
+	s.t.Helper()
+	l := s.net
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	require.NoError(s.t, l.Listener.Close())
+	for _, c := range l.conns {
+		c.Close()
+	}
+	l.conns = nil
+}
+
+// restart listens again on the stopped server's port and serves on it.
+func (s *shop) restart() {
+	s.t.Helper()
+	ln, err := net.Listen("tcp", s.net.Addr().String())
+	require.NoError(s.t, err, "listening again on the same port")
+	l := &cutListener{Listener: ln}
+	s.net = l
+	s.t.Cleanup(func() { _ = ln.Close() })
+	go func() { _ = s.http.Serve(l) }()
 }
 
 // tab is one browser tab in a browser context of its own.

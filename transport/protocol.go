@@ -160,6 +160,7 @@ type ServerFrame struct {
 	Session     string                  `json:"session,omitempty"`      // welcome over SSE: where to POST frames
 	HeartbeatMS int64                   `json:"heartbeat_ms,omitempty"` // welcome: the server pings this often
 	TimeoutMS   int64                   `json:"timeout_ms,omitempty"`   // welcome: silence after which either side gives up
+	Limits      *Limits                 `json:"limits,omitempty"`       // welcome: the sizes the server accepts
 	Open        []chat.ConversationInfo `json:"conversations,omitempty"`
 
 	Visitors      []VisitorState   `json:"visitors,omitempty"`        // welcome to an agent: who is on the site
@@ -196,11 +197,23 @@ type ServerFrame struct {
 	Error *ErrorBody `json:"error,omitempty"`
 }
 
+// Limits are the sizes the server accepts, in bytes of UTF-8. The welcome
+// carries them so that a client can warn before it sends something the
+// server would refuse.
+type Limits struct {
+	Body  int `json:"body"`  // a message or note body: chat.MaxBodyBytes
+	Name  int `json:"name"`  // a visitor's name in start: chat.MaxNameBytes
+	Email int `json:"email"` // an email address in start or transcript: chat.MaxEmailBytes
+}
+
 // ErrorBody says why a request failed.
 type ErrorBody struct {
 	Code         string `json:"code"`
 	Message      string `json:"message"`
 	RetryAfterMS int64  `json:"retry_after_ms,omitempty"`
+	// Field names the frame field that was refused, when the server can
+	// point at one: "email" of a start or a transcript.
+	Field string `json:"field,omitempty"`
 }
 
 // Error is a protocol error: a stable Code for programs and a Message for
@@ -208,6 +221,7 @@ type ErrorBody struct {
 type Error struct {
 	Code    string
 	Message string
+	Field   string // the frame field that was refused, if one was
 }
 
 // Error returns the code and the message.
@@ -215,6 +229,11 @@ func (e *Error) Error() string { return "transport: " + e.Code + ": " + e.Messag
 
 func protoErr(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// fieldErr is an invalid error that names the field that caused it.
+func fieldErr(field string, err error) *Error {
+	return &Error{Code: CodeInvalid, Message: err.Error(), Field: field}
 }
 
 // clientTypes lists the frame types each side may send.
@@ -364,7 +383,7 @@ func errorBody(err error) *ErrorBody {
 	case errors.As(err, &rl):
 		return &ErrorBody{Code: CodeRateLimited, Message: "too many frames; slow down", RetryAfterMS: rl.retryAfter.Milliseconds() + 1}
 	case errors.As(err, &pe):
-		return &ErrorBody{Code: pe.Code, Message: pe.Message}
+		return &ErrorBody{Code: pe.Code, Message: pe.Message, Field: pe.Field}
 	case errors.Is(err, ErrTokenExpired):
 		return &ErrorBody{Code: CodeTokenExpired, Message: err.Error()}
 	case errors.Is(err, ErrUnauthorized):

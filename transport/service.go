@@ -16,10 +16,8 @@ func (ss *session) prechat(ctx context.Context, f ClientFrame) error {
 	if name == "" && email == "" {
 		return nil
 	}
-	if email != "" {
-		if err := chat.CheckEmail(email); err != nil {
-			return err
-		}
+	if err := checkEmail(email); err != nil {
+		return err
 	}
 	d := ss.srv.desk
 	v, err := d.Visitor(ctx, ss.visitor.ID)
@@ -40,6 +38,18 @@ func (ss *session) prechat(ctx context.Context, f ClientFrame) error {
 	// shows it.
 	ss.named.Store(&v.Name)
 	ss.srv.live.rename(v)
+	return nil
+}
+
+// checkEmail checks an address a visitor gave, by the Desk's rule, so that
+// a refusal names the field. No address is no error.
+func checkEmail(email string) error {
+	if email = strings.TrimSpace(email); email == "" {
+		return nil
+	}
+	if err := chat.CheckEmail(email); err != nil {
+		return fieldErr("email", err)
+	}
 	return nil
 }
 

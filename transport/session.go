@@ -92,7 +92,8 @@ func (s *Server) open(ctx context.Context, r *http.Request, data []byte, agent *
 	ss := &session{srv: s, queue: make(chan outItem, s.cfg.SendQueue), addr: s.clientIP(r)}
 	ss.limiter = bucket{rate: s.cfg.RateLimit, burst: float64(s.cfg.RateBurst), tokens: float64(s.cfg.RateBurst), last: s.cfg.Now()}
 	welcome := &ServerFrame{Type: FrameWelcome, ID: f.ID, V: ProtocolVersion,
-		HeartbeatMS: s.cfg.HeartbeatInterval.Milliseconds(), TimeoutMS: s.cfg.HeartbeatTimeout.Milliseconds()}
+		HeartbeatMS: s.cfg.HeartbeatInterval.Milliseconds(), TimeoutMS: s.cfg.HeartbeatTimeout.Milliseconds(),
+		Limits: &Limits{Body: chat.MaxBodyBytes, Name: chat.MaxNameBytes, Email: chat.MaxEmailBytes}}
 	var topic chat.Topic
 	if agent != nil {
 		a, err := s.saveAgent(ctx, *agent)
@@ -522,6 +523,9 @@ func (ss *session) handle(ctx context.Context, f ClientFrame) (outItem, error) {
 		_, err := conv.Transfer(ctx, chat.Transfer{AgentID: f.AgentID, Department: f.Department, By: ss.author()})
 		return ok, err
 	case FrameTranscript:
+		if err := checkEmail(f.Email); err != nil {
+			return ok, err
+		}
 		return ok, d.SendTranscript(ctx, info.ID, f.Email)
 	}
 	return outItem{}, protoErr(CodeUnknownType, "unknown frame type %.32q", f.Type)

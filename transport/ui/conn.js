@@ -171,3 +171,38 @@ function parleyConnect(o) {
     close: function () { stopped = true; clearInterval(watchdog); down(gen); }
   };
 }
+
+// parleyBytes counts the UTF-8 bytes of s, the unit of the server's limits
+// (the welcome's limits): 4,500 Cyrillic letters are 9,000 bytes.
+function parleyBytes(s) {
+  "use strict";
+  return new TextEncoder().encode(String(s)).length;
+}
+
+// parleyRefusal says what a client does with a request the server did not
+// take: "later" when it is sent again on the next connection, "wait" when it
+// may be sent again as it is after a pause (retry_after_ms), and "failed"
+// when sending it again as it is cannot help by itself.
+function parleyRefusal(e) {
+  "use strict";
+  var code = e && e.code;
+  if (code === "disconnected" || code === "unavailable") return "later";
+  if (code === "rate_limited" || code === "conflict") return "wait";
+  return "failed";
+}
+
+// parleyUnsent handles a refused send of a queued message o ({key, body}):
+// it is left for the next connection, or sent again by flush after a pause
+// (three times at most), or marked o.failed with the code, when it returns
+// true, for the client to show it as not delivered.
+function parleyUnsent(o, e, flush) {
+  "use strict";
+  var r = parleyRefusal(e);
+  if (r === "later") return false;
+  if (r === "wait" && (o.tries = (o.tries || 0) + 1) <= 3) {
+    setTimeout(flush, e.retry_after_ms || 1000);
+    return false;
+  }
+  o.failed = e.code || "internal";
+  return true;
+}

@@ -7,7 +7,7 @@
   var $ = function (id) { return document.getElementById(id); };
   var S = {
     me: null, convs: {}, visitors: {}, selected: "", canned: [], waitWarn: 0, conn: null,
-    pending: [], audio: null, typingSince: 0, history: null
+    pending: [], audio: null, typingSince: 0, history: null, limits: null, lost: false
   };
 
 
@@ -214,7 +214,7 @@
     var frag = document.createDocumentFragment();
     seqs.forEach(function (s) { frag.append(bubble(c.msgs[s], c)); });
     S.pending.forEach(function (p) {
-      if (p.conv === c.id) frag.append(bubble({author: {kind: "agent", name: S.me.name}, body: p.body, internal: p.note}, c, "sending…"));
+      if (p.conv === c.id) frag.append(p.failed ? failedBubble(p, c) : bubble({author: {kind: "agent", name: S.me.name}, body: p.body, internal: p.note}, c, "sending…"));
     });
     log.replaceChildren(frag);
     if (atBottom || S.scrollDown) log.scrollTop = log.scrollHeight;
@@ -352,6 +352,7 @@
     if (!c || !body) return;
     var canned = expandCanned(body, c);
     if (canned !== null) { input.value = canned; return; }
+    if (checkLength()) return;
     input.value = "";
     stopTyping();
     var note = $("note-mode").checked;
@@ -364,18 +365,46 @@
   function flush() {
     if (!S.conn || !S.conn.isOpen()) return;
     S.pending.forEach(function (p) {
-      if (p.inflight) return;
+      if (p.inflight || p.failed) return;
+      if (S.limits && parleyBytes(p.body) > S.limits.body) return sendRefused(p, {code: "too_large"});
       p.inflight = true;
       request({type: p.note ? "note" : "send", conversation_id: p.conv, key: p.key, body: p.body}).then(function () {
         p.inflight = false;
       }, function (e) {
         p.inflight = false;
-        if (e.code !== "disconnected") {
-          S.pending = S.pending.filter(function (x) { return x !== p; });
-          renderConv();
-        }
+        sendRefused(p, e);
       });
     });
+  }
+
+  // sendRefused shows a reply the server did not take as not delivered,
+  // with its text kept to retry, unless it is sent again.
+  function sendRefused(p, e) {
+    if (parleyUnsent(p, e, flush)) renderConv();
+  }
+
+  // failedBubble shows a reply that was not delivered, with a button that
+  // sends it again with the same key.
+  function failedBubble(p, c) {
+    var b = bubble({author: {kind: "agent", name: S.me.name}, body: p.body, internal: p.note}, c, "");
+    b.classList.add("failed");
+    b.append(el("span", {"class": "state failed"}, ["Not delivered — ", el("button", {type: "button", "class": "retry", text: "Retry", onclick: function () {
+      p.failed = "";
+      p.tries = 0;
+      flush();
+      renderConv();
+    }})]));
+    return b;
+  }
+
+  // checkLength warns, before anything is sent, that the reply is over the
+  // server's limit, and reports whether it is.
+  function checkLength() {
+    var n = S.limits ? parleyBytes($("input").value.trim()) : 0, over = !!S.limits && n > S.limits.body;
+    $("too-long").textContent = over ? "Too long to send: " + n + " bytes, the limit is " + S.limits.body + ". Shorten it or split it." : "";
+    $("too-long").hidden = !over;
+    $("input").setAttribute("aria-invalid", String(over));
+    return over;
   }
 
   // expandCanned turns "/shortcut" into its text, or returns null.
@@ -519,6 +548,7 @@
 
   // --- frames from the server ---
   function onWelcome(w) {
+    S.limits = w.limits || S.limits;
     S.me = w.agent;
     $("me-name").textContent = w.agent.name || w.agent.id;
     $("presence").value = w.agent.status === "away" ? "away" : "online";
@@ -688,6 +718,7 @@
       }
     });
     $("input").addEventListener("input", onTyping);
+    $("input").addEventListener("input", checkLength);
     $("canned").addEventListener("change", function (e) {
       var x = S.canned[Number(e.target.value)], c = S.convs[S.selected];
       if (x && c) $("input").value = fill(x.text, c);
@@ -734,7 +765,10 @@
     S.conn = parleyConnect({
       prefix: prefix,
       hello: function () { return {}; },
-      state: function (s) { $("conn").textContent = s === "open" ? "" : s === "down" ? "Connection lost; reconnecting…" : "Connecting…"; },
+      state: function (s) {
+        if (s !== "connecting") S.lost = s === "down"; // a retry is still a reconnection
+        $("conn").textContent = s === "open" ? "" : S.lost ? "Connection lost; reconnecting…" : "Connecting…";
+      },
       refused: function (f) { if (f.error && f.error.code === "unauthorized") flash("Not logged in"); },
       welcome: onWelcome,
       frame: onFrame

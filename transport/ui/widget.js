@@ -38,7 +38,7 @@
     token: saved.token || "", known: saved.visitor || "", convID: saved.conv || "", outbox: saved.outbox || [], start: saved.start || null,
     conv: null, msgs: {}, lastSeq: 0, readSent: 0, agentRead: 0, visitor: null, names: {},
     open: sessionGet("open") === "1", unread: 0, pageSent: false, connState: "connecting",
-    topic: "", ended: false, rated: false
+    topic: "", ended: false, rated: false, limits: null, lost: false, startErr: null
   };
 
   function load() {
@@ -122,18 +122,20 @@
     ui.typing = el("p", {"class": "typing", "aria-live": "polite"});
     ui.prechat = buildPrechat();
     ui.endView = buildEnd();
-    ui.input = el("textarea", {id: "pw-input", rows: "1", placeholder: t("placeholder"), "aria-label": t("placeholder"), maxlength: "8000"});
+    ui.input = el("textarea", {id: "pw-input", rows: "1", placeholder: t("placeholder"), "aria-label": t("placeholder"), "aria-describedby": "pw-too-long"});
     ui.input.addEventListener("keydown", function (e) {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
     });
     ui.input.addEventListener("input", onTyping);
+    ui.input.addEventListener("input", checkLength);
+    ui.tooLong = el("p", {"class": "err too-long", id: "pw-too-long", role: "alert", hidden: true});
     ui.composer = el("form", {"class": "composer", onsubmit: function (e) { e.preventDefault(); submit(); }}, [
       ui.input,
       el("button", {type: "submit", "class": "send", "aria-label": t("send"), title: t("send")}, [icon("M3 20l18-8L3 4v6l12 2-12 2z")])
     ]);
     ui.panel = el("section", {"class": "panel", id: "pw-panel", role: "dialog", "aria-labelledby": "pw-title", hidden: true}, [
       el("header", {}, [el("div", {"class": "head"}, [ui.title, ui.status]), ui.endBtn, ui.min]),
-      ui.banner, ui.offline, ui.log, ui.typing, ui.prechat, ui.endView, ui.composer
+      ui.banner, ui.offline, ui.log, ui.typing, ui.prechat, ui.endView, ui.tooLong, ui.composer
     ]);
     ui.panel.addEventListener("keydown", function (e) {
       if (e.key === "Escape") { setOpen(false); ui.launcher.focus(); }
@@ -191,15 +193,18 @@
       f.append(lab);
     }
     f.append(ui.preErr = el("p", {"class": "err", role: "alert"}), el("button", {type: "submit", "class": "primary", text: t("start")}));
+    f.addEventListener("input", function (e) { clearFieldError(e.target); });
     f.addEventListener("submit", function (e) {
       e.preventDefault();
       var v = {};
-      ["name", "email", "topic"].forEach(function (n) { if (f.elements[n]) v[n] = f.elements[n].value.trim(); });
+      ["name", "email", "topic"].forEach(function (n) { if (f.elements[n]) { clearFieldError(f.elements[n]); v[n] = f.elements[n].value.trim(); } });
       for (var n in v) {
-        if (!v[n]) { ui.preErr.textContent = t("required"); f.elements[n].focus(); return; }
+        if (!v[n]) { fieldError(n, t("required")); return; }
       }
-      if (v.email != null && !validEmail(v.email)) { ui.preErr.textContent = t("invalidEmail"); f.elements.email.focus(); return; }
+      if (v.email != null && !validEmail(v.email)) { fieldError("email", t("invalidEmail")); return; }
+      if (v.name && st.limits && parleyBytes(v.name) > st.limits.name) { fieldError("name", t("nameTooLong")); return; }
       ui.preErr.textContent = "";
+      st.startErr = null;
       st.prechat = v;
       if (v.topic) st.topic = v.topic;
       startConversation();
@@ -209,7 +214,35 @@
     return f;
   }
 
-  function validEmail(s) { return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s); }
+  // validEmail is the server's rule (chat.CheckEmail): a bare address
+  // whose two sides are atoms joined by single dots, within the server's
+  // limit. The server's answer still decides.
+  function validEmail(s) {
+    var atom = "[\\w!#$%&'*+/=?^`{|}~\\-\\u0080-\\uffff]+", dots = atom + "(\\." + atom + ")*";
+    return new RegExp("^" + dots + "@" + dots + "$").test(s) && (!st.limits || parleyBytes(s) <= st.limits.email);
+  }
+
+  // fieldError shows why a field of the pre-chat form was refused, under
+  // the field, until the visitor changes it.
+  function fieldError(name, text) {
+    var input = ui.prechat.elements[name === "department" ? "topic" : name];
+    if (!input) { ui.preErr.textContent = text; return; }
+    var id = "pw-e-" + input.name, p = ui.prechat.querySelector("#" + id);
+    if (!p) {
+      p = el("p", {"class": "err", id: id, role: "alert"});
+      input.parentNode.after(p);
+    }
+    p.textContent = text;
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", id);
+    input.focus();
+  }
+  function clearFieldError(input) {
+    var p = ui.prechat.querySelector("#pw-e-" + input.name);
+    if (p) p.remove();
+    input.removeAttribute("aria-invalid");
+    input.removeAttribute("aria-describedby");
+  }
 
   function buildOffline() {
     var box = el("div", {"class": "offline", hidden: true}, [
@@ -313,7 +346,7 @@
 
   // --- rendering ---
   function statusText() {
-    if (st.connState !== "open") return t(st.connState === "down" ? "reconnecting" : "connecting");
+    if (st.connState !== "open") return t(st.lost ? "reconnecting" : "connecting");
     var c = st.conv;
     if (c && c.status === "open") return c.agent_id && st.names[c.agent_id] ? st.names[c.agent_id] : t("support");
     if (c && c.status === "waiting") return t("offlineTitle");
@@ -325,7 +358,7 @@
     var c = st.conv, status = c ? c.status : "";
     var closed = status === "closed" || st.ended;
     ui.status.textContent = statusText();
-    var needPre = !st.convID && !st.prechat && (prechatFields().length > 0 || topics().length > 0);
+    var needPre = !st.convID && (!st.prechat || !!st.startErr) && (prechatFields().length > 0 || topics().length > 0);
     ui.prechat.hidden = !needPre;
     ui.composer.hidden = needPre || closed;
     ui.endView.hidden = !closed;
@@ -367,7 +400,7 @@
       frag.append(bubble(m, m.author && m.author.kind === "visitor" ? (s <= st.agentRead ? "read" : "sent") : ""));
     });
     st.outbox.forEach(function (o) {
-      if (o.conv === st.convID && !shown[o.key]) frag.append(bubble({author: {kind: "visitor"}, body: o.body, key: o.key}, "sending"));
+      if (o.conv === st.convID && !shown[o.key]) frag.append(o.failed ? failedBubble(o) : bubble({author: {kind: "visitor"}, body: o.body, key: o.key}, "sending"));
     });
     ui.log.replaceChildren(frag);
     if (atBottom || st.scrollDown) ui.log.scrollTop = ui.log.scrollHeight;
@@ -429,7 +462,11 @@
         if (opt("identity")) h.identity = String(opt("identity"));
         return h;
       },
-      state: function (s) { st.connState = s; render(); },
+      state: function (s) {
+        st.connState = s;
+        if (s !== "connecting") st.lost = s === "down"; // a retry is still a reconnection
+        render();
+      },
       refused: function (f) {
         if (f.error && f.error.code === "blocked") return blocked();
         if (f.error && f.error.code === "invalid") localeRefused = true;
@@ -448,6 +485,7 @@
     noteVisitor(w.visitor);
     st.token = w.token || st.token;
     st.visitor = w.visitor || null;
+    st.limits = w.limits || st.limits;
     var convs = (w.conversations || []).filter(function (c) { return c.status !== "closed"; });
     if (st.start && st.start.conversation_id === st.convID) {
       sendStart(); // its answer was lost: the same id starts it once
@@ -533,8 +571,10 @@
 
   function startConversation() {
     if (st.convID) return;
-    var pre = st.prechat || {};
-    resetConversation(uuid());
+    var pre = st.prechat || {}, id = uuid();
+    // Messages kept from a refused start go with the new one.
+    st.outbox.forEach(function (o) { if (!o.conv) { o.conv = id; o.failed = ""; } });
+    resetConversation(id);
     st.start = {type: "start", conversation_id: st.convID, department: st.topic || undefined, name: pre.name || undefined, email: pre.email || undefined};
     save();
     sendStart();
@@ -546,16 +586,46 @@
     request(f).then(function (a) {
       if (a.conversation_id !== st.convID) return;
       st.start = null;
+      st.startTries = 0;
       st.conv = a.conversation || st.conv;
       save();
       render();
       flush();
-    }, function () { /* resent on the next welcome */ });
+    }, function (e) {
+      var r = parleyRefusal(e);
+      if (r === "wait" && (st.startTries = (st.startTries || 0) + 1) <= 3) setTimeout(sendStart, e.retry_after_ms || 1000);
+      else if (r !== "later") startRefused(e);
+      // "later": resent on the next welcome
+    });
+  }
+
+  // startRefused handles a start the server will not take as it is.
+  // Nothing was created, so it is forgotten, in localStorage too; what was
+  // typed stays: the pre-chat form shows again, filled in, with the reason
+  // at the field the server names, and the messages wait for the corrected
+  // start. Without a form they show as not delivered, to retry.
+  function startRefused(e) {
+    var id = st.convID, form = prechatFields().length > 0 || topics().length > 0, sent = st.start || {};
+    st.start = null;
+    st.startTries = 0;
+    st.startErr = e;
+    st.outbox.forEach(function (o) { if (o.conv === id) { o.conv = ""; o.failed = form ? "" : e.code; } });
+    resetConversation("");
+    save();
+    render();
+    if (!form) return;
+    [["name", sent.name], ["email", sent.email], ["topic", sent.department]].forEach(function (p) {
+      var input = ui.prechat.elements[p[0]];
+      if (input && !input.value && p[1]) input.value = p[1];
+    });
+    var texts = {email: t("invalidEmail"), name: t("nameTooLong"), department: t("chooseTopic")};
+    if (texts[e.field]) fieldError(e.field, texts[e.field]);
+    else ui.preErr.textContent = t("startFailed");
   }
 
   function submit() {
     var text = ui.input.value.trim();
-    if (!text) return;
+    if (!text || checkLength()) return;
     ui.input.value = "";
     stopTyping();
     sendText(text);
@@ -577,7 +647,8 @@
   function flush() {
     if (st.start || !conn || !conn.isOpen()) return;
     st.outbox.forEach(function (o) {
-      if (o.conv !== st.convID || o.inflight) return;
+      if (o.conv !== st.convID || o.inflight || o.failed) return;
+      if (st.limits && parleyBytes(o.body) > st.limits.body) return sendRefused(o, {code: "too_large"});
       o.inflight = true;
       request({type: "send", conversation_id: o.conv, key: o.key, body: o.body}).then(function (a) {
         o.inflight = false;
@@ -589,15 +660,45 @@
         render();
       }, function (e) {
         o.inflight = false;
-        if (e.code === "closed" || e.code === "invalid" || e.code === "not_found") {
-          st.outbox = st.outbox.filter(function (x) { return x.key !== o.key; });
-          save();
-          render();
-        } else if (e.code === "rate_limited") {
-          setTimeout(flush, e.retry_after_ms || 1000);
-        }
+        sendRefused(o, e);
       });
     });
+  }
+
+  // sendRefused shows a message the server did not take as not delivered,
+  // with its text kept for the visitor to retry, unless it is sent again.
+  function sendRefused(o, e) {
+    if (!parleyUnsent(o, e, flush)) return;
+    save();
+    render();
+  }
+
+  // failedBubble shows a message that was not delivered, with a button
+  // that sends it again with the same key.
+  function failedBubble(o) {
+    var b = bubble({author: {kind: "visitor"}, body: o.body});
+    b.classList.add("failed");
+    b.append(el("span", {"class": "state failed"}, [t("notDelivered") + " — ",
+      el("button", {type: "button", "class": "retry", text: t("retry"), onclick: function () { retrySend(o); }})]));
+    return b;
+  }
+  function retrySend(o) {
+    o.failed = "";
+    o.tries = 0;
+    if (!o.conv) startConversation(); // its start was refused: start again
+    save();
+    render();
+    flush();
+  }
+
+  // checkLength warns, before anything is sent, that the text in the box
+  // is over the server's limit, and reports whether it is.
+  function checkLength() {
+    var over = !!st.limits && parleyBytes(ui.input.value.trim()) > st.limits.body;
+    ui.tooLong.textContent = over ? t("tooLong") : "";
+    ui.tooLong.hidden = !over;
+    ui.input.setAttribute("aria-invalid", String(over));
+    return over;
   }
 
   function onFrame(f) {
