@@ -27,7 +27,7 @@ func TestConsoleVisitorsAndProactiveChat(t *testing.T) {
 
 	agent.click(`document.getElementById("tab-visitors")`)
 	agent.until("the visitor is listed on their page", cAll("#visitors tbody td:nth-child(2)")+`.join() === "City bikes — `+s.url+`/shop/bikes"`)
-	visitor.click(`document.getElementById("next")`)
+	visitor.next("/shop/helmets")
 	visitor.widgetReady()
 	agent.until("the list follows the visitor", cAll("#visitors tbody td:nth-child(2)")+`.join() === "Helmets — `+s.url+`/shop/helmets" && `+cAll("#visitors tbody td:nth-child(4)")+`.join() === "2"`)
 	require.Contains(t, eval[string](agent, `document.querySelector("#visitors tbody td:nth-child(6)").textContent`), "cart2 items, 1299 PLN")
@@ -84,7 +84,7 @@ func TestInvitationDismissed(t *testing.T) {
 	visitor.until("the invitation shows", `document.getElementById("parley-chat") && !`+w(".invite")+`.hidden`)
 	visitor.click(w(".invite button:not(.primary)"))
 	visitor.until("it is gone", w(".invite")+`.hidden`)
-	visitor.click(`document.getElementById("next")`)
+	visitor.next("/shop/b")
 	visitor.widgetReady()
 	// Give the server ten rounds of its rules to (wrongly) invite again.
 	for end := time.Now().Add(time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {

@@ -436,6 +436,14 @@ func (b *tab) widgetReady() {
 	b.until("the widget is connected", `window.Parley && Parley.language && document.getElementById("parley-chat") && `+w(".status")+`.textContent === ""`)
 }
 
+// next follows the page's "Next page" link and waits until the page at
+// path has loaded, so that what follows does not see the old page.
+func (b *tab) next(path string) {
+	b.t.Helper()
+	b.click(`document.getElementById("next")`)
+	b.until("the next page loads", `location.pathname === `+js(path)+` && document.readyState === "complete"`)
+}
+
 // reloadWidget takes the widget off the page and loads it again with
 // data-lang set to lang, after the page has added the translations
 // i18n (a JavaScript object literal) under that key.
