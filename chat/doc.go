@@ -24,7 +24,7 @@
 //
 //	desk, err := chat.NewDesk(chat.Config{Store: memory.New()})
 //	if err != nil { ... }
-//	defer desk.Close()
+//	defer desk.Close(ctx)
 //
 //	v, err := desk.SaveVisitor(ctx, chat.Visitor{Name: "Anna"})
 //	conv, err := desk.Start(ctx, chat.StartRequest{VisitorID: v.ID})

@@ -60,11 +60,20 @@ func (d *Desk) closeIdle(ctx context.Context, c ConversationInfo, cutoff time.Ti
 
 // Run calls Sweep every interval (DefaultSweepInterval when zero or less)
 // until ctx is done or the Desk is closed, and returns ctx's error or
-// ErrClosed. Errors of a sweep are logged; the next sweep tries again.
-// Start it once per instance, in a goroutine of its own:
+// ErrClosed. Close stops it at once: a sweep in progress is waited for by
+// Close, or cancelled when Close's context ends first. Errors of a sweep
+// are logged; the next sweep tries again. Start it once per instance, in a
+// goroutine of its own:
 //
 //	go desk.Run(ctx, 0)
 func (d *Desk) Run(ctx context.Context, interval time.Duration) error {
+	if !d.begin() {
+		return d.checkOpen()
+	}
+	defer d.pending.Done()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(d.aborted, cancel)()
 	if interval <= 0 {
 		interval = DefaultSweepInterval
 	}
@@ -72,14 +81,19 @@ func (d *Desk) Run(ctx context.Context, interval time.Duration) error {
 	defer t.Stop()
 	for {
 		select {
+		case <-d.stopped:
+			return d.checkOpen()
 		case <-ctx.Done():
+			if err := d.checkOpen(); err != nil {
+				return err
+			}
 			return ctx.Err()
 		case <-t.C:
 			err := d.Sweep(ctx)
 			if errors.Is(err, ErrClosed) && d.closed.Load() {
 				return err
 			}
-			if err != nil {
+			if err != nil && ctx.Err() == nil {
 				d.log.ErrorContext(ctx, "chat: sweep", "err", err)
 			}
 		}

@@ -18,7 +18,7 @@ func TestUpgradeKeepsData(t *testing.T) {
 	ctx := t.Context()
 	s, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "old.db"), Config{SkipMigrate: true})
 	require.NoError(t, err)
-	defer s.Close()
+	defer s.Close(ctx)
 	ms, err := s.migrations()
 	require.NoError(t, err)
 	require.Greater(t, len(ms), 1, "there is a later migration to upgrade to")
