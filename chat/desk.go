@@ -86,6 +86,13 @@ type Config struct {
 	// no time can be promised). Nil means the built-in text, in English,
 	// Polish, Finnish or Russian after the visitor's Locale.
 	OfflineAck func(v Visitor, expected time.Time) string
+	// AgentLeaseTTL is how long an agent's presence lease lasts; the
+	// transport renews the leases of the agents connected to it three
+	// times as often. An agent whose every lease has expired, because the
+	// instance serving them stopped without a goodbye, is set offline by
+	// the next Sweep, which Run makes at least every third of this time.
+	// Zero means DefaultAgentLeaseTTL; negative is invalid.
+	AgentLeaseTTL time.Duration
 }
 
 // OpeningHours tells when each department answers chats. hours.Hours
@@ -120,6 +127,7 @@ type Desk struct {
 	queueWait        time.Duration
 	replyNoticeDelay time.Duration
 	offlineAck       func(Visitor, time.Time) string
+	leaseTTL         time.Duration
 
 	hub      *hub
 	closed   atomic.Bool
@@ -148,6 +156,9 @@ func NewDesk(cfg Config) (*Desk, error) {
 	if cfg.ReplyWithin < 0 || cfg.QueueWait < 0 || cfg.ReplyNoticeDelay < 0 {
 		return nil, invalid("Config.ReplyWithin, QueueWait and ReplyNoticeDelay cannot be negative")
 	}
+	if cfg.AgentLeaseTTL < 0 {
+		return nil, invalid("Config.AgentLeaseTTL is negative")
+	}
 	d := &Desk{
 		store:  cfg.Store,
 		router: cfg.Router,
@@ -166,6 +177,7 @@ func NewDesk(cfg Config) (*Desk, error) {
 		queueWait:        cmp.Or(cfg.QueueWait, DefaultQueueWait),
 		replyNoticeDelay: cmp.Or(cfg.ReplyNoticeDelay, DefaultReplyNoticeDelay),
 		offlineAck:       cfg.OfflineAck,
+		leaseTTL:         cmp.Or(cfg.AgentLeaseTTL, DefaultAgentLeaseTTL),
 		stopped:          make(chan struct{}),
 	}
 	d.aborted, d.abort = context.WithCancel(context.Background())

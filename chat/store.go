@@ -30,6 +30,7 @@ type Store interface {
 	ConversationStore
 	MessageStore
 	PageViewStore
+	AgentLeaseStore
 }
 
 // VisitorStore keeps visitors.

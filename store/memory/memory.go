@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -22,6 +23,7 @@ type Store struct {
 	messageIDs    map[uuid.UUID]struct{}
 	pageViews     map[uuid.UUID][]chat.PageView // by visitor, sorted by At, ID
 	pageViewIDs   map[uuid.UUID]struct{}
+	leases        map[string]map[string]time.Time // agent id to holder to end; made on first use
 }
 
 // conversation is a stored conversation with its transcript.

@@ -57,6 +57,7 @@ func groups() []group {
 		{"Context", contextCases()},
 		{"Text", textCases()},
 		{"Isolation", isolationCases()},
+		{"AgentLease", leaseCases()},
 	}
 }
 
