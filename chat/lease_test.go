@@ -70,3 +70,18 @@ func TestAgentLeaseTwoHolders(t *testing.T) {
 	_, err := chat.NewDesk(chat.Config{Store: f.store, AgentLeaseTTL: -time.Second})
 	assert.ErrorIs(t, err, chat.ErrInvalid, "a negative AgentLeaseTTL")
 }
+
+// TestRunChecksLeases checks that Run sets offline an agent whose lease
+// ended within a fraction of the lease time, though its sweep interval is
+// an hour.
+func TestRunChecksLeases(t *testing.T) {
+	const ttl = 60 * time.Millisecond
+	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
+	f := setup(t, chat.Config{Now: clk.Now, AgentLeaseTTL: ttl})
+	f.agent(t, "olga", 5, chat.AgentOnline)
+	require.NoError(t, f.desk.RenewAgentLeases(t.Context(), "crashed-instance", []string{"olga"}))
+	go func() { _ = f.desk.Run(t.Context(), time.Hour) }()
+	clk.Advance(ttl)
+	require.Eventually(t, func() bool { return f.agentStatus(t, "olga") == chat.AgentOffline }, lifecycleWait, time.Millisecond,
+		"Run checks the leases every third of the lease time")
+}
