@@ -177,7 +177,9 @@ func TestMigrations(t *testing.T) {
 		require.NoError(t, s.Migrate(t.Context()), "Migrate on an up-to-date schema is a no-op")
 		var n int
 		require.NoError(t, s.DB().QueryRow("SELECT COUNT(*) FROM "+prefix+"schema_migrations").Scan(&n))
-		assert.Equal(t, 2, n, "each migration is recorded once")
+		files, err := os.ReadDir(filepath.Join("migrations", d.b.dialect.String()))
+		require.NoError(t, err)
+		assert.Equal(t, len(files), n, "each migration is recorded once")
 		fixture(t, s) // and the schema works
 	})
 }
