@@ -97,12 +97,12 @@ func TestAgentOnTwoInstances(t *testing.T) {
 // agents: with a short lease time and a Desk sweeping often, a connected
 // agent stays online across many lease times.
 func TestAgentLeaseRenewed(t *testing.T) {
-	const ttl = 150 * time.Millisecond
+	const ttl = 600 * time.Millisecond
 	h := newHarnessWithDesk(t, chat.Config{AgentLeaseTTL: ttl})
 	go func() { _ = h.desk.Run(t.Context(), 10*time.Millisecond) }()
 	h.agent(ws, "olga")
 	h.agent(sse, "piotr")
 	assert.Never(t, func() bool {
 		return agentStatus(h.store, "olga") != chat.AgentOnline || agentStatus(h.store, "piotr") != chat.AgentOnline
-	}, 8*ttl, 10*time.Millisecond, "connected agents stay online")
+	}, 4*ttl, 10*time.Millisecond, "connected agents stay online")
 }
