@@ -107,6 +107,13 @@ type Config struct {
 	// EmailsPerAddress caps the emails sent to one address per UTC day,
 	// for all visitors together. Zero means DefaultEmailsPerAddress.
 	EmailsPerAddress int
+	// AgentLeaseTTL is how long an agent's presence lease lasts; the
+	// transport renews the leases of the agents connected to it three
+	// times as often. An agent whose every lease has expired, because the
+	// instance serving them stopped without a goodbye, is set offline by
+	// the next Sweep, which Run makes at least every third of this time.
+	// Zero means DefaultAgentLeaseTTL; negative is invalid.
+	AgentLeaseTTL time.Duration
 }
 
 // OpeningHours tells when each department answers chats. hours.Hours
@@ -142,14 +149,18 @@ type Desk struct {
 	replyNoticeDelay time.Duration
 	offlineAck       func(Visitor, time.Time) string
 	email            emailRules
+	leaseTTL         time.Duration
 
 	hub      *hub
 	closed   atomic.Bool
-	notifyMu sync.Mutex     // orders starting a notice with Close
-	pending  sync.WaitGroup // notices being sent
-	queue    queueState     // guarded by routeMu
-	absent   absence        // visitors' presence and replies waiting for them
-	blocks   blockCache     // the blocks in force
+	stopped  chan struct{}      // closed by Close; Run returns when it is
+	aborted  context.Context    // done when Close gives up waiting
+	abort    context.CancelFunc // ends aborted
+	notifyMu sync.Mutex         // orders starting a notice or a Run with Close
+	pending  sync.WaitGroup     // notices being sent and Runs sweeping
+	queue    queueState         // guarded by routeMu
+	absent   absence            // visitors' presence and replies waiting for them
+	blocks   blockCache         // the blocks in force
 
 	subMu   sync.Mutex // guards the broker subscription below
 	unsub   func()
@@ -167,6 +178,9 @@ func NewDesk(cfg Config) (*Desk, error) {
 	}
 	if cfg.ReplyWithin < 0 || cfg.QueueWait < 0 || cfg.ReplyNoticeDelay < 0 {
 		return nil, invalid("Config.ReplyWithin, QueueWait and ReplyNoticeDelay cannot be negative")
+	}
+	if cfg.AgentLeaseTTL < 0 {
+		return nil, invalid("Config.AgentLeaseTTL is negative")
 	}
 	d := &Desk{
 		store:  cfg.Store,
@@ -186,11 +200,14 @@ func NewDesk(cfg Config) (*Desk, error) {
 		queueWait:        cmp.Or(cfg.QueueWait, DefaultQueueWait),
 		replyNoticeDelay: cmp.Or(cfg.ReplyNoticeDelay, DefaultReplyNoticeDelay),
 		offlineAck:       cfg.OfflineAck,
+		leaseTTL:         cmp.Or(cfg.AgentLeaseTTL, DefaultAgentLeaseTTL),
+		stopped:          make(chan struct{}),
 	}
 	var err error
 	if d.email, err = newEmailRules(cfg); err != nil {
 		return nil, err
 	}
+	d.aborted, d.abort = context.WithCancel(context.Background())
 	if d.router == nil {
 		d.router = FirstAvailable{}
 	}
@@ -212,18 +229,45 @@ func NewDesk(cfg Config) (*Desk, error) {
 // Store returns the Store the Desk was configured with.
 func (d *Desk) Store() Store { return d.store }
 
-// Close ends every subscription with ErrClosed, detaches the Desk from its
-// Broker, and waits for the notices being sent. Replies still waiting for
-// their visitor to come back are not emailed. Calls made after Close return
-// ErrClosed. Close does not close the Store, which the caller owns.
-func (d *Desk) Close() error {
+// Close stops the Desk: Run returns ErrClosed at once, every subscription
+// ends with ErrClosed, the Desk detaches from its Broker, and calls made
+// after Close return ErrClosed. Close waits, until ctx is done, for the
+// notices being sent and for a sweep in progress. When ctx is done first,
+// Close cancels them and returns ctx's error without waiting for them to
+// notice. Replies still waiting for their visitor to come back are not
+// emailed.
+//
+// Close does not interrupt calls already in progress, such as a message
+// being posted: each finishes against the Store, so a message whose call
+// returned without error is stored, and one cut short returns an error to
+// its caller. Stop the transport first (transport.Server.Shutdown finishes
+// the frames in hand), then close the Desk, and the Store, which the caller
+// owns, last. Calling Close again does nothing and returns nil.
+func (d *Desk) Close(ctx context.Context) error {
+	d.notifyMu.Lock() // no notice or Run starts after this
 	if d.closed.Swap(true) {
+		d.notifyMu.Unlock()
 		return nil
 	}
-	d.notifyMu.Lock() // no notice starts after this
+	close(d.stopped)
 	d.notifyMu.Unlock()
 	d.absent.stop()
-	d.pending.Wait()
+	done := make(chan struct{})
+	go func() {
+		d.pending.Wait()
+		close(done)
+	}()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		select {
+		case <-done:
+		default:
+			d.abort()
+			err = ctx.Err()
+		}
+	}
 	d.hub.close()
 	d.subMu.Lock()
 	if d.unsub != nil {
@@ -231,7 +275,18 @@ func (d *Desk) Close() error {
 		d.unsub = nil
 	}
 	d.subMu.Unlock()
-	return nil
+	return err
+}
+
+// begin counts work that Close waits for, unless the Desk is closed.
+func (d *Desk) begin() bool {
+	d.notifyMu.Lock()
+	defer d.notifyMu.Unlock()
+	if d.closed.Load() {
+		return false
+	}
+	d.pending.Add(1)
+	return true
 }
 
 // timestamp returns the current time as stores keep it.

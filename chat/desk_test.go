@@ -30,7 +30,7 @@ func setup(t *testing.T, cfg chat.Config) fixture {
 	}
 	d, err := chat.NewDesk(cfg)
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = d.Close() })
+	t.Cleanup(func() { _ = d.Close(context.Background()) })
 	return fixture{desk: d, store: cfg.Store}
 }
 
@@ -371,7 +371,7 @@ func TestSubscriptions(t *testing.T) {
 		f := setup(t, chat.Config{})
 		s, err := f.desk.Subscribe(t.Context(), chat.TopicAll)
 		require.NoError(t, err)
-		require.NoError(t, f.desk.Close())
+		require.NoError(t, f.desk.Close(context.Background()))
 		_, open := <-s.Events()
 		assert.False(t, open)
 		assert.ErrorIs(t, s.Err(), chat.ErrClosed)

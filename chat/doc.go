@@ -24,7 +24,7 @@
 //
 //	desk, err := chat.NewDesk(chat.Config{Store: memory.New()})
 //	if err != nil { ... }
-//	defer desk.Close()
+//	defer desk.Close(ctx)
 //
 //	v, err := desk.SaveVisitor(ctx, chat.Visitor{Name: "Anna"})
 //	conv, err := desk.Start(ctx, chat.StartRequest{VisitorID: v.ID})
@@ -63,7 +63,17 @@
 // Start [Desk.Run] once per instance, in its own goroutine: it calls
 // [Desk.Sweep] every minute, which closes conversations left idle for
 // [Config.InactivityTimeout] and hands offline requests to agents when
-// their department opens.
+// their department opens. [Desk.Close] stops it at once.
+//
+// # Agents' presence across instances
+//
+// The transport holds a presence lease ([AgentLeaseStore]) on every agent
+// connected to it and renews it; an agent goes offline when the last
+// instance holding them releases its lease. When an instance dies without
+// a goodbye its leases run out after [Config.AgentLeaseTTL], and [Desk.Run]
+// on any instance sets those agents offline, so their conversations go
+// back to the queue instead of waiting for someone who is gone. Agents set
+// online by your own code, who hold no lease, are left alone.
 //
 // What the Desk itself writes to a visitor, the automatic reply, transfer
 // and inactivity notes, and the notices, is in the visitor's

@@ -23,7 +23,7 @@ func sqliteStore(t *testing.T, path string) *sqlstore.Store {
 	t.Helper()
 	s, err := sqlstore.OpenSQLite(context.Background(), path, sqlstore.Config{})
 	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, s.Close()) })
+	t.Cleanup(func() { require.NoError(t, s.Close(context.Background())) })
 	return s
 }
 
@@ -199,7 +199,7 @@ func TestSuppressedAddressGetsNothing(t *testing.T) {
 	req := offline.start(t, chat.StartRequest{VisitorID: v.ID})
 	require.Equal(t, chat.StatusWaiting, req.Status)
 	offline.post(t, req, visitorAuthor(req), "anyone?")
-	require.NoError(t, offline.desk.Close(), "Close waits for the notices being sent")
+	require.NoError(t, offline.desk.Close(t.Context()), "Close waits for the notices being sent")
 	assert.Empty(t, box.all(), "a suppressed address gets nothing")
 
 	require.NoError(t, f.desk.UnsuppressEmail(t.Context(), "bounced@example.com"))
@@ -271,6 +271,6 @@ func TestNoticesOverTheLimitAreDropped(t *testing.T) {
 		require.Equal(t, chat.StatusWaiting, c.Status)
 		f.post(t, c, visitorAuthor(c), "anyone?")
 	}
-	require.NoError(t, f.desk.Close(), "Close waits for the notices being sent")
+	require.NoError(t, f.desk.Close(t.Context()), "Close waits for the notices being sent")
 	assert.Len(t, box.all(), 1, "the second acknowledgement is over the address's limit")
 }

@@ -17,9 +17,9 @@ func ExampleLocalBroker() {
 	store := memory.New()
 	broker := &chat.LocalBroker{}
 	a, _ := chat.NewDesk(chat.Config{Store: store, Broker: broker})
-	defer a.Close()
+	defer a.Close(ctx)
 	b, _ := chat.NewDesk(chat.Config{Store: store, Broker: broker})
-	defer b.Close()
+	defer b.Close(ctx)
 
 	events, err := b.Subscribe(ctx, chat.TopicAll)
 	if err != nil {

@@ -20,7 +20,7 @@ func ExampleDesk_Conversations() {
 		at = at.Add(time.Minute)
 		return at
 	}})
-	defer desk.Close()
+	defer desk.Close(ctx)
 	v, _ := desk.SaveVisitor(ctx, chat.Visitor{Name: "Anna"})
 	for _, topic := range []string{"delivery", "returns", "invoice", "warranty", "payment"} {
 		_, _ = desk.Start(ctx, chat.StartRequest{VisitorID: v.ID, Department: topic})

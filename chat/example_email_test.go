@@ -37,7 +37,7 @@ func ExampleDesk_SendTranscript() {
 	if err != nil {
 		panic(err)
 	}
-	defer desk.Close()
+	defer desk.Close(ctx)
 
 	// Nobody is online: the visitor's message gets an automatic answer,
 	// and the transcript has both.

@@ -14,7 +14,7 @@ import (
 func ExampleConversation_History() {
 	ctx := context.Background()
 	desk, _ := chat.NewDesk(chat.Config{Store: memory.New()})
-	defer desk.Close()
+	defer desk.Close(ctx)
 	_ = desk.SaveAgent(ctx, chat.Agent{ID: "olga", Name: "Olga"})
 	_, _ = desk.SetAgentStatus(ctx, "olga", chat.AgentOnline)
 	v, _ := desk.SaveVisitor(ctx, chat.Visitor{})

@@ -33,7 +33,7 @@ func ExampleConfig_offline() {
 	if err != nil {
 		panic(err)
 	}
-	defer desk.Close()
+	defer desk.Close(ctx)
 
 	v, _ := desk.SaveVisitor(ctx, chat.Visitor{Name: "Anna"})
 	conv, _ := desk.Start(ctx, chat.StartRequest{VisitorID: v.ID})

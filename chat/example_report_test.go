@@ -15,7 +15,7 @@ func ExampleDesk_Report() {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
 	desk, _ := chat.NewDesk(chat.Config{Store: memory.New(), Now: func() time.Time { return now }})
-	defer desk.Close()
+	defer desk.Close(ctx)
 	_ = desk.SaveAgent(ctx, chat.Agent{ID: "olga", Name: "Olga"})
 	_, _ = desk.SetAgentStatus(ctx, "olga", chat.AgentOnline)
 

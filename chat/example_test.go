@@ -16,7 +16,7 @@ func ExampleDesk() {
 	if err != nil {
 		panic(err)
 	}
-	defer desk.Close()
+	defer desk.Close(ctx)
 
 	_ = desk.SaveAgent(ctx, chat.Agent{ID: "olga", Name: "Olga"})
 	_, _ = desk.SetAgentStatus(ctx, "olga", chat.AgentOnline)
@@ -50,7 +50,7 @@ func ExampleDesk() {
 func ExampleDesk_Subscribe() {
 	ctx := context.Background()
 	desk, _ := chat.NewDesk(chat.Config{Store: memory.New()})
-	defer desk.Close()
+	defer desk.Close(ctx)
 
 	events, err := desk.Subscribe(ctx, chat.TopicAll)
 	if err != nil {

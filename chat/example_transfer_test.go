@@ -13,7 +13,7 @@ import (
 func ExampleConversation_Transfer() {
 	ctx := context.Background()
 	desk, _ := chat.NewDesk(chat.Config{Store: memory.New()})
-	defer desk.Close()
+	defer desk.Close(ctx)
 	for _, id := range []string{"marek", "olga"} {
 		_ = desk.SaveAgent(ctx, chat.Agent{ID: id, Name: id})
 		_, _ = desk.SetAgentStatus(ctx, id, chat.AgentOnline)

@@ -82,22 +82,19 @@ func (d *Desk) acknowledge(ctx context.Context, c ConversationInfo, request Mess
 }
 
 // notify sends n in the background when there is a Notifier and an address
-// to send to. Close waits for notices being sent.
+// to send to. Close waits for notices being sent, or cancels them.
 func (d *Desk) notify(ctx context.Context, n Notice) {
 	if d.notifier == nil || n.To.Email == "" {
 		return
 	}
-	d.notifyMu.Lock()
-	if d.closed.Load() {
-		d.notifyMu.Unlock()
+	if !d.begin() {
 		return
 	}
-	d.pending.Add(1)
-	d.notifyMu.Unlock()
 	go func() {
 		defer d.pending.Done()
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), notifyTimeout)
 		defer cancel()
+		defer context.AfterFunc(d.aborted, cancel)()
 		if !d.screen(ctx, &n) {
 			return
 		}

@@ -314,7 +314,7 @@ func TestSimulatedWeekend(t *testing.T) {
 		check()
 		clk.Advance(time.Minute)
 	}
-	require.NoError(t, desk.Close())
+	require.NoError(t, desk.Close(ctx))
 
 	// Every offline request was acknowledged once by email too, and only
 	// those of visitors with an address.

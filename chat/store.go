@@ -32,6 +32,7 @@ type Store interface {
 	PageViewStore
 	BlockStore
 	EmailStore
+	AgentLeaseStore
 }
 
 // VisitorStore keeps visitors.

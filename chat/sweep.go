@@ -10,7 +10,9 @@ import (
 // DefaultSweepInterval is how often Run sweeps unless told otherwise.
 const DefaultSweepInterval = time.Minute
 
-// Sweep does the Desk's timed work once: it closes queued and open
+// Sweep does the Desk's timed work once: it sets offline the agents whose
+// every presence lease has expired (see AgentLeaseStore), so that their
+// conversations go back to the queue; closes queued and open
 // conversations that have had no message or change for
 // Config.InactivityTimeout, each with a system message saying why; offers
 // offline requests to agents once their department's hours begin; and
@@ -21,7 +23,7 @@ func (d *Desk) Sweep(ctx context.Context) error {
 	if err := d.checkOpen(); err != nil {
 		return err
 	}
-	var errs []error
+	errs := []error{d.expireAgentLeases(ctx)}
 	if d.inactivity > 0 {
 		cutoff := d.timestamp().Add(-d.inactivity)
 		var idle []ConversationInfo
@@ -59,29 +61,51 @@ func (d *Desk) closeIdle(ctx context.Context, c ConversationInfo, cutoff time.Ti
 	return err
 }
 
-// Run calls Sweep every interval (DefaultSweepInterval when zero or less)
-// until ctx is done or the Desk is closed, and returns ctx's error or
-// ErrClosed. Errors of a sweep are logged; the next sweep tries again.
-// Start it once per instance, in a goroutine of its own:
+// Run calls Sweep every interval (DefaultSweepInterval when zero or less),
+// and sets offline the agents whose presence leases expired every third of
+// Config.AgentLeaseTTL, until ctx is done or the Desk is closed, and
+// returns ctx's error or
+// ErrClosed. Close stops it at once: a sweep in progress is waited for by
+// Close, or cancelled when Close's context ends first. Errors of a sweep
+// are logged; the next sweep tries again. Start it once per instance, in a
+// goroutine of its own:
 //
 //	go desk.Run(ctx, 0)
 func (d *Desk) Run(ctx context.Context, interval time.Duration) error {
+	if !d.begin() {
+		return d.checkOpen()
+	}
+	defer d.pending.Done()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(d.aborted, cancel)()
 	if interval <= 0 {
 		interval = DefaultSweepInterval
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	leases := time.NewTicker(max(d.leaseTTL/3, time.Millisecond))
+	defer leases.Stop()
 	for {
 		select {
+		case <-d.stopped:
+			return d.checkOpen()
 		case <-ctx.Done():
+			if err := d.checkOpen(); err != nil {
+				return err
+			}
 			return ctx.Err()
 		case <-t.C:
 			err := d.Sweep(ctx)
 			if errors.Is(err, ErrClosed) && d.closed.Load() {
 				return err
 			}
-			if err != nil {
+			if err != nil && ctx.Err() == nil {
 				d.log.ErrorContext(ctx, "chat: sweep", "err", err)
+			}
+		case <-leases.C:
+			if err := d.expireAgentLeases(ctx); err != nil && ctx.Err() == nil {
+				d.log.ErrorContext(ctx, "chat: expiring agents' presence leases", "err", err)
 			}
 		}
 	}

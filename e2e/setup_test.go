@@ -212,7 +212,7 @@ func newShop(t *testing.T, store chat.Store, configure ...func(*shopConfig)) *sh
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 		hs.Close()
-		_ = desk.Close()
+		_ = desk.Close(context.Background())
 	})
 	return s
 }

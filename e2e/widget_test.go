@@ -22,7 +22,7 @@ func TestWidgetResumesAfterNavigation(t *testing.T) {
 	ctx := context.Background()
 	store, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "parley.db"), sqlstore.Config{})
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = store.Close() })
+	t.Cleanup(func() { _ = store.Close(context.Background()) })
 	s := newShop(t, store)
 	s.setPage("a", page{Title: "Helmets", Lang: "en", Next: "/shop/b"})
 	s.setPage("b", page{Title: "Gloves", Lang: "en"})

@@ -1,6 +1,7 @@
 package notify_test
 
 import (
+	"context"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -22,14 +23,14 @@ func TestDeskConfirmationByEmail(t *testing.T) {
 	srv := startServer(t, serverOptions{})
 	store, err := sqlstore.OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "parley.db"), sqlstore.Config{})
 	require.NoError(t, err)
-	t.Cleanup(func() { store.Close() })
+	t.Cleanup(func() { store.Close(context.Background()) })
 	desk, err := chat.NewDesk(chat.Config{
 		Store:           store,
 		Notifier:        newNotifier(t, srv.Addr(), nil),
 		EmailConfirmURL: "https://zolty-kot.example/chat/email/confirm",
 	})
 	require.NoError(t, err)
-	t.Cleanup(func() { desk.Close() })
+	t.Cleanup(func() { desk.Close(context.Background()) })
 	ctx := t.Context()
 	v, err := desk.SaveVisitor(ctx, chat.Visitor{Name: "Wygraj iPhone na spam.example", Locale: "pl-PL"})
 	require.NoError(t, err)

@@ -1,6 +1,7 @@
 package notify_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -41,7 +42,7 @@ func TestDeskOfflineRequestByEmail(t *testing.T) {
 	require.NoError(t, err)
 	_, err = conv.Post(ctx, chat.Message{Author: chat.Author{Kind: chat.AuthorVisitor, ID: v.ID.String(), Name: v.Name}, Body: "Где моя посылка?"})
 	require.NoError(t, err)
-	require.NoError(t, desk.Close()) // waits for the email to be sent
+	require.NoError(t, desk.Close(context.Background())) // waits for the email to be sent
 
 	envs := srv.Envelopes()
 	require.Len(t, envs, 1)
@@ -71,7 +72,7 @@ func TestDeskEmailsInTheVisitorsZone(t *testing.T) {
 		ReplyNoticeDelay: time.Millisecond,
 	})
 	require.NoError(t, err)
-	defer desk.Close()
+	defer desk.Close(context.Background())
 	ctx := t.Context()
 	v, err := desk.SaveVisitor(ctx, chat.Visitor{Email: "anna@example.pl", Locale: "pl", TimeZone: "Europe/Warsaw"})
 	require.NoError(t, err)

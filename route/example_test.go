@@ -26,7 +26,7 @@ func Example_vip() {
 		return route.Prefer{"olga"}.Route(ctx, req)
 	})
 	desk, _ := chat.NewDesk(chat.Config{Store: st, Router: route.Chain(vip, route.LeastBusy{})})
-	defer desk.Close()
+	defer desk.Close(ctx)
 
 	for _, id := range []string{"jan", "olga"} {
 		_ = desk.SaveAgent(ctx, chat.Agent{ID: id, Name: id})
@@ -106,7 +106,7 @@ func ExampleSticky() {
 		Store:  st,
 		Router: route.Sticky{Store: st, Within: 30 * 24 * time.Hour, Next: &route.RoundRobin{}},
 	})
-	defer desk.Close()
+	defer desk.Close(ctx)
 	for _, id := range []string{"anna", "jan"} {
 		_ = desk.SaveAgent(ctx, chat.Agent{ID: id, Name: id})
 		_, _ = desk.SetAgentStatus(ctx, id, chat.AgentOnline)

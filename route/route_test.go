@@ -373,7 +373,7 @@ func TestWithDesk(t *testing.T) {
 		Router: route.Sticky{Store: st, Next: &route.RoundRobin{}},
 	})
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = desk.Close() })
+	t.Cleanup(func() { _ = desk.Close(context.Background()) })
 	for _, id := range []string{"a", "b", "c"} {
 		require.NoError(t, desk.SaveAgent(ctx, chat.Agent{ID: id, Name: id}))
 		_, err := desk.SetAgentStatus(ctx, id, chat.AgentOnline)

@@ -33,7 +33,7 @@ func BenchmarkDelivery(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		b.Cleanup(func() { store.Close() })
+		b.Cleanup(func() { store.Close(context.Background()) })
 		benchDelivery(b, newBenchHarness(b, store), 1000)
 	})
 	b.Run("memory", func(b *testing.B) { benchDelivery(b, newBenchHarness(b, memory.New()), 1000) })

@@ -62,6 +62,10 @@
 //   - Heartbeats drop dead peers within Config.HeartbeatTimeout.
 //   - Shutdown finishes the frames in hand, tells every client to reconnect
 //     and waits for the connections to close.
+//   - An agent stays online while an instance holds a presence lease on
+//     them (see chat.AgentLeaseStore): closing one of two consoles on two
+//     instances keeps them online, and the agents of an instance that
+//     crashed go offline once their leases run out.
 //
 // # Identity and security
 //

@@ -30,7 +30,7 @@ func emailHarness(t *testing.T, cfg chat.Config) (*harness, *mailbox) {
 	t.Helper()
 	s, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "parley.db"), sqlstore.Config{})
 	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() { s.Close(context.Background()) })
 	box := &mailbox{}
 	cfg.Store, cfg.Notifier = s, box
 	return newHarnessWithDesk(t, cfg), box

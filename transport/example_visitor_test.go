@@ -28,7 +28,7 @@ func Example_visitor() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer desk.Close()
+	defer desk.Close(ctx)
 	srv, err := transport.New(transport.Config{Desk: desk, Secret: []byte("use 32 or more random bytes here!!")})
 	if err != nil {
 		log.Fatal(err)

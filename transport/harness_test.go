@@ -86,7 +86,7 @@ func newHarnessWithDesk(t testing.TB, deskCfg chat.Config, configure ...func(*tr
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 		hs.Close()
-		_ = desk.Close()
+		_ = desk.Close(context.Background())
 	})
 	return h
 }

@@ -1,6 +1,7 @@
 package transport_test
 
 import (
+	"context"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -95,7 +96,7 @@ func storeConversations(t *testing.T, s chat.Store, visitorID uuid.UUID, at time
 func TestHistoryNewestAndOlder(t *testing.T) {
 	store, err := sqlstore.OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "history.db"), sqlstore.Config{})
 	require.NoError(t, err)
-	t.Cleanup(func() { store.Close() })
+	t.Cleanup(func() { store.Close(context.Background()) })
 	h := newHarnessWithStore(t, store)
 	v, err := h.desk.SaveVisitor(t.Context(), chat.Visitor{Name: "Stały klient"})
 	require.NoError(t, err)

@@ -17,7 +17,7 @@ import (
 func TestLiveWatcherLifecycle(t *testing.T) {
 	desk, err := chat.NewDesk(chat.Config{Store: memory.New()})
 	require.NoError(t, err)
-	defer desk.Close()
+	defer desk.Close(context.Background())
 	srv, err := New(Config{Desk: desk, Secret: make([]byte, MinSecretBytes),
 		Invitations: []InvitationRule{{Name: "hi", Message: "Hi"}}, InvitationInterval: time.Millisecond})
 	require.NoError(t, err)

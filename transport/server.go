@@ -81,9 +81,10 @@ type Config struct {
 	VisitorTokenTTL time.Duration
 	// AgentGracePeriod is how long an agent whose last connection closed
 	// stays online, so that a page reload or a network blip does not take
-	// their conversations away. After it the agent is set offline and
-	// their open conversations go back to the queue. Negative means at
-	// once.
+	// their conversations away. After it the Server releases its presence
+	// lease on the agent (see chat.AgentLeaseStore); unless another
+	// instance holds one, the agent is set offline and their open
+	// conversations go back to the queue. Negative means at once.
 	AgentGracePeriod time.Duration
 	// VisitorGracePeriod is how long a visitor whose last connection
 	// closed stays on the agents' live visitor list, so that moving to the
@@ -149,6 +150,7 @@ type Server struct {
 	leaving  map[string]*time.Timer // agents in their grace period
 	streams  map[string]*session
 	live     *liveRegistry
+	leases   leaseKeeper
 }
 
 var errShuttingDown = errors.New("transport: shutting down")
@@ -230,6 +232,7 @@ func New(cfg Config) (*Server, error) {
 		agents:   make(map[string]int),
 		leaving:  make(map[string]*time.Timer),
 		streams:  make(map[string]*session),
+		leases:   leaseKeeper{holder: uuid.NewString(), stop: make(chan struct{}), done: make(chan struct{})},
 	}
 	s.live = newLiveRegistry(s)
 	return s, nil
@@ -297,9 +300,13 @@ func writeHTTPError(w http.ResponseWriter, status int, body *ErrorBody) {
 // answered with an error), every connection is sent a reconnect frame and
 // closed, and Shutdown waits for all of them until ctx is done. Call it
 // before http.Server.Shutdown, which does not wait for WebSocket or SSE
-// connections. It does not close the Desk.
+// connections. It does not close the Desk. Connected agents, and those in
+// their grace period, stay online: their presence leases are no longer
+// renewed, so unless they reconnect to this or another instance within
+// chat.Config.AgentLeaseTTL, a Desk's sweep sets them offline.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.live.shutdown(ctx)
+	s.stopLeases()
 	s.mu.Lock()
 	s.closing = true
 	// Agents in their grace period stay online: after a restart they

@@ -160,6 +160,9 @@ func (s *Server) saveAgent(ctx context.Context, a chat.Agent) (chat.Agent, error
 	if err := a.Validate(); err != nil {
 		return chat.Agent{}, fmt.Errorf("the agent from AuthenticateAgent: %w", err)
 	}
+	if err := s.holdAgent(ctx, a.ID); err != nil {
+		return chat.Agent{}, err
+	}
 	if err := s.desk.SaveAgent(ctx, a); err != nil {
 		return chat.Agent{}, err
 	}
@@ -304,13 +307,14 @@ func (ss *session) finish(reason error) {
 	s.wg.Done()
 }
 
-// agentLeft sets an agent offline once their grace period passes without
-// a new connection.
+// agentLeft releases an agent's presence lease once their grace period
+// passes without a new connection, which sets them offline unless another
+// instance holds them.
 func (s *Server) agentLeft(id string) {
 	offline := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
 		defer cancel()
-		if _, err := s.desk.SetAgentStatus(ctx, id, chat.AgentOffline); err != nil && !errors.Is(err, chat.ErrClosed) {
+		if err := s.releaseAgent(ctx, id); err != nil && !errors.Is(err, chat.ErrClosed) {
 			s.log.Warn("transport: agent presence", "err", err)
 		}
 	}

@@ -91,7 +91,7 @@ func run(ctx context.Context, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	defer desk.Close()
+	defer desk.Close(ctx) // on an early return; the shutdown below closes it with a deadline
 	// A real shop keeps the secret across restarts and instances.
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
@@ -115,5 +115,6 @@ func run(ctx context.Context, ln net.Listener) error {
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_ = chatServer.Shutdown(shutdown)
-	return srv.Shutdown(shutdown)
+	err = srv.Shutdown(shutdown)
+	return errors.Join(err, desk.Close(shutdown))
 }

@@ -60,7 +60,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer desk.Close()
+	defer desk.Close(ctx)
 	for _, a := range []chat.Agent{{ID: "ania", Name: "Ania"}, {ID: "marek", Name: "Marek"}} {
 		if err := desk.SaveAgent(ctx, a); err != nil {
 			return err

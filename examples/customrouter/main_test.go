@@ -17,7 +17,7 @@ func setup(t *testing.T) *chat.Desk {
 	t.Helper()
 	desk, err := newDesk(memory.New())
 	require.NoError(t, err)
-	t.Cleanup(func() { desk.Close() })
+	t.Cleanup(func() { desk.Close(context.Background()) })
 	for _, id := range []string{"ania", "marek"} {
 		require.NoError(t, desk.SaveAgent(t.Context(), chat.Agent{ID: id, Name: id}))
 		_, err := desk.SetAgentStatus(t.Context(), id, chat.AgentOnline)

@@ -196,14 +196,14 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer db.Close(ctx)
 	store := NewStore(db, slog.Default(), 100*time.Millisecond)
 
 	desk, err := chat.NewDesk(chat.Config{Store: store})
 	if err != nil {
 		return err
 	}
-	defer desk.Close()
+	defer desk.Close(ctx)
 	v, err := desk.SaveVisitor(ctx, chat.Visitor{Name: "Anna"})
 	if err != nil {
 		return err

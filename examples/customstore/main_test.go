@@ -63,7 +63,7 @@ func TestMeasuresAndLogs(t *testing.T) {
 	// A Desk works through the wrapper like through any store.
 	desk, err := chat.NewDesk(chat.Config{Store: store})
 	require.NoError(t, err)
-	defer desk.Close()
+	defer desk.Close(ctx)
 	c, err := desk.Conversation(ctx, conv.ID)
 	require.NoError(t, err)
 	history, err := c.History(ctx, chat.MessageQuery{})

@@ -164,7 +164,7 @@ func run(ctx context.Context, ln net.Listener, secret []byte) error {
 	if err != nil {
 		return err
 	}
-	defer desk.Close()
+	defer desk.Close(ctx) // on an early return; the shutdown below closes it with a deadline
 	wait, err := startOrderBot(ctx, desk, demoOrders, log)
 	if err != nil {
 		return err
@@ -191,5 +191,5 @@ func run(ctx context.Context, ln net.Listener, secret []byte) error {
 	if werr := wait(); !errors.Is(werr, context.Canceled) {
 		err = errors.Join(err, werr)
 	}
-	return err
+	return errors.Join(err, desk.Close(shutdown))
 }

@@ -35,7 +35,7 @@ func setup(t *testing.T) *chat.Desk {
 	t.Cleanup(func() {
 		cancel()
 		assert.ErrorIs(t, wait(), context.Canceled)
-		desk.Close()
+		desk.Close(ctx)
 	})
 	return desk
 }

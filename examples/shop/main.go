@@ -87,24 +87,16 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer closeStore()
+	defer closeStore(ctx) // on an early return; the shutdown below closes it with a deadline
 	desk, err := chat.NewDesk(chat.Config{Store: store, Logger: log})
 	if err != nil {
 		return err
 	}
-	defer desk.Close()
+	defer desk.Close(ctx) // on an early return; the shutdown below closes it with a deadline
 	// The Desk's timed work: closing abandoned chats, offering offline
-	// requests when the hours begin, refreshing queue estimates.
-	sweepCtx, stopSweeping := context.WithCancel(ctx)
-	sweeping := make(chan struct{})
-	go func() {
-		defer close(sweeping)
-		_ = desk.Run(sweepCtx, 0)
-	}()
-	defer func() {
-		stopSweeping()
-		<-sweeping
-	}()
+	// requests when the hours begin, refreshing queue estimates, setting
+	// offline the agents of an instance that crashed. desk.Close stops it.
+	go func() { _ = desk.Run(ctx, 0) }()
 
 	shopState := newShop(time.Now())
 	chatServer, err := transport.New(transport.Config{
@@ -162,6 +154,11 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	// flight is lost; then the plain HTTP server.
 	_ = chatServer.Shutdown(shutdown)
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	// Then the Desk, which waits for email being sent, and the store, which
+	// commits the last messages.
+	if err := errors.Join(desk.Close(shutdown), closeStore(shutdown)); err != nil {
 		return err
 	}
 	fmt.Fprintln(out, "Stopped.")

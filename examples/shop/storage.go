@@ -12,8 +12,9 @@ import (
 
 // openStore opens the chat store the flags ask for: an SQLite file in
 // dataDir, or the PostgreSQL or MySQL database at dsn. The returned close
-// function closes the store and, for a server database, the *sql.DB.
-func openStore(ctx context.Context, kind, dsn, dataDir string, log *slog.Logger) (*sqlstore.Store, func() error, error) {
+// function closes the store and, for a server database, the *sql.DB once
+// the store has committed every append.
+func openStore(ctx context.Context, kind, dsn, dataDir string, log *slog.Logger) (*sqlstore.Store, func(context.Context) error, error) {
 	cfg := sqlstore.Config{Logger: log}
 	var driver string
 	switch kind {
@@ -48,11 +49,10 @@ func openStore(ctx context.Context, kind, dsn, dataDir string, log *slog.Logger)
 		db.Close()
 		return nil, nil, err
 	}
-	return s, func() error {
-		err := s.Close()
-		if cerr := db.Close(); err == nil {
-			err = cerr
+	return s, func(ctx context.Context) error {
+		if err := s.Close(ctx); err != nil {
+			return err // appends still being committed need db: leave it open
 		}
-		return err
+		return db.Close()
 	}, nil
 }

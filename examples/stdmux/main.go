@@ -122,7 +122,7 @@ func run(ctx context.Context, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	defer desk.Close()
+	defer desk.Close(ctx) // on an early return; the shutdown below closes it with a deadline
 	// A real shop keeps the secret across restarts and instances; the demo
 	// forgets everything on exit anyway.
 	secret := make([]byte, 32)
@@ -166,5 +166,6 @@ func run(ctx context.Context, ln net.Listener) error {
 	// The chat connections first: http.Server.Shutdown does not wait for
 	// WebSocket or SSE connections.
 	_ = chatServer.Shutdown(shutdown)
-	return srv.Shutdown(shutdown)
+	err = srv.Shutdown(shutdown)
+	return errors.Join(err, desk.Close(shutdown))
 }

@@ -15,7 +15,7 @@ func ExampleNew() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer desk.Close()
+	defer desk.Close(ctx)
 	v, err := desk.SaveVisitor(ctx, chat.Visitor{Name: "Anna"})
 	if err != nil {
 		log.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -23,7 +24,8 @@ type Store struct {
 	pageViews     map[uuid.UUID][]chat.PageView // by visitor, sorted by At, ID
 	pageViewIDs   map[uuid.UUID]struct{}
 	blocks        blockTable
-	email         emailState // guarded by mu
+	email         emailState                      // guarded by mu
+	leases        map[string]map[string]time.Time // agent id to holder to end; made on first use
 }
 
 // conversation is a stored conversation with its transcript.

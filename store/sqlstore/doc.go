@@ -10,7 +10,7 @@
 //	if err != nil {
 //		return err
 //	}
-//	defer store.Close()
+//	defer store.Close(ctx)
 //
 // OpenSQLite owns the database it opens: WAL mode, synchronous=NORMAL,
 // foreign keys on, a busy timeout, and write transactions that take the
@@ -26,7 +26,7 @@
 //	...
 //	store, err := sqlstore.Open(ctx, db, sqlstore.Config{Dialect: sqlstore.Postgres, TablePrefix: "chat_"})
 //	...
-//	defer store.Close() // stops the store; db stays open for the shop
+//	defer store.Close(ctx) // stops the store; db stays open for the shop
 //
 // Two stores with different prefixes in one database do not see each
 // other's data, which is also how the tests share one database.
@@ -77,7 +77,8 @@
 // own answer. A caller whose context ends before a writer took its message
 // gets the context's error and the message is not stored; once taken, the
 // caller waits for the commit. [Store.Close] stops taking appends and
-// waits for those taken.
+// waits for those taken, until its context ends; they are committed even
+// when it ends first.
 //
 // Reads go straight to the database and see every append that has been
 // answered.

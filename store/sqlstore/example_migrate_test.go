@@ -25,7 +25,7 @@ func ExampleStore_Migrate() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer store.Close()
+	defer store.Close(ctx)
 	var n int
 	err = store.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM parley_messages").Scan(&n)
 	fmt.Println("before Migrate, the tables exist:", err == nil)

@@ -34,7 +34,7 @@ func ExampleOpen() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer store.Close()
+	defer store.Close(ctx)
 
 	now := time.Now()
 	v := chat.Visitor{ID: chat.NewID(), Name: "Ola", CreatedAt: now}

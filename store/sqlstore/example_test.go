@@ -23,13 +23,13 @@ func ExampleOpenSQLite() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer store.Close()
+	defer store.Close(ctx)
 
 	desk, err := chat.NewDesk(chat.Config{Store: store})
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer desk.Close()
+	defer desk.Close(ctx)
 	visitor, err := desk.SaveVisitor(ctx, chat.Visitor{Name: "Anna"})
 	if err != nil {
 		log.Fatal(err)

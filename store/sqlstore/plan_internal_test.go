@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,7 +22,7 @@ func TestConversationPagesUseIndexes(t *testing.T) {
 	ctx := t.Context()
 	s, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "plan.db"), Config{})
 	require.NoError(t, err)
-	defer s.Close()
+	defer s.Close(context.Background())
 	after := chat.ConversationCursor{CreatedAt: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC), ID: chat.NewID()}
 	active := []chat.Status{chat.StatusWaiting, chat.StatusQueued, chat.StatusOpen}
 	tests := []struct {

@@ -64,7 +64,8 @@ type Config struct {
 }
 
 // Store is a chat.Store over database/sql. It is safe for concurrent use.
-// Close it when done: Close waits for the appends in flight.
+// Close it when done: Close waits for the appends in flight, or leaves
+// them to finish in the background when its context ends first.
 //
 // Errors follow chat.Store: besides the sentinels there, a database that
 // cannot be reached or a statement that fails returns the driver's error,
@@ -210,8 +211,14 @@ func open(ctx context.Context, db *sql.DB, owns bool, cfg Config) (*Store, error
 // closes the database if OpenSQLite opened it. An append is either
 // answered with its stored message, and then stored, or with an error.
 // Reads and other writes go straight to the database and work until it is
-// closed. Calling Close again does nothing.
-func (s *Store) Close() error {
+// closed.
+//
+// The wait lasts until ctx is done. Then Close returns ctx's error at once,
+// and the appends already accepted are still committed and answered in the
+// background, after which the database is closed as above: an accepted
+// append is never dropped. Calling Close again does nothing and returns
+// nil.
+func (s *Store) Close(ctx context.Context) error {
 	s.closeMu.Lock()
 	if s.closed {
 		s.closeMu.Unlock()
@@ -222,7 +229,27 @@ func (s *Store) Close() error {
 		close(w.reqs)
 	}
 	s.closeMu.Unlock()
-	s.wg.Wait()
+	done := make(chan error, 1)
+	go func() {
+		s.wg.Wait()
+		done <- s.release()
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		select {
+		case err := <-done:
+			return err
+		default:
+			return ctx.Err()
+		}
+	}
+}
+
+// release closes the prepared statements, and the database if the store
+// owns it, once the writers have stopped.
+func (s *Store) release() error {
 	var err error
 	s.stmtMu.Lock()
 	for _, st := range s.stmts {

@@ -87,7 +87,7 @@ func (d *database) store(tb testing.TB, prefix string) *sqlstore.Store {
 	s, err := d.open(context.Background(), sqlstore.Config{TablePrefix: prefix})
 	require.NoError(tb, err)
 	tb.Cleanup(func() {
-		require.NoError(tb, s.Close())
+		require.NoError(tb, s.Close(context.Background()))
 		if d.db != nil {
 			d.drop(tb, prefix)
 		}
@@ -97,7 +97,7 @@ func (d *database) store(tb testing.TB, prefix string) *sqlstore.Store {
 
 // drop removes the prefix's tables from the shared database.
 func (d *database) drop(tb testing.TB, prefix string) {
-	for _, t := range []string{"messages", "conversations", "page_views", "agents", "visitors", "blocks", "schema_migrations",
+	for _, t := range []string{"messages", "conversations", "page_views", "agents", "visitors", "blocks", "agent_leases", "schema_migrations",
 		"email_counts", "email_proofs", "email_confirmations", "email_suppressions"} {
 		_, err := d.db.Exec("DROP TABLE IF EXISTS " + prefix + t)
 		assert.NoError(tb, err)
@@ -165,7 +165,7 @@ func TestMigrations(t *testing.T) {
 			wg.Go(func() {
 				s, err := d.open(t.Context(), sqlstore.Config{TablePrefix: prefix})
 				if err == nil {
-					err = s.Close()
+					err = s.Close(context.Background())
 				}
 				errs[i] = err
 			})
@@ -191,7 +191,7 @@ func TestSkipMigrate(t *testing.T) {
 		s, err := d.open(t.Context(), sqlstore.Config{TablePrefix: prefix, SkipMigrate: true})
 		require.NoError(t, err)
 		t.Cleanup(func() {
-			require.NoError(t, s.Close())
+			require.NoError(t, s.Close(context.Background()))
 			if d.db != nil {
 				d.drop(t, prefix)
 			}
@@ -281,12 +281,12 @@ func TestCloseLosesNothing(t *testing.T) {
 			})
 		}
 		<-started
-		require.NoError(t, s.Close())
+		require.NoError(t, s.Close(context.Background()))
 		wg.Wait()
 
 		again, err := d.open(ctx, sqlstore.Config{TablePrefix: prefix})
 		require.NoError(t, err)
-		defer again.Close()
+		defer again.Close(ctx)
 		ms, err := again.Messages(ctx, c.ID, chat.MessageQuery{Limit: chat.MaxPageSize})
 		require.NoError(t, err)
 		stored := map[uuid.UUID]int64{}
@@ -317,11 +317,11 @@ func TestReopenSQLite(t *testing.T) {
 		require.NoError(t, err)
 		want = append(want, m)
 	}
-	require.NoError(t, s.Close())
+	require.NoError(t, s.Close(context.Background()))
 
 	s, err = sqlstore.OpenSQLite(ctx, path, sqlstore.Config{})
 	require.NoError(t, err)
-	defer s.Close()
+	defer s.Close(ctx)
 	got, err := s.Messages(ctx, c.ID, chat.MessageQuery{})
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
@@ -335,8 +335,8 @@ func TestReopenSQLite(t *testing.T) {
 func TestClosedStoreRefusesAppends(t *testing.T) {
 	s, err := sqlstore.OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "x.db"), sqlstore.Config{})
 	require.NoError(t, err)
-	require.NoError(t, s.Close())
-	require.NoError(t, s.Close(), "Close twice is fine")
+	require.NoError(t, s.Close(context.Background()))
+	require.NoError(t, s.Close(context.Background()), "Close twice is fine")
 	_, _, err = s.AppendMessage(t.Context(), message(uuid.New(), "x"))
 	assert.True(t, errors.Is(err, chat.ErrClosed), "got %v", err)
 }

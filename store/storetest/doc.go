@@ -14,7 +14,7 @@
 //			if err != nil {
 //				t.Fatal(err)
 //			}
-//			t.Cleanup(func() { s.Close() })
+//			t.Cleanup(func() { s.Close(context.Background()) })
 //			return s
 //		})
 //	}

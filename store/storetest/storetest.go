@@ -59,6 +59,7 @@ func groups() []group {
 		{"Context", contextCases()},
 		{"Text", textCases()},
 		{"Isolation", isolationCases()},
+		{"AgentLease", leaseCases()},
 	}
 }
 
