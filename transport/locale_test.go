@@ -120,7 +120,9 @@ func TestSystemMessagesInTheVisitorsLanguage(t *testing.T) {
 		t.Run(tc.lang+"/"+tc.timeout.String(), func(t *testing.T) {
 			t.Parallel()
 			clk := newClock()
-			h := newHarnessWithDesk(t, chat.Config{Now: clk.Now, InactivityTimeout: tc.timeout})
+			// The clock jumps further than the transport's renewals reach: a long
+			// lease keeps the agents online across the jump.
+			h := newHarnessWithDesk(t, chat.Config{Now: clk.Now, InactivityTimeout: tc.timeout, AgentLeaseTTL: 24 * time.Hour})
 			olga := h.agent(ws, "olga")
 			h.agent(ws, "piotr")
 			v := h.visitor(ws, clientOptions{lang: tc.lang})
