@@ -87,6 +87,7 @@ const (
 	CodeUnavailable       = "unavailable"          // the server is shutting down; retry elsewhere or later
 	CodeInternal          = "internal"             // a server fault; retrying may help
 	CodeAgentBusy         = "agent_busy"           // the agent is at capacity or not online
+	CodeKeyReused         = "key_reused"           // the idempotency key belongs to another message
 	maxRequestIDBytes     = 64
 	maxIdempotencyKeyByte = chat.MaxIDBytes
 )
@@ -340,6 +341,8 @@ func errorBody(err error) *ErrorBody {
 		return &ErrorBody{Code: CodeNotFound, Message: "no such conversation"}
 	case errors.Is(err, chat.ErrAgentBusy):
 		return &ErrorBody{Code: CodeAgentBusy, Message: err.Error()}
+	case errors.Is(err, chat.ErrKeyReused):
+		return &ErrorBody{Code: CodeKeyReused, Message: "the key is used by another message of the conversation; send with a new key"}
 	case errors.Is(err, chat.ErrInvalid):
 		return &ErrorBody{Code: CodeInvalid, Message: err.Error()}
 	case errors.Is(err, chat.ErrClosed):

@@ -63,6 +63,18 @@ func TestSendIsIdempotent(t *testing.T) {
 		stored, err := h.store.Messages(t.Context(), conv.ID, chat.MessageQuery{})
 		require.NoError(t, err)
 		require.Len(t, visitorMessages(stored), 1, "the message is stored once")
+
+		// The same key with another body is a client bug, not a retry: it
+		// is refused, so that it cannot look stored.
+		reused := send
+		reused.Body = "something else"
+		r := v.request(reused)
+		require.Equal(t, transport.FrameError, r.Type, "a reused key with another body is not acked")
+		assert.Equal(t, transport.CodeKeyReused, r.Error.Code)
+		stored, err = h.store.Messages(t.Context(), conv.ID, chat.MessageQuery{})
+		require.NoError(t, err)
+		require.Len(t, visitorMessages(stored), 1, "nothing more is stored")
+		assert.Equal(t, "hello", visitorMessages(stored)[0].Body)
 	})
 }
 

@@ -527,7 +527,7 @@
         render();
       }, function (e) {
         o.inflight = false;
-        if (e.code === "closed" || e.code === "invalid" || e.code === "not_found") {
+        if (e.code === "closed" || e.code === "invalid" || e.code === "not_found" || e.code === "key_reused") {
           st.outbox = st.outbox.filter(function (x) { return x.key !== o.key; });
           save();
           render();
