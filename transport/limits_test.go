@@ -103,6 +103,24 @@ func TestHelloRules(t *testing.T) {
 	})
 }
 
+// TestBinaryHelloIsRefused sends the hello as a binary WebSocket message:
+// it is refused like any binary message, and no session opens.
+func TestBinaryHelloIsRefused(t *testing.T) {
+	h := newHarness(t)
+	c, _, err := websocket.Dial(t.Context(), "ws"+strings.TrimPrefix(h.http.URL, "http")+"/chat/ws", nil)
+	require.NoError(t, err)
+	defer c.CloseNow()
+	require.NoError(t, c.Write(t.Context(), websocket.MessageBinary, []byte(`{"type":"hello","id":"1","v":1}`)))
+	_, data, err := c.Read(t.Context())
+	require.NoError(t, err)
+	f := decodeFrame(t, data)
+	require.Equal(t, transport.FrameError, f.Type, "a binary hello gets no welcome")
+	assert.Equal(t, transport.CodeBadFrame, f.Error.Code)
+	_, _, err = c.Read(t.Context())
+	assert.Equal(t, transport.CloseProtocolError, int(websocket.CloseStatus(err)))
+	assert.Zero(t, h.srv.Stats().Connections, "no session was opened")
+}
+
 func TestRateLimit(t *testing.T) {
 	forKinds(t, func(t *testing.T, k kind) {
 		h := newHarness(t, func(c *transport.Config) {

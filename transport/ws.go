@@ -36,9 +36,13 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, auth func(*http
 	ctx := r.Context()
 
 	helloCtx, cancel := context.WithTimeout(ctx, s.cfg.HeartbeatTimeout)
-	_, data, err := c.Read(helloCtx)
+	typ, data, err := c.Read(helloCtx)
 	cancel()
 	if err != nil {
+		return
+	}
+	if typ != websocket.MessageText {
+		refuse(ctx, c, "", errBinary)
 		return
 	}
 	var agent *chat.Agent
@@ -93,7 +97,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, auth func(*http
 			break
 		}
 		if typ != websocket.MessageText {
-			ss.enqueue(outItem{frame: errorFrame("", protoErr(CodeBadFrame, "frames are JSON text messages"))})
+			ss.enqueue(outItem{frame: errorFrame("", errBinary)})
 			continue
 		}
 		ss.receive(data)
@@ -102,6 +106,9 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, auth func(*http
 }
 
 var errClientGone = errors.New("transport: the client went away")
+
+// errBinary refuses a binary message, the hello included.
+var errBinary = protoErr(CodeBadFrame, "frames are JSON text messages")
 
 // refuse answers a hello that failed with an error frame and closes.
 func refuse(ctx context.Context, c *websocket.Conn, id string, err error) {
