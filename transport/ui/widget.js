@@ -482,7 +482,11 @@
     if (!conn || !conn.isOpen()) return;
     var f = Object.assign({}, st.start);
     request(f).then(function (a) {
-      if (a.conversation_id !== st.convID) return;
+      if (f.conversation_id !== st.convID) return;
+      // The id sent is only the start's key; the server names the
+      // conversation in its answer.
+      st.outbox.forEach(function (o) { if (o.conv === st.convID) o.conv = a.conversation_id; });
+      st.convID = a.conversation_id;
       st.start = null;
       st.conv = a.conversation || st.conv;
       save();
@@ -568,7 +572,9 @@
         render();
         break;
       case "queue":
-        if (f.conversation_id === st.convID) { st.queue = f; render(); }
+        // While a start is unanswered its conversation's id is unknown:
+        // keep the place, shown once the answer names the conversation.
+        if (f.conversation_id === st.convID || st.start) { st.queue = f; render(); }
         break;
       case "typing":
         if (f.conversation_id !== st.convID || !f.author || f.author.kind === "visitor") return;
