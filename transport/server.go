@@ -131,6 +131,8 @@ type Server struct {
 	leaving  map[string]*time.Timer // agents in their grace period
 	streams  map[string]*session
 	live     *liveRegistry
+	// refusedOrigins are the origins logged as refused; see originAllowed.
+	refusedOrigins map[string]struct{}
 }
 
 var errShuttingDown = errors.New("transport: shutting down")
@@ -212,6 +214,8 @@ func New(cfg Config) (*Server, error) {
 		agents:   make(map[string]int),
 		leaving:  make(map[string]*time.Timer),
 		streams:  make(map[string]*session),
+
+		refusedOrigins: make(map[string]struct{}),
 	}
 	s.live = newLiveRegistry(s)
 	return s, nil

@@ -29,9 +29,13 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, auth func(*http
 		writeHTTPError(w, http.StatusServiceUnavailable, errorBody(errShuttingDown))
 		return
 	}
+	if !s.originAllowed(r) {
+		refuseOrigin(w)
+		return
+	}
 	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.cfg.AllowedOrigins})
 	if err != nil {
-		return // Accept has answered: a bad handshake or a foreign origin
+		return // Accept has answered: a bad handshake
 	}
 	defer c.CloseNow()
 	// readFrame enforces MaxFrameBytes so that the client is told why it
