@@ -216,7 +216,11 @@ func TestOrigins(t *testing.T) {
 		}
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
-		resp.Body.Close()
+		var f transport.ServerFrame
+		require.NoError(t, decodeJSON(resp, &f))
+		if resp.StatusCode != http.StatusOK {
+			assert.Equal(t, transport.FrameError, f.Type, "a refused hello gets an error frame")
+		}
 		return resp.StatusCode
 	}
 	assert.Equal(t, http.StatusForbidden, post("https://evil.example", "application/json"), "a POST from a foreign page is refused")

@@ -112,6 +112,9 @@ func TestRefusedOriginsAreLogged(t *testing.T) {
 		require.Error(t, err, "the proxied WebSocket is refused")
 		require.NotNil(t, resp)
 		assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+		var f transport.ServerFrame
+		require.NoError(t, decodeJSON(resp, &f), "the refusal is an error frame")
+		assert.Equal(t, transport.CodeUnauthorized, f.Error.Code)
 	}
 	other := "https://other.example"
 	assert.Equal(t, http.StatusForbidden, hello(other))

@@ -237,7 +237,8 @@ func (s *Server) VisitorHandler() http.Handler {
 // AgentHandler serves the agents' side of the protocol, on the same paths
 // as VisitorHandler, and the agents' console web page at GET / (with its
 // assets beside it). Every request is first passed to
-// Config.AuthenticateAgent; a request it refuses gets 401 and nothing else.
+// Config.AuthenticateAgent; a request it refuses gets 401 with an error
+// frame of code unauthorized as its body, and reaches nothing else.
 // AgentHandler panics if Config.AuthenticateAgent is nil, since an agent
 // side without authentication must never be served.
 func (s *Server) AgentHandler() http.Handler {

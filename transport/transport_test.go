@@ -212,7 +212,11 @@ func TestAgentSideNeedsAuthentication(t *testing.T) {
 		require.NoError(t, err)
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
-		resp.Body.Close()
 		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "%s %s without an agent session", r.method, r.path)
+		assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+		var f transport.ServerFrame
+		require.NoError(t, decodeJSON(resp, &f), "the body is an error frame")
+		require.Equal(t, transport.FrameError, f.Type)
+		assert.Equal(t, transport.CodeUnauthorized, f.Error.Code)
 	}
 }
