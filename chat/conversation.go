@@ -50,8 +50,8 @@ type StartRequest struct {
 	// ID is optional. A client that chooses the id can retry Start after a
 	// lost reply: a second Start with the same ID and visitor returns the
 	// conversation the first one created. An ID that another visitor's
-	// conversation has returns ErrConflict, so the transport never passes
-	// an id from a visitor's client unchanged (see docs/protocol.md).
+	// conversation has returns ErrConflict, so the transport derives the
+	// ids of the conversations visitors start (see docs/protocol.md).
 	ID uuid.UUID
 	// VisitorID is the visitor the conversation is with. Required, and the
 	// visitor must be stored (see Desk.SaveVisitor).
