@@ -36,7 +36,7 @@
   var saved = load();
   var st = {
     token: saved.token || "", convID: saved.conv || "", outbox: saved.outbox || [], start: saved.start || null,
-    conv: null, msgs: {}, lastSeq: 0, readSent: 0, agentRead: 0, visitor: null, names: {},
+    conv: null, early: [], msgs: {}, lastSeq: 0, readSent: 0, agentRead: 0, visitor: null, names: {},
     open: sessionGet("open") === "1", unread: 0, pageSent: false, connState: "connecting",
     topic: "", ended: false, rated: false
   };
@@ -460,6 +460,7 @@
     st.ended = false;
     st.rated = false;
     st.queue = null;
+    st.early = [];
     st.outbox = st.outbox.filter(function (o) { return o.conv === id; });
   }
 
@@ -484,11 +485,16 @@
     request(f).then(function (a) {
       if (f.conversation_id !== st.convID) return;
       // The id sent is only the start's key; the server names the
-      // conversation in its answer.
-      st.outbox.forEach(function (o) { if (o.conv === st.convID) o.conv = a.conversation_id; });
-      st.convID = a.conversation_id;
+      // conversation in its answer. What the server said about it before
+      // (its assignment, its place in the queue) is applied now, then the
+      // answer's state unless an event was newer.
+      var id = a.conversation_id, early = st.early;
+      st.outbox.forEach(function (o) { if (o.conv === st.convID) o.conv = id; });
+      st.convID = id;
       st.start = null;
-      st.conv = a.conversation || st.conv;
+      st.early = [];
+      early.forEach(function (e) { if (e.conversation_id === id) onFrame(e); });
+      if (a.conversation && !(st.conv && st.conv.version > a.conversation.version)) st.conv = a.conversation;
       save();
       render();
       flush();
@@ -544,6 +550,12 @@
 
   function onFrame(f) {
     var c = f.conversation;
+    // Until a start is answered, the id of the conversation it created is
+    // unknown: frames about other conversations are kept for the answer.
+    if (st.start && f.conversation_id && f.conversation_id !== st.convID && f.type !== "started") {
+      st.early = st.early.slice(-19).concat([f]);
+      return;
+    }
     switch (f.type) {
       case "message":
         if (f.conversation_id !== st.convID) return;
@@ -572,9 +584,7 @@
         render();
         break;
       case "queue":
-        // While a start is unanswered its conversation's id is unknown:
-        // keep the place, shown once the answer names the conversation.
-        if (f.conversation_id === st.convID || st.start) { st.queue = f; render(); }
+        if (f.conversation_id === st.convID) { st.queue = f; render(); }
         break;
       case "typing":
         if (f.conversation_id !== st.convID || !f.author || f.author.kind === "visitor") return;
