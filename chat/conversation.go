@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/google/uuid"
 )
@@ -22,9 +23,10 @@ type Conversation interface {
 	// Post appends a message and tells subscribers. Author and Body (or
 	// Attachments) are required; ID, ConversationID, Seq and CreatedAt are
 	// filled in. A visitor author must be the conversation's visitor. When
-	// IdempotencyKey repeats an earlier message of the conversation, that
-	// message is returned and nothing is stored or published. A closed
-	// conversation returns ErrClosed.
+	// IdempotencyKey repeats an earlier message of the conversation, nothing
+	// is stored or published: a retry of that message (the same author
+	// kind and id, body, attachments and Internal) returns it, and anything
+	// else returns ErrKeyReused. A closed conversation returns ErrClosed.
 	Post(ctx context.Context, m Message) (Message, error)
 	// Assign gives the conversation to the agent and opens it. Assigning it
 	// to the agent who has it already changes nothing.
@@ -47,7 +49,9 @@ type Conversation interface {
 type StartRequest struct {
 	// ID is optional. A client that chooses the id can retry Start after a
 	// lost reply: a second Start with the same ID and visitor returns the
-	// conversation the first one created.
+	// conversation the first one created. An ID that another visitor's
+	// conversation has returns ErrConflict, so the transport derives the
+	// ids of the conversations visitors start (see docs/protocol.md).
 	ID uuid.UUID
 	// VisitorID is the visitor the conversation is with. Required, and the
 	// visitor must be stored (see Desk.SaveVisitor).
@@ -186,8 +190,14 @@ func (h *handle) Post(ctx context.Context, m Message) (Message, error) {
 		return Message{}, invalid("visitor %.64q is not the visitor of conversation %s", m.Author.ID, h.id)
 	}
 	stored, created, err := h.post(ctx, c, m)
-	if err != nil || !created {
-		return stored, err
+	if err != nil {
+		return Message{}, err
+	}
+	if !created {
+		if !sameMessage(stored, m) {
+			return Message{}, fmt.Errorf("%w: key %.64q in conversation %s", ErrKeyReused, m.IdempotencyKey, h.id)
+		}
+		return stored, nil
 	}
 	if m.Internal {
 		return stored, nil
@@ -235,6 +245,14 @@ func (h *handle) post(ctx context.Context, c ConversationInfo, m Message) (_ Mes
 		})
 	}
 	return stored, created, nil
+}
+
+// sameMessage reports whether m, posted with the idempotency key of stored,
+// is a retry of it. The author's name is not compared: a visitor may have
+// given their name between the first attempt and the retry.
+func sameMessage(stored, m Message) bool {
+	return stored.Author.Kind == m.Author.Kind && stored.Author.ID == m.Author.ID && stored.Body == m.Body &&
+		stored.Internal == m.Internal && slices.Equal(stored.Attachments, m.Attachments)
 }
 
 // firstTimes records the metrics' FirstMessageAt (the visitor's first

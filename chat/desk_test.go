@@ -201,6 +201,41 @@ func TestCustomRouterIsAskedAndChecked(t *testing.T) {
 	assert.Equal(t, chat.StatusQueued, c.Status)
 }
 
+// TestPostKeyReused posts messages that repeat an idempotency key: a
+// retry gets the original, anything else is refused and stores nothing.
+func TestPostKeyReused(t *testing.T) {
+	t.Parallel()
+	f := setup(t, chat.Config{})
+	c := f.start(t, chat.StartRequest{})
+	h, err := f.desk.Conversation(t.Context(), c.ID)
+	require.NoError(t, err)
+	visitor := chat.Author{Kind: chat.AuthorVisitor, ID: c.VisitorID.String(), Name: "Anna"}
+	agent := chat.Author{Kind: chat.AuthorAgent, ID: "olga"}
+	f.agent(t, "olga", 0, chat.AgentOnline)
+	first, err := h.Post(t.Context(), chat.Message{Author: visitor, Body: "Dzień dobry!", IdempotencyKey: "k1"})
+	require.NoError(t, err)
+
+	renamed := visitor
+	renamed.Name = "Anna Nowak"
+	again, err := h.Post(t.Context(), chat.Message{Author: renamed, Body: "Dzień dobry!", IdempotencyKey: "k1"})
+	require.NoError(t, err, "a retry, even after the visitor gave their name")
+	assert.Equal(t, first, again)
+
+	for name, m := range map[string]chat.Message{
+		"another body":   {Author: visitor, Body: "Hello?"},
+		"attachments":    {Author: visitor, Body: "Dzień dobry!", Attachments: []chat.Attachment{{Name: "a.png", URL: "https://shop.example.com/a.png"}}},
+		"another author": {Author: agent, Body: "Dzień dobry!"},
+		"a note":         {Author: agent, Body: "Dzień dobry!", Internal: true},
+	} {
+		m.IdempotencyKey = "k1"
+		_, err := h.Post(t.Context(), m)
+		assert.ErrorIs(t, err, chat.ErrKeyReused, name)
+	}
+	ms, err := h.History(t.Context(), chat.MessageQuery{})
+	require.NoError(t, err)
+	assert.Equal(t, []chat.Message{first}, ms, "nothing was stored")
+}
+
 func TestPost(t *testing.T) {
 	t.Parallel()
 	f := setup(t, chat.Config{})

@@ -110,7 +110,8 @@
 // # Errors
 //
 // Errors wrap the sentinels [ErrNotFound], [ErrInvalid], [ErrConflict],
-// [ErrClosed], [ErrAgentBusy], [ErrSlowConsumer] and [ErrBlocked]; test them with errors.Is. Input is
+// [ErrClosed], [ErrAgentBusy], [ErrKeyReused], [ErrSlowConsumer] and
+// [ErrBlocked]; test them with errors.Is. Input is
 // checked before anything is written, against the limits in this package
 // (a message body holds at most [MaxBodyBytes] bytes of UTF-8).
 //

@@ -24,6 +24,11 @@ var (
 	// ErrAgentBusy means the agent already has as many open conversations
 	// as their Capacity allows.
 	ErrAgentBusy = errors.New("chat: agent at capacity")
+	// ErrKeyReused means a message repeats the idempotency key of a stored
+	// message of the conversation but differs from it (in author, body,
+	// attachments or being a note): it is not a retry, and nothing was
+	// stored. The client should send it with a new key.
+	ErrKeyReused = errors.New("chat: idempotency key used by another message")
 	// ErrSlowConsumer is reported by Subscription.Err when the subscriber did
 	// not keep up and its bounded buffer overflowed. The subscriber should
 	// resubscribe and read what it missed from the history.

@@ -24,6 +24,9 @@ func TestChatVisitorAndAgent(t *testing.T) {
 	visitor.until("the panel opens", `!`+w(".panel")+`.hidden && `+w(".launcher")+`.getAttribute("aria-expanded") === "true"`)
 	visitor.say("Where is my parcel?")
 	visitor.until("the message is acked", wAll(".msg.visitor .state")+`.join() === "Sent"`)
+	// Olga was online, so she got the chat as it started, before the
+	// widget learnt the conversation's id from the answer to its start.
+	visitor.until("the widget names the agent before her first message", w(".status")+`.textContent === "Olga"`)
 
 	agent.until("the conversation is the agent's", cAll("#mine .preview")+`.includes("Where is my parcel?")`)
 	agent.click(`document.querySelector("#mine .conv-item button")`)

@@ -54,7 +54,8 @@
 //
 //   - A message is acked only after the store has committed it; resending
 //     it with the same idempotency key after a lost ack never stores it
-//     twice.
+//     twice, and a different message with a used key is refused
+//     (key_reused) rather than acked.
 //   - A client that reconnects and syncs from the last seq it saw gets
 //     exactly what it missed, in order, then live traffic.
 //   - Each connection has a bounded queue; a client that falls behind is
@@ -73,10 +74,12 @@
 // signed visitor token to keep. A shop identifies a logged-in customer with
 // [SignIdentity]; agents then see the customer's name. Agents are whoever
 // Config.AuthenticateAgent says they are, from the shop's own session, on
-// every request. A visitor can reach only their own conversations.
+// every request. A visitor can reach only their own conversations, and
+// cannot tell whether another visitor's conversation id exists.
 // Requests from pages on other origins are refused unless
-// Config.AllowedOrigins allows them, and every connection is bounded in
-// frame size, rate and queue length. docs/security.md has the details.
+// Config.AllowedOrigins allows them (the first refusal of each origin is
+// logged), and every connection is bounded in frame size, rate and queue
+// length. docs/security.md has the details.
 //
 // Agents block abusive visitors (by visitor, customer id, email or IP
 // network, for a time or until lifted; see chat.Block): a blocked

@@ -103,6 +103,24 @@ func TestHelloRules(t *testing.T) {
 	})
 }
 
+// TestBinaryHelloIsRefused sends the hello as a binary WebSocket message:
+// it is refused like any binary message, and no session opens.
+func TestBinaryHelloIsRefused(t *testing.T) {
+	h := newHarness(t)
+	c, _, err := websocket.Dial(t.Context(), "ws"+strings.TrimPrefix(h.http.URL, "http")+"/chat/ws", nil)
+	require.NoError(t, err)
+	defer c.CloseNow()
+	require.NoError(t, c.Write(t.Context(), websocket.MessageBinary, []byte(`{"type":"hello","id":"1","v":1}`)))
+	_, data, err := c.Read(t.Context())
+	require.NoError(t, err)
+	f := decodeFrame(t, data)
+	require.Equal(t, transport.FrameError, f.Type, "a binary hello gets no welcome")
+	assert.Equal(t, transport.CodeBadFrame, f.Error.Code)
+	_, _, err = c.Read(t.Context())
+	assert.Equal(t, transport.CloseProtocolError, int(websocket.CloseStatus(err)))
+	assert.Zero(t, h.srv.Stats().Connections, "no session was opened")
+}
+
 func TestRateLimit(t *testing.T) {
 	forKinds(t, func(t *testing.T, k kind) {
 		h := newHarness(t, func(c *transport.Config) {
@@ -135,20 +153,43 @@ func TestRateLimit(t *testing.T) {
 func TestFrameSizeLimit(t *testing.T) {
 	h := newHarness(t, func(c *transport.Config) { c.MaxFrameBytes = 1024 })
 	big := `{"type":"ping","pad":"` + strings.Repeat("x", 2000) + `"}`
+	bigHello := `{"type":"hello","v":1,"pad":"` + strings.Repeat("x", 2000) + `"}`
 	t.Run("WebSocket", func(t *testing.T) {
 		v := h.visitor(ws)
 		require.NoError(t, v.sendRaw([]byte(big)))
+		f := v.expectType(transport.FrameError)
+		assert.Equal(t, transport.CodeTooLarge, f.Error.Code, "the client is told why before the close")
+		assert.Contains(t, f.Error.Message, "1024 bytes")
 		err := v.waitClosed()
 		assert.Equal(t, websocket.StatusMessageTooBig, websocket.CloseStatus(err), "an oversized WebSocket frame closes with 1009: %v", err)
 	})
+	t.Run("WebSocket hello", func(t *testing.T) {
+		c, _, err := websocket.Dial(t.Context(), "ws"+strings.TrimPrefix(h.http.URL, "http")+"/chat/ws", nil)
+		require.NoError(t, err)
+		defer c.CloseNow()
+		require.NoError(t, c.Write(t.Context(), websocket.MessageText, []byte(bigHello)))
+		_, data, err := c.Read(t.Context())
+		require.NoError(t, err)
+		f := decodeFrame(t, data)
+		require.Equal(t, transport.FrameError, f.Type)
+		assert.Equal(t, transport.CodeTooLarge, f.Error.Code)
+		_, _, err = c.Read(t.Context())
+		assert.Equal(t, websocket.StatusMessageTooBig, websocket.CloseStatus(err))
+	})
 	t.Run("SSE", func(t *testing.T) {
 		v := h.visitor(sse)
-		resp, err := http.Post(h.http.URL+"/chat/sse/"+v.session, "application/json", strings.NewReader(big))
-		require.NoError(t, err)
-		var f transport.ServerFrame
-		require.NoError(t, decodeJSON(resp, &f))
-		assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
-		assert.Equal(t, transport.CodeTooLarge, f.Error.Code)
+		for _, u := range []string{h.http.URL + "/chat/sse/" + v.session, h.http.URL + "/chat/sse"} {
+			body := big
+			if strings.HasSuffix(u, "/sse") {
+				body = bigHello
+			}
+			resp, err := http.Post(u, "application/json", strings.NewReader(body))
+			require.NoError(t, err)
+			var f transport.ServerFrame
+			require.NoError(t, decodeJSON(resp, &f))
+			assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode, u)
+			assert.Equal(t, transport.CodeTooLarge, f.Error.Code, u)
+		}
 		v.alive()
 	})
 }
@@ -175,7 +216,11 @@ func TestOrigins(t *testing.T) {
 		}
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
-		resp.Body.Close()
+		var f transport.ServerFrame
+		require.NoError(t, decodeJSON(resp, &f))
+		if resp.StatusCode != http.StatusOK {
+			assert.Equal(t, transport.FrameError, f.Type, "a refused hello gets an error frame")
+		}
 		return resp.StatusCode
 	}
 	assert.Equal(t, http.StatusForbidden, post("https://evil.example", "application/json"), "a POST from a foreign page is refused")

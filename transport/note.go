@@ -13,12 +13,7 @@ import (
 func (ss *session) note(ctx context.Context, conv chat.Conversation, f ClientFrame) (outItem, error) {
 	m, err := conv.Post(ctx, chat.Message{Author: ss.author(), Body: f.Body, IdempotencyKey: f.Key, Internal: true})
 	if err != nil {
-		return outItem{}, err
-	}
-	if !m.Internal {
-		// The key was used by a public message, which is what the store
-		// returned: the note was not stored.
-		return outItem{}, protoErr(CodeInvalid, "the key %.64q is taken by a message of the conversation; use a new key", f.Key)
+		return outItem{}, err // a key a public message has is chat.ErrKeyReused
 	}
 	return outItem{frame: ackFrame(f, m)}, nil
 }

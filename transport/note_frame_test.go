@@ -86,9 +86,12 @@ func TestNoteFrame(t *testing.T) {
 		require.Equal(t, transport.FrameError, denied.Type)
 		assert.Equal(t, transport.CodeUnknownType, denied.Error.Code, "visitors cannot write notes")
 
-		taken := agent.request(transport.ClientFrame{Type: transport.FrameNote, ConversationID: conv.ID, Key: "k-Yes, 12 left.", Body: "other"})
+		taken := agent.request(transport.ClientFrame{Type: transport.FrameNote, ConversationID: conv.ID, Key: "k-Yes, 12 left.", Body: "Yes, 12 left."})
 		require.Equal(t, transport.FrameError, taken.Type)
-		assert.Equal(t, transport.CodeInvalid, taken.Error.Code, "a key taken by a public message is refused")
+		assert.Equal(t, transport.CodeKeyReused, taken.Error.Code, "a key taken by a public message is refused, even with its body")
 		assert.True(t, strings.Contains(taken.Error.Message, "new key"))
+		reused := agent.request(transport.ClientFrame{Type: transport.FrameNote, ConversationID: conv.ID, Key: "note-1", Body: "changed my mind"})
+		require.Equal(t, transport.FrameError, reused.Type)
+		assert.Equal(t, transport.CodeKeyReused, reused.Error.Code, "a note's key with another body is refused")
 	})
 }

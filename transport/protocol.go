@@ -92,6 +92,7 @@ const (
 	CodeInternal          = "internal"             // a server fault; retrying may help
 	CodeAgentBusy         = "agent_busy"           // the agent is at capacity or not online
 	CodeBlocked           = "blocked"              // the visitor is blocked from chatting
+	CodeKeyReused         = "key_reused"           // the idempotency key belongs to another message
 	maxRequestIDBytes     = 64
 	maxIdempotencyKeyByte = chat.MaxIDBytes
 )
@@ -402,6 +403,8 @@ func errorBody(err error) *ErrorBody {
 		return &ErrorBody{Code: CodeEmailSuppressed, Message: "mail to this address bounced or was refused; use another address"}
 	case errors.Is(err, chat.ErrAgentBusy):
 		return &ErrorBody{Code: CodeAgentBusy, Message: err.Error()}
+	case errors.Is(err, chat.ErrKeyReused):
+		return &ErrorBody{Code: CodeKeyReused, Message: "the key is used by another message of the conversation; send with a new key"}
 	case errors.Is(err, chat.ErrInvalid):
 		return &ErrorBody{Code: CodeInvalid, Message: err.Error()}
 	case errors.Is(err, chat.ErrClosed):

@@ -151,6 +151,8 @@ type Server struct {
 	streams  map[string]*session
 	live     *liveRegistry
 	leases   leaseKeeper
+	// refusedOrigins are the origins logged as refused; see originAllowed.
+	refusedOrigins map[string]struct{}
 }
 
 var errShuttingDown = errors.New("transport: shutting down")
@@ -224,15 +226,16 @@ func New(cfg Config) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{
-		cfg:      cfg,
-		desk:     cfg.Desk,
-		log:      log,
-		sessions: make(map[*session]struct{}),
-		visitors: make(map[uuid.UUID]int),
-		agents:   make(map[string]int),
-		leaving:  make(map[string]*time.Timer),
-		streams:  make(map[string]*session),
-		leases:   leaseKeeper{holder: uuid.NewString(), stop: make(chan struct{}), done: make(chan struct{})},
+		cfg:            cfg,
+		desk:           cfg.Desk,
+		log:            log,
+		sessions:       make(map[*session]struct{}),
+		visitors:       make(map[uuid.UUID]int),
+		agents:         make(map[string]int),
+		leaving:        make(map[string]*time.Timer),
+		streams:        make(map[string]*session),
+		leases:         leaseKeeper{holder: uuid.NewString(), stop: make(chan struct{}), done: make(chan struct{})},
+		refusedOrigins: make(map[string]struct{}),
 	}
 	s.live = newLiveRegistry(s)
 	return s, nil
@@ -256,7 +259,8 @@ func (s *Server) VisitorHandler() http.Handler {
 // AgentHandler serves the agents' side of the protocol, on the same paths
 // as VisitorHandler, and the agents' console web page at GET / (with its
 // assets beside it). Every request is first passed to
-// Config.AuthenticateAgent; a request it refuses gets 401 and nothing else.
+// Config.AuthenticateAgent; a request it refuses gets 401 with an error
+// frame of code unauthorized as its body, and reaches nothing else.
 // AgentHandler panics if Config.AuthenticateAgent is nil, since an agent
 // side without authentication must never be served.
 func (s *Server) AgentHandler() http.Handler {

@@ -479,6 +479,8 @@ func (ss *session) handle(ctx context.Context, f ClientFrame) (outItem, error) {
 			req.VisitorID, req.AgentID = f.VisitorID, ss.agent.ID
 		} else if err := ss.prechat(ctx, f); err != nil {
 			return outItem{}, err
+		} else if req.ID, err = ss.startID(ctx, req.ID); err != nil {
+			return outItem{}, err
 		}
 		c, err := d.Start(ctx, req)
 		if err != nil {

@@ -9,9 +9,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
-	"path"
-	"strings"
 	"time"
 
 	"github.com/parleychat/parley/chat"
@@ -71,7 +68,7 @@ func (s *Server) serveSSEHello(w http.ResponseWriter, r *http.Request, auth func
 // serveSSEStream streams server frames to a session's client.
 func (s *Server) serveSSEStream(w http.ResponseWriter, r *http.Request, auth func(*http.Request) (chat.Agent, error)) {
 	if !s.originAllowed(r) {
-		writeHTTPError(w, http.StatusForbidden, &ErrorBody{Code: CodeUnauthorized, Message: "origin not allowed"})
+		refuseOrigin(w)
 		return
 	}
 	ss := s.stream(r, auth)
@@ -166,7 +163,7 @@ func (s *Server) readPost(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 		return nil, false
 	}
 	if !s.originAllowed(r) {
-		writeHTTPError(w, http.StatusForbidden, &ErrorBody{Code: CodeUnauthorized, Message: "origin not allowed"})
+		refuseOrigin(w)
 		return nil, false
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxFrameBytes))
@@ -178,33 +175,6 @@ func (s *Server) readPost(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 		return nil, false
 	}
 	return data, true
-}
-
-// originAllowed reports whether a browser request comes from the
-// handler's own host or an allowed origin. Requests without Origin are
-// not from a browser page on another site.
-func (s *Server) originAllowed(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" {
-		return false
-	}
-	if strings.EqualFold(u.Host, r.Host) {
-		return true
-	}
-	for _, p := range s.cfg.AllowedOrigins {
-		target := u.Host
-		if strings.Contains(p, "://") {
-			target = u.Scheme + "://" + u.Host
-		}
-		if ok, _ := path.Match(strings.ToLower(p), strings.ToLower(target)); ok {
-			return true
-		}
-	}
-	return false
 }
 
 // httpStatus is the HTTP status for a failed SSE hello.

@@ -34,7 +34,10 @@ const (
 	identityTokenDomain = "parley identity token v1\x00"
 )
 
-var b64 = base64.RawURLEncoding
+// b64 encodes tokens. Strict decoding refuses the other spellings of the
+// same bytes (the bits left over in the last character set), so each token
+// has exactly one accepted form.
+var b64 = base64.RawURLEncoding.Strict()
 
 // Identity is a logged-in shop customer, as the shop vouches for them.
 type Identity struct {

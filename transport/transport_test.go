@@ -63,6 +63,18 @@ func TestSendIsIdempotent(t *testing.T) {
 		stored, err := h.store.Messages(t.Context(), conv.ID, chat.MessageQuery{})
 		require.NoError(t, err)
 		require.Len(t, visitorMessages(stored), 1, "the message is stored once")
+
+		// The same key with another body is a client bug, not a retry: it
+		// is refused, so that it cannot look stored.
+		reused := send
+		reused.Body = "something else"
+		r := v.request(reused)
+		require.Equal(t, transport.FrameError, r.Type, "a reused key with another body is not acked")
+		assert.Equal(t, transport.CodeKeyReused, r.Error.Code)
+		stored, err = h.store.Messages(t.Context(), conv.ID, chat.MessageQuery{})
+		require.NoError(t, err)
+		require.Len(t, visitorMessages(stored), 1, "nothing more is stored")
+		assert.Equal(t, "hello", visitorMessages(stored)[0].Body)
 	})
 }
 
@@ -209,7 +221,11 @@ func TestAgentSideNeedsAuthentication(t *testing.T) {
 		require.NoError(t, err)
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
-		resp.Body.Close()
 		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "%s %s without an agent session", r.method, r.path)
+		assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+		var f transport.ServerFrame
+		require.NoError(t, decodeJSON(resp, &f), "the body is an error frame")
+		require.Equal(t, transport.FrameError, f.Type)
+		assert.Equal(t, transport.CodeUnauthorized, f.Error.Code)
 	}
 }

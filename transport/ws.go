@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -27,18 +29,32 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, auth func(*http
 		writeHTTPError(w, http.StatusServiceUnavailable, errorBody(errShuttingDown))
 		return
 	}
+	if !s.originAllowed(r) {
+		refuseOrigin(w)
+		return
+	}
 	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.cfg.AllowedOrigins})
 	if err != nil {
-		return // Accept has answered: a bad handshake or a foreign origin
+		return // Accept has answered: a bad handshake
 	}
 	defer c.CloseNow()
-	c.SetReadLimit(s.cfg.MaxFrameBytes)
+	// readFrame enforces MaxFrameBytes so that the client is told why it
+	// is cut off; the library's own limit, one byte above, never trips.
+	c.SetReadLimit(s.cfg.MaxFrameBytes + 1)
 	ctx := r.Context()
 
 	helloCtx, cancel := context.WithTimeout(ctx, s.cfg.HeartbeatTimeout)
-	_, data, err := c.Read(helloCtx)
+	typ, data, err := readFrame(helloCtx, c, s.cfg.MaxFrameBytes)
 	cancel()
-	if err != nil {
+	var tooLarge *Error
+	switch {
+	case errors.As(err, &tooLarge):
+		refuse(ctx, c, "", err)
+		return
+	case err != nil:
+		return
+	case typ != websocket.MessageText:
+		refuse(ctx, c, "", errBinary)
 		return
 	}
 	var agent *chat.Agent
@@ -70,8 +86,13 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, auth func(*http
 		// and their place is free at once.
 		ss.end(reason)
 		if !errors.Is(reason, errClientGone) {
-			// The close handshake also ends the reader below.
 			code, body := closeReason(reason)
+			if code == int(websocket.StatusMessageTooBig) {
+				// A close reason is too short to explain; an error frame
+				// says what the limit is.
+				writeError(ctx, c, s.cfg.WriteTimeout, "", body)
+			}
+			// The close handshake also ends the reader below.
 			_ = c.Close(websocket.StatusCode(code), body.Code)
 		} else {
 			_ = c.CloseNow()
@@ -83,17 +104,17 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, auth func(*http
 	// session's, so that ending the session closes the connection with its
 	// proper code instead of aborting the read.
 	for {
-		typ, data, err := c.Read(ctx)
+		typ, data, err := readFrame(ctx, c, s.cfg.MaxFrameBytes)
 		if err != nil {
-			if websocket.CloseStatus(err) == websocket.StatusMessageTooBig {
-				ss.cancel(protoErr(CodeTooLarge, "the frame is over %d bytes", s.cfg.MaxFrameBytes))
+			if errors.As(err, &tooLarge) {
+				ss.cancel(err)
 			} else {
 				ss.cancel(errClientGone)
 			}
 			break
 		}
 		if typ != websocket.MessageText {
-			ss.enqueue(outItem{frame: errorFrame("", protoErr(CodeBadFrame, "frames are JSON text messages"))})
+			ss.enqueue(outItem{frame: errorFrame("", errBinary)})
 			continue
 		}
 		ss.receive(data)
@@ -103,17 +124,48 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, auth func(*http
 
 var errClientGone = errors.New("transport: the client went away")
 
+// errBinary refuses a binary message, the hello included.
+var errBinary = protoErr(CodeBadFrame, "frames are JSON text messages")
+
+// readFrame reads one message of at most limit bytes. The rest of a
+// longer one is left unread and a too_large *Error returned: the
+// connection must then be closed.
+func readFrame(ctx context.Context, c *websocket.Conn, limit int64) (websocket.MessageType, []byte, error) {
+	typ, r, err := c.Reader(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return 0, nil, err
+	}
+	if int64(len(data)) > limit {
+		return 0, nil, protoErr(CodeTooLarge, "the frame is over %d bytes", limit)
+	}
+	return typ, data, nil
+}
+
 // refuse answers a hello that failed with an error frame and closes.
 func refuse(ctx context.Context, c *websocket.Conn, id string, err error) {
-	b, _ := json.Marshal(errorFrame(id, err))
-	wctx, cancel := context.WithTimeout(ctx, DefaultWriteTimeout)
-	defer cancel()
-	_ = c.Write(wctx, websocket.MessageText, b)
+	body := errorBody(err)
+	writeError(ctx, c, DefaultWriteTimeout, id, body)
 	code := websocket.StatusCode(CloseProtocolError)
-	if errors.Is(err, errShuttingDown) {
+	switch {
+	case errors.Is(err, errShuttingDown):
 		code = websocket.StatusServiceRestart
+	case body.Code == CodeTooLarge:
+		code = websocket.StatusMessageTooBig
 	}
-	_ = c.Close(code, errorBody(err).Code)
+	_ = c.Close(code, body.Code)
+}
+
+// writeError sends an error frame answering request id, waiting at most
+// timeout.
+func writeError(ctx context.Context, c *websocket.Conn, timeout time.Duration, id string, body *ErrorBody) {
+	b, _ := json.Marshal(ServerFrame{Type: FrameError, ID: id, Error: body})
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	_ = c.Write(ctx, websocket.MessageText, b)
 }
 
 func (s *Server) isClosing() bool {

@@ -389,6 +389,7 @@
     var b = bubble({author: {kind: "agent", name: S.me.name}, body: p.body, internal: p.note}, c, "");
     b.classList.add("failed");
     b.append(el("span", {"class": "state failed"}, ["Not delivered — ", el("button", {type: "button", "class": "retry", text: "Retry", onclick: function () {
+      if (p.failed === "key_reused") p.key = uuid(); // the key is another message's
       p.failed = "";
       p.tries = 0;
       flush();

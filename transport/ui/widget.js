@@ -36,7 +36,7 @@
   var saved = load();
   var st = {
     token: saved.token || "", known: saved.visitor || "", convID: saved.conv || "", outbox: saved.outbox || [], start: saved.start || null,
-    conv: null, msgs: {}, lastSeq: 0, readSent: 0, agentRead: 0, visitor: null, names: {},
+    conv: null, early: [], msgs: {}, lastSeq: 0, readSent: 0, agentRead: 0, visitor: null, names: {},
     open: sessionGet("open") === "1", unread: 0, pageSent: false, connState: "connecting",
     topic: "", ended: false, rated: false, limits: null, lost: false, startErr: null
   };
@@ -560,6 +560,7 @@
     st.ended = false;
     st.rated = false;
     st.queue = null;
+    st.early = [];
     st.outbox = st.outbox.filter(function (o) { return o.conv === id; });
   }
 
@@ -584,10 +585,19 @@
     if (!conn || !conn.isOpen()) return;
     var f = Object.assign({}, st.start);
     request(f).then(function (a) {
-      if (a.conversation_id !== st.convID) return;
+      if (f.conversation_id !== st.convID) return;
+      // The id sent is only the start's key; the server names the
+      // conversation in its answer. What the server said about it before
+      // (its assignment, its place in the queue) is applied now, then the
+      // answer's state unless an event was newer.
+      var id = a.conversation_id, early = st.early;
+      st.outbox.forEach(function (o) { if (o.conv === st.convID) o.conv = id; });
+      st.convID = id;
       st.start = null;
       st.startTries = 0;
-      st.conv = a.conversation || st.conv;
+      st.early = [];
+      early.forEach(function (e) { if (e.conversation_id === id) onFrame(e); });
+      if (a.conversation && !(st.conv && st.conv.version > a.conversation.version)) st.conv = a.conversation;
       save();
       render();
       flush();
@@ -683,6 +693,7 @@
     return b;
   }
   function retrySend(o) {
+    if (o.failed === "key_reused") o.key = uuid(); // the key is another message's
     o.failed = "";
     o.tries = 0;
     if (!o.conv) startConversation(); // its start was refused: start again
@@ -703,6 +714,12 @@
 
   function onFrame(f) {
     var c = f.conversation;
+    // Until a start is answered, the id of the conversation it created is
+    // unknown: frames about other conversations are kept for the answer.
+    if (st.start && f.conversation_id && f.conversation_id !== st.convID && f.type !== "started") {
+      st.early = st.early.slice(-19).concat([f]);
+      return;
+    }
     switch (f.type) {
       case "message":
         if (f.conversation_id !== st.convID) return;
