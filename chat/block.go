@@ -19,9 +19,6 @@ import (
 // Broker lost such an event, which then takes effect at most this late.
 const BlockRefresh = time.Minute
 
-// MaxReasonBytes is the longest Block.Reason.
-const MaxReasonBytes = 500
-
 // Block keeps an abusive visitor from chatting. It matches a visitor when
 // any of its set fields does: the visitor's id, their customer id, their
 // email address (compared without regard to case), or the network they

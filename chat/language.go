@@ -7,13 +7,6 @@ import (
 	"time"
 )
 
-// MaxLocaleBytes and MaxTimeZoneBytes bound Visitor.Locale and
-// Visitor.TimeZone.
-const (
-	MaxLocaleBytes   = 35
-	MaxTimeZoneBytes = 64
-)
-
 // phrases are the words the Desk writes to a visitor in one language: the
 // acknowledgement of an offline request and the system messages in the
 // chat. The notify package keeps the words of emails.

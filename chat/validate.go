@@ -21,6 +21,9 @@ const (
 	MaxTitleBytes       = 512
 	MaxAttachments      = 10
 	MaxAgentDepartments = 50
+	MaxLocaleBytes      = 35  // Visitor.Locale, a BCP 47 tag
+	MaxTimeZoneBytes    = 64  // Visitor.TimeZone, an IANA zone name
+	MaxReasonBytes      = 500 // Block.Reason
 )
 
 // Paging limits for MessageQuery and ConversationFilter.

@@ -424,8 +424,8 @@ func (f ClientFrame) period() (from, to time.Time, err error) {
 	if err1 != nil || err2 != nil || !from.Before(to) {
 		return from, to, protoErr(CodeInvalid, "stats needs from before to, as RFC 3339 times")
 	}
-	if len(f.TimeZone) > 64 {
-		return from, to, protoErr(CodeInvalid, "tz is over 64 bytes")
+	if len(f.TimeZone) > chat.MaxTimeZoneBytes {
+		return from, to, protoErr(CodeInvalid, "tz is over %d bytes", chat.MaxTimeZoneBytes)
 	}
 	return from, to, nil
 }

@@ -122,6 +122,7 @@ func TestProtocolDocLimits(t *testing.T) {
 		"MaxBodyBytes": chat.MaxBodyBytes, "MaxNameBytes": chat.MaxNameBytes, "MaxEmailBytes": chat.MaxEmailBytes,
 		"MaxIDBytes": chat.MaxIDBytes, "MaxURLBytes": chat.MaxURLBytes, "MaxTitleBytes": chat.MaxTitleBytes,
 		"MaxAttachments": chat.MaxAttachments, "MaxAgentDepartments": chat.MaxAgentDepartments, "MaxReasonBytes": chat.MaxReasonBytes,
+		"MaxLocaleBytes": chat.MaxLocaleBytes, "MaxTimeZoneBytes": chat.MaxTimeZoneBytes,
 	}
 	for name, value := range limits {
 		row := regexp.MustCompile("(?m)^\\|.*`chat\\." + name + "`.*$").FindString(table)
