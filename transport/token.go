@@ -35,9 +35,19 @@ const (
 )
 
 // b64 encodes tokens. Strict decoding refuses the other spellings of the
-// same bytes (the bits left over in the last character set), so each token
-// has exactly one accepted form.
+// same bytes (the bits left over in the last character set); see decode for
+// the rest of what makes each token's accepted form the only one.
 var b64 = base64.RawURLEncoding.Strict()
+
+// decode decodes one part of a token. encoding/base64 skips carriage
+// returns and newlines anywhere in its input, so they are refused first:
+// a token with them in it is not one the server wrote.
+func decode(s string) ([]byte, error) {
+	if strings.ContainsAny(s, "\r\n") {
+		return nil, errors.New("transport: line breaks in a token")
+	}
+	return b64.DecodeString(s)
+}
 
 // Identity is a logged-in shop customer, as the shop vouches for them.
 type Identity struct {
@@ -94,7 +104,7 @@ func verifyIdentity(secret []byte, token string, now time.Time) (Identity, error
 	if !ok || !validMAC(secret, identityTokenDomain, body, sig) {
 		return Identity{}, fmt.Errorf("%w: the identity token is not valid", ErrUnauthorized)
 	}
-	payload, err := b64.DecodeString(body)
+	payload, err := decode(body)
 	if err != nil {
 		return Identity{}, fmt.Errorf("%w: the identity token is damaged", ErrUnauthorized)
 	}
@@ -125,7 +135,7 @@ func verifyVisitor(secret []byte, token string, now time.Time) (uuid.UUID, error
 	if !ok || !validMAC(secret, visitorTokenDomain, body, sig) {
 		return uuid.Nil, fmt.Errorf("%w: the visitor token is not valid", ErrUnauthorized)
 	}
-	raw, err := b64.DecodeString(body)
+	raw, err := decode(body)
 	if err != nil || len(raw) != 24 {
 		return uuid.Nil, fmt.Errorf("%w: the visitor token is damaged", ErrUnauthorized)
 	}
@@ -143,6 +153,6 @@ func mac(secret []byte, domain, body string) []byte {
 }
 
 func validMAC(secret []byte, domain, body, sig string) bool {
-	got, err := b64.DecodeString(sig)
+	got, err := decode(sig)
 	return err == nil && hmac.Equal(got, mac(secret, domain, body))
 }
