@@ -4,9 +4,11 @@ import (
 	"context"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -144,4 +146,34 @@ func TestNewRefuses(t *testing.T) {
 func BenchmarkBroker(b *testing.B) {
 	serverURL, prefix := setup(b)
 	brokertest.Benchmark(b, newBroker(serverURL, prefix, nil))
+}
+
+// TestDropsWhatItCannotRead puts an envelope of a later version and bytes
+// that are no envelope on the subject: the broker logs and drops both and
+// delivers the next event.
+func TestDropsWhatItCannotRead(t *testing.T) {
+	serverURL, prefix := setup(t)
+	var logs brokertest.LogBuffer
+	b := newBroker(serverURL, prefix, func(c *natsbroker.Config) { c.Logger = logs.Logger() })(t)
+	got := make(chan chat.Event, 10)
+	stop, err := b.Subscribe(t.Context(), func(e chat.Event) { got <- e })
+	require.NoError(t, err)
+	defer stop()
+
+	raw, err := nats.Connect(serverURL)
+	require.NoError(t, err)
+	defer raw.Close()
+	subject := b.(*natsbroker.Broker).Subject()
+	require.NoError(t, raw.Publish(subject, []byte(`{"v":2,"event":{"type":"read","seq":1}}`)))
+	require.NoError(t, raw.Publish(subject, []byte(`not an envelope`)))
+	require.NoError(t, raw.Flush())
+	require.NoError(t, b.Publish(t.Context(), chat.Event{Type: chat.EventRead, Seq: 3}))
+	select {
+	case e := <-got:
+		assert.Equal(t, int64(3), e.Seq, "the first event delivered is the one that can be read")
+	case <-time.After(brokertest.Wait):
+		t.Fatal("the readable event did not arrive")
+	}
+	assert.Equal(t, 2, strings.Count(logs.String(), "dropping an event that cannot be decoded"), "both are logged:\n%s", logs.String())
+	assert.Contains(t, logs.String(), "unknown envelope version 2")
 }
