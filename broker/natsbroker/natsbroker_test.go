@@ -177,3 +177,33 @@ func TestDropsWhatItCannotRead(t *testing.T) {
 	assert.Equal(t, 2, strings.Count(logs.String(), "dropping an event that cannot be decoded"), "both are logged:\n%s", logs.String())
 	assert.Contains(t, logs.String(), "unknown envelope version 2")
 }
+
+// TestServerDownAtStart starts a broker while its server cannot be
+// reached: Publish and Subscribe fail with an error instead of hanging,
+// and both work once the server can be reached, on the same broker.
+func TestServerDownAtStart(t *testing.T) {
+	serverURL, prefix := setup(t)
+	p, proxied := viaProxy(t, serverURL)
+	restore := p.Cut()
+	b := newBroker(proxied, prefix, nil)(t)
+	ctx, cancel := context.WithTimeout(t.Context(), brokertest.Wait)
+	defer cancel()
+	assert.Error(t, b.Publish(ctx, chat.Event{Type: chat.EventRead}), "Publish while the server is down")
+	stop, err := b.Subscribe(ctx, func(chat.Event) {})
+	assert.Error(t, err, "Subscribe while the server is down")
+	assert.Nil(t, stop)
+	require.NoError(t, ctx.Err(), "the calls returned before their deadline")
+
+	restore()
+	got := make(chan chat.Event, 1)
+	stop, err = b.Subscribe(t.Context(), func(e chat.Event) { got <- e })
+	require.NoError(t, err, "Subscribe once the server is back")
+	defer stop()
+	require.NoError(t, b.Publish(t.Context(), chat.Event{Type: chat.EventRead, Seq: 1}), "Publish once the server is back")
+	select {
+	case e := <-got:
+		assert.Equal(t, int64(1), e.Seq)
+	case <-time.After(brokertest.Wait):
+		t.Fatal("no delivery once the server is back")
+	}
+}
