@@ -49,10 +49,22 @@
 //     its own, hear each other's events through Desk.Subscribe.
 //   - Reconnect: with [Capabilities].NewCuttable, a broker whose
 //     connection is cut fails Publish while it is down, then reconnects by
-//     itself and delivers again. [Proxy] cuts a TCP connection for real.
+//     itself and delivers again; a broker whose server cannot be reached
+//     when it is first used fails Publish and Subscribe instead of hanging,
+//     and works once the server is back. [Proxy] cuts a TCP connection for
+//     real.
 //   - Leak: a broker that was used, stopped and closed leaves no goroutine
 //     behind. This case counts the goroutines of the whole process, so call
 //     Run from a test that does not run in parallel with others.
+//
+// # Checks that need the broker's own package
+//
+// [CheckApart] (two configurations, such as two prefixes, do not hear each
+// other), [CheckUnreadable] (what another process put on the network in a
+// form the broker cannot read is logged and dropped) and
+// [CheckReconnectHook] (a reconnection callback is called, and delivery
+// resumes) need what only the broker's package can set up; call them from
+// its tests. [LogBuffer] collects a broker's logs for them.
 //
 // # Benchmarks
 //

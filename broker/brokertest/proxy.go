@@ -3,6 +3,7 @@ package brokertest
 import (
 	"io"
 	"net"
+	"net/url"
 	"sync"
 	"testing"
 )
@@ -126,4 +127,18 @@ func (p *Proxy) close() {
 	p.conns = nil
 	p.mu.Unlock()
 	p.wg.Wait()
+}
+
+// ProxyURL starts a Proxy to the host of serverURL (such as
+// redis://127.0.0.1:6379/0) and returns it with serverURL pointing at the
+// proxy instead.
+func ProxyURL(tb testing.TB, serverURL string) (*Proxy, string) {
+	tb.Helper()
+	u, err := url.Parse(serverURL)
+	if err != nil {
+		tb.Fatalf("proxy: %v", err)
+	}
+	p := NewProxy(tb, u.Host)
+	u.Host = p.Addr()
+	return p, u.String()
 }

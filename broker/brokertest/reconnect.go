@@ -5,12 +5,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/parleychat/parley/chat"
 )
 
 func reconnectCases() []testCase {
 	return []testCase{
 		{"DeliveryResumesAfterLostConnection", testReconnect},
+		{"ServerUnreachableAtStart", testDownAtStart},
 	}
 }
 
@@ -79,4 +83,36 @@ func eventually(t *testing.T, what string, ok func() bool) {
 		}
 		<-tick.C
 	}
+}
+
+// testDownAtStart uses a broker for the first time while its server cannot
+// be reached: Publish and Subscribe fail with an error instead of hanging,
+// and both work on the same broker once the server can be reached.
+func testDownAtStart(t *testing.T, f *fixture) {
+	b, cut := f.caps.NewCuttable(t)
+	require.NotNil(t, b, "NewCuttable returned nil")
+	restore := cut()
+	ctx, cancel := context.WithTimeout(f.ctx, Wait)
+	defer cancel()
+	require.Error(t, b.Publish(ctx, f.event(1)), "Publish while the server cannot be reached")
+	r := newRecorder(f.key)
+	stop, err := b.Subscribe(ctx, r.deliver)
+	require.Error(t, err, "Subscribe while the server cannot be reached")
+	require.Nil(t, stop, "a failed Subscribe returns no stop function")
+	require.NoError(t, ctx.Err(), "both calls returned before their deadline")
+
+	restore()
+	eventually(t, "Subscribe to succeed once the server is back", func() bool {
+		stop, err := b.Subscribe(f.ctx, func(chat.Event) {})
+		if err != nil {
+			return false
+		}
+		stop()
+		return true
+	})
+	live := f.subscribe(b)
+	other := f.subscribe(f.broker())
+	f.publish(b, f.event(2))
+	f.fence(b, live, other)
+	assert.Empty(t, r.got(), "deliver of the failed Subscribe is never called")
 }

@@ -79,6 +79,9 @@ type Broker struct {
 
 var _ chat.Broker = (*Broker)(nil)
 
+// errClosed is what calls on a closed broker return.
+var errClosed = fmt.Errorf("%w: natsbroker: the broker is closed", chat.ErrClosed)
+
 // New returns a Broker for the server at cfg.URL. It does no I/O and
 // starts no goroutine: the first Publish or Subscribe connects. An
 // invalid field returns an error wrapping chat.ErrInvalid that names it.
@@ -141,7 +144,7 @@ func (b *Broker) conn() (*nats.Conn, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed.Load() {
-		return nil, fmt.Errorf("%w: natsbroker: the broker is closed", chat.ErrClosed)
+		return nil, errClosed
 	}
 	if b.nc != nil {
 		return b.nc, nil
@@ -226,17 +229,7 @@ func (b *Broker) fail(doing string, err error) error {
 // deliver is called from one goroutine per broker, in the order the
 // server delivered the events, and must return quickly.
 func (b *Broker) Subscribe(ctx context.Context, deliver func(chat.Event)) (func(), error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if err := b.start(ctx); err != nil {
-		return nil, err
-	}
-	stop := b.fanout.Add(deliver)
-	if stop == nil {
-		return nil, fmt.Errorf("%w: natsbroker: the broker is closed", chat.ErrClosed)
-	}
-	return stop, nil
+	return b.fanout.Subscribe(ctx, b.start, deliver, errClosed)
 }
 
 // start subscribes the broker to its subject once.

@@ -2,9 +2,7 @@ package natsbroker_test
 
 import (
 	"context"
-	"net/url"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -44,21 +42,11 @@ func newBroker(serverURL, prefix string, mod func(*natsbroker.Config)) func(tb t
 	}
 }
 
-// viaProxy returns serverURL with its host replaced by a proxy's.
-func viaProxy(tb testing.TB, serverURL string) (*brokertest.Proxy, string) {
-	tb.Helper()
-	u, err := url.Parse(serverURL)
-	require.NoError(tb, err)
-	p := brokertest.NewProxy(tb, u.Host)
-	u.Host = p.Addr()
-	return p, u.String()
-}
-
 func TestBroker(t *testing.T) {
 	serverURL, prefix := setup(t)
 	brokertest.Run(t, newBroker(serverURL, prefix, nil), brokertest.Capabilities{
 		NewCuttable: func(tb testing.TB) (chat.Broker, func() func()) {
-			p, proxied := viaProxy(tb, serverURL)
+			p, proxied := brokertest.ProxyURL(tb, serverURL)
 			return newBroker(proxied, prefix, nil)(tb), p.Cut
 		},
 	})
@@ -69,32 +57,12 @@ func TestBroker(t *testing.T) {
 // delivery then resumes without any call on it.
 func TestOnReconnect(t *testing.T) {
 	serverURL, prefix := setup(t)
-	p, proxied := viaProxy(t, serverURL)
+	p, proxied := brokertest.ProxyURL(t, serverURL)
 	reconnected := make(chan struct{}, 10)
 	b := newBroker(proxied, prefix, func(c *natsbroker.Config) {
 		c.OnReconnect = func() { reconnected <- struct{}{} }
 	})(t)
-	other := newBroker(serverURL, prefix, nil)(t)
-	got := make(chan chat.Event, 100)
-	stop, err := b.Subscribe(t.Context(), func(e chat.Event) { got <- e })
-	require.NoError(t, err)
-	defer stop()
-
-	restore := p.Cut()
-	restore()
-	select {
-	case <-reconnected:
-	case <-time.After(brokertest.Wait):
-		t.Fatal("OnReconnect was not called after the connection came back")
-	}
-	e := chat.Event{Type: chat.EventRead, ConversationID: chat.NewID(), Seq: 1, At: chat.Timestamp(time.Now())}
-	require.NoError(t, other.Publish(t.Context(), e))
-	select {
-	case g := <-got:
-		assert.Equal(t, e.ConversationID, g.ConversationID, "the event published after OnReconnect arrives")
-	case <-time.After(brokertest.Wait):
-		t.Fatal("no event after OnReconnect")
-	}
+	brokertest.CheckReconnectHook(t, b, newBroker(serverURL, prefix, nil)(t), p.Cut, reconnected)
 }
 
 // TestPrefixesApart checks that two shops with different prefixes on one
@@ -103,26 +71,8 @@ func TestPrefixesApart(t *testing.T) {
 	serverURL, prefix := setup(t)
 	shopA := newBroker(serverURL, prefix+".a", nil)(t)
 	shopB := newBroker(serverURL, prefix+".b", nil)(t)
-	fromA, fromB := make(chan chat.Event, 10), make(chan chat.Event, 10)
-	stopA, err := shopA.Subscribe(t.Context(), func(e chat.Event) { fromA <- e })
-	require.NoError(t, err)
-	defer stopA()
-	stopB, err := shopB.Subscribe(t.Context(), func(e chat.Event) { fromB <- e })
-	require.NoError(t, err)
-	defer stopB()
-	require.NoError(t, shopA.Publish(t.Context(), chat.Event{Type: chat.EventRead, Seq: 1}))
-	require.NoError(t, shopB.Publish(t.Context(), chat.Event{Type: chat.EventRead, Seq: 2}))
-	for want, c := range map[int64]chan chat.Event{1: fromA, 2: fromB} {
-		select {
-		case e := <-c:
-			assert.Equal(t, want, e.Seq, "each shop hears its own event first")
-		case <-time.After(brokertest.Wait):
-			t.Fatal("an event did not arrive")
-		}
-	}
-	assert.Empty(t, fromA, "shop A hears nothing of shop B")
-	assert.Empty(t, fromB, "shop B hears nothing of shop A")
 	assert.Equal(t, prefix+".a.events", shopA.(*natsbroker.Broker).Subject())
+	brokertest.CheckApart(t, shopA, shopB)
 }
 
 func TestNewRefuses(t *testing.T) {
@@ -155,55 +105,14 @@ func TestDropsWhatItCannotRead(t *testing.T) {
 	serverURL, prefix := setup(t)
 	var logs brokertest.LogBuffer
 	b := newBroker(serverURL, prefix, func(c *natsbroker.Config) { c.Logger = logs.Logger() })(t)
-	got := make(chan chat.Event, 10)
-	stop, err := b.Subscribe(t.Context(), func(e chat.Event) { got <- e })
-	require.NoError(t, err)
-	defer stop()
-
 	raw, err := nats.Connect(serverURL)
 	require.NoError(t, err)
 	defer raw.Close()
 	subject := b.(*natsbroker.Broker).Subject()
-	require.NoError(t, raw.Publish(subject, []byte(`{"v":2,"event":{"type":"read","seq":1}}`)))
-	require.NoError(t, raw.Publish(subject, []byte(`not an envelope`)))
-	require.NoError(t, raw.Flush())
-	require.NoError(t, b.Publish(t.Context(), chat.Event{Type: chat.EventRead, Seq: 3}))
-	select {
-	case e := <-got:
-		assert.Equal(t, int64(3), e.Seq, "the first event delivered is the one that can be read")
-	case <-time.After(brokertest.Wait):
-		t.Fatal("the readable event did not arrive")
-	}
-	assert.Equal(t, 2, strings.Count(logs.String(), "dropping an event that cannot be decoded"), "both are logged:\n%s", logs.String())
-	assert.Contains(t, logs.String(), "unknown envelope version 2")
-}
-
-// TestServerDownAtStart starts a broker while its server cannot be
-// reached: Publish and Subscribe fail with an error instead of hanging,
-// and both work once the server can be reached, on the same broker.
-func TestServerDownAtStart(t *testing.T) {
-	serverURL, prefix := setup(t)
-	p, proxied := viaProxy(t, serverURL)
-	restore := p.Cut()
-	b := newBroker(proxied, prefix, nil)(t)
-	ctx, cancel := context.WithTimeout(t.Context(), brokertest.Wait)
-	defer cancel()
-	assert.Error(t, b.Publish(ctx, chat.Event{Type: chat.EventRead}), "Publish while the server is down")
-	stop, err := b.Subscribe(ctx, func(chat.Event) {})
-	assert.Error(t, err, "Subscribe while the server is down")
-	assert.Nil(t, stop)
-	require.NoError(t, ctx.Err(), "the calls returned before their deadline")
-
-	restore()
-	got := make(chan chat.Event, 1)
-	stop, err = b.Subscribe(t.Context(), func(e chat.Event) { got <- e })
-	require.NoError(t, err, "Subscribe once the server is back")
-	defer stop()
-	require.NoError(t, b.Publish(t.Context(), chat.Event{Type: chat.EventRead, Seq: 1}), "Publish once the server is back")
-	select {
-	case e := <-got:
-		assert.Equal(t, int64(1), e.Seq)
-	case <-time.After(brokertest.Wait):
-		t.Fatal("no delivery once the server is back")
-	}
+	brokertest.CheckUnreadable(t, b, &logs, func(data []byte) error {
+		if err := raw.Publish(subject, data); err != nil {
+			return err
+		}
+		return raw.Flush()
+	})
 }

@@ -79,6 +79,9 @@ type Broker struct {
 
 var _ chat.Broker = (*Broker)(nil)
 
+// errClosed is what calls on a closed broker return.
+var errClosed = fmt.Errorf("%w: redisbroker: the broker is closed", chat.ErrClosed)
+
 // New returns a Broker for the server at cfg.URL. It does no I/O and
 // starts no goroutine: the first Publish connects, and the first Subscribe
 // subscribes. An invalid field returns an error wrapping chat.ErrInvalid
@@ -130,7 +133,7 @@ func (b *Broker) Publish(ctx context.Context, e chat.Event) error {
 		return err
 	}
 	if b.closed.Load() {
-		return fmt.Errorf("%w: redisbroker: the broker is closed", chat.ErrClosed)
+		return errClosed
 	}
 	data, err := relay.Marshal(e)
 	if err != nil {
@@ -141,7 +144,7 @@ func (b *Broker) Publish(ctx context.Context, e chat.Event) error {
 			return ctxErr
 		}
 		if errors.Is(err, redis.ErrClosed) {
-			return fmt.Errorf("%w: redisbroker: the broker is closed", chat.ErrClosed)
+			return errClosed
 		}
 		return fmt.Errorf("redisbroker: publishing: %w", err)
 	}
@@ -155,17 +158,7 @@ func (b *Broker) Publish(ctx context.Context, e chat.Event) error {
 // the subscription. deliver is called from one goroutine per broker, in
 // the order Redis delivered the events, and must return quickly.
 func (b *Broker) Subscribe(ctx context.Context, deliver func(chat.Event)) (func(), error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if err := b.start(ctx); err != nil {
-		return nil, err
-	}
-	stop := b.fanout.Add(deliver)
-	if stop == nil {
-		return nil, fmt.Errorf("%w: redisbroker: the broker is closed", chat.ErrClosed)
-	}
-	return stop, nil
+	return b.fanout.Subscribe(ctx, b.start, deliver, errClosed)
 }
 
 // start subscribes the broker to its channel and starts receiving, once.
@@ -175,7 +168,7 @@ func (b *Broker) start(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed.Load() {
-		return fmt.Errorf("%w: redisbroker: the broker is closed", chat.ErrClosed)
+		return errClosed
 	}
 	if b.ps != nil {
 		return nil

@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"context"
 	"sync"
 
 	"github.com/parleychat/parley/chat"
@@ -55,4 +56,22 @@ func (f *Fanout) Close() {
 	defer f.mu.Unlock()
 	f.closed = true
 	f.subs = nil
+}
+
+// Subscribe does what chat.Broker.Subscribe asks of a network broker: it
+// fails with ctx's error when ctx is done, calls start to make the
+// broker's own subscription ready (start is the broker's to make
+// idempotent), and adds deliver. After Close it returns closed.
+func (f *Fanout) Subscribe(ctx context.Context, start func(context.Context) error, deliver func(chat.Event), closed error) (func(), error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := start(ctx); err != nil {
+		return nil, err
+	}
+	stop := f.Add(deliver)
+	if stop == nil {
+		return nil, closed
+	}
+	return stop, nil
 }
