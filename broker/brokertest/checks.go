@@ -66,6 +66,34 @@ func CheckReconnectHook(t *testing.T, b, other chat.Broker, cut func() (restore 
 	r.waitSeq(t, 1)
 }
 
+// CheckSilentLoss stalls b's connection (stall lets no byte through and
+// closes nothing, as a network that drops packets) and checks that b
+// notices the silence by itself, which noticed reports (from b's logs,
+// say), and that once bytes pass again b reconnects, signalling
+// reconnected, and an event other publishes then reaches b's subscriber.
+func CheckSilentLoss(t *testing.T, b, other chat.Broker, stall func() (restore func()), noticed func() bool, reconnected <-chan struct{}) {
+	t.Helper()
+	key := chat.NewID()
+	r := listen(t, b, key)
+	restore := stall()
+	restored := false
+	t.Cleanup(func() {
+		if !restored {
+			restore()
+		}
+	})
+	eventually(t, "the broker to notice that its connection went silent", noticed)
+	restore()
+	restored = true
+	select {
+	case <-reconnected:
+	case <-time.After(Wait):
+		t.Fatal("the reconnection callback was not called after the connection came back")
+	}
+	require.NoError(t, other.Publish(t.Context(), chat.Event{Type: chat.EventRead, ConversationID: key, Seq: 1}))
+	r.waitSeq(t, 1)
+}
+
 // listen subscribes a recorder of the events about key to b until the
 // test ends.
 func listen(t *testing.T, b chat.Broker, key uuid.UUID) *recorder {

@@ -61,10 +61,12 @@
 //
 // [CheckApart] (two configurations, such as two prefixes, do not hear each
 // other), [CheckUnreadable] (what another process put on the network in a
-// form the broker cannot read is logged and dropped) and
+// form the broker cannot read is logged and dropped),
 // [CheckReconnectHook] (a reconnection callback is called, and delivery
-// resumes) need what only the broker's package can set up; call them from
-// its tests. [LogBuffer] collects a broker's logs for them.
+// resumes) and [CheckSilentLoss] (a connection that goes silent, which
+// [Proxy.Stall] makes, is noticed) need what only the broker's package can
+// set up; call them from its tests. [LogBuffer] collects a broker's logs
+// for them.
 //
 // # Benchmarks
 //

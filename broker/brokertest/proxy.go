@@ -1,25 +1,27 @@
 package brokertest
 
 import (
-	"io"
 	"net"
 	"net/url"
 	"sync"
 	"testing"
 )
 
-// Proxy is a TCP proxy between a broker and its server, for cutting the
+// Proxy is a TCP proxy between a broker and its server, for losing the
 // broker's connection for real in a test: Cut closes every connection
-// through it and refuses new ones, Restore lets them through again. Its
-// address stays the same throughout.
+// through it and refuses new ones, Stall lets no byte through while
+// closing nothing (as a network that drops packets), and Restore lets
+// everything through again. Its address stays the same throughout.
 type Proxy struct {
 	target string
 	ln     net.Listener
 	wg     sync.WaitGroup
+	done   chan struct{} // closed when the proxy stops
 
-	mu    sync.Mutex
-	cut   bool
-	conns map[net.Conn]struct{}
+	mu      sync.Mutex
+	cut     bool
+	flowing chan struct{} // closed while bytes pass; open while stalled
+	conns   map[net.Conn]struct{}
 }
 
 // NewProxy starts a proxy on a free port of 127.0.0.1 that forwards to
@@ -30,7 +32,9 @@ func NewProxy(tb testing.TB, target string) *Proxy {
 	if err != nil {
 		tb.Fatalf("proxy: %v", err)
 	}
-	p := &Proxy{target: target, ln: ln, conns: map[net.Conn]struct{}{}}
+	flowing := make(chan struct{})
+	close(flowing)
+	p := &Proxy{target: target, ln: ln, done: make(chan struct{}), flowing: flowing, conns: map[net.Conn]struct{}{}}
 	p.wg.Go(p.accept)
 	tb.Cleanup(p.close)
 	return p
@@ -52,11 +56,63 @@ func (p *Proxy) Cut() (restore func()) {
 	return p.Restore
 }
 
-// Restore lets connections through again.
+// Stall stops every byte through the proxy, both ways, on the
+// connections there are and on new ones, without closing any: the broker
+// sees silence. It returns Restore.
+func (p *Proxy) Stall() (restore func()) {
+	p.mu.Lock()
+	select {
+	case <-p.flowing:
+		p.flowing = make(chan struct{})
+	default: // stalled already
+	}
+	p.mu.Unlock()
+	return p.Restore
+}
+
+// Restore lets connections and bytes through again.
 func (p *Proxy) Restore() {
 	p.mu.Lock()
 	p.cut = false
+	select {
+	case <-p.flowing:
+	default:
+		close(p.flowing)
+	}
 	p.mu.Unlock()
+}
+
+// flow waits while the proxy is stalled and reports false when it stops.
+func (p *Proxy) flow() bool {
+	p.mu.Lock()
+	flowing := p.flowing
+	p.mu.Unlock()
+	select {
+	case <-flowing:
+		return true
+	case <-p.done:
+		return false
+	}
+}
+
+// pipe copies src to dst, holding what it read while the proxy is
+// stalled, until either side fails.
+func (p *Proxy) pipe(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			if !p.flow() {
+				return
+			}
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 func (p *Proxy) accept() {
@@ -88,7 +144,7 @@ func (p *Proxy) serve(c net.Conn) {
 	defer p.untrack(s)
 	done := make(chan struct{}, 2)
 	pipe := func(dst, src net.Conn) {
-		_, _ = io.Copy(dst, src)
+		p.pipe(dst, src)
 		done <- struct{}{}
 	}
 	go pipe(s, c)
@@ -120,6 +176,7 @@ func (p *Proxy) untrack(c net.Conn) {
 // close stops the proxy and waits for its goroutines.
 func (p *Proxy) close() {
 	_ = p.ln.Close()
+	close(p.done)
 	p.mu.Lock()
 	for c := range p.conns {
 		_ = c.Close()

@@ -45,7 +45,9 @@
 //     gone; blocks are read again from the store every chat.BlockRefresh.
 //
 // The client reconnects by itself every Config.ReconnectWait, for ever,
-// and resubscribes. Each time it is back, the broker logs it and calls
+// and resubscribes. A connection that goes silent without being closed (a
+// network that drops packets) is found within about two
+// Config.HealthCheck, the interval of the client's pings. Each time it is back, the broker logs it and calls
 // Config.OnReconnect, where a shop can count outages or act on them; the
 // Desk does not yet tell its sessions to sync when that happens.
 package natsbroker

@@ -22,6 +22,8 @@ const (
 	DefaultPrefix = "parley"
 	// DefaultReconnectWait is the wait between attempts to reconnect.
 	DefaultReconnectWait = time.Second
+	// DefaultHealthCheck is how often the client pings the server.
+	DefaultHealthCheck = 15 * time.Second
 	// DefaultTimeout bounds connecting, and Publish and Subscribe when
 	// their context has no deadline.
 	DefaultTimeout = 5 * time.Second
@@ -50,6 +52,11 @@ type Config struct {
 	// ReconnectWait is the wait between attempts to reconnect; the client
 	// tries for ever. Zero means DefaultReconnectWait; negative is invalid.
 	ReconnectWait time.Duration
+	// HealthCheck is how often the client pings the server; a connection
+	// that leaves a ping unanswered until the next is dropped and
+	// reconnected, so one that went silent is found within about two of
+	// these. Zero means DefaultHealthCheck; negative is invalid.
+	HealthCheck time.Duration
 	// Timeout bounds connecting, and Publish and Subscribe when their
 	// context has no deadline. Zero means DefaultTimeout; negative is
 	// invalid.
@@ -100,6 +107,12 @@ func New(cfg Config) (*Broker, error) {
 	}
 	if cfg.ReconnectWait == 0 {
 		cfg.ReconnectWait = DefaultReconnectWait
+	}
+	if cfg.HealthCheck < 0 {
+		return nil, fmt.Errorf("%w: natsbroker: Config.HealthCheck is negative", chat.ErrInvalid)
+	}
+	if cfg.HealthCheck == 0 {
+		cfg.HealthCheck = DefaultHealthCheck
 	}
 	if cfg.Timeout < 0 {
 		return nil, fmt.Errorf("%w: natsbroker: Config.Timeout is negative", chat.ErrInvalid)
@@ -155,6 +168,8 @@ func (b *Broker) conn() (*nats.Conn, error) {
 		nats.Timeout(b.cfg.Timeout),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(b.cfg.ReconnectWait),
+		nats.PingInterval(b.cfg.HealthCheck),
+		nats.MaxPingsOutstanding(1),
 		// Publish fails while the connection is down instead of keeping
 		// events to send later: the store is the truth, and an event
 		// sent minutes late would be out of date.
@@ -163,6 +178,12 @@ func (b *Broker) conn() (*nats.Conn, error) {
 			b.log.Warn("natsbroker: lost the connection; events published until it is back are not delivered here", "err", err)
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
+			// The client has sent the subscription again; once the
+			// server answers a ping sent after it, it is in force.
+			if err := nc.FlushTimeout(b.cfg.Timeout); err != nil {
+				b.log.Warn("natsbroker: reconnected, but lost the connection again", "err", err)
+				return
+			}
 			b.log.Info("natsbroker: reconnected", "server", nc.ConnectedUrlRedacted())
 			if b.cfg.OnReconnect != nil {
 				b.cfg.OnReconnect()

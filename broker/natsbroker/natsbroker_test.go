@@ -3,6 +3,7 @@ package natsbroker_test
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,6 +66,24 @@ func TestOnReconnect(t *testing.T) {
 	brokertest.CheckReconnectHook(t, b, newBroker(serverURL, prefix, nil)(t), p.Cut, reconnected)
 }
 
+// TestSilentLoss stalls the connection between a broker and its server
+// without closing it: the broker finds out by its health check, and
+// reconnects once the network lets bytes through again.
+func TestSilentLoss(t *testing.T) {
+	serverURL, prefix := setup(t)
+	p, proxied := brokertest.ProxyURL(t, serverURL)
+	var logs brokertest.LogBuffer
+	reconnected := make(chan struct{}, 10)
+	b := newBroker(proxied, prefix, func(c *natsbroker.Config) {
+		c.Logger = logs.Logger()
+		c.OnReconnect = func() { reconnected <- struct{}{} }
+		c.HealthCheck = 200 * time.Millisecond
+		c.Timeout = time.Second
+	})(t)
+	noticed := func() bool { return strings.Contains(logs.String(), "lost the connection") }
+	brokertest.CheckSilentLoss(t, b, newBroker(serverURL, prefix, nil)(t), p.Stall, noticed, reconnected)
+}
+
 // TestPrefixesApart checks that two shops with different prefixes on one
 // NATS do not hear each other.
 func TestPrefixesApart(t *testing.T) {
@@ -85,6 +104,7 @@ func TestNewRefuses(t *testing.T) {
 		{"Prefix", natsbroker.Config{URL: "nats://127.0.0.1:4222", Prefix: "shop..a"}},
 		{"Prefix", natsbroker.Config{URL: "nats://127.0.0.1:4222", Prefix: "my shop"}},
 		{"ReconnectWait", natsbroker.Config{URL: "nats://127.0.0.1:4222", ReconnectWait: -1}},
+		{"HealthCheck", natsbroker.Config{URL: "nats://127.0.0.1:4222", HealthCheck: -1}},
 		{"Timeout", natsbroker.Config{URL: "nats://127.0.0.1:4222", Timeout: -1}},
 	} {
 		_, err := natsbroker.New(c.cfg)

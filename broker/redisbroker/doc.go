@@ -42,8 +42,11 @@
 //     gone; blocks are read again from the store every chat.BlockRefresh.
 //
 // The broker reconnects by itself, waiting longer between attempts up to
-// Config.MaxBackoff, and resubscribes. A connection that fails silently is
-// found by a ping after Config.HealthCheck without traffic. Each time the
+// Config.MaxBackoff, and resubscribes. A connection that goes silent
+// without being closed (a network that drops packets) is found within
+// about two Config.HealthCheck: the broker pings after one of silence and
+// drops the connection when the answer has not come after another. Each
+// time the
 // subscription is back, the broker logs it and calls Config.OnReconnect,
 // where a shop can count outages or act on them; the Desk does not yet
 // tell its sessions to sync when that happens.

@@ -51,8 +51,9 @@ type Config struct {
 	// return quickly. Nil means nothing is called.
 	OnReconnect func()
 	// HealthCheck is how long the subscription may hear nothing before the
-	// broker pings the server. Zero means DefaultHealthCheck; negative is
-	// invalid.
+	// broker pings the server, and how long it then waits for the answer
+	// before it drops the connection and reconnects. Zero means
+	// DefaultHealthCheck; negative is invalid.
 	HealthCheck time.Duration
 	// MaxBackoff is the longest wait between attempts to reconnect the
 	// subscription; the wait starts at a twentieth of it and doubles. Zero
@@ -192,25 +193,39 @@ func (b *Broker) start(ctx context.Context) error {
 }
 
 // receive reads the subscription until ctx ends, handing events to the
-// fan-out. It pings after HealthCheck of silence and, when the connection
-// fails, retries with a growing wait; go-redis dials again and resubscribes
-// on the next read.
+// fan-out. After HealthCheck of silence it pings; when the answer does not
+// come within another HealthCheck, or the connection fails, it retries
+// with a growing wait, and go-redis dials again and resubscribes on the
+// next read.
 func (b *Broker) receive(ctx context.Context, ps *redis.PubSub, stopped chan<- struct{}) {
 	defer close(stopped)
 	failures := 0
+	pinged := false
 	for {
-		msg, err := ps.ReceiveTimeout(ctx, b.cfg.HealthCheck)
+		var msg any
+		var err error
+		if pinged {
+			// A read bounded by its context rather than by a timeout
+			// makes go-redis drop the connection when it expires.
+			rctx, cancel := context.WithTimeout(ctx, b.cfg.HealthCheck)
+			msg, err = ps.Receive(rctx)
+			cancel()
+		} else {
+			msg, err = ps.ReceiveTimeout(ctx, b.cfg.HealthCheck)
+		}
 		if ctx.Err() != nil {
 			return
 		}
 		if err != nil {
 			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() && failures == 0 {
+			if !pinged && failures == 0 && errors.As(err, &ne) && ne.Timeout() {
 				// Silence: ask the server, so a dead connection shows.
 				if err = ps.Ping(ctx); err == nil {
+					pinged = true
 					continue
 				}
 			}
+			pinged = false
 			if failures == 0 {
 				b.log.Warn("redisbroker: lost the subscription's connection; events published until it is back are not delivered here", "err", err)
 			}
@@ -220,6 +235,7 @@ func (b *Broker) receive(ctx context.Context, ps *redis.PubSub, stopped chan<- s
 			}
 			continue
 		}
+		pinged = false
 		switch m := msg.(type) {
 		case *redis.Message:
 			e, err := relay.Unmarshal([]byte(m.Payload))

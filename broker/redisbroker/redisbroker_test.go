@@ -3,6 +3,7 @@ package redisbroker_test
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,6 +65,23 @@ func TestOnReconnect(t *testing.T) {
 		c.HealthCheck = 200 * time.Millisecond
 	})(t)
 	brokertest.CheckReconnectHook(t, b, newBroker(serverURL, prefix, nil)(t), p.Cut, reconnected)
+}
+
+// TestSilentLoss stalls the connection between a broker and its server
+// without closing it: the broker finds out by its health check, and
+// reconnects once the network lets bytes through again.
+func TestSilentLoss(t *testing.T) {
+	serverURL, prefix := setup(t)
+	p, proxied := brokertest.ProxyURL(t, serverURL)
+	var logs brokertest.LogBuffer
+	reconnected := make(chan struct{}, 10)
+	b := newBroker(proxied, prefix, func(c *redisbroker.Config) {
+		c.Logger = logs.Logger()
+		c.OnReconnect = func() { reconnected <- struct{}{} }
+		c.HealthCheck = 200 * time.Millisecond
+	})(t)
+	noticed := func() bool { return strings.Contains(logs.String(), "lost the subscription's connection") }
+	brokertest.CheckSilentLoss(t, b, newBroker(serverURL, prefix, nil)(t), p.Stall, noticed, reconnected)
 }
 
 // TestPrefixesApart checks that two shops with different prefixes on one
