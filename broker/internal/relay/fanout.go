@@ -1,0 +1,77 @@
+package relay
+
+import (
+	"context"
+	"sync"
+
+	"github.com/parleychat/parley/chat"
+)
+
+// Fanout hands each event a broker receives to every deliver function
+// subscribed to the broker. Stopping a subscription waits for a delivery
+// in progress, so deliver is never called after stop returns. The zero
+// value is ready to use.
+type Fanout struct {
+	mu     sync.RWMutex // held for reading while delivering
+	next   uint64
+	subs   map[uint64]func(chat.Event)
+	closed bool
+}
+
+// Add subscribes deliver and returns the function that stops it, which
+// may be called more than once. After Close it returns nil.
+func (f *Fanout) Add(deliver func(chat.Event)) (stop func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return nil
+	}
+	if f.subs == nil {
+		f.subs = make(map[uint64]func(chat.Event))
+	}
+	id := f.next
+	f.next++
+	f.subs[id] = deliver
+	return func() {
+		f.mu.Lock()
+		delete(f.subs, id)
+		f.mu.Unlock()
+	}
+}
+
+// Deliver calls every subscribed deliver function with e, one after the
+// other in the calling goroutine.
+func (f *Fanout) Deliver(e chat.Event) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	for _, deliver := range f.subs {
+		deliver(e)
+	}
+}
+
+// Close ends every subscription, waiting for a delivery in progress, and
+// makes Add fail.
+func (f *Fanout) Close() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.closed = true
+	f.subs = nil
+}
+
+// Subscribe does what chat.Broker.Subscribe asks of a network broker: it
+// fails with ctx's error when ctx is done, calls start to make the
+// broker's own subscription ready (start is the broker's to make
+// idempotent), and adds deliver. After Close it returns closed.
+func (f *Fanout) Subscribe(ctx context.Context, start func(context.Context) error, deliver func(chat.Event), closed error) (func(), error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := start(ctx); err != nil {
+		return nil, err
+	}
+	stop := f.Add(deliver)
+	if stop == nil {
+		return nil, closed
+	}
+	return stop, nil
+}
