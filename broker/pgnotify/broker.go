@@ -160,6 +160,9 @@ func New(cfg Config) (*Broker, error) {
 		return nil, fmt.Errorf("%w: pgnotify: Config.ConnString: %w", chat.ErrInvalid, err)
 	}
 	poolCfg.ConnConfig.RuntimeParams["application_name"] = cfg.ApplicationName
+	// Events are passing signals delivered at most once: a publish need
+	// not wait for its commit to reach the disk.
+	poolCfg.ConnConfig.RuntimeParams["synchronous_commit"] = "off"
 	listenCfg := poolCfg.ConnConfig.Copy()
 	listenCfg.RuntimeParams["application_name"] = cfg.ApplicationName + "/listen"
 
