@@ -277,7 +277,8 @@ func TestClosed(t *testing.T) {
 	b, err := New(s.cfg)
 	require.NoError(t, err)
 	subscribe(t, b)
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	require.NoError(t, b.Close(ctx))
 	require.NoError(t, b.Close(ctx), "a second Close")
 
