@@ -7,18 +7,25 @@ import (
 
 // Broker carries events from the Desk that published them to the Desks of
 // every instance of the shop. It is the single point through which events
-// leave a Desk, and the seam for running several instances: a broker over
-// Redis, PostgreSQL or NATS implements these two methods.
+// leave a Desk, and the seam for running several instances: LocalBroker
+// serves one process, and the packages broker/redisbroker and
+// broker/natsbroker connect instances through Redis or NATS. The
+// conformance suite broker/brokertest checks a Broker against these rules.
 //
-// Implementations are safe for concurrent use. Delivery is at most once and
-// in publish order per publisher; subscribers must not block.
+// Implementations are safe for concurrent use. Delivery is at most once
+// (a broker that loses its connection misses what is published meanwhile;
+// clients catch up from the Store when they sync) and in publish order per
+// publisher; subscribers must not block. Either method called with a ctx
+// that is done returns ctx's error and does nothing.
 type Broker interface {
 	// Publish sends e to every current subscriber, the publishing Desk's
 	// own included. It returns once the broker has accepted the event.
 	Publish(ctx context.Context, e Event) error
 	// Subscribe calls deliver for every event published from now on until
-	// stop is called. deliver must return quickly and must not call back
-	// into the broker.
+	// stop is called; ctx bounds the call, not the subscription. Once stop
+	// returns, deliver is not called again; stop may be called more than
+	// once. deliver must return quickly and must not call back into the
+	// broker.
 	Subscribe(ctx context.Context, deliver func(Event)) (stop func(), err error)
 }
 
