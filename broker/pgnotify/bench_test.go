@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleychat/parley/broker/brokertest"
 	"github.com/parleychat/parley/chat"
 )
 
@@ -55,4 +56,11 @@ func BenchmarkPublishDeliver(b *testing.B) {
 			b.ReportMetric(ms(0.99), "p99-ms")
 		})
 	}
+}
+
+// BenchmarkBroker is the latency benchmark every broker runs, for
+// comparison with the others: a small typing event, inline.
+func BenchmarkBroker(b *testing.B) {
+	s := newSetup(b)
+	brokertest.Benchmark(b, func(tb testing.TB) chat.Broker { return s.broker(tb, nil) })
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/parleychat/parley/broker/internal/relay"
 	"github.com/parleychat/parley/chat"
 )
 
@@ -68,6 +69,12 @@ type Config struct {
 	// Logger receives the broker's logs: lost and regained connections,
 	// events that could not be read. Nil means no logs.
 	Logger *slog.Logger
+	// OnReconnect is called, in the broker's listening goroutine, each time
+	// it listens again after its connection was lost. Events published
+	// while it was lost were not delivered and never will be; see the
+	// package documentation for how Parley catches up. It must return
+	// quickly. Nil means nothing is called.
+	OnReconnect func()
 	// Timeout bounds each call to PostgreSQL: a publish, connecting and
 	// LISTEN, reading a large event, a ping. Zero means DefaultTimeout.
 	Timeout time.Duration
@@ -110,9 +117,7 @@ type Broker struct {
 	tableReady bool
 	lastPrune  time.Time
 
-	subMu   sync.RWMutex
-	subs    map[uint64]func(chat.Event)
-	nextSub uint64
+	subs relay.Fanout
 }
 
 var _ chat.Broker = (*Broker)(nil)
@@ -178,7 +183,6 @@ func New(cfg Config) (*Broker, error) {
 		channel:   cfg.Prefix + "broker",
 		table:     cfg.Prefix + "broker_events",
 		upCh:      make(chan struct{}),
-		subs:      make(map[uint64]func(chat.Event)),
 	}
 	b.sql = newStatements(b.channel, b.table)
 	return b, nil
@@ -266,16 +270,10 @@ func (b *Broker) Subscribe(ctx context.Context, deliver func(chat.Event)) (func(
 	if err != nil {
 		return nil, err
 	}
-	b.subMu.Lock()
-	id := b.nextSub
-	b.nextSub++
-	b.subs[id] = deliver
-	b.subMu.Unlock()
-	stop := sync.OnceFunc(func() {
-		b.subMu.Lock()
-		delete(b.subs, id)
-		b.subMu.Unlock()
-	})
+	stop := b.subs.Add(deliver)
+	if stop == nil {
+		return nil, fmt.Errorf("%w: pgnotify: the broker is closed", chat.ErrClosed)
+	}
 	select {
 	case <-up:
 		return stop, nil
@@ -321,15 +319,6 @@ func (b *Broker) setUp(up bool) {
 	}
 }
 
-// dispatch hands e to every subscriber.
-func (b *Broker) dispatch(e chat.Event) {
-	b.subMu.RLock()
-	defer b.subMu.RUnlock()
-	for _, deliver := range b.subs {
-		deliver(e)
-	}
-}
-
 // Close stops the broker: the listening connection is closed, subscribers
 // get no more events, and Publish and Subscribe return chat.ErrClosed.
 // Close waits until ctx is done for the listener to end and the publishing
@@ -344,6 +333,7 @@ func (b *Broker) Close(ctx context.Context) error {
 	b.closed = true
 	cancel, done, pool := b.cancel, b.done, b.pool
 	b.mu.Unlock()
+	b.subs.Close()
 	if cancel != nil {
 		cancel()
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"net/url"
 	"reflect"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/parleychat/parley/broker/brokertest"
 	"github.com/parleychat/parley/chat"
 )
 
@@ -306,4 +308,20 @@ func TestSubscribeEndsWithItsContext(t *testing.T) {
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	err = b.Publish(context.Background(), chat.Event{Type: chat.EventTyping})
 	require.True(t, errors.Is(err, ErrNotListening), "Publish while the listener is down: %v", err)
+}
+
+// TestBroker runs the conformance suite every chat.Broker passes, with the
+// network between a broker and PostgreSQL cut for real by a proxy.
+func TestBroker(t *testing.T) {
+	s := newSetup(t)
+	newBroker := func(tb testing.TB) chat.Broker { return s.broker(tb, nil) }
+	brokertest.Run(t, newBroker, brokertest.Capabilities{
+		NewCuttable: func(tb testing.TB) (chat.Broker, func() func()) {
+			u, err := url.Parse(s.cfg.ConnString)
+			require.NoError(tb, err)
+			p := brokertest.NewProxy(tb, u.Host)
+			u.Host = p.Addr()
+			return s.broker(tb, func(c *Config) { c.ConnString = u.String() }), p.Cut
+		},
+	})
 }

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/parleychat/parley/broker/internal/relay"
 )
 
 // FuzzDecode feeds decode what a NOTIFY on the channel could carry: it never
@@ -17,6 +19,7 @@ func FuzzDecode(f *testing.F) {
 		`{"v" : 1, "ref" : 7}`,
 		`{"v":2,"event":{"type":"typing"}}`,
 		`{"v":1,"event":{"type":"typing"},"ref":3}`,
+		`{"v":2,"ref":3}`,
 		`{"v":1}`,
 		`{"v":1,"ref":-1}`,
 		`not json`,
@@ -44,8 +47,16 @@ func FuzzDecode(f *testing.F) {
 
 func TestDecodeRefusesOtherVersions(t *testing.T) {
 	t.Parallel()
-	_, _, err := decode([]byte(`{"v":2,"event":{"type":"typing","at":"2026-11-22T10:00:00Z"}}`))
-	require.ErrorIs(t, err, errVersion)
-	_, _, err = decode([]byte(`{"event":{"type":"typing","at":"2026-11-22T10:00:00Z"}}`))
-	require.ErrorIs(t, err, errVersion, "an envelope without a version")
+	for _, payload := range []string{
+		`{"v":2,"event":{"type":"typing","at":"2026-11-22T10:00:00Z"}}`,
+		`{"event":{"type":"typing","at":"2026-11-22T10:00:00Z"}}`,
+		`{"v":2,"ref":3}`,
+		`{"ref":3}`,
+	} {
+		_, _, err := decode([]byte(payload))
+		require.ErrorIs(t, err, relay.ErrVersion, payload)
+	}
+	_, ref, err := decode([]byte(`{"v":1,"ref":3}`))
+	require.NoError(t, err)
+	require.EqualValues(t, 3, ref)
 }

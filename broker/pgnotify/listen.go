@@ -16,6 +16,7 @@ import (
 func (b *Broker) run(ctx context.Context) {
 	defer close(b.done)
 	failures := 0
+	lost := false // a connection was made before, and lost
 	for {
 		if failures > 0 && !sleep(ctx, b.backoff(failures)) {
 			return
@@ -29,10 +30,14 @@ func (b *Broker) run(ctx context.Context) {
 			b.log.WarnContext(ctx, "pgnotify: connecting the listener", "channel", b.channel, "attempt", failures, "err", err)
 			continue
 		}
-		if failures > 0 {
-			b.log.InfoContext(ctx, "pgnotify: listening again", "channel", b.channel)
-		}
 		b.setUp(true)
+		if lost {
+			b.log.InfoContext(ctx, "pgnotify: listening again after a lost connection", "channel", b.channel, "attempts", failures)
+			if b.cfg.OnReconnect != nil {
+				b.cfg.OnReconnect()
+			}
+		}
+		lost = true
 		since := time.Now()
 		err = b.receive(ctx, conn)
 		b.setUp(false)
@@ -154,6 +159,6 @@ func (b *Broker) handle(ctx context.Context, conn *pgx.Conn, payload string) err
 			return nil
 		}
 	}
-	b.dispatch(e)
+	b.subs.Deliver(e)
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/parleychat/parley/broker/brokertest"
 	"github.com/parleychat/parley/chat"
 )
 
@@ -72,7 +73,8 @@ func TestDeliveryResumesAfterTheListenerIsTerminated(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
 	pub := s.broker(t, func(c *Config) { c.ApplicationName += "-pub" })
-	sub := s.broker(t, nil)
+	reconnected := make(chan struct{}, 10)
+	sub := s.broker(t, func(c *Config) { c.OnReconnect = func() { reconnected <- struct{}{} } })
 	in := subscribe(t, sub)
 	publish(t, pub, chat.Event{Type: chat.EventTyping, Seq: 1})
 	require.EqualValues(t, 1, in.next(t).Seq)
@@ -83,6 +85,11 @@ func TestDeliveryResumesAfterTheListenerIsTerminated(t *testing.T) {
 	require.NoError(t, s.admin.QueryRow(context.Background(), `SELECT pg_terminate_backend($1)`, old).Scan(&killed))
 	require.True(t, killed)
 
+	select {
+	case <-reconnected:
+	case <-time.After(10 * time.Second):
+		t.Fatal("OnReconnect was not called")
+	}
 	awaitDelivery(t, pub, in, 1)
 	now := listenerPID(t, s)
 	assert.NotZero(t, now)
@@ -93,102 +100,82 @@ func TestDeliveryResumesAfterTheListenerIsTerminated(t *testing.T) {
 	}
 }
 
-// proxy forwards TCP connections to PostgreSQL until cut, which closes
-// every connection and refuses new ones until restore: the network going
-// away under the broker.
-type proxy struct {
+// freezer forwards TCP connections to PostgreSQL and, once frozen, drops
+// every byte while keeping the connections open, as a network that loses
+// packets does: nothing tells the broker that its connection is dead.
+// (brokertest.Proxy cuts connections instead.)
+type freezer struct {
 	ln     net.Listener
 	target string
+	wg     sync.WaitGroup
 
 	mu     sync.Mutex
-	down   bool
 	frozen bool
 	conns  map[net.Conn]struct{}
-	wg     sync.WaitGroup
 }
 
-func newProxy(t *testing.T, target string) *proxy {
+func newFreezer(t *testing.T, target string) *freezer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	p := &proxy{ln: ln, target: target, conns: map[net.Conn]struct{}{}}
-	p.wg.Go(p.accept)
+	f := &freezer{ln: ln, target: target, conns: map[net.Conn]struct{}{}}
+	f.wg.Go(f.accept)
 	t.Cleanup(func() {
 		_ = ln.Close()
-		p.cut()
-		p.wg.Wait()
+		f.mu.Lock()
+		for c := range f.conns {
+			_ = c.Close()
+		}
+		f.mu.Unlock()
+		f.wg.Wait()
 	})
-	return p
+	return f
 }
 
-func (p *proxy) accept() {
+func (f *freezer) accept() {
 	for {
-		c, err := p.ln.Accept()
+		c, err := f.ln.Accept()
 		if err != nil {
 			return
 		}
-		p.mu.Lock()
-		if p.down {
-			p.mu.Unlock()
-			_ = c.Close()
-			continue
-		}
-		up, err := net.Dial("tcp", p.target)
+		up, err := net.Dial("tcp", f.target)
 		if err != nil {
-			p.mu.Unlock()
 			_ = c.Close()
 			continue
 		}
-		p.conns[c], p.conns[up] = struct{}{}, struct{}{}
-		p.mu.Unlock()
-		pipe := func(dst, src net.Conn) {
-			defer dst.Close()
-			defer src.Close()
-			buf := make([]byte, 32<<10)
-			for {
-				n, err := src.Read(buf)
-				if err != nil {
-					return
-				}
-				p.mu.Lock()
-				frozen := p.frozen
-				p.mu.Unlock()
-				if frozen {
-					continue // the bytes are lost on the way
-				}
-				if _, err := dst.Write(buf[:n]); err != nil {
-					return
-				}
-			}
+		f.mu.Lock()
+		f.conns[c], f.conns[up] = struct{}{}, struct{}{}
+		f.mu.Unlock()
+		f.wg.Go(func() { f.pipe(up, c) })
+		f.wg.Go(func() { f.pipe(c, up) })
+	}
+}
+
+func (f *freezer) pipe(dst, src net.Conn) {
+	defer dst.Close()
+	defer src.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if err != nil {
+			return
 		}
-		p.wg.Go(func() { pipe(up, c) })
-		p.wg.Go(func() { pipe(c, up) })
+		f.mu.Lock()
+		frozen := f.frozen
+		f.mu.Unlock()
+		if frozen {
+			continue // the bytes are lost on the way
+		}
+		if _, err := dst.Write(buf[:n]); err != nil {
+			return
+		}
 	}
 }
 
-func (p *proxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.down = true
-	for c := range p.conns {
-		_ = c.Close()
-	}
-	clear(p.conns)
-}
-
-// freeze drops every byte from now on but keeps the connections open, as a
-// network that loses packets does.
-func (p *proxy) freeze() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.frozen = true
-}
-
-func (p *proxy) restore() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.down = false
-	p.frozen = false
+func (f *freezer) set(frozen bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.frozen = frozen
 }
 
 func TestPublishFailsWhileTheNetworkIsDown(t *testing.T) {
@@ -196,8 +183,8 @@ func TestPublishFailsWhileTheNetworkIsDown(t *testing.T) {
 	s := newSetup(t)
 	u, err := url.Parse(s.cfg.ConnString)
 	require.NoError(t, err)
-	p := newProxy(t, u.Host)
-	u.Host = p.ln.Addr().String()
+	p := brokertest.NewProxy(t, u.Host)
+	u.Host = p.Addr()
 
 	pub := s.broker(t, func(c *Config) { c.ApplicationName += "-pub" })
 	cut := s.broker(t, func(c *Config) { c.ConnString = u.String() })
@@ -207,7 +194,7 @@ func TestPublishFailsWhileTheNetworkIsDown(t *testing.T) {
 	publish(t, cut, chat.Event{Type: chat.EventTyping, Seq: 2})
 	require.EqualValues(t, 2, in.next(t).Seq)
 
-	p.cut()
+	restore := p.Cut()
 	require.Eventually(t, func() bool {
 		err := cut.Publish(context.Background(), chat.Event{Type: chat.EventTyping, Seq: 3})
 		return errors.Is(err, ErrNotListening)
@@ -215,7 +202,7 @@ func TestPublishFailsWhileTheNetworkIsDown(t *testing.T) {
 	// Events published by other instances during the outage are missed.
 	publish(t, pub, chat.Event{Type: chat.EventTyping, Seq: 4})
 
-	p.restore()
+	restore()
 	assert.NotContains(t, awaitDelivery(t, pub, in, 4), int64(4), "an event of the outage was delivered")
 	require.Eventually(t, func() bool {
 		return cut.Publish(context.Background(), chat.Event{Type: chat.EventTyping, Seq: 1 << 40}) == nil
@@ -230,8 +217,8 @@ func TestSilentNetworkLossIsNoticedByPing(t *testing.T) {
 	s := newSetup(t)
 	u, err := url.Parse(s.cfg.ConnString)
 	require.NoError(t, err)
-	p := newProxy(t, u.Host)
-	u.Host = p.ln.Addr().String()
+	f := newFreezer(t, u.Host)
+	u.Host = f.ln.Addr().String()
 
 	pub := s.broker(t, func(c *Config) { c.ApplicationName += "-pub" })
 	lost := s.broker(t, func(c *Config) {
@@ -243,13 +230,13 @@ func TestSilentNetworkLossIsNoticedByPing(t *testing.T) {
 	publish(t, pub, chat.Event{Type: chat.EventTyping, Seq: 1})
 	require.EqualValues(t, 1, in.next(t).Seq)
 
-	p.freeze()
+	f.set(true)
 	require.Eventually(t, func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
 		return errors.Is(lost.Publish(ctx, chat.Event{Type: chat.EventTyping}), ErrNotListening)
 	}, 10*time.Second, 10*time.Millisecond, "the silent connection was never found dead")
 
-	p.restore()
+	f.set(false)
 	awaitDelivery(t, pub, in, 1)
 }
