@@ -325,3 +325,57 @@ func TestBroker(t *testing.T) {
 		},
 	})
 }
+
+// TestTableMadeInAdvance gives the broker a database user that may not
+// create tables, and the table made in advance as the package
+// documentation says.
+func TestTableMadeInAdvance(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	ctx := context.Background()
+	role := s.cfg.ApplicationName + "_user"
+	table := s.cfg.Prefix + "broker_events"
+	for _, stmt := range []string{
+		`CREATE ROLE ` + role + ` LOGIN`,
+		`CREATE UNLOGGED TABLE ` + table + ` (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now(), payload text NOT NULL)`,
+		`GRANT SELECT, INSERT, DELETE ON ` + table + ` TO ` + role,
+		`GRANT USAGE ON SEQUENCE ` + table + `_id_seq TO ` + role,
+	} {
+		_, err := s.admin.Exec(ctx, stmt)
+		require.NoError(t, err, stmt)
+	}
+	t.Cleanup(func() {
+		_, _ = s.admin.Exec(ctx, `DROP TABLE IF EXISTS `+table)
+		_, _ = s.admin.Exec(ctx, `DROP ROLE IF EXISTS `+role)
+	})
+	var mayCreate bool
+	require.NoError(t, s.admin.QueryRow(ctx, `SELECT has_schema_privilege($1, current_schema(), 'CREATE')`, role).Scan(&mayCreate))
+	require.False(t, mayCreate, "the test needs a user who may not create tables (PostgreSQL 15 and later)")
+	u, err := url.Parse(s.cfg.ConnString)
+	require.NoError(t, err)
+	u.User = url.User(role)
+
+	b := s.broker(t, func(c *Config) { c.ConnString = u.String() })
+	in := subscribe(t, b)
+	want := fullEvent()
+	want.Message.Body = strings.Repeat("<", chat.MaxBodyBytes)
+	publish(t, b, want)
+	require.Equal(t, want, in.next(t))
+}
+
+// TestTableDroppedWhileRunning drops the table under a broker that made
+// it: the next large event makes it again.
+func TestTableDroppedWhileRunning(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	b := s.broker(t, nil)
+	in := subscribe(t, b)
+	large := chat.Event{Type: chat.EventMessage, Message: &chat.Message{Body: strings.Repeat("<", chat.MaxBodyBytes)}}
+	publish(t, b, large)
+	in.next(t)
+	_, err := s.admin.Exec(context.Background(), `DROP TABLE `+b.Table())
+	require.NoError(t, err)
+	large.Seq = 2
+	publish(t, b, large)
+	require.EqualValues(t, 2, in.next(t).Seq)
+}

@@ -21,7 +21,9 @@
 // in the order PostgreSQL delivers them: the order in which the
 // publishing transactions committed, so each publisher's events arrive in
 // the order it published them. Delivery is at most once, as chat.Broker
-// allows.
+// allows. The envelope, {"v":1,"event":{...}}, is the one every Parley
+// broker writes, and the package passes the conformance suite
+// broker/brokertest.
 //
 // # Large events
 //
@@ -39,9 +41,20 @@
 // notifications instead would need reassembly state per publisher that a
 // reconnecting listener could be left holding half of.
 //
-// The table is created on the first large event, so the database user
-// needs the right to create tables in its schema (or create it in advance
-// with the statement in this package's source). It is UNLOGGED: its rows
+// The broker creates the table on the first large event unless it exists.
+// A database user without the right to create tables can use one made in
+// advance, with the right to select, insert and delete on it and to use
+// its sequence:
+//
+//	CREATE UNLOGGED TABLE parley_broker_events (
+//		id bigserial PRIMARY KEY,
+//		created_at timestamptz NOT NULL DEFAULT now(),
+//		payload text NOT NULL
+//	);
+//	GRANT SELECT, INSERT, DELETE ON parley_broker_events TO shop;
+//	GRANT USAGE ON SEQUENCE parley_broker_events_id_seq TO shop;
+//
+// The table is UNLOGGED: its rows
 // live for Config.Retention (a minute) and a server crash, which empties
 // it, loses only events that at-most-once delivery may lose. Rows older
 // than Retention are deleted by later publishes of large events. Several
@@ -62,15 +75,14 @@
 //
 // Events published by any instance while a listener is down are not
 // delivered to that instance's subscribers, then or later. Parley recovers
-// from the store, which holds every fact the events report: a connection
-// that missed a message is sent it from the store as soon as a later
-// message of the same conversation reaches it, and a client that reconnects
-// syncs from the last sequence number it saw; blocks are read again from
-// the store once they are chat.BlockRefresh old. Typing, read and presence
-// signals and queue places of the outage are lost, and a conversation
-// assigned, closed or rated in the outage shows on an open widget or
-// console when it next reads the conversation, after a reconnect for
-// example.
+// from the store, which holds every fact the events report: a client
+// connected to that instance gets the messages and other stored facts of
+// the outage when it next sends sync (the widget and the console do after
+// every reconnect and page load); blocks made meanwhile take effect once
+// they are chat.BlockRefresh old, when the instance reads them again.
+// Typing, read and presence signals and queue places of the outage are
+// lost. Config.OnReconnect is called each time the listener is back, to
+// count or alert on outages.
 //
 // The listening connection's application_name is Config.ApplicationName +
 // "/listen", so it can be found in pg_stat_activity. It must be a session

@@ -2,12 +2,17 @@ package pgnotify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
+
+// undefinedTable is PostgreSQL's SQLSTATE for a table that does not exist.
+const undefinedTable = "42P01"
 
 // statements holds the SQL the broker runs, with its channel and table
 // names in place.
@@ -41,32 +46,48 @@ func newStatements(channel, table string) statements {
 // table and notifies its row id, then deletes rows past Retention if it is
 // time to.
 func (b *Broker) publishLarge(ctx context.Context, pool *pgxpool.Pool, payload []byte) error {
-	if err := b.ensureTable(ctx, pool); err != nil {
-		return err
+	for attempt := 0; ; attempt++ {
+		if err := b.ensureTable(ctx, pool); err != nil {
+			return err
+		}
+		_, err := pool.Exec(ctx, b.sql.insert, string(payload), b.channel)
+		var pgErr *pgconn.PgError
+		if attempt == 0 && errors.As(err, &pgErr) && pgErr.Code == undefinedTable {
+			// Dropped since this broker made it: make it again.
+			b.tableMu.Lock()
+			b.tableReady = false
+			b.tableMu.Unlock()
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		b.prune(ctx, pool)
+		return nil
 	}
-	if _, err := pool.Exec(ctx, b.sql.insert, string(payload), b.channel); err != nil {
-		return err
-	}
-	b.prune(ctx, pool)
-	return nil
 }
 
-// ensureTable creates the table on the first large event. Instances that
-// start together take an advisory lock, since CREATE TABLE IF NOT EXISTS
-// can still collide when two run at once.
+// ensureTable creates the table on the first large event unless it
+// exists. Instances that start together take an advisory lock, since
+// CREATE TABLE IF NOT EXISTS can still collide when two run at once.
 func (b *Broker) ensureTable(ctx context.Context, pool *pgxpool.Pool) error {
 	b.tableMu.Lock()
 	defer b.tableMu.Unlock()
 	if b.tableReady {
 		return nil
 	}
-	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, b.table); err != nil {
+	// A table made in advance needs no right to create one.
+	var exists bool
+	err := pool.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, pgx.Identifier{b.table}.Sanitize()).Scan(&exists)
+	if err == nil && !exists {
+		err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, b.table); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, b.sql.create)
 			return err
-		}
-		_, err := tx.Exec(ctx, b.sql.create)
-		return err
-	})
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("creating table %s: %w", b.table, err)
 	}
