@@ -83,9 +83,10 @@ type Config struct {
 	// large events. Zero means DefaultRetention.
 	Retention time.Duration
 	// ReconnectMin and ReconnectMax bound the wait between attempts to
-	// connect the listener again: the first attempt after a loss is at
-	// once, later ones wait ReconnectMin, doubling up to ReconnectMax, with
-	// jitter. Zero means DefaultReconnectMin and DefaultReconnectMax.
+	// connect the listener again: ReconnectMin, doubling up to
+	// ReconnectMax, less up to half at random. A connection lost after
+	// working for longer than ReconnectMax is replaced at once. Zero means
+	// DefaultReconnectMin and DefaultReconnectMax.
 	ReconnectMin, ReconnectMax time.Duration
 	// PingInterval is how long the listening connection may stay silent
 	// before the broker pings it, to notice a connection the network lost

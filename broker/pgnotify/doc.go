@@ -69,8 +69,9 @@
 // When the listening connection is lost (the server restarts or fails
 // over, the network drops it, an operator terminates its backend, or it
 // stays silent and a ping gets no answer) the Broker logs it and connects
-// again, at once and then with backoff from Config.ReconnectMin to
-// Config.ReconnectMax, and LISTENs again. Until it listens again, Publish
+// again, with backoff from Config.ReconnectMin to Config.ReconnectMax (at
+// once when the lost connection had worked for a while), and LISTENs
+// again. Until it listens again, Publish
 // returns ErrNotListening, and the Desk logs "chat: publishing event".
 //
 // Events published by any instance while a listener is down are not
