@@ -240,3 +240,33 @@ func TestSilentNetworkLossIsNoticedByPing(t *testing.T) {
 	f.set(false)
 	awaitDelivery(t, pub, in, 1)
 }
+
+// TestLongLivedListenerIsReplacedAtOnce terminates a listener that has
+// worked for longer than ReconnectMax: the broker connects again without
+// waiting ReconnectMin, which is at least ReconnectMin/2 with jitter.
+func TestLongLivedListenerIsReplacedAtOnce(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	const backoff = 3 * time.Second
+	sub := s.broker(t, func(c *Config) { c.ReconnectMin, c.ReconnectMax = backoff, backoff })
+	subscribe(t, sub)
+	old := listenerPID(t, s)
+	require.NotZero(t, old)
+	ctx := context.Background()
+	require.Eventually(t, func() bool {
+		var aged bool
+		err := s.admin.QueryRow(ctx, `SELECT backend_start < now() - $1 * interval '1 millisecond' FROM pg_stat_activity WHERE pid = $2`,
+			(backoff + 100*time.Millisecond).Milliseconds(), old).Scan(&aged)
+		return err == nil && aged
+	}, 2*backoff, 50*time.Millisecond)
+
+	var killed bool
+	require.NoError(t, s.admin.QueryRow(ctx, `SELECT pg_terminate_backend($1)`, old).Scan(&killed))
+	require.True(t, killed)
+	start := time.Now()
+	require.Eventually(t, func() bool {
+		pid := listenerPID(t, s)
+		return pid != 0 && pid != old
+	}, backoff, 10*time.Millisecond)
+	assert.Less(t, time.Since(start), backoff/2, "the broker waited before connecting again")
+}
