@@ -110,7 +110,8 @@ type Broker struct {
 	pool      *pgxpool.Pool
 	listening bool          // the listener goroutine was started
 	up        bool          // the listener is connected and LISTENs
-	upCh      chan struct{} // closed when up becomes true
+	down      error         // why the listener does not listen; nil before its first attempt ends
+	changed   chan struct{} // closed and replaced when up or down changes
 	cancel    context.CancelFunc
 	done      chan struct{} // closed when the listener goroutine ends
 
@@ -183,7 +184,7 @@ func New(cfg Config) (*Broker, error) {
 		listenCfg: listenCfg,
 		channel:   cfg.Prefix + "broker",
 		table:     cfg.Prefix + "broker_events",
-		upCh:      make(chan struct{}),
+		changed:   make(chan struct{}),
 	}
 	b.sql = newStatements(b.channel, b.table)
 	return b, nil
@@ -254,9 +255,12 @@ func (b *Broker) publisher() (*pgxpool.Pool, error) {
 // Subscribe calls deliver for every event published on the channel from
 // the moment it returns until stop is called. The first Subscribe starts
 // the broker's listening connection, which every subscriber of this broker
-// shares and which stays until Close; Subscribe returns once it is
-// listening, or with ctx's error if ctx ends first. deliver is called from
-// that connection's goroutine, one event at a time in the order PostgreSQL
+// shares and which stays until Close, and waits for its first attempt to
+// connect (at most Config.Timeout). Subscribe succeeds while the broker
+// listens; while it cannot (the server is unreachable, or the connection
+// was lost and is being made again) Subscribe fails at once with an error
+// wrapping ErrNotListening and the cause. deliver is called from the
+// listening goroutine, one event at a time in the order PostgreSQL
 // delivers them, so it must return quickly and must not call the broker or
 // stop. stop may be called more than once; once it returns, deliver is not
 // called again.
@@ -267,7 +271,7 @@ func (b *Broker) Subscribe(ctx context.Context, deliver func(chat.Event)) (func(
 	if deliver == nil {
 		return nil, fmt.Errorf("%w: pgnotify: deliver is nil", chat.ErrInvalid)
 	}
-	up, done, err := b.listen()
+	done, err := b.listen()
 	if err != nil {
 		return nil, err
 	}
@@ -275,25 +279,36 @@ func (b *Broker) Subscribe(ctx context.Context, deliver func(chat.Event)) (func(
 	if stop == nil {
 		return nil, fmt.Errorf("%w: pgnotify: the broker is closed", chat.ErrClosed)
 	}
-	select {
-	case <-up:
-		return stop, nil
-	case <-done:
-		stop()
-		return nil, fmt.Errorf("%w: pgnotify: the broker is closed", chat.ErrClosed)
-	case <-ctx.Done():
-		stop()
-		return nil, fmt.Errorf("pgnotify: waiting for the listening connection: %w", ctx.Err())
+	for {
+		b.mu.Lock()
+		up, down, changed := b.up, b.down, b.changed
+		b.mu.Unlock()
+		if up {
+			return stop, nil
+		}
+		if down != nil {
+			stop()
+			return nil, fmt.Errorf("%w: %w", ErrNotListening, down)
+		}
+		select {
+		case <-changed:
+		case <-done:
+			stop()
+			return nil, fmt.Errorf("%w: pgnotify: the broker is closed", chat.ErrClosed)
+		case <-ctx.Done():
+			stop()
+			return nil, fmt.Errorf("pgnotify: waiting for the listening connection: %w", ctx.Err())
+		}
 	}
 }
 
-// listen starts the listener goroutine unless it runs, and returns a
-// channel closed once it listens and one closed when it ends.
-func (b *Broker) listen() (up, done <-chan struct{}, err error) {
+// listen starts the listener goroutine unless it runs, and returns the
+// channel closed when it ends.
+func (b *Broker) listen() (done <-chan struct{}, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
-		return nil, nil, fmt.Errorf("%w: pgnotify: the broker is closed", chat.ErrClosed)
+		return nil, fmt.Errorf("%w: pgnotify: the broker is closed", chat.ErrClosed)
 	}
 	if !b.listening {
 		b.listening = true
@@ -302,22 +317,18 @@ func (b *Broker) listen() (up, done <-chan struct{}, err error) {
 		b.done = make(chan struct{})
 		go b.run(ctx)
 	}
-	return b.upCh, b.done, nil
+	return b.done, nil
 }
 
-// setUp records whether the listener is connected and listening.
-func (b *Broker) setUp(up bool) {
+// setState records whether the listener listens and, when it does not,
+// why: down is nil while it listens, and not nil after a failed attempt or
+// a lost connection.
+func (b *Broker) setState(up bool, down error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if up == b.up {
-		return
-	}
-	b.up = up
-	if up {
-		close(b.upCh)
-	} else {
-		b.upCh = make(chan struct{})
-	}
+	b.up, b.down = up, down
+	close(b.changed)
+	b.changed = make(chan struct{})
 }
 
 // Close stops the broker: the listening connection is closed, subscribers

@@ -71,8 +71,10 @@
 // stays silent and a ping gets no answer) the Broker logs it and connects
 // again, with backoff from Config.ReconnectMin to Config.ReconnectMax (at
 // once when the lost connection had worked for a while), and LISTENs
-// again. Until it listens again, Publish
-// returns ErrNotListening, and the Desk logs "chat: publishing event".
+// again. Until it listens again, Publish and Subscribe return errors
+// wrapping ErrNotListening at once, and the Desk logs "chat: publishing
+// event". The same holds when the server cannot be reached at the first
+// Subscribe.
 //
 // Events published by any instance while a listener is down are not
 // delivered to that instance's subscribers, then or later. Parley recovers

@@ -27,10 +27,11 @@ func (b *Broker) run(ctx context.Context) {
 				return
 			}
 			failures++
+			b.setState(false, err)
 			b.log.WarnContext(ctx, "pgnotify: connecting the listener", "channel", b.channel, "attempt", failures, "err", err)
 			continue
 		}
-		b.setUp(true)
+		b.setState(true, nil)
 		if lost {
 			b.log.InfoContext(ctx, "pgnotify: listening again after a lost connection", "channel", b.channel, "attempts", failures)
 			if b.cfg.OnReconnect != nil {
@@ -40,7 +41,7 @@ func (b *Broker) run(ctx context.Context) {
 		lost = true
 		since := time.Now()
 		err = b.receive(ctx, conn)
-		b.setUp(false)
+		b.setState(false, fmt.Errorf("connection lost: %w", err))
 		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.cfg.Timeout)
 		_ = conn.Close(closeCtx)
 		cancel()

@@ -100,6 +100,17 @@ func TestDeliveryResumesAfterTheListenerIsTerminated(t *testing.T) {
 	}
 }
 
+// viaProxy returns connString with its host replaced by a
+// brokertest.Proxy's, which cuts the network for real.
+func viaProxy(tb testing.TB, connString string) (*brokertest.Proxy, string) {
+	tb.Helper()
+	u, err := url.Parse(connString)
+	require.NoError(tb, err)
+	p := brokertest.NewProxy(tb, u.Host)
+	u.Host = p.Addr()
+	return p, u.String()
+}
+
 // freezer forwards TCP connections to PostgreSQL and, once frozen, drops
 // every byte while keeping the connections open, as a network that loses
 // packets does: nothing tells the broker that its connection is dead.
@@ -181,13 +192,9 @@ func (f *freezer) set(frozen bool) {
 func TestPublishFailsWhileTheNetworkIsDown(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
-	u, err := url.Parse(s.cfg.ConnString)
-	require.NoError(t, err)
-	p := brokertest.NewProxy(t, u.Host)
-	u.Host = p.Addr()
-
+	p, proxied := viaProxy(t, s.cfg.ConnString)
 	pub := s.broker(t, func(c *Config) { c.ApplicationName += "-pub" })
-	cut := s.broker(t, func(c *Config) { c.ConnString = u.String() })
+	cut := s.broker(t, func(c *Config) { c.ConnString = proxied })
 	in := subscribe(t, cut)
 	publish(t, pub, chat.Event{Type: chat.EventTyping, Seq: 1})
 	require.EqualValues(t, 1, in.next(t).Seq)
@@ -269,4 +276,60 @@ func TestLongLivedListenerIsReplacedAtOnce(t *testing.T) {
 		return pid != 0 && pid != old
 	}, backoff, 10*time.Millisecond)
 	assert.Less(t, time.Since(start), backoff/2, "the broker waited before connecting again")
+}
+
+// TestServerUnreachableAtFirstUse uses a broker for the first time while
+// PostgreSQL cannot be reached: Publish and Subscribe fail at once instead
+// of waiting, and the same broker works once the network is back.
+func TestServerUnreachableAtFirstUse(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	p, proxied := viaProxy(t, s.cfg.ConnString)
+	b := s.broker(t, func(c *Config) { c.ConnString = proxied })
+	restore := p.Cut()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.Error(t, b.Publish(ctx, chat.Event{Type: chat.EventTyping}))
+	called := false
+	stop, err := b.Subscribe(ctx, func(chat.Event) { called = true })
+	require.ErrorIs(t, err, ErrNotListening)
+	require.Nil(t, stop)
+	require.NoError(t, ctx.Err(), "Subscribe waited for its context")
+
+	restore()
+	var in *inbox
+	require.Eventually(t, func() bool {
+		c := make(chan chat.Event, 16)
+		stop, err := b.Subscribe(ctx, func(e chat.Event) { c <- e })
+		if err != nil {
+			return false
+		}
+		t.Cleanup(stop)
+		in = &inbox{c: c}
+		return true
+	}, 10*time.Second, 20*time.Millisecond)
+	publish(t, b, chat.Event{Type: chat.EventTyping, Seq: 7})
+	require.EqualValues(t, 7, in.next(t).Seq)
+	require.False(t, called, "deliver of the failed Subscribe was called")
+}
+
+// TestSubscribeEndsWithItsContext subscribes while the first attempt to
+// connect hangs on a network that answers nothing.
+func TestSubscribeEndsWithItsContext(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	u, err := url.Parse(s.cfg.ConnString)
+	require.NoError(t, err)
+	f := newFreezer(t, u.Host)
+	f.set(true)
+	u.Host = f.ln.Addr().String()
+	b := s.broker(t, func(c *Config) { c.ConnString = u.String() })
+
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err = b.Subscribe(ctx, func(chat.Event) {})
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.ErrorIs(t, b.Publish(context.Background(), chat.Event{Type: chat.EventTyping}), ErrNotListening,
+		"Publish while the listener has not connected yet")
 }
