@@ -369,3 +369,53 @@ func TestTableDroppedWhileRunning(t *testing.T) {
 	publish(t, b, large)
 	require.EqualValues(t, 2, in.next(t).Seq)
 }
+
+// TestDropsWhatItCannotRead puts on the channel what another process could:
+// an envelope and a reference of a later version, bytes that are no
+// envelope, a reference to a row that is gone. The broker logs and drops
+// each and delivers the next event.
+func TestDropsWhatItCannotRead(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	var logs brokertest.LogBuffer
+	b := s.broker(t, func(c *Config) { c.Logger = logs.Logger() })
+	in := subscribe(t, b)
+	publish(t, b, chat.Event{Type: chat.EventMessage, Message: &chat.Message{Body: strings.Repeat("<", chat.MaxBodyBytes)}, Seq: 1})
+	require.EqualValues(t, 1, in.next(t).Seq) // the table exists now
+
+	ctx := context.Background()
+	for _, payload := range []string{
+		`{"v":2,"event":{"type":"read","seq":2}}`,
+		`{"v":2,"ref":1}`,
+		`not an envelope`,
+		`{"v":1,"ref":999999999}`,
+	} {
+		_, err := s.admin.Exec(ctx, `SELECT pg_notify($1, $2)`, b.Channel(), payload)
+		require.NoError(t, err)
+	}
+	publish(t, b, chat.Event{Type: chat.EventRead, Seq: 3})
+	require.EqualValues(t, 3, in.next(t).Seq, "the first event delivered is the one that can be read")
+	assert.Equal(t, 3, strings.Count(logs.String(), "dropping an event that cannot be decoded"), logs.String())
+	assert.Equal(t, 2, strings.Count(logs.String(), "unknown envelope version 2"), logs.String())
+	assert.Contains(t, logs.String(), "a large event was deleted before it was read")
+}
+
+// TestPrefixesApart checks that two shops with different prefixes on one
+// database do not hear each other.
+func TestPrefixesApart(t *testing.T) {
+	t.Parallel()
+	a, b := newSetup(t), newSetup(t)
+	shopA, shopB := a.broker(t, nil), b.broker(t, nil)
+	inA, inB := subscribe(t, shopA), subscribe(t, shopB)
+	publish(t, shopA, chat.Event{Type: chat.EventRead, Seq: 1})
+	publish(t, shopB, chat.Event{Type: chat.EventRead, Seq: 2})
+	// Each shop's second event follows both first ones: had the other
+	// shop's event been on its channel, it would arrive before it.
+	publish(t, shopA, chat.Event{Type: chat.EventRead, Seq: 3})
+	publish(t, shopB, chat.Event{Type: chat.EventRead, Seq: 4})
+	assert.EqualValues(t, 1, inA.next(t).Seq)
+	assert.EqualValues(t, 3, inA.next(t).Seq)
+	assert.EqualValues(t, 2, inB.next(t).Seq)
+	assert.EqualValues(t, 4, inB.next(t).Seq)
+	assert.NotEqual(t, shopA.Channel(), shopB.Channel())
+}

@@ -133,7 +133,7 @@ func (b *Broker) receive(ctx context.Context, conn *pgx.Conn) error {
 func (b *Broker) handle(ctx context.Context, conn *pgx.Conn, payload string) error {
 	e, ref, err := decode([]byte(payload))
 	if err != nil {
-		b.log.WarnContext(ctx, "pgnotify: skipping a notification", "channel", b.channel, "err", err)
+		b.log.WarnContext(ctx, "pgnotify: dropping an event that cannot be decoded", "channel", b.channel, "err", err)
 		return nil
 	}
 	if id := ref; id > 0 {
@@ -156,7 +156,7 @@ func (b *Broker) handle(ctx context.Context, conn *pgx.Conn, payload string) err
 			err = errors.New("pgnotify: a stored envelope holds a row id")
 		}
 		if err != nil {
-			b.log.WarnContext(ctx, "pgnotify: skipping a large event", "table", b.table, "id", id, "err", err)
+			b.log.WarnContext(ctx, "pgnotify: dropping an event that cannot be decoded", "table", b.table, "id", id, "err", err)
 			return nil
 		}
 	}
