@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -17,44 +18,53 @@ import (
 	"github.com/parleychat/parley/store/memory"
 )
 
-// Three Desks, each with a broker of its own as three instances of a shop
-// would have, share one store: what one posts reaches the subscribers of
-// all three, once each and in order.
-func TestThreeDesksDeliverAcross(t *testing.T) {
-	t.Parallel()
+// newDesks returns n Desks on one memory store, each with a pgnotify
+// broker of its own on one prefix, as n instances of a shop, or skips.
+func newDesks(tb testing.TB, n int) []*chat.Desk {
+	tb.Helper()
 	dsn := os.Getenv("PARLEY_TEST_POSTGRES")
 	if dsn == "" {
-		t.Skip("set PARLEY_TEST_POSTGRES to a PostgreSQL URL, such as postgres://postgres@127.0.0.1:5432/test?sslmode=disable, to run the PostgreSQL broker tests")
+		tb.Skip("set PARLEY_TEST_POSTGRES to a PostgreSQL URL, such as postgres://postgres@127.0.0.1:5432/test?sslmode=disable, to run the PostgreSQL broker tests")
 	}
 	var name [6]byte
 	_, err := rand.Read(name[:])
-	require.NoError(t, err)
+	require.NoError(tb, err)
 	prefix := "t" + hex.EncodeToString(name[:]) + "_"
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	t.Cleanup(func() {
+	tb.Cleanup(func() {
 		admin, err := pgx.Connect(context.Background(), dsn)
 		if err == nil {
 			_, _ = admin.Exec(context.Background(), `DROP TABLE IF EXISTS `+pgx.Identifier{prefix + "broker_events"}.Sanitize())
 			_ = admin.Close(context.Background())
 		}
 	})
-
 	store := memory.New()
 	var desks []*chat.Desk
-	var subs []*chat.Subscription
-	for i := range 3 {
+	for i := range n {
 		broker, err := pgnotify.New(pgnotify.Config{ConnString: dsn, Prefix: prefix, ApplicationName: fmt.Sprintf("desk%d", i)})
-		require.NoError(t, err)
+		require.NoError(tb, err)
 		desk, err := chat.NewDesk(chat.Config{Store: store, Broker: broker})
-		require.NoError(t, err)
-		t.Cleanup(func() {
-			require.NoError(t, desk.Close(context.Background()))
-			require.NoError(t, broker.Close(context.Background()))
+		require.NoError(tb, err)
+		tb.Cleanup(func() {
+			require.NoError(tb, desk.Close(context.Background()))
+			require.NoError(tb, broker.Close(context.Background()))
 		})
+		desks = append(desks, desk)
+	}
+	return desks
+}
+
+// Three Desks, each with a broker of its own as three instances of a shop
+// would have, share one store: what one posts reaches the subscribers of
+// all three, once each and in order.
+func TestThreeDesksDeliverAcross(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	desks := newDesks(t, 3)
+	var subs []*chat.Subscription
+	for _, desk := range desks {
 		sub, err := desk.Subscribe(ctx, chat.TopicAll)
 		require.NoError(t, err)
-		desks = append(desks, desk)
 		subs = append(subs, sub)
 	}
 
@@ -99,4 +109,52 @@ func nextMessage(t *testing.T, sub *chat.Subscription) chat.Event {
 			t.Fatal("no message within 10s")
 		}
 	}
+}
+
+// BenchmarkDeskToDesk measures what a shopper on one instance and an agent
+// on another see: from Post on one Desk to the message event on a
+// subscription of another Desk, through PostgreSQL. The store is in
+// memory, so the figure is the broker's share; the store's append adds its
+// own (see the store benchmarks).
+func BenchmarkDeskToDesk(b *testing.B) {
+	desks := newDesks(b, 2)
+	ctx := context.Background()
+	sub, err := desks[1].Subscribe(ctx, chat.TopicAll)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sub.Close()
+	v, err := desks[0].SaveVisitor(ctx, chat.Visitor{Name: "Anna"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	conv, err := desks[0].Start(ctx, chat.StartRequest{VisitorID: v.ID})
+	if err != nil {
+		b.Fatal(err)
+	}
+	author := chat.Author{Kind: chat.AuthorVisitor, ID: v.ID.String()}
+	latencies := make([]time.Duration, 0, b.N)
+	for b.Loop() {
+		start := time.Now()
+		m, err := conv.Post(ctx, chat.Message{Author: author, Body: "Is the city bike available in a 54 cm frame?"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for e := range sub.Events() {
+			if e.Type == chat.EventMessage && e.Message.Seq == m.Seq {
+				break
+			}
+		}
+		if err := sub.Err(); err != nil {
+			b.Fatal(err)
+		}
+		latencies = append(latencies, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(latencies)
+	ms := func(q float64) float64 {
+		return float64(latencies[int(q*float64(len(latencies)-1))]) / float64(time.Millisecond)
+	}
+	b.ReportMetric(ms(0.50), "p50-ms")
+	b.ReportMetric(ms(0.99), "p99-ms")
 }
