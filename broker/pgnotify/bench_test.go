@@ -35,6 +35,14 @@ func BenchmarkPublishDeliver(b *testing.B) {
 			e := fullEvent()
 			e.Message.Body = bc.body
 			ctx := context.Background()
+			// One event first, so that creating the table and preparing
+			// the statements are not measured.
+			e.Seq = -1
+			if err := pub.Publish(ctx, e); err != nil {
+				b.Fatal(err)
+			}
+			for d := <-got; d.Seq != e.Seq; d = <-got {
+			}
 			latencies := make([]time.Duration, 0, b.N)
 			b.ResetTimer()
 			for i := range b.N {
@@ -48,14 +56,20 @@ func BenchmarkPublishDeliver(b *testing.B) {
 				latencies = append(latencies, time.Since(start))
 			}
 			b.StopTimer()
-			slices.Sort(latencies)
-			ms := func(q float64) float64 {
-				return float64(latencies[int(q*float64(len(latencies)-1))]) / float64(time.Millisecond)
-			}
-			b.ReportMetric(ms(0.50), "p50-ms")
-			b.ReportMetric(ms(0.99), "p99-ms")
+			reportLatencies(b, latencies)
 		})
 	}
+}
+
+// reportLatencies reports the median and the 99th percentile of latencies
+// in milliseconds, as p50-ms and p99-ms.
+func reportLatencies(b *testing.B, latencies []time.Duration) {
+	slices.Sort(latencies)
+	ms := func(q float64) float64 {
+		return float64(latencies[int(q*float64(len(latencies)-1))]) / float64(time.Millisecond)
+	}
+	b.ReportMetric(ms(0.50), "p50-ms")
+	b.ReportMetric(ms(0.99), "p99-ms")
 }
 
 // BenchmarkBroker is the latency benchmark every broker runs, for

@@ -1,53 +1,30 @@
-package pgnotify_test
+package pgnotify
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"os"
-	"slices"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
-	"github.com/parleychat/parley/broker/pgnotify"
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/store/memory"
 )
 
-// newDesks returns n Desks on one memory store, each with a pgnotify
-// broker of its own on one prefix, as n instances of a shop, or skips.
+// newDesks returns n Desks on one memory store, each with a broker of its
+// own on one prefix, as n instances of a shop, or skips.
 func newDesks(tb testing.TB, n int) []*chat.Desk {
 	tb.Helper()
-	dsn := os.Getenv("PARLEY_TEST_POSTGRES")
-	if dsn == "" {
-		tb.Skip("set PARLEY_TEST_POSTGRES to a PostgreSQL URL, such as postgres://postgres@127.0.0.1:5432/test?sslmode=disable, to run the PostgreSQL broker tests")
-	}
-	var name [6]byte
-	_, err := rand.Read(name[:])
-	require.NoError(tb, err)
-	prefix := "t" + hex.EncodeToString(name[:]) + "_"
-	tb.Cleanup(func() {
-		admin, err := pgx.Connect(context.Background(), dsn)
-		if err == nil {
-			_, _ = admin.Exec(context.Background(), `DROP TABLE IF EXISTS `+pgx.Identifier{prefix + "broker_events"}.Sanitize())
-			_ = admin.Close(context.Background())
-		}
-	})
+	s := newSetup(tb)
 	store := memory.New()
 	var desks []*chat.Desk
 	for i := range n {
-		broker, err := pgnotify.New(pgnotify.Config{ConnString: dsn, Prefix: prefix, ApplicationName: fmt.Sprintf("desk%d", i)})
-		require.NoError(tb, err)
+		broker := s.broker(tb, func(c *Config) { c.ApplicationName += fmt.Sprintf("-desk%d", i) })
 		desk, err := chat.NewDesk(chat.Config{Store: store, Broker: broker})
 		require.NoError(tb, err)
-		tb.Cleanup(func() {
-			require.NoError(tb, desk.Close(context.Background()))
-			require.NoError(tb, broker.Close(context.Background()))
-		})
+		// Cleanups run last first: the Desk closes before its broker.
+		tb.Cleanup(func() { require.NoError(tb, desk.Close(context.Background())) })
 		desks = append(desks, desk)
 	}
 	return desks
@@ -151,10 +128,5 @@ func BenchmarkDeskToDesk(b *testing.B) {
 		latencies = append(latencies, time.Since(start))
 	}
 	b.StopTimer()
-	slices.Sort(latencies)
-	ms := func(q float64) float64 {
-		return float64(latencies[int(q*float64(len(latencies)-1))]) / float64(time.Millisecond)
-	}
-	b.ReportMetric(ms(0.50), "p50-ms")
-	b.ReportMetric(ms(0.99), "p99-ms")
+	reportLatencies(b, latencies)
 }

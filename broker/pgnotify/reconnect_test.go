@@ -125,11 +125,15 @@ type freezer struct {
 	conns  map[net.Conn]struct{}
 }
 
-func newFreezer(t *testing.T, target string) *freezer {
+// newFreezer starts a freezer to the host of connString and returns it
+// with connString pointing at it instead.
+func newFreezer(t *testing.T, connString string) (*freezer, string) {
 	t.Helper()
+	u, err := url.Parse(connString)
+	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	f := &freezer{ln: ln, target: target, conns: map[net.Conn]struct{}{}}
+	f := &freezer{ln: ln, target: u.Host, conns: map[net.Conn]struct{}{}}
 	f.wg.Go(f.accept)
 	t.Cleanup(func() {
 		_ = ln.Close()
@@ -140,7 +144,8 @@ func newFreezer(t *testing.T, target string) *freezer {
 		f.mu.Unlock()
 		f.wg.Wait()
 	})
-	return f
+	u.Host = ln.Addr().String()
+	return f, u.String()
 }
 
 func (f *freezer) accept() {
@@ -222,14 +227,10 @@ func TestPublishFailsWhileTheNetworkIsDown(t *testing.T) {
 func TestSilentNetworkLossIsNoticedByPing(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
-	u, err := url.Parse(s.cfg.ConnString)
-	require.NoError(t, err)
-	f := newFreezer(t, u.Host)
-	u.Host = f.ln.Addr().String()
-
+	f, frozen := newFreezer(t, s.cfg.ConnString)
 	pub := s.broker(t, func(c *Config) { c.ApplicationName += "-pub" })
 	lost := s.broker(t, func(c *Config) {
-		c.ConnString = u.String()
+		c.ConnString = frozen
 		c.PingInterval = 100 * time.Millisecond
 		c.Timeout = 300 * time.Millisecond
 	})
@@ -319,16 +320,13 @@ func TestServerUnreachableAtFirstUse(t *testing.T) {
 func TestSubscribeEndsWithItsContext(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
-	u, err := url.Parse(s.cfg.ConnString)
-	require.NoError(t, err)
-	f := newFreezer(t, u.Host)
+	f, frozen := newFreezer(t, s.cfg.ConnString)
 	f.set(true)
-	u.Host = f.ln.Addr().String()
-	b := s.broker(t, func(c *Config) { c.ConnString = u.String() })
+	b := s.broker(t, func(c *Config) { c.ConnString = frozen })
 
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	_, err = b.Subscribe(ctx, func(chat.Event) {})
+	_, err := b.Subscribe(ctx, func(chat.Event) {})
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	require.ErrorIs(t, b.Publish(context.Background(), chat.Event{Type: chat.EventTyping}), ErrNotListening,
 		"Publish while the listener has not connected yet")
