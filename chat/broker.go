@@ -8,8 +8,9 @@ import (
 // Broker carries events from the Desk that published them to the Desks of
 // every instance of the shop. It is the single point through which events
 // leave a Desk, and the seam for running several instances: LocalBroker
-// serves one process, and the packages broker/redisbroker and
-// broker/natsbroker connect instances through Redis or NATS. The
+// serves one process, and the packages broker/redisbroker,
+// broker/natsbroker and broker/pgnotify connect instances through Redis,
+// NATS or PostgreSQL's LISTEN/NOTIFY. The
 // conformance suite broker/brokertest checks a Broker against these rules.
 //
 // Implementations are safe for concurrent use. Delivery is at most once

@@ -92,8 +92,8 @@
 // Everything that happens leaves the Desk as an [Event] through one
 // [Broker]: stored facts (a message, an assignment, a status change, a
 // rating) and passing signals (typing, read receipts, presence). The default
-// [LocalBroker] serves one process; the brokers in package broker (Redis,
-// NATS) carry events between several instances of the shop. Some state is
+// [LocalBroker] serves one process; the brokers under broker/ (Redis, NATS,
+// PostgreSQL) carry events between several instances of the shop. Some state is
 // still kept per instance; docs/operating.md says what.
 // Subscribe to a [Topic] with [Desk.Subscribe] or [Conversation.Subscribe].
 // Each [Subscription] has a bounded buffer: a subscriber that falls behind is
