@@ -190,3 +190,59 @@ func benchAcks(b *testing.B, h *harness, waiting bool) {
 	b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99-ms")
 }
+
+// BenchmarkSendThroughput measures how many messages per second the server
+// acknowledges when it is the limit: 64 visitors with open conversations
+// on the SQLite store each send their next message as soon as the last one
+// is acknowledged, and one agent connection receives them all. Clients and
+// server share the machine's cores, so the figure is a comparison between
+// versions, not a capacity.
+func BenchmarkSendThroughput(b *testing.B) {
+	const visitors = 64
+	s, err := sqlstore.OpenSQLite(b.Context(), filepath.Join(b.TempDir(), "bench.db"), sqlstore.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close(context.Background()) })
+	h := newBenchHarness(b, s)
+	agent := h.rawDial(b, "/staff/chat/ws", "olga")
+	defer agent.CloseNow()
+	go drain(agent)
+	conns := make([]*websocket.Conn, visitors)
+	ids := make([]string, visitors)
+	for i := range conns {
+		conns[i] = h.rawDial(b, "/chat/ws", "")
+		defer conns[i].CloseNow()
+		ids[i] = rawRequest(b, conns[i], `{"type":"start","id":"s"}`, "s").ConversationID.String()
+	}
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	begin := time.Now()
+	for i, c := range conns {
+		wg.Go(func() {
+			for k := i; k < b.N; k += visitors {
+				id := strconv.Itoa(k)
+				frame := fmt.Sprintf(`{"type":"send","id":%q,"conversation_id":%q,"key":%q,"body":"Is the blue bike in stock?"}`, id, ids[i], id)
+				if err := c.Write(context.Background(), websocket.MessageText, []byte(frame)); err != nil {
+					b.Error(err)
+					return
+				}
+				for acked := false; !acked; {
+					_, data, err := c.Read(context.Background())
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					var f transport.ServerFrame
+					acked = json.Unmarshal(data, &f) == nil && f.ID == id
+					if acked && f.Type != transport.FrameAck {
+						b.Errorf("%s: %+v", f.Type, f.Error)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/time.Since(begin).Seconds(), "msgs/s")
+}
