@@ -36,14 +36,7 @@ func BenchmarkAcks(b *testing.B) {
 		name string
 		open func(b *testing.B) chat.Store
 	}{
-		{"SQLite", func(b *testing.B) chat.Store {
-			s, err := sqlstore.OpenSQLite(b.Context(), filepath.Join(b.TempDir(), "bench.db"), sqlstore.Config{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { s.Close(context.Background()) })
-			return s
-		}},
+		{"SQLite", openSQLiteBench},
 		{"PostgreSQL", openPostgresSchema},
 	}
 	for _, st := range stores {
@@ -55,6 +48,35 @@ func BenchmarkAcks(b *testing.B) {
 			b.Run(name, func(b *testing.B) { benchAcks(b, newBenchHarness(b, st.open(b)), waiting) })
 		}
 	}
+}
+
+// openSQLiteBench opens a store in a new SQLite file.
+func openSQLiteBench(b *testing.B) chat.Store {
+	s, err := sqlstore.OpenSQLite(b.Context(), filepath.Join(b.TempDir(), "bench.db"), sqlstore.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close(context.Background()) })
+	return s
+}
+
+// startConversations connects n visitors, with an agent connection first
+// when agent is set, and starts a conversation for each. The connections
+// close when the benchmark ends.
+func startConversations(b *testing.B, h *harness, n int, agent bool) ([]*websocket.Conn, []transport.ServerFrame) {
+	if agent {
+		a := h.rawDial(b, "/staff/chat/ws", "olga")
+		b.Cleanup(func() { a.CloseNow() })
+		go drain(a)
+	}
+	conns := make([]*websocket.Conn, n)
+	started := make([]transport.ServerFrame, n)
+	for i := range conns {
+		c := h.rawDial(b, "/chat/ws", "")
+		b.Cleanup(func() { c.CloseNow() })
+		conns[i], started[i] = c, rawRequest(b, c, `{"type":"start","id":"s"}`, "s")
+	}
+	return conns, started
 }
 
 // openPostgresSchema opens a store in a schema of its own, dropped after
@@ -100,17 +122,9 @@ func benchAcks(b *testing.B, h *harness, waiting bool) {
 		visitors = 20
 		rate     = 10 // messages per second per visitor
 	)
-	if !waiting {
-		agent := h.rawDial(b, "/staff/chat/ws", "olga")
-		defer agent.CloseNow()
-		go drain(agent)
-	}
-	conns := make([]*websocket.Conn, visitors)
+	conns, started := startConversations(b, h, visitors, !waiting)
 	ids := make([]string, visitors)
-	for i := range conns {
-		conns[i] = h.rawDial(b, "/chat/ws", "")
-		defer conns[i].CloseNow()
-		f := rawRequest(b, conns[i], `{"type":"start","id":"s"}`, "s")
+	for i, f := range started {
 		if want := map[bool]chat.Status{true: chat.StatusWaiting, false: chat.StatusOpen}[waiting]; f.Conversation.Status != want {
 			b.Fatalf("conversation is %s, not %s", f.Conversation.Status, want)
 		}
@@ -199,22 +213,7 @@ func benchAcks(b *testing.B, h *harness, waiting bool) {
 // versions, not a capacity.
 func BenchmarkSendThroughput(b *testing.B) {
 	const visitors = 64
-	s, err := sqlstore.OpenSQLite(b.Context(), filepath.Join(b.TempDir(), "bench.db"), sqlstore.Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { s.Close(context.Background()) })
-	h := newBenchHarness(b, s)
-	agent := h.rawDial(b, "/staff/chat/ws", "olga")
-	defer agent.CloseNow()
-	go drain(agent)
-	conns := make([]*websocket.Conn, visitors)
-	ids := make([]string, visitors)
-	for i := range conns {
-		conns[i] = h.rawDial(b, "/chat/ws", "")
-		defer conns[i].CloseNow()
-		ids[i] = rawRequest(b, conns[i], `{"type":"start","id":"s"}`, "s").ConversationID.String()
-	}
+	conns, started := startConversations(b, newBenchHarness(b, openSQLiteBench(b)), visitors, true)
 	var wg sync.WaitGroup
 	b.ResetTimer()
 	begin := time.Now()
@@ -222,7 +221,7 @@ func BenchmarkSendThroughput(b *testing.B) {
 		wg.Go(func() {
 			for k := i; k < b.N; k += visitors {
 				id := strconv.Itoa(k)
-				frame := fmt.Sprintf(`{"type":"send","id":%q,"conversation_id":%q,"key":%q,"body":"Is the blue bike in stock?"}`, id, ids[i], id)
+				frame := fmt.Sprintf(`{"type":"send","id":%q,"conversation_id":%q,"key":%q,"body":"Is the blue bike in stock?"}`, id, started[i].ConversationID, id)
 				if err := c.Write(context.Background(), websocket.MessageText, []byte(frame)); err != nil {
 					b.Error(err)
 					return
