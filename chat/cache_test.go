@@ -48,13 +48,13 @@ type twoDesks struct {
 	visitor chat.Author
 }
 
-func setupTwoDesks(t *testing.T, clock func() time.Time) twoDesks {
+func setupTwoDesks(t *testing.T, clock func() time.Time, ttl time.Duration) twoDesks {
 	t.Helper()
 	store := memory.New()
 	broker := &lossyBroker{}
 	counter := &readCounter{Store: store}
 	a := setup(t, chat.Config{Store: store, Broker: broker, Now: clock})
-	b := setup(t, chat.Config{Store: counter, Broker: broker, Now: clock})
+	b := setup(t, chat.Config{Store: counter, Broker: broker, Now: clock, ConversationCacheTTL: ttl})
 	return twoDesks{a: a, b: b, bStore: counter, broker: broker}
 }
 
@@ -70,7 +70,7 @@ func (d twoDesks) say(t *testing.T, desk *chat.Desk, c chat.ConversationInfo, bo
 
 func TestCloseOnOneDeskRefusesMessagesOnAnother(t *testing.T) {
 	t.Parallel()
-	d := setupTwoDesks(t, nil)
+	d := setupTwoDesks(t, nil, 0)
 	c := d.a.start(t, chat.StartRequest{})
 	require.NoError(t, d.say(t, d.b.desk, c, "Is the blue bike in stock?"))
 	require.NoError(t, d.say(t, d.b.desk, c, "In a size M?"))
@@ -94,7 +94,8 @@ func TestLostCloseIsSeenWithinTheCacheTTL(t *testing.T) {
 	var mu sync.Mutex
 	now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	d := setupTwoDesks(t, clock)
+	const ttl = time.Second // shorter than the default, so the setting counts
+	d := setupTwoDesks(t, clock, ttl)
 	c := d.a.start(t, chat.StartRequest{})
 	require.NoError(t, d.say(t, d.b.desk, c, "Is the blue bike in stock?"))
 
@@ -107,7 +108,7 @@ func TestLostCloseIsSeenWithinTheCacheTTL(t *testing.T) {
 	assert.ErrorIs(t, d.say(t, d.a.desk, c, "Hello?"), chat.ErrClosed, "the desk that closed it knows at once")
 
 	mu.Lock()
-	now = now.Add(chat.DefaultConversationCacheTTL)
+	now = now.Add(ttl)
 	mu.Unlock()
 	assert.ErrorIs(t, d.say(t, d.b.desk, c, "Hello?"), chat.ErrClosed, "desk B reads the conversation again once its entry is old")
 }
