@@ -179,7 +179,7 @@ func (h *handle) Post(ctx context.Context, m Message) (Message, error) {
 	if err := d.checkOpen(); err != nil {
 		return Message{}, err
 	}
-	c, err := d.store.Conversation(ctx, h.id)
+	c, err := d.conversation(ctx, h.id)
 	if err != nil {
 		return Message{}, err
 	}
@@ -207,7 +207,7 @@ func (h *handle) Post(ctx context.Context, m Message) (Message, error) {
 		// Nothing is written for a visitor's message beyond the message:
 		// the metrics' times are taken from the transcript when an agent
 		// first answers or the conversation closes (see firstTimes).
-		if c.Status == StatusWaiting {
+		if c.Status == StatusWaiting && !d.convs.acknowledged(c.ID) {
 			d.acknowledge(ctx, c, stored)
 		}
 	case AuthorAgent:
@@ -487,7 +487,7 @@ func (d *Desk) signal(ctx context.Context, conversationID uuid.UUID, author Auth
 	if err := author.Validate(); err != nil {
 		return err
 	}
-	c, err := d.store.Conversation(ctx, conversationID)
+	c, err := d.conversation(ctx, conversationID)
 	if err != nil {
 		return err
 	}

@@ -114,6 +114,21 @@ type Config struct {
 	// the next Sweep, which Run makes at least every third of this time.
 	// Zero means DefaultAgentLeaseTTL; negative is invalid.
 	AgentLeaseTTL time.Duration
+
+	// ConversationCacheSize is how many conversations the Desk keeps in
+	// memory (status, agent, visitor, Version, last Seq), so that posting
+	// a message does not read its conversation from the Store; the least
+	// recently used is dropped first. Zero means
+	// DefaultConversationCacheSize; negative is invalid.
+	ConversationCacheSize int
+	// ConversationCacheTTL is how long the Desk trusts a conversation's
+	// state in memory before reading it from the Store again. Changes made
+	// by any instance reach the cache through the Broker at once; this
+	// bounds how long a change whose event the Broker lost goes unseen,
+	// such as a conversation closed on another instance still taking
+	// messages here. Zero means DefaultConversationCacheTTL; negative is
+	// invalid.
+	ConversationCacheTTL time.Duration
 }
 
 // OpeningHours tells when each department answers chats. hours.Hours
@@ -161,10 +176,12 @@ type Desk struct {
 	queue    queueState         // guarded by routeMu
 	absent   absence            // visitors' presence and replies waiting for them
 	blocks   blockCache         // the blocks in force
+	convs    *convCache         // the conversations used last
 
-	subMu   sync.Mutex // guards the broker subscription below
-	unsub   func()
-	routeMu sync.Mutex // serializes routing decisions so capacity holds
+	subMu    sync.Mutex // guards the broker subscription below
+	unsub    func()
+	attached atomic.Bool // set once the Desk has subscribed to the Broker
+	routeMu  sync.Mutex  // serializes routing decisions so capacity holds
 }
 
 // NewDesk returns a Desk for cfg. It does no I/O and starts no goroutines.
@@ -181,6 +198,9 @@ func NewDesk(cfg Config) (*Desk, error) {
 	}
 	if cfg.AgentLeaseTTL < 0 {
 		return nil, invalid("Config.AgentLeaseTTL is negative")
+	}
+	if cfg.ConversationCacheSize < 0 || cfg.ConversationCacheTTL < 0 {
+		return nil, invalid("Config.ConversationCacheSize and ConversationCacheTTL cannot be negative")
 	}
 	d := &Desk{
 		store:  cfg.Store,
@@ -201,7 +221,9 @@ func NewDesk(cfg Config) (*Desk, error) {
 		replyNoticeDelay: cmp.Or(cfg.ReplyNoticeDelay, DefaultReplyNoticeDelay),
 		offlineAck:       cfg.OfflineAck,
 		leaseTTL:         cmp.Or(cfg.AgentLeaseTTL, DefaultAgentLeaseTTL),
-		stopped:          make(chan struct{}),
+		convs: newConvCache(cmp.Or(cfg.ConversationCacheSize, DefaultConversationCacheSize),
+			cmp.Or(cfg.ConversationCacheTTL, DefaultConversationCacheTTL)),
+		stopped: make(chan struct{}),
 	}
 	var err error
 	if d.email, err = newEmailRules(cfg); err != nil {
@@ -326,6 +348,9 @@ func (d *Desk) SubscribeBuffer(ctx context.Context, topic Topic, n int) (*Subscr
 
 // attach subscribes the Desk's hub to the Broker on first use.
 func (d *Desk) attach(ctx context.Context) error {
+	if d.attached.Load() {
+		return nil
+	}
 	d.subMu.Lock()
 	defer d.subMu.Unlock()
 	if d.unsub != nil {
@@ -336,16 +361,19 @@ func (d *Desk) attach(ctx context.Context) error {
 		return fmt.Errorf("chat: subscribing to the broker: %w", err)
 	}
 	d.unsub = stop
+	d.attached.Store(true)
 	return nil
 }
 
 // publish sends e through the Broker. The fact behind e is already stored,
 // so a failure is logged rather than returned: subscribers catch up from the
-// store when they resubscribe.
+// store when they resubscribe. The Desk's own cache learns of e first, so
+// that this instance acts on the change at once whatever the Broker does.
 func (d *Desk) publish(ctx context.Context, e Event) {
 	if e.At.IsZero() {
 		e.At = d.timestamp()
 	}
+	d.convs.event(e, d.now())
 	if err := d.broker.Publish(context.WithoutCancel(ctx), e); err != nil {
 		d.log.ErrorContext(ctx, "chat: publishing event", "type", e.Type, "conversation", e.ConversationID, "err", err)
 	}
@@ -541,13 +569,25 @@ func (d *Desk) Conversations(ctx context.Context, f ConversationFilter) ([]Conve
 // Conversation returns a handle on the stored conversation with the given
 // id, or ErrNotFound.
 func (d *Desk) Conversation(ctx context.Context, id uuid.UUID) (Conversation, error) {
+	c, _, err := d.Lookup(ctx, id)
+	return c, err
+}
+
+// Lookup returns a handle on the conversation with the given id together
+// with its state as this Desk knows it, or ErrNotFound. The state comes
+// from memory when the Desk has it: it reflects every change this Desk
+// made or learned of through the Broker, and is read from the Store again
+// once it is Config.ConversationCacheTTL old. Use Conversation.Info for
+// the stored state itself.
+func (d *Desk) Lookup(ctx context.Context, id uuid.UUID) (Conversation, ConversationInfo, error) {
 	if err := d.checkOpen(); err != nil {
-		return nil, err
+		return nil, ConversationInfo{}, err
 	}
-	if _, err := d.store.Conversation(ctx, id); err != nil {
-		return nil, err
+	c, err := d.conversation(ctx, id)
+	if err != nil {
+		return nil, ConversationInfo{}, err
 	}
-	return &handle{desk: d, id: id}, nil
+	return &handle{desk: d, id: id}, c, nil
 }
 
 // updateConversation reads the conversation, lets change edit it and stores
@@ -560,6 +600,7 @@ func (d *Desk) updateConversation(ctx context.Context, id uuid.UUID, change func
 		if err != nil {
 			return ConversationInfo{}, false, err
 		}
+		d.convs.put(c, d.now())
 		ok, err := change(&c)
 		if err != nil || !ok {
 			return c, false, err
@@ -572,6 +613,7 @@ func (d *Desk) updateConversation(ctx context.Context, id uuid.UUID, change func
 		if err != nil {
 			return ConversationInfo{}, false, err
 		}
+		d.convs.put(c, d.now())
 		return c, true, nil
 	}
 	return ConversationInfo{}, false, fmt.Errorf("%w: conversation %s kept changing; gave up after %d attempts", ErrConflict, id, attempts)

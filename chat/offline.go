@@ -53,8 +53,10 @@ func (d *Desk) expectedReply(department string, t time.Time, loc *time.Location)
 
 // acknowledge answers the visitor's first message in an offline request
 // with a system message saying when to expect an answer, and emails it
-// when the visitor left an address. Later messages find the acknowledgement
-// stored and change nothing.
+// when the visitor left an address. Post calls it until the Desk knows the
+// acknowledgement is stored (from its own post or the message's event):
+// a later attempt finds it stored by its idempotency key and changes
+// nothing, but costs an append that fails on the key.
 func (d *Desk) acknowledge(ctx context.Context, c ConversationInfo, request Message) {
 	v, err := d.store.Visitor(ctx, c.VisitorID)
 	if err != nil {
@@ -76,6 +78,7 @@ func (d *Desk) acknowledge(ctx context.Context, c ConversationInfo, request Mess
 		d.log.ErrorContext(ctx, "chat: acknowledging an offline request", "conversation", c.ID, "err", err)
 		return
 	}
+	d.convs.setAcknowledged(c.ID)
 	if created {
 		d.notify(ctx, Notice{Kind: NoticeOfflineReceived, To: v, Conversation: c, Messages: []Message{request}, ExpectedReply: expected})
 	}
@@ -167,8 +170,8 @@ func CheckEmail(s string) error {
 }
 
 // deliver takes an event from the Broker: it notes visitors' presence, so
-// that every instance knows who is gone, and hands the event to the
-// subscribers.
+// that every instance knows who is gone, keeps the cached conversations
+// true, and hands the event to the subscribers.
 func (d *Desk) deliver(e Event) {
 	if e.Type == EventPresence && e.Author.Kind == AuthorVisitor && e.ConversationID == uuid.Nil {
 		d.absent.setPresence(e.VisitorID, e.Presence)
@@ -176,6 +179,7 @@ func (d *Desk) deliver(e Event) {
 	if (e.Type == EventBlock || e.Type == EventUnblock) && e.Block != nil {
 		d.blocks.apply(e.Type, *e.Block)
 	}
+	d.convs.event(e, d.now())
 	d.hub.deliver(e)
 }
 

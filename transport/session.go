@@ -541,11 +541,7 @@ func (ss *session) handle(ctx context.Context, f ClientFrame) (outItem, error) {
 // act on it. A visitor asking for someone else's conversation gets the same
 // not-found error as for one that does not exist.
 func (ss *session) conversation(ctx context.Context, id uuid.UUID) (chat.Conversation, chat.ConversationInfo, error) {
-	conv, err := ss.srv.desk.Conversation(ctx, id)
-	if err != nil {
-		return nil, chat.ConversationInfo{}, err
-	}
-	info, err := conv.Info(ctx)
+	conv, info, err := ss.srv.desk.Lookup(ctx, id)
 	if err != nil {
 		return nil, chat.ConversationInfo{}, err
 	}
