@@ -113,11 +113,14 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, auth func(*http
 			}
 			break
 		}
+		// A frame taken waits its turn; while the session holds as many as
+		// it may, the reader waits here and the client's frames wait in
+		// TCP's buffers.
 		if typ != websocket.MessageText {
-			ss.enqueue(outItem{frame: errorFrame("", errBinary)})
+			ss.take(ctx, ClientFrame{}, errBinary)
 			continue
 		}
-		ss.receive(data)
+		ss.receive(ctx, data)
 	}
 	<-done
 }
