@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/store/memory"
 	"github.com/parleychat/parley/transport"
 )
 
@@ -229,4 +231,50 @@ func TestClientThatStopsReadingIsDropped(t *testing.T) {
 			break
 		}
 	}
+}
+
+// stallingStore holds appends while stalled: a store that stops
+// answering for a while.
+type stallingStore struct {
+	chat.Store
+	stalled atomic.Bool
+	resume  chan struct{}
+}
+
+func (s *stallingStore) AppendMessage(ctx context.Context, m chat.Message) (chat.Message, bool, error) {
+	if s.stalled.Load() {
+		select {
+		case <-s.resume:
+		case <-ctx.Done():
+			return chat.Message{}, false, ctx.Err()
+		}
+	}
+	return s.Store.AppendMessage(ctx, m)
+}
+
+// TestHeldBackClientIsNotSilent stalls the store while a client sends: the
+// server holds the client's frames back, its pongs among them, for longer
+// than the heartbeat timeout, and still does not close it as silent.
+func TestHeldBackClientIsNotSilent(t *testing.T) {
+	store := &stallingStore{Store: memory.New(), resume: make(chan struct{})}
+	h := newHarnessWithStore(t, store, unlimited, func(c *transport.Config) {
+		c.HeartbeatInterval, c.HeartbeatTimeout = 20*time.Millisecond, 100*time.Millisecond
+	})
+	v := h.visitor(ws)
+	conv := v.start("")
+	store.stalled.Store(true)
+	frames := make([]transport.ClientFrame, 100)
+	for i := range frames {
+		frames[i] = transport.ClientFrame{Type: transport.FrameSend, ConversationID: conv.ID, Key: fmt.Sprint("k", i), Body: "Are you there?"}
+	}
+	ids := v.burst(frames)
+	require.Eventually(t, func() bool { return h.srv.Stats().Paused == 1 }, wait, time.Millisecond)
+	for range 10 { // ten heartbeats: twice the timeout
+		v.expectType(transport.FramePing)
+	}
+	close(store.resume)
+	for i, a := range v.answers(ids) {
+		require.Equal(t, transport.FrameAck, a.Type, "frame %d: %+v", i, a.Error)
+	}
+	require.NoError(t, v.err(), "the connection stays open")
 }

@@ -329,11 +329,6 @@ func (ss *session) finish(reason error) {
 		}
 	}
 	s.mu.Unlock()
-	// No frame is taken once the session's context is done (see take):
-	// wait for those being handled.
-	ss.orderMu.Lock()
-	ss.orderMu.Unlock() //nolint:staticcheck // a frame being taken is then counted
-	ss.handlers.Wait()
 	if ss.agent != nil {
 		s.live.removeAgent(ss)
 	} else {
@@ -349,7 +344,15 @@ func (ss *session) finish(reason error) {
 	if lastAgent {
 		s.agentLeft(ss.agent.ID)
 	}
-	s.wg.Done()
+	// No frame is taken once the session's context is done (see take).
+	// Those being handled finish within WriteTimeout each; Shutdown waits
+	// for them, the client's close does not.
+	ss.orderMu.Lock()
+	ss.orderMu.Unlock() //nolint:staticcheck // a frame being taken is then counted
+	go func() {
+		ss.handlers.Wait()
+		s.wg.Done()
+	}()
 }
 
 // agentLeft releases an agent's presence lease once their grace period
@@ -818,8 +821,9 @@ func (ss *session) pump(send sender) error {
 				}
 			}
 		case <-tick.C:
+			// A client whose frames wait unread is not silent.
 			silent := ss.srv.cfg.Now().Sub(time.Unix(0, ss.lastIn.Load()))
-			if silent > ss.srv.cfg.HeartbeatTimeout {
+			if silent > ss.srv.cfg.HeartbeatTimeout && ss.waiting.Load() == 0 {
 				return errHeartbeatTimeout
 			}
 			if err := p.write(&ServerFrame{Type: FramePing}); err != nil {
