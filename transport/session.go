@@ -452,8 +452,8 @@ func (ss *session) receive(ctx context.Context, data []byte) bool {
 
 // admit takes a slot for a frame. While maxInFlight frames are held it
 // waits, and the transport reads no more of the connection: a client
-// that does not read what it asked for is slowed down, not cut off. Only
-// a pump whose write waits WriteTimeout ends the session.
+// that does not read what it asked for is slowed down, not cut off. The
+// pump ends the session when a write waits WriteTimeout.
 func (ss *session) admit(ctx context.Context) bool {
 	select {
 	case ss.slots <- struct{}{}:

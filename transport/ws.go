@@ -113,9 +113,8 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, auth func(*http
 			}
 			break
 		}
-		// A frame taken waits its turn; while the session holds as many as
-		// it may, the reader waits here and the client's frames wait in
-		// TCP's buffers.
+		// While the session holds as many frames as it may, taking the
+		// next one waits, and the client's frames wait in TCP's buffers.
 		if typ != websocket.MessageText {
 			ss.take(ctx, ClientFrame{}, errBinary)
 			continue
