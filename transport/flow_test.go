@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -63,26 +64,35 @@ func (c *client) answers(ids []string) []transport.ServerFrame {
 // client that reads: the connection stays open, and every frame is
 // answered once, in order.
 func TestBurstIsAnsweredInOrder(t *testing.T) {
+	// burst has a new visitor write 1,000 frames of a conversation and
+	// returns the answers.
+	burst := func(t *testing.T, k kind, frame func(conv uuid.UUID, i int) transport.ClientFrame) (*harness, uuid.UUID, []transport.ServerFrame) {
+		h := newHarness(t, unlimited)
+		v := h.visitor(k)
+		conv := v.start("")
+		frames := make([]transport.ClientFrame, 1000)
+		for i := range frames {
+			frames[i] = frame(conv.ID, i)
+		}
+		answers := v.answers(v.burst(frames))
+		require.NoError(t, v.err(), "the connection stays open")
+		return h, conv.ID, answers
+	}
 	forKinds(t, func(t *testing.T, k kind) {
 		t.Run("send", func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, unlimited)
-			v := h.visitor(k)
-			conv := v.start("")
-			frames := make([]transport.ClientFrame, 1000)
-			for i := range frames {
-				frames[i] = transport.ClientFrame{Type: transport.FrameSend, ConversationID: conv.ID, Key: fmt.Sprint("k", i), Body: fmt.Sprint("message ", i)}
-			}
+			h, conv, answers := burst(t, k, func(conv uuid.UUID, i int) transport.ClientFrame {
+				return transport.ClientFrame{Type: transport.FrameSend, ConversationID: conv, Key: fmt.Sprint("k", i), Body: fmt.Sprint("message ", i)}
+			})
 			var last int64
-			for i, a := range v.answers(v.burst(frames)) {
+			for i, a := range answers {
 				require.Equal(t, transport.FrameAck, a.Type, "frame %d: %+v", i, a.Error)
 				require.Greater(t, a.Seq, last, "the messages are stored in the order sent")
 				last = a.Seq
 			}
-			require.NoError(t, v.err(), "the connection stays open")
 			var ms []chat.Message
 			for {
-				page, err := h.store.Messages(t.Context(), conv.ID, chat.MessageQuery{After: int64(len(ms)), Limit: chat.MaxPageSize})
+				page, err := h.store.Messages(t.Context(), conv, chat.MessageQuery{After: int64(len(ms)), Limit: chat.MaxPageSize})
 				require.NoError(t, err)
 				if len(page) == 0 {
 					break
@@ -97,17 +107,12 @@ func TestBurstIsAnsweredInOrder(t *testing.T) {
 		})
 		t.Run("typing", func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, unlimited)
-			v := h.visitor(k)
-			conv := v.start("")
-			frames := make([]transport.ClientFrame, 1000)
-			for i := range frames {
-				frames[i] = transport.ClientFrame{Type: transport.FrameTyping, ConversationID: conv.ID, Typing: i%2 == 0}
-			}
-			for i, a := range v.answers(v.burst(frames)) {
+			_, _, answers := burst(t, k, func(conv uuid.UUID, i int) transport.ClientFrame {
+				return transport.ClientFrame{Type: transport.FrameTyping, ConversationID: conv, Typing: i%2 == 0}
+			})
+			for i, a := range answers {
 				require.Equal(t, transport.FrameOK, a.Type, "frame %d: %+v", i, a.Error)
 			}
-			require.NoError(t, v.err(), "the connection stays open")
 		})
 	})
 }
