@@ -283,3 +283,31 @@ func TestHeldBackClientIsNotSilent(t *testing.T) {
 	}
 	require.NoError(t, v.err(), "the connection stays open")
 }
+
+// TestPipelinedFramesKeepTheirOrder has an agent start a conversation,
+// write to it, close it and write again, without waiting: each frame sees
+// what the frames before it did.
+func TestPipelinedFramesKeepTheirOrder(t *testing.T) {
+	forKinds(t, func(t *testing.T, k kind) {
+		h := newHarness(t, unlimited)
+		visitor := h.visitor(k)
+		agent := h.agent(k, "olga")
+		conv := uuid.New()
+		answers := agent.answers(agent.burst([]transport.ClientFrame{
+			{Type: transport.FrameStart, ConversationID: conv, VisitorID: visitor.welcome.Visitor.ID},
+			{Type: transport.FrameSend, ConversationID: conv, Key: "1", Body: "Can I help you find a size?"},
+			{Type: transport.FrameTyping, ConversationID: conv, Typing: false},
+			{Type: transport.FrameSync, ConversationID: conv},
+			{Type: transport.FrameClose, ConversationID: conv},
+			{Type: transport.FrameSend, ConversationID: conv, Key: "2", Body: "Too late"},
+		}))
+		types := make([]string, len(answers))
+		for i, a := range answers {
+			types[i] = a.Type
+		}
+		require.Equal(t, []string{transport.FrameStarted, transport.FrameAck, transport.FrameOK, transport.FrameSynced, transport.FrameOK,
+			transport.FrameError}, types)
+		assert.Equal(t, transport.CodeClosed, answers[5].Error.Code, "the send after the close sees it closed")
+		assert.Equal(t, int64(1), answers[3].LastSeq, "the sync sees the message before it")
+	})
+}
