@@ -2,8 +2,10 @@ package transport_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -243,4 +245,153 @@ func rss(b *testing.B, pid int) int64 {
 	}
 	b.Fatal("no VmRSS")
 	return 0
+}
+
+// BenchmarkSendsOneConnection measures how many messages one agent
+// connection gets acked per second, writing to 64 conversations in turn:
+// waiting for each ack before the next send, and pipelined (writing
+// without waiting while a second goroutine reads the acks), and pipelined
+// into one conversation, whose messages are handled one after another.
+// It runs on the SQLite store and, to show the transport's own share, on
+// the memory store. b.N is the number of messages.
+func BenchmarkSendsOneConnection(b *testing.B) {
+	stores := []struct {
+		name string
+		open func(b *testing.B) chat.Store
+	}{
+		{"SQLite", func(b *testing.B) chat.Store {
+			store, err := sqlstore.OpenSQLite(b.Context(), filepath.Join(b.TempDir(), "bench.db"), sqlstore.Config{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { store.Close(context.Background()) })
+			return store
+		}},
+		{"PostgreSQL", openBenchPostgres},
+		{"memory", func(*testing.B) chat.Store { return memory.New() }},
+	}
+	for _, st := range stores {
+		for _, bc := range []struct {
+			name          string
+			conversations int
+			pipelined     bool
+		}{
+			{"waiting", 64, false},
+			{"pipelined", 64, true},
+			{"pipelined-one-conversation", 1, true},
+		} {
+			b.Run(st.name+"/"+bc.name, func(b *testing.B) {
+				benchSends(b, newBenchHarness(b, st.open(b)), bc.conversations, bc.pipelined)
+			})
+		}
+	}
+}
+
+// openBenchPostgres opens a store in a schema of its own in the database
+// PARLEY_TEST_POSTGRES names, and drops the schema afterwards.
+func openBenchPostgres(b *testing.B) chat.Store {
+	dsn := os.Getenv("PARLEY_TEST_POSTGRES")
+	if dsn == "" {
+		b.Skip("set PARLEY_TEST_POSTGRES to run the PostgreSQL benchmarks")
+	}
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { admin.Close() })
+	schema := fmt.Sprintf("bench_%d", time.Now().UnixNano())
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _, _ = admin.Exec("DROP SCHEMA " + schema + " CASCADE") })
+	u, err := url.Parse(dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	db, err := sql.Open("pgx", u.String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	// database/sql keeps two idle connections by default: with more
+	// frames in hand than that, each read would open a connection.
+	db.SetMaxIdleConns(64)
+	store, err := sqlstore.Open(b.Context(), db, sqlstore.Config{Dialect: sqlstore.Postgres})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		store.Close(context.Background())
+		db.Close()
+	})
+	return store
+}
+
+func benchSends(b *testing.B, h *harness, conversations int, pipelined bool) {
+	ids := make([]string, conversations)
+	for i := range ids {
+		v, err := h.desk.SaveVisitor(b.Context(), chat.Visitor{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		c, err := h.desk.Start(b.Context(), chat.StartRequest{VisitorID: v.ID})
+		if err != nil {
+			b.Fatal(err)
+		}
+		// The agent answers a visitor who wrote first.
+		_, err = c.Post(b.Context(), chat.Message{Author: chat.Author{Kind: chat.AuthorVisitor, ID: v.ID.String()},
+			Body: "Where is my parcel?", IdempotencyKey: "v"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids[i] = c.ID().String()
+	}
+	agent := h.rawDial(b, "/staff/chat/ws", "olga")
+	defer agent.CloseNow()
+	frame := func(i int) []byte {
+		return fmt.Appendf(nil, `{"type":"send","id":"%d","conversation_id":%q,"key":"%d","body":"Your parcel left the warehouse."}`,
+			i, ids[i%len(ids)], i)
+	}
+	b.ResetTimer()
+	start := time.Now()
+	if pipelined {
+		acked := make(chan error, 1)
+		go func() { acked <- readAcks(agent, b.N) }()
+		for i := range b.N {
+			if err := agent.Write(context.Background(), websocket.MessageText, frame(i)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := <-acked; err != nil {
+			b.Fatal(err)
+		}
+	} else {
+		for i := range b.N {
+			rawRequest(b, agent, string(frame(i)), strconv.Itoa(i))
+		}
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "sends/s")
+}
+
+// readAcks reads until n acks arrived, failing on an error frame.
+func readAcks(c *websocket.Conn, n int) error {
+	for n > 0 {
+		_, data, err := c.Read(context.Background())
+		if err != nil {
+			return err
+		}
+		var f transport.ServerFrame
+		if err := json.Unmarshal(data, &f); err != nil {
+			return err
+		}
+		switch f.Type {
+		case transport.FrameAck:
+			n--
+		case transport.FrameError:
+			return fmt.Errorf("%s: %s", f.Error.Code, f.Error.Message)
+		}
+	}
+	return nil
 }

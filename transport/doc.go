@@ -58,8 +58,13 @@
 //     (key_reused) rather than acked.
 //   - A client that reconnects and syncs from the last seq it saw gets
 //     exactly what it missed, in order, then live traffic.
-//   - Each connection has a bounded queue; a client that falls behind is
-//     disconnected (it resumes) and never slows anyone else down.
+//   - A client may send frames without waiting for answers, which come in
+//     the order of the frames. The server holds at most 32 frames of a
+//     connection and stops reading it while it does, so a client that
+//     sends faster than it reads is slowed down, not disconnected.
+//   - Live events wait for a connection in a bounded queue; a client that
+//     does not read them is disconnected (it resumes) and never slows
+//     anyone else down.
 //   - Heartbeats drop dead peers within Config.HeartbeatTimeout.
 //   - Shutdown finishes the frames in hand, tells every client to reconnect
 //     and waits for the connections to close.

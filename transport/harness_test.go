@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -53,6 +54,13 @@ func newHarnessWithStore(t testing.TB, store chat.Store, configure ...func(*tran
 // memory store.
 func newHarnessWithDesk(t testing.TB, deskCfg chat.Config, configure ...func(*transport.Config)) *harness {
 	t.Helper()
+	return newHarnessServing(t, deskCfg, httptest.NewServer, configure...)
+}
+
+// newHarnessServing is newHarnessWithDesk with the HTTP server that serve
+// starts.
+func newHarnessServing(t testing.TB, deskCfg chat.Config, serve func(http.Handler) *httptest.Server, configure ...func(*transport.Config)) *harness {
+	t.Helper()
 	if deskCfg.Store == nil {
 		deskCfg.Store = memory.New()
 	}
@@ -79,7 +87,7 @@ func newHarnessWithDesk(t testing.TB, deskCfg chat.Config, configure ...func(*tr
 	mux := http.NewServeMux()
 	mux.Handle("/chat/", http.StripPrefix("/chat", srv.VisitorHandler()))
 	mux.Handle("/staff/chat/", http.StripPrefix("/staff/chat", srv.AgentHandler()))
-	hs := httptest.NewServer(mux)
+	hs := serve(mux)
 	h := &harness{t: t, store: store, desk: desk, srv: srv, http: hs, url: hs.URL}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), wait)
@@ -119,7 +127,11 @@ type clientOptions struct {
 	lang, tz string // hello: the widget's language and the visitor's time zone
 	noPong   bool   // do not answer pings
 	noRead   bool   // WebSocket only: never read (a stalled client)
-	origin   string // Origin header to send
+	// readFrom, when set, holds back reading until it is closed
+	// (WebSocket only): a client that pauses.
+	readFrom     <-chan struct{}
+	smallBuffers bool   // WebSocket only: small socket buffers, so that a client that does not read stalls the server soon
+	origin       string // Origin header to send
 }
 
 // client is a real protocol client over WebSocket or SSE. Frames it
@@ -189,7 +201,11 @@ func (h *harness) dial(k kind, o clientOptions) (*client, error) {
 	switch k {
 	case ws:
 		u := "ws" + strings.TrimPrefix(h.base(o), "http") + "/ws"
-		conn, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: h.header(o)})
+		opts := &websocket.DialOptions{HTTPHeader: h.header(o)}
+		if o.smallBuffers {
+			opts.HTTPClient = &http.Client{Transport: &http.Transport{DialContext: dialSmallBuffers}}
+		}
+		conn, _, err := websocket.Dial(ctx, u, opts)
 		if err != nil {
 			cancel()
 			return nil, err
@@ -208,7 +224,12 @@ func (h *harness) dial(k kind, o clientOptions) (*client, error) {
 			return nil, frameError(c.welcome)
 		}
 		if !o.noRead {
-			go c.readWS(ctx)
+			go func() {
+				if o.readFrom != nil {
+					<-o.readFrom
+				}
+				c.readWS(ctx)
+			}()
 		}
 	case sse:
 		resp, err := h.post(h.base(o)+"/sse", o, hello)
@@ -494,4 +515,30 @@ func visitorMessages(ms []chat.Message) []chat.Message {
 		}
 	}
 	return out
+}
+
+// smallSocketBuffers serves handler with a small TCP send buffer on the
+// server's side of each connection, so that a client that does not read
+// stalls the server's writes after a few frames rather than megabytes.
+func smallSocketBuffers(handler http.Handler) *httptest.Server {
+	hs := httptest.NewUnstartedServer(handler)
+	hs.Config.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetWriteBuffer(4 << 10)
+		}
+		return ctx
+	}
+	hs.Start()
+	return hs
+}
+
+// dialSmallBuffers dials with a small TCP receive buffer. Only the
+// direction towards the client is shrunk: a small window both ways
+// stalls TCP itself.
+func dialSmallBuffers(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetReadBuffer(4 << 10)
+	}
+	return c, err
 }

@@ -62,11 +62,16 @@ type Config struct {
 	// not even a pong) before the server closes it as dead. Clients use the
 	// same timeout for the server. It must exceed HeartbeatInterval.
 	HeartbeatTimeout time.Duration
-	// WriteTimeout bounds each write to a connection.
+	// WriteTimeout bounds each write to a connection. A client whose
+	// write waits this long is not reading: it is dropped as a slow
+	// consumer.
 	WriteTimeout time.Duration
-	// SendQueue is how many frames may wait for a slow visitor connection
-	// before it is closed with the slow_consumer code. Agents, who see every
-	// conversation, get eight times as many.
+	// SendQueue is how many live events may wait for a slow visitor
+	// connection before it is closed with the slow_consumer code. Agents,
+	// who see every conversation, get eight times as many. Answers to the
+	// client's own frames are not counted: the server holds at most 32
+	// frames of a connection, and reads no more of it until their answers
+	// are written.
 	SendQueue int
 	// MaxFrameBytes is the largest client frame accepted.
 	MaxFrameBytes int64
@@ -349,11 +354,21 @@ type Stats struct {
 	Visitors    int // visitors with at least one connection
 	Agents      int // agents with at least one connection
 	Leaving     int // agents in their grace period
+	// Paused counts the connections the server has stopped reading
+	// because it holds as many of their frames as it may: their client
+	// does not read the answers, or their frames wait for the store.
+	Paused int
 }
 
 // Stats returns the current counts.
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Stats{Connections: len(s.sessions), Visitors: len(s.visitors), Agents: len(s.agents), Leaving: len(s.leaving)}
+	st := Stats{Connections: len(s.sessions), Visitors: len(s.visitors), Agents: len(s.agents), Leaving: len(s.leaving)}
+	for ss := range s.sessions {
+		if ss.waiting.Load() > 0 {
+			st.Paused++
+		}
+	}
+	return st
 }

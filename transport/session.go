@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,6 +30,12 @@ var (
 // than a visitor's.
 const agentQueueFactor = 8
 
+// maxInFlight is how many frames of one connection the server holds at a
+// time: read, and not yet answered on the wire. While it holds that many
+// it reads no more of the connection, so a client that sends faster than
+// it reads is slowed down by TCP instead of being disconnected.
+const maxInFlight = 32
+
 // session is one connection of a visitor or an agent, over either
 // transport. The transport reads frames and passes them to receive, and
 // runs pump to write what the session sends.
@@ -40,19 +48,47 @@ type session struct {
 	// connection; nil means visitor.Name.
 	named atomic.Pointer[string]
 	sub   *chat.Subscription
-	queue chan outItem
 	live  *liveBox // agents: visitor-list frames waiting to be sent
+
+	// queue holds the answers to the client's frames in the order the
+	// frames came, each taking one of the slots until the pump has
+	// written it; see admit.
+	queue   chan *reply
+	slots   chan struct{}
+	waiting atomic.Int32 // frames read and waiting for a slot
+	// unasked holds the frames the server sends on its own besides
+	// events: invitations and blocks.
+	unasked chan outItem
 
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 
-	lastIn   atomic.Int64 // unix nanoseconds of the last frame received
+	lastIn atomic.Int64 // unix nanoseconds of the last frame received
+
+	// orderMu orders the frames taken: it guards the rate limit, the
+	// queue's order and what each frame waits for (see schedule).
+	orderMu  sync.Mutex
 	limiter  bucket
-	handleMu sync.Mutex // held while a frame is handled
-	draining atomic.Bool
+	draining bool
+	last     map[uuid.UUID]*reply // per conversation, the last frame taken since the last lone frame
+	lone     *reply               // the last frame handled alone
+	since    []*reply             // the conversation frames taken since lone
+	handlers sync.WaitGroup       // frames being handled
+
 	streamID string // SSE only
 	attached atomic.Bool
 	endOnce  sync.Once
+}
+
+// reply is the answer to one client frame; done is closed once it is set.
+type reply struct {
+	it   outItem
+	done chan struct{}
+}
+
+func (r *reply) set(it outItem) {
+	r.it = it
+	close(r.done)
 }
 
 // outItem is something the pump sends: a frame, or a sync it carries out.
@@ -89,7 +125,8 @@ func (s *Server) open(ctx context.Context, r *http.Request, data []byte, agent *
 		return nil, nil, errShuttingDown
 	}
 
-	ss := &session{srv: s, queue: make(chan outItem, s.cfg.SendQueue), addr: s.clientIP(r)}
+	ss := &session{srv: s, addr: s.clientIP(r), queue: make(chan *reply, maxInFlight), slots: make(chan struct{}, maxInFlight),
+		unasked: make(chan outItem, s.cfg.SendQueue), last: make(map[uuid.UUID]*reply)}
 	ss.limiter = bucket{rate: s.cfg.RateLimit, burst: float64(s.cfg.RateBurst), tokens: float64(s.cfg.RateBurst), last: s.cfg.Now()}
 	welcome := &ServerFrame{Type: FrameWelcome, ID: f.ID, V: ProtocolVersion,
 		HeartbeatMS: s.cfg.HeartbeatInterval.Milliseconds(), TimeoutMS: s.cfg.HeartbeatTimeout.Milliseconds(),
@@ -130,6 +167,9 @@ func (s *Server) open(ctx context.Context, r *http.Request, data []byte, agent *
 	if agent != nil {
 		buffer *= agentQueueFactor // agents see the traffic of every conversation
 	}
+	// The events of the client's own frames in flight have room besides:
+	// a client that reads is never cut off for what it sends.
+	buffer += maxInFlight
 	ss.sub, err = s.desk.SubscribeBuffer(ss.ctx, topic, buffer)
 	if err != nil {
 		ss.cancel(err)
@@ -304,7 +344,15 @@ func (ss *session) finish(reason error) {
 	if lastAgent {
 		s.agentLeft(ss.agent.ID)
 	}
-	s.wg.Done()
+	// No frame is taken once the session's context is done (see take).
+	// Those being handled finish within WriteTimeout each; Shutdown waits
+	// for them, the client's close does not.
+	ss.orderMu.Lock()
+	ss.orderMu.Unlock() //nolint:staticcheck // a frame being taken is then counted
+	go func() {
+		ss.handlers.Wait()
+		s.wg.Done()
+	}()
 }
 
 // agentLeft releases an agent's presence lease once their grace period
@@ -343,11 +391,12 @@ func (s *Server) agentLeft(id string) {
 }
 
 // drain is the session's part of a graceful shutdown: stop taking frames,
-// let the one being handled finish, then tell the client to reconnect.
+// let those being handled finish, then tell the client to reconnect.
 func (ss *session) drain() {
-	ss.draining.Store(true)
-	ss.handleMu.Lock()
-	ss.handleMu.Unlock() //nolint:staticcheck // waiting for the frame in hand is the point
+	ss.orderMu.Lock()
+	ss.draining = true
+	ss.orderMu.Unlock()
+	ss.handlers.Wait()
 	ss.enqueueFinal(&ServerFrame{Type: FrameReconnect, Error: errorBody(errShuttingDown)})
 	if !ss.attached.Load() {
 		ss.cancel(errShuttingDown) // an SSE session without a stream has nobody to tell
@@ -356,52 +405,164 @@ func (ss *session) drain() {
 
 func (ss *session) touch() { ss.lastIn.Store(ss.srv.cfg.Now().UnixNano()) }
 
-// enqueue hands an item to the pump. A full queue means the client is not
-// reading: the session ends as a slow consumer.
+// enqueue hands the pump a frame the client did not ask for. A full
+// queue means the client is not reading: the session ends as a slow
+// consumer.
 func (ss *session) enqueue(it outItem) {
 	select {
-	case ss.queue <- it:
+	case ss.unasked <- it:
 	default:
 		ss.cancel(errSlowConsumer)
 	}
 }
 
-// enqueueFinal queues a last frame even when the queue is full, by ending
-// the session if it cannot.
+// enqueueFinal queues a last frame after the answers queued before it,
+// ending the session if it finds no room within WriteTimeout.
 func (ss *session) enqueueFinal(f *ServerFrame) {
+	t := time.NewTimer(ss.srv.cfg.WriteTimeout)
+	defer t.Stop()
 	select {
-	case ss.queue <- outItem{frame: f, last: true}:
+	case ss.slots <- struct{}{}:
 	case <-ss.ctx.Done():
-	case <-time.After(ss.srv.cfg.WriteTimeout):
+		return
+	case <-t.C:
 		ss.cancel(errShuttingDown)
+		return
+	}
+	ss.orderMu.Lock()
+	defer ss.orderMu.Unlock()
+	r := &reply{done: make(chan struct{})}
+	ss.queue <- r
+	r.set(outItem{frame: f, last: true})
+}
+
+// receive takes one frame from the client; see take. It reports false
+// when the frame was not taken because the session or ctx ended.
+func (ss *session) receive(ctx context.Context, data []byte) bool {
+	ss.touch()
+	f, err := DecodeClientFrame(data)
+	if err == nil && f.Type == FramePong {
+		return true
+	}
+	if err != nil {
+		f = ClientFrame{ID: requestID(data)}
+	}
+	return ss.take(ctx, f, err)
+}
+
+// admit takes a slot for a frame. While maxInFlight frames are held it
+// waits, and the transport reads no more of the connection: a client
+// that does not read what it asked for is slowed down, not cut off. The
+// pump ends the session when a write waits WriteTimeout.
+func (ss *session) admit(ctx context.Context) bool {
+	select {
+	case ss.slots <- struct{}{}:
+		return true
+	default:
+	}
+	ss.waiting.Add(1)
+	defer ss.waiting.Add(-1)
+	select {
+	case ss.slots <- struct{}{}:
+		return true
+	case <-ss.ctx.Done():
+		return false
+	case <-ctx.Done():
+		return false
 	}
 }
 
-// receive handles one frame from the client. It returns an error only when
-// the connection must close.
-func (ss *session) receive(data []byte) {
-	ss.touch()
-	f, err := DecodeClientFrame(data)
-	if err != nil {
-		ss.enqueue(outItem{frame: errorFrame(requestID(data), err)})
-		return
+// take queues the answer to frame f, or to the error bad it failed to
+// decode with, in the order frames come, and has the frame handled.
+func (ss *session) take(ctx context.Context, f ClientFrame, bad error) bool {
+	if !ss.admit(ctx) {
+		return false
 	}
-	if f.Type == FramePong {
-		return
+	ss.orderMu.Lock()
+	defer ss.orderMu.Unlock()
+	if ss.ctx.Err() != nil {
+		return false
+	}
+	r := &reply{done: make(chan struct{})}
+	ss.queue <- r // never blocks: the slot is room in the queue
+	if bad != nil {
+		r.set(outItem{frame: errorFrame(f.ID, bad)})
+		return true
 	}
 	if f.Type == FramePing {
-		ss.enqueue(outItem{frame: &ServerFrame{Type: FramePong, ID: f.ID}})
-		return
+		r.set(outItem{frame: &ServerFrame{Type: FramePong, ID: f.ID}})
+		return true
 	}
 	if ok, wait := ss.limiter.allow(ss.srv.cfg.Now()); !ok {
-		ss.enqueue(outItem{frame: errorFrame(f.ID, &rateLimitError{retryAfter: wait})})
+		r.set(outItem{frame: errorFrame(f.ID, &rateLimitError{retryAfter: wait})})
+		return true
+	}
+	if ss.draining {
+		r.set(outItem{frame: errorFrame(f.ID, errShuttingDown)})
+		return true
+	}
+	ss.schedule(f, r)
+	return true
+}
+
+// orderKey is the conversation by which a frame is ordered, or uuid.Nil
+// for a frame handled alone. The frames that only add to a conversation
+// (send, note, typing, read, sync) are handled in order with the earlier
+// frames of their conversation and beside those of other conversations;
+// every other frame waits for every earlier frame, and every later frame
+// waits for it. docs/protocol.md states this rule.
+func orderKey(f ClientFrame) uuid.UUID {
+	switch f.Type {
+	case FrameSend, FrameNote, FrameTyping, FrameRead, FrameSync:
+		return f.ConversationID
+	}
+	return uuid.Nil
+}
+
+// schedule starts handling f once the frames it is ordered after are
+// handled. Called with orderMu held.
+func (ss *session) schedule(f ClientFrame, r *reply) {
+	var after []*reply
+	if key := orderKey(f); key != uuid.Nil {
+		after = append(after, ss.lone, ss.last[key])
+		ss.last[key] = r
+		ss.since = append(ss.since, r)
+		ss.forgetHandled()
+	} else {
+		after = append(ss.since, ss.lone)
+		ss.lone, ss.since = r, nil
+		clear(ss.last)
+	}
+	ss.handlers.Add(1)
+	go ss.run(f, r, after)
+}
+
+// forgetHandled drops the handled frames from what later frames may
+// have to wait for, once there are many: an agent may write to any
+// number of conversations without a lone frame between.
+func (ss *session) forgetHandled() {
+	if len(ss.since) <= 2*maxInFlight {
 		return
 	}
-	ss.handleMu.Lock()
-	defer ss.handleMu.Unlock()
-	if ss.draining.Load() {
-		ss.enqueue(outItem{frame: errorFrame(f.ID, errShuttingDown)})
-		return
+	handled := func(r *reply) bool {
+		select {
+		case <-r.done:
+			return true
+		default:
+			return false
+		}
+	}
+	ss.since = slices.DeleteFunc(ss.since, handled)
+	maps.DeleteFunc(ss.last, func(_ uuid.UUID, r *reply) bool { return handled(r) })
+}
+
+// run handles f after the frames in after and sets its answer.
+func (ss *session) run(f ClientFrame, r *reply, after []*reply) {
+	defer ss.handlers.Done()
+	for _, a := range after {
+		if a != nil {
+			<-a.done
+		}
 	}
 	// A frame in hand is finished even if the session is being torn down,
 	// so that nothing is stored without its answer being attempted.
@@ -414,7 +575,7 @@ func (ss *session) receive(data []byte) {
 		}
 		it = outItem{frame: errorFrame(f.ID, err)}
 	}
-	ss.enqueue(it)
+	r.set(it)
 }
 
 // requestID digs the id out of a frame that failed to decode, so the
@@ -607,28 +768,47 @@ func (ss *session) pump(send sender) error {
 	if ss.live != nil {
 		live = ss.live.ready
 	}
+	var head *reply // the next answer, once it is set
 	for {
+		// Events go first: an answer can wait, since the client's frames
+		// then wait unread, but the events' queue is what cuts a client
+		// off.
+		select {
+		case e, ok := <-events:
+			if err := p.received(e, ok); err != nil {
+				return err
+			}
+			continue
+		default:
+		}
+		var queue <-chan *reply
+		var ready <-chan struct{}
+		if head == nil {
+			queue = ss.queue
+		} else {
+			ready = head.done
+		}
 		select {
 		case <-ss.ctx.Done():
 			return context.Cause(ss.ctx)
 		case e, ok := <-events:
-			if !ok {
-				if err := ss.sub.Err(); errors.Is(err, chat.ErrSlowConsumer) {
-					return errSlowConsumer
-				} else if err != nil {
-					return err
-				}
-				return context.Cause(ss.ctx)
+			if err := p.received(e, ok); err != nil {
+				return err
 			}
-			if err := p.event(e); err != nil {
-				return ss.writeFailed(err)
-			}
-		case it := <-ss.queue:
+		case head = <-queue:
+		case <-ready:
+			it := head.it
+			head = nil
 			if err := p.item(it); err != nil {
 				return ss.writeFailed(err)
 			}
+			<-ss.slots
 			if it.last {
 				return errShuttingDown
+			}
+		case it := <-ss.unasked:
+			if err := p.item(it); err != nil {
+				return ss.writeFailed(err)
 			}
 		case <-live:
 			for _, f := range ss.live.take() {
@@ -637,8 +817,9 @@ func (ss *session) pump(send sender) error {
 				}
 			}
 		case <-tick.C:
+			// A client whose frames wait unread is not silent.
 			silent := ss.srv.cfg.Now().Sub(time.Unix(0, ss.lastIn.Load()))
-			if silent > ss.srv.cfg.HeartbeatTimeout {
+			if silent > ss.srv.cfg.HeartbeatTimeout && ss.waiting.Load() == 0 {
 				return errHeartbeatTimeout
 			}
 			if err := p.write(&ServerFrame{Type: FramePing}); err != nil {
@@ -646,6 +827,24 @@ func (ss *session) pump(send sender) error {
 			}
 		}
 	}
+}
+
+// received sends an event from the subscription; ok false means the
+// subscription ended.
+func (p *pumpState) received(e chat.Event, ok bool) error {
+	ss := p.ss
+	if !ok {
+		if err := ss.sub.Err(); errors.Is(err, chat.ErrSlowConsumer) {
+			return errSlowConsumer
+		} else if err != nil {
+			return err
+		}
+		return context.Cause(ss.ctx)
+	}
+	if err := p.event(e); err != nil {
+		return ss.writeFailed(err)
+	}
+	return nil
 }
 
 // writeFailed explains a failed write: a write that timed out, or one

@@ -128,7 +128,15 @@ func (s *Server) serveSSEFrames(w http.ResponseWriter, r *http.Request, auth fun
 		writeHTTPError(w, http.StatusNotFound, &ErrorBody{Code: CodeNotFound, Message: "no such session; send hello again"})
 		return
 	}
-	ss.receive(data)
+	// The answer comes once the frame is taken, before it is handled: a
+	// client may post its next frame at once. A session holding as many
+	// frames as it may holds the POST until its stream drains.
+	if !ss.receive(r.Context(), data) {
+		if ss.ctx.Err() != nil {
+			writeHTTPError(w, http.StatusNotFound, &ErrorBody{Code: CodeNotFound, Message: "no such session; send hello again"})
+		}
+		return
+	}
 	w.WriteHeader(http.StatusAccepted)
 }
 

@@ -113,11 +113,13 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, auth func(*http
 			}
 			break
 		}
+		// While the session holds as many frames as it may, taking the
+		// next one waits, and the client's frames wait in TCP's buffers.
 		if typ != websocket.MessageText {
-			ss.enqueue(outItem{frame: errorFrame("", errBinary)})
+			ss.take(ctx, ClientFrame{}, errBinary)
 			continue
 		}
-		ss.receive(data)
+		ss.receive(ctx, data)
 	}
 	<-done
 }
