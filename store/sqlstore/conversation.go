@@ -52,6 +52,10 @@ func (s *Store) CreateConversation(ctx context.Context, c chat.ConversationInfo)
 	if err := check(ctx, err); err != nil {
 		return chat.ConversationInfo{}, err
 	}
+	if err := s.lockWrites(ctx); err != nil {
+		return chat.ConversationInfo{}, err
+	}
+	defer s.unlockWrites()
 	c = normalize(c)
 	c.Version = 1
 	_, err = s.exec(ctx, `INSERT INTO {conversations} (`+conversationColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -110,6 +114,10 @@ func (s *Store) UpdateConversation(ctx context.Context, c chat.ConversationInfo)
 	if err := check(ctx, c.Validate()); err != nil {
 		return chat.ConversationInfo{}, err
 	}
+	if err := s.lockWrites(ctx); err != nil {
+		return chat.ConversationInfo{}, err
+	}
+	defer s.unlockWrites()
 	c = normalize(c)
 	// The UPDATE leaves last_seq alone and checks the Version in its WHERE
 	// clause, so it never undoes an append and never overwrites a change it

@@ -89,6 +89,13 @@ type Store struct {
 	closed  bool
 	writers []*writer
 	wg      sync.WaitGroup
+
+	// SQLite only (nil otherwise): the write turn every write takes, and
+	// the checkpointer, told of writes by wrote and stopped by stopCkpt.
+	writeTurn chan struct{}
+	wrote     chan struct{}
+	stopCkpt  chan struct{}
+	ckpt      sync.WaitGroup
 }
 
 var _ chat.Store = (*Store)(nil)
@@ -134,13 +141,14 @@ func OpenSQLite(ctx context.Context, path string, cfg Config) (*Store, error) {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "temp_store(MEMORY)")
-	q.Add("_pragma", "cache_size(-16384)")       // 16 MiB of page cache per connection
-	q.Add("_pragma", "wal_autocheckpoint(8192)") // checkpoint every 32 MiB of WAL, not every 4 MiB
+	q.Add("_pragma", "cache_size(-16384)")                                // 16 MiB of page cache per connection
+	q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", safetyFrames)) // the store checkpoints in the background
 	q.Add("_txlock", "immediate")
 	db, err := sql.Open("sqlite", path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: opening %s: %w", path, err)
 	}
+	sizePool(db, sqlitePoolSize())
 	s, err := open(ctx, db, true, cfg)
 	if err != nil {
 		db.Close()
@@ -188,6 +196,9 @@ func open(ctx context.Context, db *sql.DB, owns bool, cfg Config) (*Store, error
 		seed:  maphash.MakeSeed(),
 		stmts: make(map[string]*sql.Stmt),
 	}
+	if cfg.Dialect == SQLite {
+		s.writeTurn, s.wrote, s.stopCkpt = make(chan struct{}, 1), make(chan struct{}, 1), make(chan struct{})
+	}
 	if err := ping(ctx, db, cfg.Dialect); err != nil {
 		return nil, fmt.Errorf("sqlstore: %w", err)
 	}
@@ -202,6 +213,10 @@ func open(ctx context.Context, db *sql.DB, owns bool, cfg Config) (*Store, error
 		s.wg.Add(2)
 		go w.run()
 		go w.reply()
+	}
+	if s.stopCkpt != nil {
+		s.ckpt.Add(1)
+		go s.checkpoint(s.stopCkpt)
 	}
 	return s, nil
 }
@@ -232,6 +247,10 @@ func (s *Store) Close(ctx context.Context) error {
 	done := make(chan error, 1)
 	go func() {
 		s.wg.Wait()
+		if s.stopCkpt != nil {
+			close(s.stopCkpt)
+			s.ckpt.Wait()
+		}
 		done <- s.release()
 	}()
 	select {
@@ -421,6 +440,10 @@ func (s *Store) PutVisitor(ctx context.Context, v chat.Visitor) error {
 	if err := check(ctx, v.Validate()); err != nil {
 		return err
 	}
+	if err := s.lockWrites(ctx); err != nil {
+		return err
+	}
+	defer s.unlockWrites()
 	_, err := s.exec(ctx, `INSERT INTO {visitors} (id, name, email, locale, time_zone, customer_id, created_at, last_seen_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`+s.dialect.upsert("name", "email", "locale", "time_zone", "customer_id", "created_at", "last_seen_at"),
 		idBytes(v.ID), v.Name, v.Email, v.Locale, v.TimeZone, v.CustomerID, micros(chat.Timestamp(v.CreatedAt)), micros(chat.Timestamp(v.LastSeenAt)))
@@ -451,6 +474,10 @@ func (s *Store) PutAgent(ctx context.Context, a chat.Agent) error {
 	if err := check(ctx, a.Validate()); err != nil {
 		return err
 	}
+	if err := s.lockWrites(ctx); err != nil {
+		return err
+	}
+	defer s.unlockWrites()
 	deps, err := json.Marshal(a.Departments)
 	if err != nil {
 		return err
