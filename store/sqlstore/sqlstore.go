@@ -119,6 +119,12 @@ type tables struct {
 // time, so multiStatements is not needed. Leave the connection character
 // set at its default, utf8mb4. An SQLite db should enable foreign_keys and
 // a busy_timeout, as OpenSQLite does.
+//
+// database/sql keeps only 2 idle connections unless told otherwise, so
+// after a burst of reads it closes the others, and the next burst opens
+// them again (on PostgreSQL and MySQL a new session each, whose prepared
+// statements are lost with it). Give db as many idle connections as open
+// ones: db.SetMaxOpenConns(n) and db.SetMaxIdleConns(n).
 func Open(ctx context.Context, db *sql.DB, cfg Config) (*Store, error) {
 	return open(ctx, db, false, cfg)
 }
@@ -127,7 +133,8 @@ func Open(ctx context.Context, db *sql.DB, cfg Config) (*Store, error) {
 // and returns a Store over it that owns the database: Close closes it.
 // cfg.Dialect may be left zero. The file is put in WAL mode with
 // synchronous=NORMAL, foreign keys on, a 10 s busy timeout, and
-// transactions that take the write lock when they begin. With WAL and
+// transactions that take the write lock when they begin. The pool keeps
+// every connection it opens, up to 4×GOMAXPROCS and at least 8. With WAL and
 // NORMAL, a process crash loses nothing that was acknowledged; a power cut
 // or OS crash may lose the last commits before the next checkpoint.
 func OpenSQLite(ctx context.Context, path string, cfg Config) (*Store, error) {
@@ -359,6 +366,29 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 		return nil, err
 	}
 	return st.ExecContext(ctx, args...)
+}
+
+// txExec is exec inside tx; the statement stays prepared on tx's
+// connection for the next transaction there.
+func (s *Store) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	if s.dialect == Postgres {
+		return tx.ExecContext(ctx, s.sql(query), args...)
+	}
+	st, err := s.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+}
+
+// txQueryRow is queryRow inside tx.
+func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+	if s.dialect != Postgres {
+		if st, err := s.stmt(ctx, query); err == nil {
+			return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+		}
+	}
+	return tx.QueryRowContext(ctx, s.sql(query), args...)
 }
 
 // check returns the context's error first, then the validation error.
