@@ -99,8 +99,9 @@
 // busy timeout.
 //
 // Commits do not copy the WAL back into the database file either: a
-// goroutine of the store checkpoints in the background shortly after
-// writes, without holding up the writer, and only once the WAL has grown
-// past 32 MiB does it hold the write turn for the last of its copy, so
-// that the WAL starts over instead of growing.
+// goroutine of the store checkpoints in the background, after every 2,048
+// rows written or a second after fewer, without holding up the writer.
+// Only once the WAL has grown past 8,192 pages does it hold the write turn
+// for the last of its copy, so that the WAL starts over instead of
+// growing.
 package sqlstore

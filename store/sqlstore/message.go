@@ -154,7 +154,7 @@ func (w *writer) reply() {
 // another process) gets its own error and the others are stored.
 func (w *writer) commit(batch []*appendReq) {
 	_ = w.s.lockWrites(context.Background()) // a background context never ends
-	defer w.s.unlockWrites()
+	defer w.s.unlockWritesN(len(batch))
 	// Most batches repeat no stored idempotency key, so the first attempt
 	// does not look keys up: the unique index catches a repeat, and the
 	// batch is retried with the lookup.

@@ -19,14 +19,18 @@ import (
 // The writer does not checkpoint either: a checkpoint copies the WAL back
 // into the database file and syncs both, tens of milliseconds that every
 // caller of the batch would wait for. A goroutine of the store does it
-// instead, in the background, on a connection of its own.
+// instead, in the background, on another connection of the pool.
 
 // Checkpoint settings of an SQLite store.
 const (
-	// checkpointEvery is how long the checkpointer waits after a write
-	// before copying the WAL back, so that one checkpoint serves many
-	// commits.
-	checkpointEvery = 50 * time.Millisecond
+	// checkpointRows is how many rows written (appends count one each,
+	// other writes one) start a checkpoint: about 5,000 pages of WAL, so
+	// that a page rewritten by many commits is copied once for all of
+	// them.
+	checkpointRows = 2048
+	// checkpointIdle is how long a smaller amount of writes waits before
+	// it is checkpointed anyway.
+	checkpointIdle = time.Second
 	// restartFrames is the WAL size, in pages, past which the checkpointer
 	// finishes its work in the store's write turn: with the writer held,
 	// the checkpoint catches up, and the next write starts the WAL over
@@ -67,41 +71,51 @@ func (s *Store) lockWrites(ctx context.Context) error {
 	}
 }
 
-// unlockWrites gives the write turn back and tells the checkpointer that
-// the WAL has grown.
-func (s *Store) unlockWrites() {
+// unlockWrites gives the write turn back after a write of one row.
+func (s *Store) unlockWrites() { s.unlockWritesN(1) }
+
+// unlockWritesN gives the write turn back after a write of n rows, and
+// tells the checkpointer that the WAL has grown.
+func (s *Store) unlockWritesN(n int) {
 	if s.writeTurn == nil {
 		return
 	}
 	<-s.writeTurn
+	s.written.Add(int64(n))
 	select {
 	case s.wrote <- struct{}{}:
 	default:
 	}
 }
 
-// checkpoint runs until stop is closed: after writes, it copies the WAL
-// back into the database file. Failures are logged and tried again after
-// the next write; SQLite's own checkpoint (safetyFrames) bounds the WAL
-// meanwhile.
+// checkpoint runs until stop is closed: once checkpointRows rows have been
+// written, or checkpointIdle after fewer, it copies the WAL back into the
+// database file. Failures are logged and tried again after the next
+// write; SQLite's own checkpoint (safetyFrames) bounds the WAL meanwhile.
 func (s *Store) checkpoint(stop <-chan struct{}) {
 	defer s.ckpt.Done()
 	ctx := context.Background()
-	t := time.NewTimer(0)
-	<-t.C
+	idle := time.NewTimer(checkpointIdle)
+	idle.Stop()
 	for {
 		select {
 		case <-stop:
 			return
 		case <-s.wrote:
 		}
-		t.Reset(checkpointEvery)
-		select {
-		case <-stop:
-			t.Stop()
-			return
-		case <-t.C:
+		idle.Reset(checkpointIdle)
+	wait:
+		for s.written.Load() < checkpointRows {
+			select {
+			case <-stop:
+				return
+			case <-idle.C:
+				break wait
+			case <-s.wrote:
+			}
 		}
+		idle.Stop()
+		s.written.Store(0)
 		frames, err := s.walCheckpoint(ctx)
 		if err == nil && frames > restartFrames {
 			select {

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -93,6 +94,7 @@ type Store struct {
 	// SQLite only (nil otherwise): the write turn every write takes, and
 	// the checkpointer, told of writes by wrote and stopped by stopCkpt.
 	writeTurn chan struct{}
+	written   atomic.Int64 // rows written since the last checkpoint
 	wrote     chan struct{}
 	stopCkpt  chan struct{}
 	ckpt      sync.WaitGroup
