@@ -95,8 +95,8 @@
 // count, a migration) holds it for its own transaction. Writes queue in
 // order and none of them sleeps on SQLite's lock, nor fails for want of a
 // busy timeout. Readers never wait for writes in WAL mode. Writes through
-// [Store.DB], or from another process, still meet SQLite's lock and its
-// busy timeout.
+// [Store.DB], or of another store or process on the same file, still meet
+// SQLite's lock and its busy timeout.
 //
 // Commits do not copy the WAL back into the database file either: a
 // goroutine of the store checkpoints in the background, after every 2,048
