@@ -23,6 +23,10 @@ func (s *Store) PutBlock(ctx context.Context, b chat.Block) error {
 	if err := check(ctx, b.Validate()); err != nil {
 		return err
 	}
+	if err := s.lockWrites(ctx); err != nil {
+		return err
+	}
+	defer s.unlockWrites()
 	var visitor any
 	if b.VisitorID != uuid.Nil {
 		visitor = idBytes(b.VisitorID)
@@ -43,6 +47,10 @@ func (s *Store) DeleteBlock(ctx context.Context, id uuid.UUID) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := s.lockWrites(ctx); err != nil {
+		return err
+	}
+	defer s.unlockWrites()
 	res, err := s.exec(ctx, s.blockQ(`DELETE FROM {blocks} WHERE id = ?`), idBytes(id))
 	if err != nil {
 		return dbErr("deleting a block", err)

@@ -52,6 +52,10 @@ func (s *Store) CreateConversation(ctx context.Context, c chat.ConversationInfo)
 	if err := check(ctx, err); err != nil {
 		return chat.ConversationInfo{}, err
 	}
+	if err := s.lockWrites(ctx); err != nil {
+		return chat.ConversationInfo{}, err
+	}
+	defer s.unlockWrites()
 	c = normalize(c)
 	c.Version = 1
 	_, err = s.exec(ctx, `INSERT INTO {conversations} (`+conversationColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -96,7 +100,7 @@ func (s *Store) conversation(ctx context.Context, tx *sql.Tx, id uuid.UUID) (cha
 	if tx == nil {
 		row = s.queryRow(ctx, selectConversation, idBytes(id))
 	} else {
-		row = tx.QueryRowContext(ctx, s.sql(selectConversation), idBytes(id))
+		row = s.txQueryRow(ctx, tx, selectConversation, idBytes(id))
 	}
 	c, err := scanConversation(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -110,6 +114,10 @@ func (s *Store) UpdateConversation(ctx context.Context, c chat.ConversationInfo)
 	if err := check(ctx, c.Validate()); err != nil {
 		return chat.ConversationInfo{}, err
 	}
+	if err := s.lockWrites(ctx); err != nil {
+		return chat.ConversationInfo{}, err
+	}
+	defer s.unlockWrites()
 	c = normalize(c)
 	// The UPDATE leaves last_seq alone and checks the Version in its WHERE
 	// clause, so it never undoes an append and never overwrites a change it
@@ -120,9 +128,9 @@ func (s *Store) UpdateConversation(ctx context.Context, c chat.ConversationInfo)
 		return chat.ConversationInfo{}, dbErr("updating a conversation", err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, s.sql(`UPDATE {conversations} SET department = ?, status = ?, agent_id = ?, updated_at = ?,
+	res, err := s.txExec(ctx, tx, `UPDATE {conversations} SET department = ?, status = ?, agent_id = ?, updated_at = ?,
 		assigned_at = ?, closed_at = ?, rating = ?, resolved = ?, first_assigned_at = ?, first_message_at = ?,
-		first_response_at = ?, offline = ?, version = version + 1 WHERE id = ? AND version = ?`),
+		first_response_at = ?, offline = ?, version = version + 1 WHERE id = ? AND version = ?`,
 		c.Department, string(c.Status), c.AgentID, micros(c.UpdatedAt), micros(c.AssignedAt), micros(c.ClosedAt),
 		c.Rating, boolValue(c.Resolved), micros(c.FirstAssignedAt), micros(c.FirstMessageAt), micros(c.FirstResponseAt),
 		flag(c.Offline), idBytes(c.ID), c.Version)

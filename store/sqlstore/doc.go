@@ -14,7 +14,9 @@
 //
 // OpenSQLite owns the database it opens: WAL mode, synchronous=NORMAL,
 // foreign keys on, a busy timeout, and write transactions that take the
-// lock when they begin. Close closes it.
+// lock when they begin. Its pool keeps every connection it opens (at most
+// 4×GOMAXPROCS, 8 or more), so bursts of reads reuse connections with
+// their page caches and prepared statements. Close closes it.
 //
 // A shop that already has a PostgreSQL or MySQL database passes its own
 // *sql.DB, opened with the "pgx" (github.com/jackc/pgx/v5/stdlib) or
@@ -82,4 +84,24 @@
 //
 // Reads go straight to the database and see every append that has been
 // answered.
+//
+// # SQLite: one write at a time
+//
+// SQLite has one write lock per database, and a connection that finds it
+// taken sleeps and retries in steps of milliseconds (the busy timeout).
+// So an SQLite store's writes take turns in Go instead: the writer holds
+// the store's write turn for each batch, and every other write (a
+// conversation update, a visitor, a page view, a lease, a block, an email
+// count, a migration) holds it for its own transaction. Writes queue in
+// order and none of them sleeps on SQLite's lock, nor fails for want of a
+// busy timeout. Readers never wait for writes in WAL mode. Writes through
+// [Store.DB], or of another store or process on the same file, still meet
+// SQLite's lock and its busy timeout.
+//
+// Commits do not copy the WAL back into the database file either: a
+// goroutine of the store checkpoints in the background, after every 2,048
+// rows written or a second after fewer, without holding up the writer.
+// Only once the WAL has grown past 8,192 pages does it hold the write turn
+// for the last of its copy, so that the WAL starts over instead of
+// growing.
 package sqlstore

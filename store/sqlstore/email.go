@@ -43,6 +43,10 @@ func (s *Store) CountEmail(ctx context.Context, visitorID uuid.UUID, address str
 	if err := check(ctx, errors.Join(chat.CheckAddress(address), limits.Validate(), nilID(visitorID))); err != nil {
 		return err
 	}
+	if err := s.lockWrites(ctx); err != nil {
+		return err
+	}
+	defer s.unlockWrites()
 	day := utcDay(at)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -92,6 +96,10 @@ func (s *Store) ProveEmail(ctx context.Context, visitorID uuid.UUID, address str
 	if err := check(ctx, errors.Join(chat.CheckAddress(address), nilID(visitorID))); err != nil {
 		return err
 	}
+	if err := s.lockWrites(ctx); err != nil {
+		return err
+	}
+	defer s.unlockWrites()
 	_, err := s.prove(ctx, s.db, visitorID, address, at)
 	return err
 }
@@ -123,6 +131,10 @@ func (s *Store) AddEmailConfirmation(ctx context.Context, c chat.EmailConfirmati
 	if err := check(ctx, c.Validate()); err != nil {
 		return err
 	}
+	if err := s.lockWrites(ctx); err != nil {
+		return err
+	}
+	defer s.unlockWrites()
 	var conv any
 	if c.ConversationID != uuid.Nil {
 		conv = idBytes(c.ConversationID)
@@ -137,6 +149,10 @@ func (s *Store) ConfirmEmail(ctx context.Context, tokenHash string, now time.Tim
 	if err := ctx.Err(); err != nil {
 		return chat.EmailConfirmation{}, err
 	}
+	if err := s.lockWrites(ctx); err != nil {
+		return chat.EmailConfirmation{}, err
+	}
+	defer s.unlockWrites()
 	nowMicros := chat.Timestamp(now).UnixMicro()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -189,6 +205,10 @@ func (s *Store) SuppressEmail(ctx context.Context, sup chat.EmailSuppression) er
 	if err := check(ctx, sup.Validate()); err != nil {
 		return err
 	}
+	if err := s.lockWrites(ctx); err != nil {
+		return err
+	}
+	defer s.unlockWrites()
 	upsert := ` ON CONFLICT (address) DO UPDATE SET reason = excluded.reason, at = excluded.at`
 	if s.dialect == MySQL {
 		upsert = ` ON DUPLICATE KEY UPDATE reason = VALUES(reason), at = VALUES(at)`
@@ -203,6 +223,10 @@ func (s *Store) UnsuppressEmail(ctx context.Context, address string) error {
 	if err := check(ctx, chat.CheckAddress(address)); err != nil {
 		return err
 	}
+	if err := s.lockWrites(ctx); err != nil {
+		return err
+	}
+	defer s.unlockWrites()
 	res, err := s.db.ExecContext(ctx, s.emailSQL(`DELETE FROM %[4]s WHERE address = ?`), address)
 	if err != nil {
 		return dbErr("unsuppressing an email address", err)

@@ -29,6 +29,10 @@ func ExampleOpen() {
 		log.Fatal(err)
 	}
 	defer db.Close() // the shop's, not the store's
+	// As many idle connections as open ones, so that bursts of reads reuse
+	// them rather than opening new ones each time.
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(16)
 
 	store, err := sqlstore.Open(ctx, db, sqlstore.Config{Dialect: sqlstore.SQLite, TablePrefix: "chat_"})
 	if err != nil {

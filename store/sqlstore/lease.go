@@ -24,6 +24,10 @@ func (s *Store) RenewAgentLeases(ctx context.Context, holder string, until time.
 	if err := check(ctx, err); err != nil || len(agentIDs) == 0 {
 		return err
 	}
+	if err := s.lockWrites(ctx); err != nil {
+		return err
+	}
+	defer s.unlockWrites()
 	upsert := " ON CONFLICT (agent_id, holder) DO UPDATE SET expires_at = excluded.expires_at"
 	if s.dialect == MySQL {
 		upsert = " ON DUPLICATE KEY UPDATE expires_at = VALUES(expires_at)"
@@ -47,6 +51,10 @@ func (s *Store) ReleaseAgentLease(ctx context.Context, agentID, holder string, a
 	if err := check(ctx, chat.CheckAgentLease(at, agentID, holder)); err != nil {
 		return false, err
 	}
+	if err := s.lockWrites(ctx); err != nil {
+		return false, err
+	}
+	defer s.unlockWrites()
 	t := micros(chat.Timestamp(at))
 	if _, err := s.exec(ctx, s.leaseSQL(`UPDATE {agent_leases} SET expires_at = ? WHERE agent_id = ? AND holder = ? AND expires_at > ?`),
 		t, agentID, holder, t); err != nil {
@@ -89,6 +97,10 @@ func (s *Store) DeleteAgentLeases(ctx context.Context, agentID string, at time.T
 	if err := check(ctx, chat.CheckAgentLease(at, agentID)); err != nil {
 		return err
 	}
+	if err := s.lockWrites(ctx); err != nil {
+		return err
+	}
+	defer s.unlockWrites()
 	_, err := s.exec(ctx, s.leaseSQL(`DELETE FROM {agent_leases} WHERE agent_id = ? AND expires_at <= ?`), agentID, micros(chat.Timestamp(at)))
 	return dbErr("deleting agent leases", err)
 }

@@ -153,6 +153,8 @@ func (w *writer) reply() {
 // its own, so that one bad message (a duplicate id, a lost race with
 // another process) gets its own error and the others are stored.
 func (w *writer) commit(batch []*appendReq) {
+	_ = w.s.lockWrites(context.Background()) // a background context never ends
+	defer w.s.unlockWritesN(len(batch))
 	// Most batches repeat no stored idempotency key, so the first attempt
 	// does not look keys up: the unique index catches a repeat, and the
 	// batch is retried with the lookup.

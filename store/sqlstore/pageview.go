@@ -15,6 +15,10 @@ func (s *Store) AddPageView(ctx context.Context, p chat.PageView) error {
 	if err := check(ctx, p.Validate()); err != nil {
 		return err
 	}
+	if err := s.lockWrites(ctx); err != nil {
+		return err
+	}
+	defer s.unlockWrites()
 	_, err := s.exec(ctx, `INSERT INTO {page_views} (id, visitor_id, url, title, referrer, at) VALUES (?, ?, ?, ?, ?, ?)`,
 		idBytes(p.ID), idBytes(p.VisitorID), p.URL, p.Title, p.Referrer, chat.Timestamp(p.At).UnixMicro())
 	return dbErr("storing a page view", err)

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -89,6 +90,14 @@ type Store struct {
 	closed  bool
 	writers []*writer
 	wg      sync.WaitGroup
+
+	// SQLite only (nil otherwise): the write turn every write takes, and
+	// the checkpointer, told of writes by wrote and stopped by stopCkpt.
+	writeTurn chan struct{}
+	written   atomic.Int64 // rows written since the last checkpoint
+	wrote     chan struct{}
+	stopCkpt  chan struct{}
+	ckpt      sync.WaitGroup
 }
 
 var _ chat.Store = (*Store)(nil)
@@ -112,6 +121,12 @@ type tables struct {
 // time, so multiStatements is not needed. Leave the connection character
 // set at its default, utf8mb4. An SQLite db should enable foreign_keys and
 // a busy_timeout, as OpenSQLite does.
+//
+// database/sql keeps only 2 idle connections unless told otherwise, so
+// after a burst of reads it closes the others, and the next burst opens
+// them again (on PostgreSQL and MySQL a new session each, whose prepared
+// statements are lost with it). Give db as many idle connections as open
+// ones: db.SetMaxOpenConns(n) and db.SetMaxIdleConns(n).
 func Open(ctx context.Context, db *sql.DB, cfg Config) (*Store, error) {
 	return open(ctx, db, false, cfg)
 }
@@ -120,7 +135,8 @@ func Open(ctx context.Context, db *sql.DB, cfg Config) (*Store, error) {
 // and returns a Store over it that owns the database: Close closes it.
 // cfg.Dialect may be left zero. The file is put in WAL mode with
 // synchronous=NORMAL, foreign keys on, a 10 s busy timeout, and
-// transactions that take the write lock when they begin. With WAL and
+// transactions that take the write lock when they begin. The pool keeps
+// every connection it opens, up to 4×GOMAXPROCS and at least 8. With WAL and
 // NORMAL, a process crash loses nothing that was acknowledged; a power cut
 // or OS crash may lose the last commits before the next checkpoint.
 func OpenSQLite(ctx context.Context, path string, cfg Config) (*Store, error) {
@@ -134,13 +150,14 @@ func OpenSQLite(ctx context.Context, path string, cfg Config) (*Store, error) {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "temp_store(MEMORY)")
-	q.Add("_pragma", "cache_size(-16384)")       // 16 MiB of page cache per connection
-	q.Add("_pragma", "wal_autocheckpoint(8192)") // checkpoint every 32 MiB of WAL, not every 4 MiB
+	q.Add("_pragma", "cache_size(-16384)")                                // 16 MiB of page cache per connection
+	q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", safetyFrames)) // the store checkpoints in the background
 	q.Add("_txlock", "immediate")
 	db, err := sql.Open("sqlite", path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: opening %s: %w", path, err)
 	}
+	sizePool(db, sqlitePoolSize())
 	s, err := open(ctx, db, true, cfg)
 	if err != nil {
 		db.Close()
@@ -188,6 +205,9 @@ func open(ctx context.Context, db *sql.DB, owns bool, cfg Config) (*Store, error
 		seed:  maphash.MakeSeed(),
 		stmts: make(map[string]*sql.Stmt),
 	}
+	if cfg.Dialect == SQLite {
+		s.writeTurn, s.wrote, s.stopCkpt = make(chan struct{}, 1), make(chan struct{}, 1), make(chan struct{})
+	}
 	if err := ping(ctx, db, cfg.Dialect); err != nil {
 		return nil, fmt.Errorf("sqlstore: %w", err)
 	}
@@ -202,6 +222,10 @@ func open(ctx context.Context, db *sql.DB, owns bool, cfg Config) (*Store, error
 		s.wg.Add(2)
 		go w.run()
 		go w.reply()
+	}
+	if s.stopCkpt != nil {
+		s.ckpt.Add(1)
+		go s.checkpoint(s.stopCkpt)
 	}
 	return s, nil
 }
@@ -232,6 +256,10 @@ func (s *Store) Close(ctx context.Context) error {
 	done := make(chan error, 1)
 	go func() {
 		s.wg.Wait()
+		if s.stopCkpt != nil {
+			close(s.stopCkpt)
+			s.ckpt.Wait()
+		}
 		done <- s.release()
 	}()
 	select {
@@ -342,6 +370,29 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 	return st.ExecContext(ctx, args...)
 }
 
+// txExec is exec inside tx; the statement stays prepared on tx's
+// connection for the next transaction there.
+func (s *Store) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	if s.dialect == Postgres {
+		return tx.ExecContext(ctx, s.sql(query), args...)
+	}
+	st, err := s.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+}
+
+// txQueryRow is queryRow inside tx.
+func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+	if s.dialect != Postgres {
+		if st, err := s.stmt(ctx, query); err == nil {
+			return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+		}
+	}
+	return tx.QueryRowContext(ctx, s.sql(query), args...)
+}
+
 // check returns the context's error first, then the validation error.
 func check(ctx context.Context, invalid error) error {
 	if err := ctx.Err(); err != nil {
@@ -421,6 +472,10 @@ func (s *Store) PutVisitor(ctx context.Context, v chat.Visitor) error {
 	if err := check(ctx, v.Validate()); err != nil {
 		return err
 	}
+	if err := s.lockWrites(ctx); err != nil {
+		return err
+	}
+	defer s.unlockWrites()
 	_, err := s.exec(ctx, `INSERT INTO {visitors} (id, name, email, locale, time_zone, customer_id, created_at, last_seen_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`+s.dialect.upsert("name", "email", "locale", "time_zone", "customer_id", "created_at", "last_seen_at"),
 		idBytes(v.ID), v.Name, v.Email, v.Locale, v.TimeZone, v.CustomerID, micros(chat.Timestamp(v.CreatedAt)), micros(chat.Timestamp(v.LastSeenAt)))
@@ -451,6 +506,10 @@ func (s *Store) PutAgent(ctx context.Context, a chat.Agent) error {
 	if err := check(ctx, a.Validate()); err != nil {
 		return err
 	}
+	if err := s.lockWrites(ctx); err != nil {
+		return err
+	}
+	defer s.unlockWrites()
 	deps, err := json.Marshal(a.Departments)
 	if err != nil {
 		return err
