@@ -168,8 +168,8 @@ func (s *Store) updateConversation(ctx context.Context, tx *sql.Tx, c chat.Conve
 // IMMEDIATE holds from the start), counts the agent's other open
 // conversations and updates c, so that an assignment in another
 // transaction waits for the lock and then counts this one. MySQL reads at
-// READ COMMITTED here: at its default REPEATABLE READ a count could miss
-// an assignment committed while this transaction waited for the lock.
+// READ COMMITTED here, so that the count reads the latest committed rows
+// rather than a snapshot that could predate the lock.
 func (s *Store) AssignConversation(ctx context.Context, c chat.ConversationInfo, capacity int) (chat.ConversationInfo, error) {
 	if err := check(ctx, chat.CheckAssign(c, capacity)); err != nil {
 		return chat.ConversationInfo{}, err
