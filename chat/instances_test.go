@@ -28,10 +28,61 @@ import (
 // an agent or queued.
 func TestCapacityAcrossInstances(t *testing.T) {
 	t.Parallel()
+	twoInstances(t, testCapacityAcrossInstances)
+}
+
+// TestAssignAcrossInstances assigns 20 conversations at once to one agent
+// of capacity 1, through two Desks that do not share events: one
+// assignment succeeds and every other returns ErrAgentBusy.
+func TestAssignAcrossInstances(t *testing.T) {
+	t.Parallel()
+	twoInstances(t, func(t *testing.T, stores ...chat.Store) {
+		ctx := t.Context()
+		desks := newDesks(t, stores)
+		require.NoError(t, desks[0].SaveAgent(ctx, chat.Agent{ID: "olga", Name: "Olga", Capacity: 1, Status: chat.AgentAway}))
+		ids := make([]chat.Conversation, 20)
+		for i := range ids {
+			d := desks[i%len(desks)]
+			v, err := d.SaveVisitor(ctx, chat.Visitor{Name: fmt.Sprintf("Visitor %d", i), Locale: "en"})
+			require.NoError(t, err)
+			c, err := d.Start(ctx, chat.StartRequest{VisitorID: v.ID})
+			require.NoError(t, err)
+			ids[i] = c
+		}
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		errs := make([]error, len(ids))
+		for i, c := range ids {
+			wg.Go(func() {
+				<-start
+				_, errs[i] = c.Assign(ctx, "olga")
+			})
+		}
+		close(start)
+		wg.Wait()
+		won := 0
+		for _, err := range errs {
+			if err == nil {
+				won++
+				continue
+			}
+			assert.ErrorIs(t, err, chat.ErrAgentBusy)
+		}
+		assert.Equal(t, 1, won, "one of the concurrent assignments succeeds")
+		open, err := stores[0].Conversations(ctx, chat.ConversationFilter{Statuses: []chat.Status{chat.StatusOpen}, AgentID: "olga"})
+		require.NoError(t, err)
+		assert.Len(t, open, 1, "the agent has one open conversation in the store")
+	})
+}
+
+// twoInstances runs test with two stores on one database, as two
+// instances of a shop would have: an SQLite file, and PostgreSQL when
+// PARLEY_TEST_POSTGRES is set.
+func twoInstances(t *testing.T, test func(t *testing.T, stores ...chat.Store)) {
 	t.Run("SQLite", func(t *testing.T) {
 		t.Parallel()
 		path := filepath.Join(t.TempDir(), "parley.db")
-		testCapacityAcrossInstances(t, sqliteStore(t, path), sqliteStore(t, path))
+		test(t, sqliteStore(t, path), sqliteStore(t, path))
 	})
 	t.Run("PostgreSQL", func(t *testing.T) {
 		t.Parallel()
@@ -40,8 +91,21 @@ func TestCapacityAcrossInstances(t *testing.T) {
 			t.Skip("set PARLEY_TEST_POSTGRES to run the PostgreSQL test (for example postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
 		}
 		dsn = postgresSchema(t, dsn)
-		testCapacityAcrossInstances(t, postgresStore(t, dsn), postgresStore(t, dsn))
+		test(t, postgresStore(t, dsn), postgresStore(t, dsn))
 	})
+}
+
+// newDesks returns a Desk on each store, each with its own LocalBroker.
+func newDesks(t *testing.T, stores []chat.Store) []*chat.Desk {
+	t.Helper()
+	desks := make([]*chat.Desk, len(stores))
+	for i, s := range stores {
+		d, err := chat.NewDesk(chat.Config{Store: s})
+		require.NoError(t, err)
+		t.Cleanup(func() { require.NoError(t, d.Close(context.Background())) })
+		desks[i] = d
+	}
+	return desks
 }
 
 // postgresSchema creates a schema of its own for the test, dropped when
@@ -92,13 +156,7 @@ func testCapacityAcrossInstances(t *testing.T, stores ...chat.Store) {
 		visitors = 100
 	)
 	ctx := t.Context()
-	desks := make([]*chat.Desk, len(stores))
-	for i, s := range stores {
-		d, err := chat.NewDesk(chat.Config{Store: s})
-		require.NoError(t, err)
-		t.Cleanup(func() { require.NoError(t, d.Close(context.Background())) })
-		desks[i] = d
-	}
+	desks := newDesks(t, stores)
 	var agentIDs []string
 	for i := range agents {
 		id := fmt.Sprintf("agent-%d", i)
