@@ -181,7 +181,7 @@ type Desk struct {
 	subMu    sync.Mutex // guards the broker subscription below
 	unsub    func()
 	attached atomic.Bool // set once the Desk has subscribed to the Broker
-	routeMu  sync.Mutex  // serializes routing decisions so capacity holds
+	routeMu  sync.Mutex  // keeps this Desk's routing in queue order; capacity is the store's
 }
 
 // NewDesk returns a Desk for cfg. It does no I/O and starts no goroutines.
