@@ -313,35 +313,11 @@ func (h *handle) Assign(ctx context.Context, agentID string) (ConversationInfo, 
 	return h.assign(ctx, agentID, false)
 }
 
-// hasRoom returns ErrAgentBusy when the agent has as many open
-// conversations as their Capacity, not counting conversation id. The
-// caller holds d.routeMu, so the answer holds until it assigns.
-func (d *Desk) hasRoom(ctx context.Context, agentID string, id uuid.UUID) error {
-	a, err := d.store.Agent(ctx, agentID)
-	if err != nil || a.Capacity == 0 {
-		return err
-	}
-	open, err := d.store.Conversations(ctx, ConversationFilter{Statuses: []Status{StatusOpen}, AgentID: agentID, Limit: MaxPageSize})
-	if err != nil {
-		return err
-	}
-	n := 0
-	for _, c := range open {
-		if c.ID != id {
-			n++
-		}
-	}
-	if n >= a.Capacity {
-		return fmt.Errorf("%w: agent %s has %d open conversations, their capacity", ErrAgentBusy, agentID, n)
-	}
-	return nil
-}
-
-// assign gives the conversation to agentID. fromQueue is set by routing,
-// which holds d.routeMu and has checked the agent's capacity: the
-// conversation is then assigned only if it still waits for an agent, and
-// the queue is not drained again (the caller is draining it). Otherwise
-// the agent's capacity is checked here.
+// assign gives the conversation to agentID, within the agent's capacity
+// (see updateConversation). fromQueue is set by routing, which holds
+// d.routeMu: the conversation is then assigned only if it still waits for
+// an agent, and the queue is not drained again (the caller is draining
+// it).
 func (h *handle) assign(ctx context.Context, agentID string, fromQueue bool) (ConversationInfo, error) {
 	d := h.desk
 	agent, err := d.store.Agent(ctx, agentID)
@@ -351,9 +327,6 @@ func (h *handle) assign(ctx context.Context, agentID string, fromQueue bool) (Co
 	if !fromQueue {
 		d.routeMu.Lock()
 		defer d.routeMu.Unlock()
-		if err := d.hasRoom(ctx, agentID, h.id); err != nil {
-			return ConversationInfo{}, err
-		}
 	}
 	var previous string
 	var wasQueued bool

@@ -181,7 +181,7 @@ type Desk struct {
 	subMu    sync.Mutex // guards the broker subscription below
 	unsub    func()
 	attached atomic.Bool // set once the Desk has subscribed to the Broker
-	routeMu  sync.Mutex  // serializes routing decisions so capacity holds
+	routeMu  sync.Mutex  // keeps this Desk's routing in queue order; capacity is the store's
 }
 
 // NewDesk returns a Desk for cfg. It does no I/O and starts no goroutines.
@@ -592,7 +592,10 @@ func (d *Desk) Lookup(ctx context.Context, id uuid.UUID) (Conversation, Conversa
 
 // updateConversation reads the conversation, lets change edit it and stores
 // the result, retrying when a concurrent update won the race. change
-// returns false to leave the conversation as it is.
+// returns false to leave the conversation as it is. A change that opens
+// the conversation with an agent who did not have it is stored with
+// AssignConversation, within the agent's capacity: a full agent returns
+// ErrAgentBusy, whatever other instances assigned meanwhile.
 func (d *Desk) updateConversation(ctx context.Context, id uuid.UUID, change func(*ConversationInfo) (bool, error)) (ConversationInfo, bool, error) {
 	const attempts = 16
 	for range attempts {
@@ -601,12 +604,17 @@ func (d *Desk) updateConversation(ctx context.Context, id uuid.UUID, change func
 			return ConversationInfo{}, false, err
 		}
 		d.convs.put(c, d.now())
+		before := c
 		ok, err := change(&c)
 		if err != nil || !ok {
 			return c, false, err
 		}
 		c.UpdatedAt = d.timestamp()
-		c, err = d.store.UpdateConversation(ctx, c)
+		if c.Status == StatusOpen && c.AgentID != "" && (before.Status != StatusOpen || before.AgentID != c.AgentID) {
+			c, err = d.assignConversation(ctx, c)
+		} else {
+			c, err = d.store.UpdateConversation(ctx, c)
+		}
 		if errors.Is(err, ErrConflict) {
 			continue
 		}
@@ -617,4 +625,14 @@ func (d *Desk) updateConversation(ctx context.Context, id uuid.UUID, change func
 		return c, true, nil
 	}
 	return ConversationInfo{}, false, fmt.Errorf("%w: conversation %s kept changing; gave up after %d attempts", ErrConflict, id, attempts)
+}
+
+// assignConversation stores c, open with c.AgentID, within the agent's
+// Capacity as the store finds it.
+func (d *Desk) assignConversation(ctx context.Context, c ConversationInfo) (ConversationInfo, error) {
+	a, err := d.store.Agent(ctx, c.AgentID)
+	if err != nil {
+		return ConversationInfo{}, err
+	}
+	return d.store.AssignConversation(ctx, c, a.Capacity)
 }

@@ -40,7 +40,8 @@
 // told their place and an estimated wait ([EventQueue], [Desk.Queue]), an
 // agent who frees up or comes online gets the oldest, and agents may pick
 // one themselves with [Conversation.Assign], never beyond their Capacity
-// ([ErrAgentBusy]). [Conversation.Transfer] hands a conversation to another
+// ([ErrAgentBusy]), which the Store enforces ([AssignStore]) so that it
+// holds across instances. [Conversation.Transfer] hands a conversation to another
 // agent or department and says so in the transcript.
 //
 // When nobody can answer (no agent of the department online, or outside

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 )
@@ -17,29 +18,39 @@ func (d *Desk) place(ctx context.Context, c ConversationInfo, exclude string) er
 
 // placeOrFull is place that also reports when nobody had room for c's
 // department, so that a drain can skip the department's other
-// conversations.
+// conversations. The candidates' load is read from the Store, and the
+// Store refuses an agent another instance filled since (ErrAgentBusy):
+// then the Router is asked again, with the candidates read again.
 func (d *Desk) placeOrFull(ctx context.Context, c ConversationInfo, exclude string) (full bool, _ error) {
-	candidates, err := d.candidates(ctx, c.Department)
-	if err != nil {
-		return false, err
+	const attempts = 8
+	for range attempts {
+		candidates, err := d.candidates(ctx, c.Department)
+		if err != nil {
+			return false, err
+		}
+		candidates = slices.DeleteFunc(candidates, func(cd Candidate) bool { return cd.Agent.ID == exclude })
+		if len(candidates) == 0 {
+			return true, nil
+		}
+		agentID, err := d.router.Route(ctx, RouteRequest{Conversation: c, Candidates: candidates})
+		if err != nil {
+			return false, fmt.Errorf("chat: router: %w", err)
+		}
+		if agentID == "" {
+			return false, nil
+		}
+		if !slices.ContainsFunc(candidates, func(cd Candidate) bool { return cd.Agent.ID == agentID }) {
+			return false, fmt.Errorf("chat: router chose %q, who is not a candidate", agentID)
+		}
+		h := &handle{desk: d, id: c.ID}
+		_, err = h.assign(ctx, agentID, true)
+		if !errors.Is(err, ErrAgentBusy) {
+			return false, err
+		}
 	}
-	candidates = slices.DeleteFunc(candidates, func(cd Candidate) bool { return cd.Agent.ID == exclude })
-	if len(candidates) == 0 {
-		return true, nil
-	}
-	agentID, err := d.router.Route(ctx, RouteRequest{Conversation: c, Candidates: candidates})
-	if err != nil {
-		return false, fmt.Errorf("chat: router: %w", err)
-	}
-	if agentID == "" {
-		return false, nil
-	}
-	if !slices.ContainsFunc(candidates, func(cd Candidate) bool { return cd.Agent.ID == agentID }) {
-		return false, fmt.Errorf("chat: router chose %q, who is not a candidate", agentID)
-	}
-	h := &handle{desk: d, id: c.ID}
-	_, err = h.assign(ctx, agentID, true)
-	return false, err
+	// Agents keep filling up under it; the conversation stays queued for
+	// the next drain.
+	return false, nil
 }
 
 // candidates returns the online agents who serve department and have room,

@@ -33,6 +33,7 @@ type Store interface {
 	BlockStore
 	EmailStore
 	AgentLeaseStore
+	AssignStore
 }
 
 // VisitorStore keeps visitors.

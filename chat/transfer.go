@@ -52,11 +52,6 @@ func (h *handle) Transfer(ctx context.Context, t Transfer) (ConversationInfo, er
 
 	d.routeMu.Lock()
 	defer d.routeMu.Unlock()
-	if t.AgentID != "" {
-		if err := d.hasRoom(ctx, t.AgentID, h.id); err != nil {
-			return ConversationInfo{}, err
-		}
-	}
 	var previous string
 	c, changed, err := d.updateConversation(ctx, h.id, func(c *ConversationInfo) (bool, error) {
 		if c.Status == StatusClosed {

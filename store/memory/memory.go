@@ -159,6 +159,37 @@ func (s *Store) UpdateConversation(ctx context.Context, c chat.ConversationInfo)
 	c = normConversation(c)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.updateConversation(c)
+}
+
+// AssignConversation implements chat.Store. The store's lock makes the
+// count and the update one step.
+func (s *Store) AssignConversation(ctx context.Context, c chat.ConversationInfo, capacity int) (chat.ConversationInfo, error) {
+	if err := check(ctx, chat.CheckAssign(c, capacity)); err != nil {
+		return chat.ConversationInfo{}, err
+	}
+	c = normConversation(c)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.agents[c.AgentID]; !ok {
+		return chat.ConversationInfo{}, notFound("agent", fmt.Sprintf("%.64q", c.AgentID))
+	}
+	if capacity > 0 {
+		n := 0
+		for id, other := range s.conversations {
+			if id != c.ID && other.info.Status == chat.StatusOpen && other.info.AgentID == c.AgentID {
+				n++
+			}
+		}
+		if n >= capacity {
+			return chat.ConversationInfo{}, fmt.Errorf("%w: agent %.64q has %d open conversations, their capacity", chat.ErrAgentBusy, c.AgentID, n)
+		}
+	}
+	return s.updateConversation(c)
+}
+
+// updateConversation stores the valid, normalized c; the caller holds mu.
+func (s *Store) updateConversation(c chat.ConversationInfo) (chat.ConversationInfo, error) {
 	stored, ok := s.conversations[c.ID]
 	if !ok {
 		return chat.ConversationInfo{}, notFound("conversation", c.ID)

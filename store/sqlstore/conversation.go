@@ -119,15 +119,27 @@ func (s *Store) UpdateConversation(ctx context.Context, c chat.ConversationInfo)
 	}
 	defer s.unlockWrites()
 	c = normalize(c)
-	// The UPDATE leaves last_seq alone and checks the Version in its WHERE
-	// clause, so it never undoes an append and never overwrites a change it
-	// did not see. The read in the same transaction returns what was stored,
-	// or tells an unknown id from a stale Version.
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return chat.ConversationInfo{}, dbErr("updating a conversation", err)
 	}
 	defer tx.Rollback()
+	stored, err := s.updateConversation(ctx, tx, c)
+	if err != nil {
+		return chat.ConversationInfo{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return chat.ConversationInfo{}, dbErr("updating a conversation", err)
+	}
+	return stored, nil
+}
+
+// updateConversation writes the valid, normalized c in tx and returns it
+// as stored. The UPDATE leaves last_seq alone and checks the Version in
+// its WHERE clause, so it never undoes an append and never overwrites a
+// change it did not see. The read in the same transaction returns what was
+// stored, or tells an unknown id from a stale Version.
+func (s *Store) updateConversation(ctx context.Context, tx *sql.Tx, c chat.ConversationInfo) (chat.ConversationInfo, error) {
 	res, err := s.txExec(ctx, tx, `UPDATE {conversations} SET department = ?, status = ?, agent_id = ?, updated_at = ?,
 		assigned_at = ?, closed_at = ?, rating = ?, resolved = ?, first_assigned_at = ?, first_message_at = ?,
 		first_response_at = ?, offline = ?, version = version + 1 WHERE id = ? AND version = ?`,
@@ -148,8 +160,59 @@ func (s *Store) UpdateConversation(ctx context.Context, c chat.ConversationInfo)
 	if n == 0 {
 		return chat.ConversationInfo{}, fmt.Errorf("%w: conversation %s is at version %d, not %d", chat.ErrConflict, c.ID, stored.Version, c.Version)
 	}
+	return stored, nil
+}
+
+// AssignConversation implements chat.Store. One transaction locks the
+// agent's row (SQLite: takes the database's write lock, which BEGIN
+// IMMEDIATE holds from the start), counts the agent's other open
+// conversations and updates c, so that an assignment in another
+// transaction waits for the lock and then counts this one. MySQL reads at
+// READ COMMITTED here, so that the count reads the latest committed rows
+// rather than a snapshot that could predate the lock.
+func (s *Store) AssignConversation(ctx context.Context, c chat.ConversationInfo, capacity int) (chat.ConversationInfo, error) {
+	if err := check(ctx, chat.CheckAssign(c, capacity)); err != nil {
+		return chat.ConversationInfo{}, err
+	}
+	if err := s.lockWrites(ctx); err != nil {
+		return chat.ConversationInfo{}, err
+	}
+	defer s.unlockWrites()
+	c = normalize(c)
+	var opts *sql.TxOptions
+	if s.dialect == MySQL {
+		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+	}
+	tx, err := s.db.BeginTx(ctx, opts)
+	if err != nil {
+		return chat.ConversationInfo{}, dbErr("assigning a conversation", err)
+	}
+	defer tx.Rollback()
+	var agent []byte
+	err = s.txQueryRow(ctx, tx, `SELECT id FROM {agents} WHERE id = ?`+s.dialect.forUpdate(), c.AgentID).Scan(&agent)
+	if errors.Is(err, sql.ErrNoRows) {
+		return chat.ConversationInfo{}, notFound("agent", fmt.Sprintf("%.64q", c.AgentID))
+	}
+	if err != nil {
+		return chat.ConversationInfo{}, dbErr("assigning a conversation", err)
+	}
+	if capacity > 0 {
+		var n int
+		err := s.txQueryRow(ctx, tx, `SELECT COUNT(*) FROM {conversations} WHERE agent_id = ? AND status = ? AND id <> ?`,
+			c.AgentID, string(chat.StatusOpen), idBytes(c.ID)).Scan(&n)
+		if err != nil {
+			return chat.ConversationInfo{}, dbErr("assigning a conversation", err)
+		}
+		if n >= capacity {
+			return chat.ConversationInfo{}, fmt.Errorf("%w: agent %.64q has %d open conversations, their capacity", chat.ErrAgentBusy, c.AgentID, n)
+		}
+	}
+	stored, err := s.updateConversation(ctx, tx, c)
+	if err != nil {
+		return chat.ConversationInfo{}, err
+	}
 	if err := tx.Commit(); err != nil {
-		return chat.ConversationInfo{}, dbErr("updating a conversation", err)
+		return chat.ConversationInfo{}, dbErr("assigning a conversation", err)
 	}
 	return stored, nil
 }
