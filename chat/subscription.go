@@ -138,6 +138,21 @@ func (h *hub) deliver(e Event) {
 	}
 }
 
+// broadcast offers e to every subscription, whatever its topic.
+func (h *hub) broadcast(e Event) {
+	h.mu.RLock()
+	var targets []*Subscription
+	for _, subs := range h.topics {
+		for s := range subs {
+			targets = append(targets, s)
+		}
+	}
+	h.mu.RUnlock()
+	for _, s := range targets {
+		s.offer(e)
+	}
+}
+
 // close ends every subscription with ErrClosed and refuses new ones.
 func (h *hub) close() {
 	h.mu.Lock()
