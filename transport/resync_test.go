@@ -2,6 +2,7 @@ package transport_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -14,6 +15,7 @@ import (
 	"github.com/parleychat/parley/broker/brokertest"
 	"github.com/parleychat/parley/broker/redisbroker"
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/store/memory"
 	"github.com/parleychat/parley/store/sqlstore"
 	"github.com/parleychat/parley/transport"
 )
@@ -99,4 +101,75 @@ func TestBrokerOutageCaughtUpWithoutReconnecting(t *testing.T) {
 	}
 	assert.Equal(t, append(missed, "Anything else?"), bodies, "each reply once, in order")
 	assert.NoError(t, visitor.err(), "the visitor's connection stayed open")
+}
+
+// deafBroker is a shared LocalBroker whose subscribers hear nothing while
+// deaf is set, as an instance whose broker connection is down.
+type deafBroker struct {
+	*chat.LocalBroker
+	deaf atomic.Bool
+}
+
+func (b *deafBroker) Subscribe(ctx context.Context, deliver func(chat.Event)) (func(), error) {
+	return b.LocalBroker.Subscribe(ctx, func(e chat.Event) {
+		if !b.deaf.Load() {
+			deliver(e)
+		}
+	})
+}
+
+// TestResyncCatchesUpEveryFollowedConversation has an agent on instance B
+// follow three conversations while B hears nothing from instance A, where
+// the visitors write, one of them more than a page of messages. After
+// Resync the agent's connection receives every message of each, once and
+// in order.
+func TestResyncCatchesUpEveryFollowedConversation(t *testing.T) {
+	t.Parallel()
+	store := memory.New()
+	shared := &chat.LocalBroker{}
+	a := newHarnessWithDesk(t, chat.Config{Store: store, Broker: shared})
+	broker := &deafBroker{LocalBroker: shared}
+	b := newHarnessWithDesk(t, chat.Config{Store: store, Broker: broker})
+	ada := b.agent(ws, "ada")
+
+	counts := []int{chat.MaxPageSize + 5, 2, 1}
+	convs := make([]chat.ConversationInfo, len(counts))
+	for i := range convs {
+		v, err := a.desk.SaveVisitor(t.Context(), chat.Visitor{Name: "Visitor"})
+		require.NoError(t, err)
+		h, err := a.desk.Start(t.Context(), chat.StartRequest{VisitorID: v.ID})
+		require.NoError(t, err)
+		convs[i], err = h.Info(t.Context())
+		require.NoError(t, err)
+		require.Equal(t, "ada", convs[i].AgentID)
+		ada.expect(func(f transport.ServerFrame) bool {
+			return f.Type == string(chat.EventAssigned) && f.ConversationID == convs[i].ID
+		})
+	}
+
+	broker.deaf.Store(true)
+	for i, c := range convs {
+		h, err := a.desk.Conversation(t.Context(), c.ID)
+		require.NoError(t, err)
+		for n := range counts[i] {
+			_, err := h.Post(t.Context(), chat.Message{Author: chat.Author{Kind: chat.AuthorVisitor, ID: c.VisitorID.String()}, Body: fmt.Sprintf("question %d", n)})
+			require.NoError(t, err)
+		}
+	}
+	broker.deaf.Store(false)
+	b.desk.Resync()
+
+	for i, c := range convs {
+		var seqs []int64
+		for len(seqs) < counts[i] {
+			f := ada.expect(func(f transport.ServerFrame) bool {
+				return f.Type == string(chat.EventMessage) && f.ConversationID == c.ID && f.Message.Author.Kind == chat.AuthorVisitor
+			})
+			seqs = append(seqs, f.Seq)
+		}
+		for n := 1; n < len(seqs); n++ {
+			require.Greater(t, seqs[n], seqs[n-1], "conversation %d: each message once, in order", i)
+		}
+	}
+	require.NoError(t, ada.err(), "the agent's connection stayed open")
 }
