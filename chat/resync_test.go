@@ -24,12 +24,7 @@ func TestResyncForgetsTheCache(t *testing.T) {
 	c := d.a.start(t, chat.StartRequest{})
 	require.NoError(t, d.say(t, d.b.desk, c, "Is the blue bike in stock?"))
 
-	d.broker.drop.Store(true) // the close's event never reaches desk B
-	h, err := d.a.desk.Conversation(t.Context(), c.ID)
-	require.NoError(t, err)
-	_, err = h.Close(t.Context())
-	require.NoError(t, err)
-	d.broker.drop.Store(false)
+	d.closeUnheard(t, c)
 	_, info, err := d.b.desk.Lookup(t.Context(), c.ID)
 	require.NoError(t, err)
 	require.NotEqual(t, chat.StatusClosed, info.Status, "desk B missed the close")

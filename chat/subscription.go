@@ -141,28 +141,29 @@ func (h *hub) deliver(e Event) {
 // broadcast offers e to every subscription, whatever its topic.
 func (h *hub) broadcast(e Event) {
 	h.mu.RLock()
-	var targets []*Subscription
-	for _, subs := range h.topics {
-		for s := range subs {
-			targets = append(targets, s)
-		}
-	}
+	all := h.allLocked()
 	h.mu.RUnlock()
-	for _, s := range targets {
+	for _, s := range all {
 		s.offer(e)
 	}
 }
 
-// close ends every subscription with ErrClosed and refuses new ones.
-func (h *hub) close() {
-	h.mu.Lock()
-	h.closed = true
+// allLocked returns every subscription; h.mu is held.
+func (h *hub) allLocked() []*Subscription {
 	var all []*Subscription
 	for _, subs := range h.topics {
 		for s := range subs {
 			all = append(all, s)
 		}
 	}
+	return all
+}
+
+// close ends every subscription with ErrClosed and refuses new ones.
+func (h *hub) close() {
+	h.mu.Lock()
+	h.closed = true
+	all := h.allLocked()
 	h.mu.Unlock()
 	for _, s := range all {
 		s.end(ErrClosed)
