@@ -47,7 +47,8 @@ func redisInstance(t *testing.T, store chat.Store, serverURL, prefix string) (*h
 
 // TestBrokerOutageCaughtUpWithoutReconnecting runs two instances on one
 // SQLite file, each with its own Redis broker. While instance B's broker
-// is cut off, an agent on instance A replies to a visitor connected to B;
+// is cut off, an agent on instance A replies to a visitor connected to B
+// (over WebSocket, and over SSE);
 // once the broker is back, the visitor receives the replies on the same
 // connection, each once and in order, without sending sync.
 func TestBrokerOutageCaughtUpWithoutReconnecting(t *testing.T) {
@@ -55,6 +56,10 @@ func TestBrokerOutageCaughtUpWithoutReconnecting(t *testing.T) {
 	if serverURL == "" {
 		t.Skip("PARLEY_TEST_REDIS is not set (e.g. redis://127.0.0.1:6379/0)")
 	}
+	forKinds(t, func(t *testing.T, k kind) { testBrokerOutage(t, k, serverURL) })
+}
+
+func testBrokerOutage(t *testing.T, k kind, serverURL string) {
 	prefix := "parleytest-" + chat.NewID().String()
 	store, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "parley.db"), sqlstore.Config{})
 	require.NoError(t, err)
@@ -63,7 +68,7 @@ func TestBrokerOutageCaughtUpWithoutReconnecting(t *testing.T) {
 	b, proxyB := redisInstance(t, store, serverURL, prefix)
 
 	ada := a.agent(ws, "ada")
-	visitor := b.visitor(ws)
+	visitor := b.visitor(k)
 	c := visitor.start("")
 	require.Equal(t, "ada", c.AgentID)
 	fromAda := func(f transport.ServerFrame) bool {
