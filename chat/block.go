@@ -180,6 +180,7 @@ type blockCache struct {
 	mu       sync.Mutex
 	byID     map[uuid.UUID]Block
 	loadedAt time.Time
+	expired  bool // read again at the next check, keeping byID meanwhile
 	// during records the changes made while the Store is being read, to
 	// apply again over what the read returns; nil when no read is running.
 	during []blockChange
@@ -202,10 +203,10 @@ func (c *blockCache) loaded() bool {
 	return !c.loadedAt.IsZero()
 }
 
-// refresh reads the blocks from s when they were never read or were read
-// BlockRefresh ago or more.
+// refresh reads the blocks from s when they were never read, were read
+// BlockRefresh ago or more, or were expired since.
 func (c *blockCache) refresh(ctx context.Context, s BlockStore, now time.Time) error {
-	stale := func() bool { return c.loadedAt.IsZero() || now.Sub(c.loadedAt) >= BlockRefresh }
+	stale := func() bool { return c.loadedAt.IsZero() || c.expired || now.Sub(c.loadedAt) >= BlockRefresh }
 	c.mu.Lock()
 	ok := !stale()
 	c.mu.Unlock()
@@ -220,6 +221,7 @@ func (c *blockCache) refresh(ctx context.Context, s BlockStore, now time.Time) e
 		return nil
 	}
 	c.during = []blockChange{}
+	c.expired = false
 	c.mu.Unlock()
 
 	bs, err := s.Blocks(ctx, Timestamp(now))
@@ -229,6 +231,7 @@ func (c *blockCache) refresh(ctx context.Context, s BlockStore, now time.Time) e
 	during := c.during
 	c.during = nil
 	if err != nil {
+		c.expired = true // still stale: the next check tries again
 		return err
 	}
 	c.byID = make(map[uuid.UUID]Block, len(bs))
@@ -241,6 +244,13 @@ func (c *blockCache) refresh(ctx context.Context, s BlockStore, now time.Time) e
 	c.loadedAt = now
 	c.reindex()
 	return nil
+}
+
+// expire makes the next check read the blocks again.
+func (c *blockCache) expire() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.expired = true
 }
 
 // apply records a block event.

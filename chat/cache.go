@@ -35,6 +35,7 @@ type convCache struct {
 	mu    sync.Mutex
 	items map[uuid.UUID]*list.Element // values are *convEntry
 	order list.List                   // most recently used first
+	gen   uint64                      // counts the calls of clear
 }
 
 // convEntry is one cached conversation.
@@ -72,6 +73,22 @@ func (c *convCache) get(id uuid.UUID, now time.Time) (ConversationInfo, bool) {
 func (c *convCache) put(info ConversationInfo, now time.Time) ConversationInfo {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.putLocked(info, now)
+}
+
+// putRead is put for info read from the Store when the cache's generation
+// was gen: when the cache was cleared since, info may predate what the
+// clear was for, so it is returned and not kept.
+func (c *convCache) putRead(info ConversationInfo, now time.Time, gen uint64) ConversationInfo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return info
+	}
+	return c.putLocked(info, now)
+}
+
+func (c *convCache) putLocked(info ConversationInfo, now time.Time) ConversationInfo {
 	el, ok := c.items[info.ID]
 	if !ok {
 		c.items[info.ID] = c.order.PushFront(&convEntry{info: info, checked: now})
@@ -94,6 +111,23 @@ func (c *convCache) put(info ConversationInfo, now time.Time) ConversationInfo {
 	}
 	e.info, e.checked = info, now
 	return info
+}
+
+// generation returns the number of times the cache was cleared, for a
+// read of the Store to tell whether a clear happened while it ran.
+func (c *convCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// clear forgets every conversation.
+func (c *convCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.items)
+	c.order.Init()
+	c.gen++
 }
 
 // message records a stored message of a cached conversation.
@@ -156,9 +190,10 @@ func (d *Desk) conversation(ctx context.Context, id uuid.UUID) (ConversationInfo
 	if c, ok := d.convs.get(id, d.now()); ok {
 		return c, nil
 	}
+	gen := d.convs.generation()
 	c, err := d.store.Conversation(ctx, id)
 	if err != nil {
 		return ConversationInfo{}, err
 	}
-	return d.convs.put(c, d.now()), nil
+	return d.convs.putRead(c, d.now(), gen), nil
 }

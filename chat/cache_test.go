@@ -68,6 +68,18 @@ func (d twoDesks) say(t *testing.T, desk *chat.Desk, c chat.ConversationInfo, bo
 	return err
 }
 
+// closeUnheard closes c on desk A while the broker drops events, so that
+// desk B never hears of the close.
+func (d twoDesks) closeUnheard(t *testing.T, c chat.ConversationInfo) {
+	t.Helper()
+	d.broker.drop.Store(true)
+	defer d.broker.drop.Store(false)
+	h, err := d.a.desk.Conversation(t.Context(), c.ID)
+	require.NoError(t, err)
+	_, err = h.Close(t.Context())
+	require.NoError(t, err)
+}
+
 func TestCloseOnOneDeskRefusesMessagesOnAnother(t *testing.T) {
 	t.Parallel()
 	d := setupTwoDesks(t, nil, 0)
@@ -99,12 +111,7 @@ func TestLostCloseIsSeenWithinTheCacheTTL(t *testing.T) {
 	c := d.a.start(t, chat.StartRequest{})
 	require.NoError(t, d.say(t, d.b.desk, c, "Is the blue bike in stock?"))
 
-	d.broker.drop.Store(true) // the close's event never reaches desk B
-	h, err := d.a.desk.Conversation(t.Context(), c.ID)
-	require.NoError(t, err)
-	_, err = h.Close(t.Context())
-	require.NoError(t, err)
-	d.broker.drop.Store(false)
+	d.closeUnheard(t, c)
 	assert.ErrorIs(t, d.say(t, d.a.desk, c, "Hello?"), chat.ErrClosed, "the desk that closed it knows at once")
 
 	mu.Lock()

@@ -95,7 +95,10 @@
 // rating) and passing signals (typing, read receipts, presence). The default
 // [LocalBroker] serves one process; the brokers under broker/ (Redis, NATS,
 // PostgreSQL) carry events between several instances of the shop. Some state is
-// still kept per instance; docs/operating.md says what.
+// still kept per instance; docs/operating.md says what. A broker that lost
+// its connection has missed events: call [Desk.Resync] from its reconnect
+// hook, and the Desk forgets what it cached and tells each subscription,
+// with an [EventResync], to read what it follows from the Store again.
 // Subscribe to a [Topic] with [Desk.Subscribe] or [Conversation.Subscribe].
 // Each [Subscription] has a bounded buffer: a subscriber that falls behind is
 // cut off with [ErrSlowConsumer] instead of slowing anyone else down, and

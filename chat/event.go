@@ -11,7 +11,8 @@ type EventType string
 
 // Event types. Message, Assigned, Status and Rated events are also stored
 // facts, and so are Block and Unblock, which go to TopicAll only; Typing,
-// Read, Presence and Queue are passing signals that are never stored.
+// Read, Presence and Queue are passing signals that are never stored;
+// Resync stays inside one Desk.
 const (
 	EventMessage  EventType = "message"  // a message was stored; Message is set
 	EventAssigned EventType = "assigned" // the conversation got an agent; Conversation is set, Author is the agent
@@ -23,6 +24,12 @@ const (
 	EventQueue    EventType = "queue"    // a queued conversation's place or estimated wait changed; Queue is set
 	EventBlock    EventType = "block"    // an agent or the shop blocked visitors; Block is set
 	EventUnblock  EventType = "unblock"  // a block was lifted; Block carries its ID
+	// EventResync tells every subscription of one Desk that the Desk may
+	// have missed events of other instances (Desk.Resync was called, as
+	// when its Broker reconnected): read what you follow from the Store
+	// again. The Desk delivers it to its own subscriptions, whatever their
+	// topic, and never through the Broker. It carries only At.
+	EventResync EventType = "resync"
 )
 
 // Presence is whether a participant is connected and paying attention.

@@ -138,16 +138,32 @@ func (h *hub) deliver(e Event) {
 	}
 }
 
-// close ends every subscription with ErrClosed and refuses new ones.
-func (h *hub) close() {
-	h.mu.Lock()
-	h.closed = true
+// broadcast offers e to every subscription, whatever its topic.
+func (h *hub) broadcast(e Event) {
+	h.mu.RLock()
+	all := h.allLocked()
+	h.mu.RUnlock()
+	for _, s := range all {
+		s.offer(e)
+	}
+}
+
+// allLocked returns every subscription; h.mu is held.
+func (h *hub) allLocked() []*Subscription {
 	var all []*Subscription
 	for _, subs := range h.topics {
 		for s := range subs {
 			all = append(all, s)
 		}
 	}
+	return all
+}
+
+// close ends every subscription with ErrClosed and refuses new ones.
+func (h *hub) close() {
+	h.mu.Lock()
+	h.closed = true
+	all := h.allLocked()
 	h.mu.Unlock()
 	for _, s := range all {
 		s.end(ErrClosed)

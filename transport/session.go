@@ -768,7 +768,9 @@ func (ss *session) pump(send sender) error {
 	if ss.live != nil {
 		live = ss.live.ready
 	}
-	var head *reply // the next answer, once it is set
+	var head *reply               // the next answer, once it is set
+	always := make(chan struct{}) // closed: a turn of catching up is ready at once
+	close(always)
 	for {
 		// Events go first: an answer can wait, since the client's frames
 		// then wait unread, but the events' queue is what cuts a client
@@ -782,7 +784,10 @@ func (ss *session) pump(send sender) error {
 		default:
 		}
 		var queue <-chan *reply
-		var ready <-chan struct{}
+		var ready, catching <-chan struct{}
+		if len(p.behind) > 0 {
+			catching = always
+		}
 		if head == nil {
 			queue = ss.queue
 		} else {
@@ -808,6 +813,10 @@ func (ss *session) pump(send sender) error {
 			}
 		case it := <-ss.unasked:
 			if err := p.item(it); err != nil {
+				return ss.writeFailed(err)
+			}
+		case <-catching:
+			if err := p.catchUpNext(); err != nil {
 				return ss.writeFailed(err)
 			}
 		case <-live:
@@ -865,6 +874,17 @@ type pumpState struct {
 	ss   *session
 	send sender
 	seen map[uuid.UUID]int64 // highest Seq sent per followed conversation
+	// behind lists the followed conversations still to catch up from the
+	// store after an EventResync, one per turn of the pump, so that events
+	// and answers keep flowing meanwhile.
+	behind []uuid.UUID
+}
+
+// catchUpNext catches up one conversation of behind.
+func (p *pumpState) catchUpNext() error {
+	id := p.behind[len(p.behind)-1]
+	p.behind = p.behind[:len(p.behind)-1]
+	return p.catchUp(id, 0)
 }
 
 func (p *pumpState) write(f *ServerFrame) error {
@@ -946,6 +966,11 @@ func (p *pumpState) message(m *chat.Message) error {
 func (p *pumpState) event(e chat.Event) error {
 	f := &ServerFrame{Type: string(e.Type), ConversationID: e.ConversationID, At: e.At.UTC().Format(time.RFC3339Nano)}
 	switch e.Type {
+	case chat.EventResync:
+		// The Desk may have missed messages of other instances: every
+		// followed conversation is read again after the last one sent.
+		p.behind = slices.Collect(maps.Keys(p.seen))
+		return nil
 	case chat.EventMessage:
 		m := e.Message
 		last, followed := p.seen[m.ConversationID]

@@ -39,15 +39,28 @@
 //     assignment, a status change, a rating, a block) is already in the
 //     store.
 //   - The subscription hears nothing. Events that other instances publish
-//     meanwhile never reach this instance's sessions: stored facts reach
-//     a client when it next sends sync (after its own reconnect, or a page
-//     load); passing signals (typing, read, presence, queue places) are
-//     gone; blocks are read again from the store every chat.BlockRefresh.
+//     meanwhile never reach this instance: its Desk and its sessions learn
+//     of them only when the shop catches up, below.
 //
 // The client reconnects by itself every Config.ReconnectWait, for ever,
 // and resubscribes. A connection that goes silent without being closed (a
 // network that drops packets) is found within about two
-// Config.HealthCheck, the interval of the client's pings. Each time it is back, the broker logs it and calls
-// Config.OnReconnect, where a shop can count outages or act on them; the
-// Desk does not yet tell its sessions to sync when that happens.
+// Config.HealthCheck, the interval of the client's pings. Each time it is
+// back, the broker logs it and calls Config.OnReconnect.
+//
+// # Catching up after an outage
+//
+// Call the Desk's Resync from Config.OnReconnect (the Example shows how):
+// the Desk then forgets the conversations it cached, reads the blocks
+// again at its next check, and each connected client is sent, on the
+// connection it has, the stored messages it missed in every conversation
+// it follows, once each and in order. Without it, stored facts reach a
+// client only when it next sends sync (after its own reconnect, or a page
+// load), the Desk trusts what it cached for up to
+// chat.Config.ConversationCacheTTL, and blocks made meanwhile apply within
+// chat.BlockRefresh. Either way, typing, read receipts, presence and queue
+// places published during the outage are gone. Resync does not send
+// again the status, assignment and rating changes made meanwhile, nor the
+// conversations that appeared meanwhile (a new chat an agent's console
+// would have shown): a client has them when it connects again.
 package natsbroker

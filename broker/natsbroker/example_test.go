@@ -13,18 +13,23 @@ import (
 // Each instance of the shop runs this with the same URL and Prefix.
 func Example() {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	// The broker calls OnReconnect only after the Desk has subscribed
+	// through it, so desk is set by then.
+	var desk *chat.Desk
 	b, err := natsbroker.New(natsbroker.Config{
-		URL:         os.Getenv("NATS_URL"), // such as nats://127.0.0.1:4222
-		Prefix:      "myshop",
-		Logger:      logger,
-		OnReconnect: func() { logger.Warn("events between instances were lost; clients catch up at their next sync") },
+		URL:    os.Getenv("NATS_URL"), // such as nats://127.0.0.1:4222
+		Prefix: "myshop",
+		Logger: logger,
+		// Events of other instances were lost meanwhile: the Desk forgets
+		// what it cached and its clients catch up from the store.
+		OnReconnect: func() { desk.Resync() },
 	})
 	if err != nil {
 		logger.Error("broker", "err", err)
 		return
 	}
 	defer b.Close(context.Background())
-	desk, err := chat.NewDesk(chat.Config{Store: memory.New(), Broker: b, Logger: logger})
+	desk, err = chat.NewDesk(chat.Config{Store: memory.New(), Broker: b, Logger: logger})
 	if err != nil {
 		logger.Error("desk", "err", err)
 		return

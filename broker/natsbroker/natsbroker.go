@@ -46,8 +46,9 @@ type Config struct {
 	// OnReconnect is called, in a goroutine of the NATS client, each time
 	// the connection is back after it was lost and the subscription is in
 	// force again. Events published while it was lost were not delivered
-	// and never will be; see the package documentation for how to catch
-	// up. It must return quickly. Nil means nothing is called.
+	// and never will be: set it to call the Desk's Resync, which catches
+	// up from the store. It must return quickly. Nil means nothing is
+	// called.
 	OnReconnect func()
 	// ReconnectWait is the wait between attempts to reconnect; the client
 	// tries for ever. Zero means DefaultReconnectWait; negative is invalid.

@@ -71,9 +71,9 @@ type Config struct {
 	Logger *slog.Logger
 	// OnReconnect is called, in the broker's listening goroutine, each time
 	// it listens again after its connection was lost. Events published
-	// while it was lost were not delivered and never will be; see the
-	// package documentation for how Parley catches up. It must return
-	// quickly. Nil means nothing is called.
+	// while it was lost were not delivered and never will be: set it to
+	// call the Desk's Resync, which catches up from the store. It must
+	// return quickly. Nil means nothing is called.
 	OnReconnect func()
 	// Timeout bounds each call to PostgreSQL: a publish, connecting and
 	// LISTEN, reading a large event, a ping. Zero means DefaultTimeout.

@@ -78,14 +78,20 @@
 //
 // Events published by any instance while a listener is down are not
 // delivered to that instance's subscribers, then or later. Parley recovers
-// from the store, which holds every fact the events report: a client
-// connected to that instance gets the messages and other stored facts of
-// the outage when it next sends sync (the widget and the console do after
-// every reconnect and page load); blocks made meanwhile take effect once
-// they are chat.BlockRefresh old, when the instance reads them again.
-// Typing, read and presence signals and queue places of the outage are
-// lost. Config.OnReconnect is called each time the listener is back, to
-// count or alert on outages.
+// from the store, which holds every fact the events report. Call the
+// Desk's Resync from Config.OnReconnect, which is called each time the
+// listener is back (the Example shows how): the Desk forgets the
+// conversations it cached, reads the blocks again at its next check, and
+// each connected client is sent, on the connection it has, the stored
+// messages it missed in every conversation it follows, once each and in
+// order. Without it, a client gets them when it next sends sync (the
+// widget and the console do after every reconnect and page load), the
+// Desk trusts what it cached for up to chat.Config.ConversationCacheTTL,
+// and blocks made meanwhile take effect once they are chat.BlockRefresh
+// old. Either way, typing, read and presence signals and queue places of
+// the outage are lost; Resync does not send again the status, assignment
+// and rating changes made meanwhile, nor the conversations that appeared
+// meanwhile: a client has them when it connects again.
 //
 // The listening connection's application_name is Config.ApplicationName +
 // "/listen", so it can be found in pg_stat_activity. It must be a session

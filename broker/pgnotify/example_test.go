@@ -16,16 +16,22 @@ import (
 // store/sqlstore one.)
 func Example() {
 	ctx := context.Background()
+	// The broker calls OnReconnect only after the Desk has subscribed
+	// through it, so desk is set by then.
+	var desk *chat.Desk
 	broker, err := pgnotify.New(pgnotify.Config{
 		ConnString: os.Getenv("DATABASE_URL"),
 		Logger:     slog.Default(),
+		// Events of other instances were lost meanwhile: the Desk forgets
+		// what it cached and its clients catch up from the store.
+		OnReconnect: func() { desk.Resync() },
 	})
 	if err != nil {
 		panic(err)
 	}
 	defer broker.Close(ctx)
 
-	desk, err := chat.NewDesk(chat.Config{Store: memory.New(), Broker: broker})
+	desk, err = chat.NewDesk(chat.Config{Store: memory.New(), Broker: broker})
 	if err != nil {
 		panic(err)
 	}

@@ -36,10 +36,8 @@
 //     behind the event (a message, an assignment, a status change, a
 //     rating, a block) is already in the store.
 //   - The subscription hears nothing. Events that other instances publish
-//     meanwhile never reach this instance's sessions: stored facts reach
-//     a client when it next sends sync (after its own reconnect, or a page
-//     load); passing signals (typing, read, presence, queue places) are
-//     gone; blocks are read again from the store every chat.BlockRefresh.
+//     meanwhile never reach this instance: its Desk and its sessions learn
+//     of them only when the shop catches up, below.
 //
 // The broker reconnects by itself, waiting longer between attempts up to
 // Config.MaxBackoff, and resubscribes. A connection that goes silent
@@ -47,7 +45,21 @@
 // about two Config.HealthCheck: the broker pings after one of silence and
 // drops the connection when the answer has not come after another. Each
 // time the
-// subscription is back, the broker logs it and calls Config.OnReconnect,
-// where a shop can count outages or act on them; the Desk does not yet
-// tell its sessions to sync when that happens.
+// subscription is back, the broker logs it and calls Config.OnReconnect.
+//
+// # Catching up after an outage
+//
+// Call the Desk's Resync from Config.OnReconnect (the Example shows how):
+// the Desk then forgets the conversations it cached, reads the blocks
+// again at its next check, and each connected client is sent, on the
+// connection it has, the stored messages it missed in every conversation
+// it follows, once each and in order. Without it, stored facts reach a
+// client only when it next sends sync (after its own reconnect, or a page
+// load), the Desk trusts what it cached for up to
+// chat.Config.ConversationCacheTTL, and blocks made meanwhile apply within
+// chat.BlockRefresh. Either way, typing, read receipts, presence and queue
+// places published during the outage are gone. Resync does not send
+// again the status, assignment and rating changes made meanwhile, nor the
+// conversations that appeared meanwhile (a new chat an agent's console
+// would have shown): a client has them when it connects again.
 package redisbroker

@@ -47,8 +47,8 @@ type Config struct {
 	// OnReconnect is called, in the broker's receiving goroutine, each time
 	// the subscription is in force again after its connection was lost.
 	// Events published while it was lost were not delivered and never
-	// will be; see the package documentation for how to catch up. It must
-	// return quickly. Nil means nothing is called.
+	// will be: set it to call the Desk's Resync, which catches up from the
+	// store. It must return quickly. Nil means nothing is called.
 	OnReconnect func()
 	// HealthCheck is how long the subscription may hear nothing before the
 	// broker pings the server, and how long it then waits for the answer
