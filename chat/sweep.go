@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -41,8 +42,19 @@ func (d *Desk) Sweep(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// idleCloseKey is the idempotency key of the system message that closes an
+// idle conversation, with the conversation's Version at the time appended:
+// Desks sweeping at once read the same Version and post the message once,
+// and a sweep that stopped between the message and the close posts
+// nothing again when the next one closes it. Appends leave the Version
+// alone, so only a change of the conversation itself makes a new key.
+const idleCloseKey = "parley:idle-close:"
+
 // closeIdle closes c with a system message unless it saw activity since it
-// was listed.
+// was listed. When another Desk is closing it at the same moment, the
+// message is stored once and the close is made once: the later of the two
+// finds the message by its key and the conversation closed, and publishes
+// nothing.
 func (d *Desk) closeIdle(ctx context.Context, c ConversationInfo, cutoff time.Time) error {
 	h := &handle{desk: d, id: c.ID}
 	now, err := d.store.Conversation(ctx, c.ID)
@@ -54,7 +66,8 @@ func (d *Desk) closeIdle(ctx context.Context, c ConversationInfo, cutoff time.Ti
 	}
 	words := languageOf(d.visitorOf(ctx, now).Locale)
 	body := fmt.Sprintf(words.idle, words.duration(d.inactivity))
-	if _, _, err := h.post(ctx, now, Message{Author: Author{Kind: AuthorSystem}, Body: body}); err != nil {
+	key := idleCloseKey + strconv.FormatInt(now.Version, 10)
+	if _, _, err := h.post(ctx, now, Message{Author: Author{Kind: AuthorSystem}, Body: body, IdempotencyKey: key}); err != nil {
 		return err
 	}
 	_, err = h.close(ctx, false)
