@@ -148,6 +148,7 @@ type OpeningHours interface {
 // and listen to events. A Desk is safe for concurrent use.
 type Desk struct {
 	store  Store
+	holder string // names this Desk in the store's job leases
 	router Router
 	broker Broker
 	log    *slog.Logger
@@ -204,6 +205,7 @@ func NewDesk(cfg Config) (*Desk, error) {
 	}
 	d := &Desk{
 		store:  cfg.Store,
+		holder: "desk-" + uuid.NewString(),
 		router: cfg.Router,
 		broker: cfg.Broker,
 		log:    cfg.Logger,

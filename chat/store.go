@@ -33,6 +33,7 @@ type Store interface {
 	BlockStore
 	EmailStore
 	AgentLeaseStore
+	JobLeaseStore
 }
 
 // VisitorStore keeps visitors.

@@ -77,24 +77,40 @@ func (d *Desk) closeIdle(ctx context.Context, c ConversationInfo, cutoff time.Ti
 // Run calls Sweep every interval (DefaultSweepInterval when zero or less),
 // and sets offline the agents whose presence leases expired every third of
 // Config.AgentLeaseTTL, until ctx is done or the Desk is closed, and
-// returns ctx's error or
-// ErrClosed. Close stops it at once: a sweep in progress is waited for by
-// Close, or cancelled when Close's context ends first. Errors of a sweep
-// are logged; the next sweep tries again. Start it once per instance, in a
-// goroutine of its own:
+// returns ctx's error or ErrClosed. Close stops it at once: a sweep in
+// progress is waited for by Close, or cancelled when Close's context ends
+// first. Errors of a sweep are logged; the next sweep tries again. Start
+// it once per instance, in a goroutine of its own:
 //
 //	go desk.Run(ctx, 0)
+//
+// Of the instances sharing a Store, one at a time does this work: each
+// round takes or renews a job lease in the store (see JobLeaseStore) that
+// lasts two intervals, and an instance whose lease another holds skips the
+// round. The holder keeps the job while it runs; when Run returns it gives
+// the lease up, and when the holder crashes its lease expires, and another
+// instance's Run takes the job over.
 func (d *Desk) Run(ctx context.Context, interval time.Duration) error {
 	if !d.begin() {
 		return d.checkOpen()
 	}
 	defer d.pending.Done()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	defer context.AfterFunc(d.aborted, cancel)()
 	if interval <= 0 {
 		interval = DefaultSweepInterval
 	}
+	ttl := 2 * interval
+	held := false // whether a round held the lease, which Run then releases
+	defer func() {
+		if held {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), notifyTimeout)
+			defer cancel()
+			defer context.AfterFunc(d.aborted, cancel)()
+			d.releaseJob(ctx, sweepJob)
+		}
+	}()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(d.aborted, cancel)()
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	leases := time.NewTicker(max(d.leaseTTL/3, time.Millisecond))
@@ -109,6 +125,10 @@ func (d *Desk) Run(ctx context.Context, interval time.Duration) error {
 			}
 			return ctx.Err()
 		case <-t.C:
+			if !d.holdJob(ctx, sweepJob, ttl) {
+				continue
+			}
+			held = true
 			err := d.Sweep(ctx)
 			if errors.Is(err, ErrClosed) && d.closed.Load() {
 				return err
@@ -117,6 +137,10 @@ func (d *Desk) Run(ctx context.Context, interval time.Duration) error {
 				d.log.ErrorContext(ctx, "chat: sweep", "err", err)
 			}
 		case <-leases.C:
+			if !d.holdJob(ctx, sweepJob, ttl) {
+				continue
+			}
+			held = true
 			if err := d.expireAgentLeases(ctx); err != nil && ctx.Err() == nil {
 				d.log.ErrorContext(ctx, "chat: expiring agents' presence leases", "err", err)
 			}

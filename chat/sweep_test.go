@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -106,4 +107,77 @@ func TestTwoInstancesCloseAnIdleConversationOnce(t *testing.T) {
 	}
 	assert.Equal(t, 1, closes, "closed once")
 	assert.Equal(t, 1, messages, "one message event")
+}
+
+// sweepCounter counts the sweeps and job lease attempts made through it,
+// and can lose its releases, as an instance that crashed never makes them.
+type sweepCounter struct {
+	chat.Store
+	sweeps, attempts atomic.Int64
+	crashed          atomic.Bool
+}
+
+func (s *sweepCounter) ExpiredAgentLeases(ctx context.Context, at time.Time, limit int) ([]string, error) {
+	s.sweeps.Add(1) // the first step of every sweep
+	return s.Store.ExpiredAgentLeases(ctx, at, limit)
+}
+
+func (s *sweepCounter) AcquireJob(ctx context.Context, job, holder string, now, until time.Time) (bool, error) {
+	s.attempts.Add(1)
+	return s.Store.AcquireJob(ctx, job, holder, now, until)
+}
+
+func (s *sweepCounter) ReleaseJob(ctx context.Context, job, holder string) error {
+	if s.crashed.Load() {
+		return nil
+	}
+	return s.Store.ReleaseJob(ctx, job, holder)
+}
+
+// TestOneInstanceSweepsAtATime runs Desk.Run on three Desks sharing an
+// SQLite file: while one holds the sweep's job lease the others skip their
+// rounds; the lease of one that crashed expires and another takes over;
+// one that closes hands the job over at once.
+func TestOneInstanceSweepsAtATime(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "parley.db")
+	clk := &clock{t: time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)}
+	const interval = 2 * time.Millisecond
+	start := func() (fixture, *sweepCounter) {
+		s := &sweepCounter{Store: sqliteStore(t, path)}
+		f := setup(t, chat.Config{Store: s, Now: clk.Now})
+		go func() { _ = f.desk.Run(t.Context(), interval) }()
+		return f, s
+	}
+	// waitAttempts waits until s has tried for the lease n more times.
+	waitAttempts := func(s *sweepCounter, n int64) {
+		t.Helper()
+		want := s.attempts.Load() + n
+		require.Eventually(t, func() bool { return s.attempts.Load() >= want }, 5*time.Second, time.Millisecond)
+	}
+	waitSweeps := func(s *sweepCounter) {
+		t.Helper()
+		require.Eventually(t, func() bool { return s.sweeps.Load() > 0 }, 5*time.Second, time.Millisecond)
+	}
+
+	a, aStore := start()
+	waitSweeps(aStore)
+	b, bStore := start()
+	waitAttempts(bStore, 1)
+	want := aStore.sweeps.Load() + 5
+	require.Eventually(t, func() bool { return aStore.sweeps.Load() >= want }, 5*time.Second, time.Millisecond)
+	assert.Zero(t, bStore.sweeps.Load(), "B skips its rounds while A sweeps")
+
+	aStore.crashed.Store(true)
+	require.NoError(t, a.desk.Close(t.Context()))
+	waitAttempts(bStore, 5)
+	assert.Zero(t, bStore.sweeps.Load(), "A crashed: its lease lives on until it expires")
+	clk.Advance(time.Minute)
+	waitSweeps(bStore)
+
+	_, cStore := start()
+	waitAttempts(cStore, 5)
+	assert.Zero(t, cStore.sweeps.Load(), "C skips its rounds while B holds the job")
+	require.NoError(t, b.desk.Close(t.Context()))
+	waitSweeps(cStore) // the clock stands still: B released the job
 }

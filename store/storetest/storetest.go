@@ -60,6 +60,7 @@ func groups() []group {
 		{"Text", textCases()},
 		{"Isolation", isolationCases()},
 		{"AgentLease", leaseCases()},
+		{"JobLease", jobCases()},
 	}
 }
 
