@@ -550,6 +550,13 @@ func (d *Desk) SetVisitorPresence(ctx context.Context, visitorID uuid.UUID, p Pr
 	if err := checkID("visitor id", visitorID); err != nil {
 		return err
 	}
+	if p != PresenceOffline && !d.absent.isPresent(visitorID) {
+		// The visitor is back: the replies waiting for them are seen in
+		// the chat, on whichever instance their email was scheduled.
+		if err := d.store.CancelReplyNotices(ctx, visitorID); err != nil {
+			d.log.ErrorContext(ctx, "chat: cancelling reply notices", "visitor", visitorID, "err", err)
+		}
+	}
 	d.absent.setPresence(visitorID, p)
 	d.publish(ctx, Event{
 		Type:      EventPresence,

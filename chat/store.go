@@ -34,6 +34,7 @@ type Store interface {
 	EmailStore
 	AgentLeaseStore
 	JobLeaseStore
+	ReplyNoticeStore
 }
 
 // VisitorStore keeps visitors.

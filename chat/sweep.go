@@ -38,6 +38,7 @@ func (d *Desk) Sweep(ctx context.Context) error {
 			errs = append(errs, d.closeIdle(ctx, c, cutoff))
 		}
 	}
+	errs = append(errs, d.sendDueReplies(ctx))
 	d.drainQueue(ctx)
 	return errors.Join(errs...)
 }

@@ -61,6 +61,7 @@ func groups() []group {
 		{"Isolation", isolationCases()},
 		{"AgentLease", leaseCases()},
 		{"JobLease", jobCases()},
+		{"ReplyNotice", replyCases()},
 	}
 }
 

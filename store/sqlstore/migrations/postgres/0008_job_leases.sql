@@ -1,5 +1,0 @@
-CREATE TABLE {{p}}job_leases (
-	job        TEXT PRIMARY KEY,
-	holder     TEXT NOT NULL,
-	expires_at BIGINT NOT NULL
-)
