@@ -80,7 +80,9 @@ type Config struct {
 	QueueWait time.Duration
 	// ReplyNoticeDelay is how long an agent's reply waits for its visitor
 	// to come back before it is emailed to them; replies made meanwhile go
-	// in the same email. Zero means DefaultReplyNoticeDelay.
+	// in the same email. The email is scheduled in the Store: this Desk
+	// sends it on time, and when it stopped meanwhile, a later Sweep of
+	// any Desk on the Store does. Zero means DefaultReplyNoticeDelay.
 	ReplyNoticeDelay time.Duration
 	// OfflineAck writes the automatic acknowledgement of an offline
 	// request, given the visitor and when to expect an answer (zero when
@@ -258,8 +260,9 @@ func (d *Desk) Store() Store { return d.store }
 // after Close return ErrClosed. Close waits, until ctx is done, for the
 // notices being sent and for a sweep in progress. When ctx is done first,
 // Close cancels them and returns ctx's error without waiting for them to
-// notice. Replies still waiting for their visitor to come back are not
-// emailed.
+// notice. Replies still waiting for their visitor to come back stay
+// scheduled in the Store: the first sweep after they are due, of any Desk
+// on the Store, emails them.
 //
 // Close does not interrupt calls already in progress, such as a message
 // being posted: each finishes against the Store, so a message whose call

@@ -16,8 +16,10 @@ const DefaultSweepInterval = time.Minute
 // conversations go back to the queue; closes queued and open
 // conversations that have had no message or change for
 // Config.InactivityTimeout, each with a system message saying why; offers
-// offline requests to agents once their department's hours begin; and
-// refreshes the estimated waits of the queue. Run calls it periodically;
+// offline requests to agents once their department's hours begin; emails
+// the reply notices that are due and that no Desk's timer sent, such as
+// those of a Desk that restarted (see ReplyNoticeStore); and refreshes the
+// estimated waits of the queue. Run calls it periodically;
 // call it directly to drive the Desk by hand, for example in tests with
 // Config.Now.
 func (d *Desk) Sweep(ctx context.Context) error {
