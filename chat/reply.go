@@ -53,10 +53,16 @@ type ReplyNoticeStore interface {
 	CancelReplyNotices(ctx context.Context, visitorID uuid.UUID) error
 }
 
-// CheckReplyNoticeTime reports with ErrInvalid why at, the time given to
-// DueReplyNotices, is not a time between the years 1970 and 9999. Stores
-// call it first.
-func CheckReplyNoticeTime(at time.Time) error { return checkTime("reply notice time", at) }
+// CheckDueReplyNotices checks the arguments of DueReplyNotices, which
+// stores call it with first: it returns limit as CheckLimit does, and
+// ErrInvalid for a bad limit or an at outside the years 1970 to 9999.
+func CheckDueReplyNotices(at time.Time, limit int) (int, error) {
+	limit, err := CheckLimit(limit)
+	if err != nil {
+		return 0, err
+	}
+	return limit, checkTime("reply notice time", at)
+}
 
 // CheckReplyVisitor reports with ErrInvalid that the visitor id given to
 // CancelReplyNotices is missing. Stores call it first.

@@ -40,10 +40,7 @@ func (s *Store) ScheduleReplyNotice(ctx context.Context, n chat.ReplyNotice) (bo
 
 // DueReplyNotices implements chat.Store.
 func (s *Store) DueReplyNotices(ctx context.Context, at time.Time, limit int) ([]chat.ReplyNotice, error) {
-	limit, err := chat.CheckLimit(limit)
-	if err == nil {
-		err = chat.CheckReplyNoticeTime(at)
-	}
+	limit, err := chat.CheckDueReplyNotices(at, limit)
 	if err := check(ctx, err); err != nil {
 		return nil, err
 	}
