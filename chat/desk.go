@@ -80,7 +80,9 @@ type Config struct {
 	QueueWait time.Duration
 	// ReplyNoticeDelay is how long an agent's reply waits for its visitor
 	// to come back before it is emailed to them; replies made meanwhile go
-	// in the same email. Zero means DefaultReplyNoticeDelay.
+	// in the same email. The email is scheduled in the Store: this Desk
+	// sends it on time, and when it stopped meanwhile, a later Sweep of
+	// any Desk on the Store does. Zero means DefaultReplyNoticeDelay.
 	ReplyNoticeDelay time.Duration
 	// OfflineAck writes the automatic acknowledgement of an offline
 	// request, given the visitor and when to expect an answer (zero when
@@ -148,6 +150,7 @@ type OpeningHours interface {
 // and listen to events. A Desk is safe for concurrent use.
 type Desk struct {
 	store  Store
+	holder string // names this Desk in the store's job leases
 	router Router
 	broker Broker
 	log    *slog.Logger
@@ -204,6 +207,7 @@ func NewDesk(cfg Config) (*Desk, error) {
 	}
 	d := &Desk{
 		store:  cfg.Store,
+		holder: "desk-" + uuid.NewString(),
 		router: cfg.Router,
 		broker: cfg.Broker,
 		log:    cfg.Logger,
@@ -256,8 +260,9 @@ func (d *Desk) Store() Store { return d.store }
 // after Close return ErrClosed. Close waits, until ctx is done, for the
 // notices being sent and for a sweep in progress. When ctx is done first,
 // Close cancels them and returns ctx's error without waiting for them to
-// notice. Replies still waiting for their visitor to come back are not
-// emailed.
+// notice. Replies still waiting for their visitor to come back stay
+// scheduled in the Store: the first sweep after they are due, of any Desk
+// on the Store, emails them.
 //
 // Close does not interrupt calls already in progress, such as a message
 // being posted: each finishes against the Store, so a message whose call
@@ -547,6 +552,13 @@ func (d *Desk) SetVisitorPresence(ctx context.Context, visitorID uuid.UUID, p Pr
 	}
 	if err := checkID("visitor id", visitorID); err != nil {
 		return err
+	}
+	if p != PresenceOffline && !d.absent.isPresent(visitorID) {
+		// The visitor is back: the replies waiting for them are seen in
+		// the chat, on whichever instance their email was scheduled.
+		if err := d.store.CancelReplyNotices(ctx, visitorID); err != nil {
+			d.log.ErrorContext(ctx, "chat: cancelling reply notices", "visitor", visitorID, "err", err)
+		}
 	}
 	d.absent.setPresence(visitorID, p)
 	d.publish(ctx, Event{

@@ -64,7 +64,10 @@
 // Start [Desk.Run] once per instance, in its own goroutine: it calls
 // [Desk.Sweep] every minute, which closes conversations left idle for
 // [Config.InactivityTimeout] and hands offline requests to agents when
-// their department opens. [Desk.Close] stops it at once.
+// their department opens. [Desk.Close] stops it at once. Of the instances
+// sharing a Store, the one holding the sweep's job lease
+// ([JobLeaseStore]) sweeps and the others skip their rounds; when it stops
+// or crashes, another takes the job over.
 //
 // # Agents' presence across instances
 //

@@ -183,8 +183,10 @@ func (d *Desk) deliver(e Event) {
 	d.hub.deliver(e)
 }
 
-// absence tracks which visitors are connected and the agents' replies
-// waiting to be emailed to visitors who are not.
+// absence tracks which visitors are connected, and the timers of the reply
+// notices this Desk scheduled. The notices themselves are kept in the
+// store (see ReplyNoticeStore); a timer sends its notice on time, and a
+// sweep sends those whose timer is gone with a restart.
 type absence struct {
 	mu      sync.Mutex
 	present map[uuid.UUID]bool       // visitors online or away
@@ -192,11 +194,10 @@ type absence struct {
 	stopped bool
 }
 
-// replyWait is a conversation whose visitor has unseen replies.
+// replyWait is the timer of a reply notice.
 type replyWait struct {
-	timer   *time.Timer
-	visitor uuid.UUID
-	after   int64 // replies after this Seq go in the email
+	timer  *time.Timer
+	notice ReplyNotice
 }
 
 func (a *absence) setPresence(visitor uuid.UUID, p Presence) {
@@ -208,7 +209,7 @@ func (a *absence) setPresence(visitor uuid.UUID, p Presence) {
 	}
 	// The visitor is back and sees the replies in the chat.
 	for id, w := range a.waiting {
-		if w.visitor == visitor {
+		if w.notice.VisitorID == visitor {
 			w.timer.Stop()
 			delete(a.waiting, id)
 		}
@@ -225,6 +226,14 @@ func (a *absence) isPresent(visitor uuid.UUID) bool {
 	return a.present[visitor]
 }
 
+// isWaiting reports whether this Desk has a timer on a notice of the
+// conversation.
+func (a *absence) isWaiting(id uuid.UUID) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.waiting[id] != nil
+}
+
 func (a *absence) stop() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -236,11 +245,22 @@ func (a *absence) stop() {
 }
 
 // replied notes an agent's reply m in conversation c. When the visitor is
-// not connected, the replies made within ReplyNoticeDelay are emailed
-// together, unless the visitor comes back first.
+// not connected, a reply notice is scheduled in the store: the replies made
+// within ReplyNoticeDelay are emailed together, unless the visitor comes
+// back first. This Desk sends it when it is due; when it stopped meanwhile,
+// the sweep of any instance does.
 func (d *Desk) replied(ctx context.Context, c ConversationInfo, m Message) {
-	if d.notifier == nil || d.absent.isPresent(c.VisitorID) {
+	if d.notifier == nil || d.absent.isPresent(c.VisitorID) || d.absent.isWaiting(c.ID) {
 		return
+	}
+	n := ReplyNotice{ConversationID: c.ID, VisitorID: c.VisitorID, After: m.Seq - 1, Due: d.timestamp().Add(d.replyNoticeDelay)}
+	scheduled, err := d.store.ScheduleReplyNotice(ctx, n)
+	if err != nil {
+		d.log.ErrorContext(ctx, "chat: scheduling a reply notice", "conversation", c.ID, "err", err)
+		return
+	}
+	if !scheduled {
+		return // an earlier notice waits, and carries this reply too
 	}
 	a := &d.absent
 	a.mu.Lock()
@@ -251,38 +271,72 @@ func (d *Desk) replied(ctx context.Context, c ConversationInfo, m Message) {
 	if a.waiting == nil {
 		a.waiting = make(map[uuid.UUID]*replyWait)
 	}
-	w := &replyWait{visitor: c.VisitorID, after: m.Seq - 1}
-	w.timer = time.AfterFunc(d.replyNoticeDelay, func() { d.sendReplies(context.WithoutCancel(ctx), c.ID, w) })
+	w := &replyWait{notice: n}
+	w.timer = time.AfterFunc(d.replyNoticeDelay, func() {
+		if !d.begin() {
+			return
+		}
+		defer d.pending.Done()
+		a.mu.Lock()
+		mine := a.waiting[c.ID] == w
+		if mine {
+			delete(a.waiting, c.ID)
+		}
+		a.mu.Unlock()
+		if mine {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), notifyTimeout)
+			defer cancel()
+			defer context.AfterFunc(d.aborted, cancel)()
+			d.sendReplies(ctx, n)
+		}
+	})
 	a.waiting[c.ID] = w
 }
 
-// sendReplies emails the replies the visitor has not seen, if they are
-// still gone.
-func (d *Desk) sendReplies(ctx context.Context, id uuid.UUID, w *replyWait) {
-	a := &d.absent
-	a.mu.Lock()
-	if a.waiting[id] != w {
-		a.mu.Unlock()
-		return
+// sendDueReplies sends the reply notices that are due. It is part of
+// Sweep.
+func (d *Desk) sendDueReplies(ctx context.Context) error {
+	for {
+		due, err := d.store.DueReplyNotices(ctx, d.timestamp(), MaxPageSize)
+		if err != nil {
+			return err
+		}
+		for _, n := range due {
+			if err := d.sendReplies(ctx, n); err != nil {
+				return err
+			}
+		}
+		if len(due) < MaxPageSize {
+			return nil
+		}
 	}
-	delete(a.waiting, id)
-	a.mu.Unlock()
-	c, err := d.store.Conversation(ctx, id)
+}
+
+// sendReplies takes notice n from the store and emails the replies the
+// visitor has not seen, if they are still gone. A notice another Desk took
+// first, or that was cancelled, is not sent. An error is returned only
+// when n could not be taken; once taken, it is not sent twice.
+func (d *Desk) sendReplies(ctx context.Context, n ReplyNotice) error {
+	taken, err := d.store.TakeReplyNotice(ctx, n)
+	if err != nil || !taken {
+		return err
+	}
+	c, err := d.store.Conversation(ctx, n.ConversationID)
 	if err != nil {
-		d.log.ErrorContext(ctx, "chat: emailing replies", "conversation", id, "err", err)
-		return
+		d.log.ErrorContext(ctx, "chat: emailing replies", "conversation", n.ConversationID, "err", err)
+		return nil
 	}
 	if d.absent.isPresent(c.VisitorID) {
-		return
+		return nil
 	}
 	v, err := d.store.Visitor(ctx, c.VisitorID)
 	if err != nil || v.Email == "" {
-		return
+		return nil
 	}
-	page, err := d.store.Messages(ctx, id, MessageQuery{After: w.after, Limit: MaxPageSize})
+	page, err := d.store.Messages(ctx, c.ID, MessageQuery{After: n.After, Limit: MaxPageSize})
 	if err != nil {
-		d.log.ErrorContext(ctx, "chat: emailing replies", "conversation", id, "err", err)
-		return
+		d.log.ErrorContext(ctx, "chat: emailing replies", "conversation", c.ID, "err", err)
+		return nil
 	}
 	var replies []Message
 	for _, m := range page {
@@ -293,6 +347,7 @@ func (d *Desk) sendReplies(ctx context.Context, id uuid.UUID, w *replyWait) {
 	if len(replies) > 0 {
 		d.notify(ctx, Notice{Kind: NoticeReply, To: v, Conversation: c, Messages: replies})
 	}
+	return nil
 }
 
 // offlineAckText is the built-in acknowledgement of an offline request,

@@ -63,7 +63,7 @@ func TestSimulatedWeekend(t *testing.T) {
 		Store: store, Now: clk.Now, Notifier: box, Location: warsaw,
 		Hours:             hours.Hours{Default: week, Departments: map[string]hours.Schedule{"night": night}},
 		InactivityTimeout: 45 * time.Minute,
-		ReplyNoticeDelay:  time.Hour, // no reply emails in this run
+		ReplyNoticeDelay:  30 * 24 * time.Hour, // no reply emails in this run, which the sweeps would send on the simulated clock
 	})
 	require.NoError(t, err)
 	ctx := t.Context()

@@ -34,6 +34,8 @@ type Store interface {
 	EmailStore
 	AgentLeaseStore
 	AssignStore
+	JobLeaseStore
+	ReplyNoticeStore
 }
 
 // VisitorStore keeps visitors.

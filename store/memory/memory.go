@@ -26,6 +26,8 @@ type Store struct {
 	blocks        blockTable
 	email         emailState                      // guarded by mu
 	leases        map[string]map[string]time.Time // agent id to holder to end; made on first use
+	jobs          map[string]jobLease             // by job; made on first use
+	replyNotices  map[uuid.UUID]chat.ReplyNotice  // by conversation; made on first use
 }
 
 // conversation is a stored conversation with its transcript.

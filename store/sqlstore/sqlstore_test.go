@@ -97,7 +97,7 @@ func (d *database) store(tb testing.TB, prefix string) *sqlstore.Store {
 
 // drop removes the prefix's tables from the shared database.
 func (d *database) drop(tb testing.TB, prefix string) {
-	for _, t := range []string{"messages", "conversations", "page_views", "agents", "visitors", "blocks", "agent_leases", "schema_migrations",
+	for _, t := range []string{"messages", "conversations", "page_views", "agents", "visitors", "blocks", "agent_leases", "job_leases", "reply_notices", "schema_migrations",
 		"email_counts", "email_proofs", "email_confirmations", "email_suppressions"} {
 		_, err := d.db.Exec("DROP TABLE IF EXISTS " + prefix + t)
 		assert.NoError(tb, err)

@@ -61,6 +61,8 @@ func groups() []group {
 		{"Isolation", isolationCases()},
 		{"AgentLease", leaseCases()},
 		{"Assign", assignCases()},
+		{"JobLease", jobCases()},
+		{"ReplyNotice", replyCases()},
 	}
 }
 
