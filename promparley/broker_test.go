@@ -81,4 +81,58 @@ func TestConfig(t *testing.T) {
 	assert.ErrorContains(t, err, "Config.Registerer")
 	_, err = promparley.New(promparley.Config{Instance: "web-1", Registerer: reg, CollectTimeout: -1})
 	assert.ErrorContains(t, err, "Config.CollectTimeout")
+	assert.ErrorIs(t, err, chat.ErrInvalid)
+}
+
+// TestInstancesCountTheirOwn runs two instances on one Store and Broker:
+// each counts the messages it stored, not those it hears of from the
+// other, so a sum over the fleet counts each message once.
+func TestInstancesCountTheirOwn(t *testing.T) {
+	store, broker := memory.New(), &chat.LocalBroker{}
+	ctx := t.Context()
+	type instance struct {
+		reg  *prometheus.Registry
+		desk *chat.Desk
+	}
+	start := func(name string) instance {
+		reg := prometheus.NewRegistry()
+		m, err := promparley.New(promparley.Config{Instance: name, Registerer: reg})
+		require.NoError(t, err)
+		desk, err := chat.NewDesk(chat.Config{Store: m.Store(store), Broker: m.Broker(broker)})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = desk.Close(context.Background()) })
+		// Subscribing attaches the Desk to the Broker, as a transport does.
+		sub, err := desk.Subscribe(ctx, chat.TopicAll)
+		require.NoError(t, err)
+		t.Cleanup(sub.Close)
+		return instance{reg, desk}
+	}
+	a, b := start("web-1"), start("web-2")
+
+	v, err := a.desk.SaveVisitor(ctx, chat.Visitor{})
+	require.NoError(t, err)
+	conv, err := a.desk.Start(ctx, chat.StartRequest{VisitorID: v.ID})
+	require.NoError(t, err)
+	for _, d := range []*chat.Desk{a.desk, a.desk, b.desk} {
+		c, err := d.Conversation(ctx, conv.ID())
+		require.NoError(t, err)
+		_, err = c.Post(ctx, chat.Message{Author: chat.Author{Kind: chat.AuthorBot, ID: "helper"}, Body: "hi"})
+		require.NoError(t, err)
+	}
+	for _, c := range []struct {
+		inst   instance
+		name   string
+		labels []string
+		want   float64
+	}{
+		{a, "parley_messages_total", []string{"author", "bot"}, 2},
+		{b, "parley_messages_total", []string{"author", "bot"}, 1},
+		{a, "parley_conversations_started_total", nil, 1},
+		{b, "parley_conversations_started_total", nil, 0},
+	} {
+		v, _ := value(gather(t, c.inst.reg), c.name, c.labels...)
+		assert.Equal(t, c.want, v, "%s%v", c.name, c.labels)
+	}
+	lag, _ := value(gather(t, b.reg), "parley_broker_delivery_lag_seconds")
+	assert.Greater(t, lag, 2.0, "the second instance heard the first one's events")
 }

@@ -1,7 +1,7 @@
 package promparley
 
 import (
-	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -51,16 +51,16 @@ type Metrics struct {
 }
 
 // New registers the event, Store and Broker metrics with cfg.Registerer. It
-// returns an error naming the field when cfg is incomplete, or the
-// Registerer's error.
+// returns an error wrapping chat.ErrInvalid that names the field when cfg
+// is incomplete, or the Registerer's error.
 func New(cfg Config) (*Metrics, error) {
 	switch {
 	case cfg.Instance == "":
-		return nil, errors.New("promparley: Config.Instance is empty")
+		return nil, fmt.Errorf("%w: promparley: Config.Instance is empty", chat.ErrInvalid)
 	case cfg.Registerer == nil:
-		return nil, errors.New("promparley: Config.Registerer is nil")
+		return nil, fmt.Errorf("%w: promparley: Config.Registerer is nil", chat.ErrInvalid)
 	case cfg.CollectTimeout < 0:
-		return nil, errors.New("promparley: Config.CollectTimeout is negative")
+		return nil, fmt.Errorf("%w: promparley: Config.CollectTimeout is negative", chat.ErrInvalid)
 	}
 	if cfg.CollectTimeout == 0 {
 		cfg.CollectTimeout = 5 * time.Second

@@ -14,8 +14,9 @@
 //	go run ./examples/shop -store postgres -dsn 'postgres://shop@localhost/shop'
 //	go run ./examples/shop -store mysql -dsn 'shop:secret@tcp(localhost:3306)/shop'
 //
-// It prints the shop's URL, the console's URL and the demo logins, and shuts
-// down cleanly on Ctrl-C.
+// It serves Prometheus metrics at /metrics, labelled with -instance (the
+// host name by default). It prints the shop's URL, the console's URL and
+// the demo logins, and shuts down cleanly on Ctrl-C.
 package main
 
 import (
