@@ -171,6 +171,24 @@ next:
 	return 0, false
 }
 
+// want is the value a metric should have.
+type want struct {
+	name   string
+	labels []string // name, value, ...
+	value  float64
+}
+
+// expect checks that families hold every metric of wants, labelled with
+// instance.
+func expect(t *testing.T, families map[string]*dto.MetricFamily, instance string, wants []want) {
+	t.Helper()
+	for _, w := range wants {
+		v, ok := value(families, w.name, append([]string{promparley.InstanceLabel, instance}, w.labels...)...)
+		assert.True(t, ok, "%s%v is missing", w.name, w.labels)
+		assert.Equal(t, w.value, v, "%s%v", w.name, w.labels)
+	}
+}
+
 // TestChatOverTheWire runs a visitor and an agent chatting over WebSocket
 // with a second visitor queued behind the agent's capacity, and reads every
 // kind of metric from a scrape of /metrics.
@@ -193,11 +211,7 @@ func TestChatOverTheWire(t *testing.T) {
 	second.await(transport.FrameStarted)
 
 	got := s.scrape(t)
-	for _, c := range []struct {
-		name   string
-		labels []string
-		want   float64
-	}{
+	expect(t, got, "web-1", []want{
 		{"parley_connections", nil, 3},
 		{"parley_connected", []string{"side", "visitor"}, 2},
 		{"parley_connected", []string{"side", "agent"}, 1},
@@ -206,11 +220,7 @@ func TestChatOverTheWire(t *testing.T) {
 		{"parley_conversations_started_total", nil, 2},
 		{"parley_queue_length", nil, 1},
 		{"parley_agents", []string{"status", "online"}, 1},
-	} {
-		v, ok := value(got, c.name, append([]string{promparley.InstanceLabel, "web-1"}, c.labels...)...)
-		assert.True(t, ok, "%s%v is missing", c.name, c.labels)
-		assert.Equal(t, c.want, v, "%s%v", c.name, c.labels)
-	}
+	})
 	oldest, _ := value(got, "parley_queue_oldest_age_seconds")
 	assert.Greater(t, oldest, 0.0, "the queued conversation has waited")
 	for _, method := range []string{"CreateConversation", "AppendMessage", "AssignConversation"} {
