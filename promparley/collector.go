@@ -21,6 +21,7 @@ type collector struct {
 	queueLength, queueOldest, agents        *prometheus.Desc
 }
 
+// newCollector describes the gauges of desk and srv, either of which may be nil.
 func newCollector(m *Metrics, desk *chat.Desk, srv *transport.Server) *collector {
 	d := func(name, help string, labels ...string) *prometheus.Desc {
 		return prometheus.NewDesc(name, help, labels, m.labels)
