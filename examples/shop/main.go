@@ -14,8 +14,9 @@
 //	go run ./examples/shop -store postgres -dsn 'postgres://shop@localhost/shop'
 //	go run ./examples/shop -store mysql -dsn 'shop:secret@tcp(localhost:3306)/shop'
 //
-// It prints the shop's URL, the console's URL and the demo logins, and shuts
-// down cleanly on Ctrl-C.
+// It serves Prometheus metrics at /metrics, labelled with -instance (the
+// host name by default). It prints the shop's URL, the console's URL and
+// the demo logins, and shuts down cleanly on Ctrl-C.
 package main
 
 import (
@@ -35,7 +36,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/promparley"
 	"github.com/parleychat/parley/transport"
 )
 
@@ -48,6 +54,8 @@ type config struct {
 	dataDir string // directory for the secret and the SQLite file
 	store   string // "sqlite", "postgres" or "mysql"
 	dsn     string // the database for postgres and mysql; the file for sqlite
+	// instance names this process in its metrics; empty means the host name
+	instance string
 }
 
 func main() {
@@ -56,6 +64,7 @@ func main() {
 	flag.StringVar(&cfg.dataDir, "data", "parley-data", "directory for the secret and the SQLite database")
 	flag.StringVar(&cfg.store, "store", envOr("SHOP_STORE", "sqlite"), "where chats are kept: sqlite, postgres or mysql (env SHOP_STORE)")
 	flag.StringVar(&cfg.dsn, "dsn", os.Getenv("SHOP_DSN"), "database DSN for postgres or mysql; a file path for sqlite (env SHOP_DSN)")
+	flag.StringVar(&cfg.instance, "instance", "", "this instance's name in the metrics at /metrics; empty means the host name")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -79,6 +88,13 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	if err := os.MkdirAll(cfg.dataDir, 0o700); err != nil {
 		return err
 	}
+	if cfg.instance == "" {
+		host, err := os.Hostname()
+		if err != nil {
+			return err
+		}
+		cfg.instance = host
+	}
 	secret, err := loadSecret(filepath.Join(cfg.dataDir, "secret"))
 	if err != nil {
 		return err
@@ -88,7 +104,16 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	defer closeStore(ctx) // on an early return; the shutdown below closes it with a deadline
-	desk, err := chat.NewDesk(chat.Config{Store: store, Logger: log})
+	// Metrics for Prometheus, served at /metrics below: the Store and the
+	// Broker are measured from the start, the Desk and the chat server once
+	// they exist.
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics, err := promparley.New(promparley.Config{Instance: cfg.instance, Registerer: registry, Logger: log})
+	if err != nil {
+		return err
+	}
+	desk, err := chat.NewDesk(chat.Config{Store: metrics.Store(store), Broker: metrics.Broker(nil), Logger: log})
 	if err != nil {
 		return err
 	}
@@ -123,11 +148,18 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 
+	if err := metrics.Watch(desk, chatServer); err != nil {
+		return err
+	}
+
 	shopPages := &pages{shop: shopState, secret: secret, log: log, now: time.Now}
 	mux := http.NewServeMux()
 	shopPages.register(mux)
 	mux.Handle("/chat/", http.StripPrefix("/chat", chatServer.VisitorHandler()))
 	mux.Handle("/staff/chat/", staffOnly(http.StripPrefix("/staff/chat", chatServer.AgentHandler())))
+	// Open to anyone here, for the demo; a real shop serves it on an
+	// internal address or behind its own access control.
+	mux.Handle("/metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError)}))
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
