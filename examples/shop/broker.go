@@ -54,7 +54,7 @@ func openBroker(rawURL, prefix string, log *slog.Logger, onReconnect func()) (ch
 // URL's password.
 func describeBroker(rawURL string) string {
 	if rawURL == "" {
-		return "this instance only (-broker connects several)"
+		return "none, events stay in this instance (-broker connects several)"
 	}
 	if u, err := url.Parse(rawURL); err == nil {
 		return u.Redacted()

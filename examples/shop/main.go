@@ -165,7 +165,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	fmt.Fprintf(out, "Staff console:  http://%s/staff/chat/\n", ln.Addr())
 	fmt.Fprintf(out, "Staff login:    %s / %s\n", demoAgent.user, demoAgent.password)
 	fmt.Fprintf(out, "Chats stored in %s\n", describeStore(cfg))
-	fmt.Fprintf(out, "Events through %s\n", describeBroker(cfg.broker))
+	fmt.Fprintf(out, "Broker:         %s\n", describeBroker(cfg.broker))
 	fmt.Fprintln(out, "Press Ctrl-C to stop.")
 
 	errc := make(chan error, 1)
