@@ -3,9 +3,7 @@ package e2e_test
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"encoding/base64"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,7 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/chat"
-	_ "github.com/parleychat/parley/store/sqlstore" // the "pgx" driver
+	"github.com/parleychat/parley/internal/pgtest"
 )
 
 // TestDemoShop does what the README tells a new user to do: it builds and
@@ -64,7 +62,7 @@ func TestDemoShopTwoInstances(t *testing.T) {
 	if redisURL == "" {
 		t.Skip("PARLEY_TEST_REDIS is not set (e.g. redis://127.0.0.1:6379/0)")
 	}
-	dsn := postgresSchema(t)
+	dsn := pgtest.Schema(t, "e2e_")
 	bin := buildDemoShop(t)
 	dir := t.TempDir()
 	args := []string{"-store", "postgres", "-dsn", dsn, "-broker", redisURL, "-broker-prefix", "e2e" + chat.NewID().String()[24:]}
@@ -191,32 +189,4 @@ func (d *demoShop) interrupt(t *testing.T) {
 	case <-time.After(wait):
 		t.Fatal("the shop did not stop within the deadline after an interrupt")
 	}
-}
-
-// postgresSchema makes a schema of its own on the PostgreSQL test server
-// for this test, dropped when it ends, and returns a DSN that puts the
-// shop's tables in it. It skips the test when PARLEY_TEST_POSTGRES is
-// unset.
-func postgresSchema(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("PARLEY_TEST_POSTGRES")
-	if dsn == "" {
-		t.Skip("PARLEY_TEST_POSTGRES is not set (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
-	}
-	schema := "e2e_" + strings.ReplaceAll(chat.NewID().String(), "-", "_")
-	db, err := sql.Open("pgx", dsn)
-	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
-	_, err = db.ExecContext(t.Context(), "CREATE SCHEMA "+schema)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		_, err := db.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		require.NoError(t, err)
-	})
-	u, err := url.Parse(dsn)
-	require.NoError(t, err)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }

@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/internal/pgtest"
 	"github.com/parleychat/parley/transport"
 )
 
@@ -83,34 +82,6 @@ func TestBrokerFlag(t *testing.T) {
 	}
 }
 
-// postgresSchema makes a schema of its own on the PostgreSQL test server
-// for this test, dropped when it ends, and returns a DSN that puts the
-// shop's tables in it. It skips the test when PARLEY_TEST_POSTGRES is
-// unset.
-func postgresSchema(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("PARLEY_TEST_POSTGRES")
-	if dsn == "" {
-		t.Skip("PARLEY_TEST_POSTGRES is not set (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
-	}
-	schema := "shop_" + randomName()
-	db, err := sql.Open("pgx", dsn)
-	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
-	_, err = db.ExecContext(t.Context(), "CREATE SCHEMA "+schema)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		_, err := db.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		assert.NoError(t, err)
-	})
-	u, err := url.Parse(dsn)
-	require.NoError(t, err)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 // randomName is lower-case letters and digits, fresh for every call.
 func randomName() string {
 	b := make([]byte, 6)
@@ -169,7 +140,7 @@ func TestTwoInstances(t *testing.T) {
 	if redisURL == "" {
 		t.Skip("PARLEY_TEST_REDIS is not set (e.g. redis://127.0.0.1:6379/0)")
 	}
-	dsn := postgresSchema(t)
+	dsn := pgtest.Schema(t, "shop_")
 	shared := config{store: "postgres", dsn: dsn, broker: redisURL, brokerPrefix: "shop" + randomName(), dataDir: t.TempDir()}
 	a := "ws" + strings.TrimPrefix(startShop(t, shared), "http")
 	b := "ws" + strings.TrimPrefix(startShop(t, shared), "http")
