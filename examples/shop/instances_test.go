@@ -132,16 +132,28 @@ func (c *wsClient) expect(what string, match func(transport.ServerFrame) bool) t
 }
 
 // TestTwoInstances runs two instances of the shop on one PostgreSQL
-// database with a Redis broker: a visitor on instance A starts a chat,
-// the agent connected to instance B is given it and replies, and the
-// visitor receives the reply on the connection they have.
+// database with each broker -broker can choose: a visitor on instance A
+// starts a chat, the agent connected to instance B is given it and
+// replies, and the visitor receives the reply on the connection they have.
 func TestTwoInstances(t *testing.T) {
-	redisURL := os.Getenv("PARLEY_TEST_REDIS")
-	if redisURL == "" {
-		t.Skip("PARLEY_TEST_REDIS is not set (e.g. redis://127.0.0.1:6379/0)")
+	for _, b := range []struct{ name, env, example string }{
+		{"redis", "PARLEY_TEST_REDIS", "redis://127.0.0.1:6379/0"},
+		{"nats", "PARLEY_TEST_NATS", "nats://127.0.0.1:4222"},
+		{"pgnotify", pgtest.EnvDSN, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"},
+	} {
+		t.Run(b.name, func(t *testing.T) {
+			brokerURL := os.Getenv(b.env)
+			if brokerURL == "" {
+				t.Skipf("%s is not set (e.g. %s)", b.env, b.example)
+			}
+			testTwoInstances(t, brokerURL)
+		})
 	}
+}
+
+func testTwoInstances(t *testing.T, brokerURL string) {
 	dsn := pgtest.Schema(t, "shop_")
-	shared := config{store: "postgres", dsn: dsn, broker: redisURL, brokerPrefix: "shop" + randomName(), dataDir: t.TempDir()}
+	shared := config{store: "postgres", dsn: dsn, broker: brokerURL, brokerPrefix: "shop" + randomName(), dataDir: t.TempDir()}
 	a := "ws" + strings.TrimPrefix(startShop(t, shared), "http")
 	b := "ws" + strings.TrimPrefix(startShop(t, shared), "http")
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
