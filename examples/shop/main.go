@@ -14,6 +14,17 @@
 //	go run ./examples/shop -store postgres -dsn 'postgres://shop@localhost/shop'
 //	go run ./examples/shop -store mysql -dsn 'shop:secret@tcp(localhost:3306)/shop'
 //
+// Several instances of the shop can serve one shop: give each its own
+// -addr and the same -store and -dsn (PostgreSQL or MySQL), the same
+// -broker (or SHOP_BROKER), a Redis, NATS or PostgreSQL URL that carries
+// the chat's events between them, and the same -data directory, or a copy
+// of its file "secret", so that each accepts what the others signed:
+//
+//	go run ./examples/shop -addr :8080 -store postgres -dsn "$DSN" -broker redis://localhost:6379/0
+//	go run ./examples/shop -addr :8081 -store postgres -dsn "$DSN" -broker redis://localhost:6379/0
+//
+// Without -broker, events stay in one instance.
+//
 // It serves Prometheus metrics at /metrics, labelled with -instance (the
 // host name by default). It prints the shop's URL, the console's URL and
 // the demo logins, and shuts down cleanly on Ctrl-C.
@@ -27,6 +38,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -56,6 +68,10 @@ type config struct {
 	dsn     string // the database for postgres and mysql; the file for sqlite
 	// instance names this process in its metrics; empty means the host name
 	instance string
+	// broker is the URL of the server that carries events between
+	// instances; empty means this instance only.
+	broker       string
+	brokerPrefix string // the broker's Prefix; empty means its default
 }
 
 func main() {
@@ -65,6 +81,8 @@ func main() {
 	flag.StringVar(&cfg.store, "store", envOr("SHOP_STORE", "sqlite"), "where chats are kept: sqlite, postgres or mysql (env SHOP_STORE)")
 	flag.StringVar(&cfg.dsn, "dsn", os.Getenv("SHOP_DSN"), "database DSN for postgres or mysql; a file path for sqlite (env SHOP_DSN)")
 	flag.StringVar(&cfg.instance, "instance", "", "this instance's name in the metrics at /metrics; empty means the host name")
+	flag.StringVar(&cfg.broker, "broker", os.Getenv("SHOP_BROKER"), "URL of the redis://, nats:// or postgres:// server that carries chat events between instances; none means one instance (env SHOP_BROKER)")
+	flag.StringVar(&cfg.brokerPrefix, "broker-prefix", os.Getenv("SHOP_BROKER_PREFIX"), "names the broker's channel; instances of one shop use the same (env SHOP_BROKER_PREFIX)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -113,7 +131,18 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	desk, err := chat.NewDesk(chat.Config{Store: metrics.Store(store), Broker: metrics.Broker(nil), Logger: log})
+	// desk is set before the broker can call back: the broker connects
+	// when the Desk first subscribes.
+	var desk *chat.Desk
+	broker, closeBroker, err := openBroker(cfg.broker, cfg.brokerPrefix, log, func() {
+		metrics.Reconnected()
+		desk.Resync()
+	})
+	if err != nil {
+		return err
+	}
+	defer closeBroker(ctx) // on an early return; the shutdown below closes it with a deadline
+	desk, err = chat.NewDesk(chat.Config{Store: metrics.Store(store), Broker: metrics.Broker(broker), Logger: log})
 	if err != nil {
 		return err
 	}
@@ -171,6 +200,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	fmt.Fprintf(out, "Staff console:  http://%s/staff/chat/\n", ln.Addr())
 	fmt.Fprintf(out, "Staff login:    %s / %s\n", demoAgent.user, demoAgent.password)
 	fmt.Fprintf(out, "Chats stored in %s\n", describeStore(cfg))
+	fmt.Fprintf(out, "Broker:         %s\n", describeBroker(cfg.broker))
 	fmt.Fprintln(out, "Press Ctrl-C to stop.")
 
 	errc := make(chan error, 1)
@@ -188,9 +218,10 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	// Then the Desk, which waits for email being sent, and the store, which
+	// Then the Desk, which waits for email being sent; the broker, which
+	// the Desk publishes on until it is closed; and the store, which
 	// commits the last messages.
-	if err := errors.Join(desk.Close(shutdown), closeStore(shutdown)); err != nil {
+	if err := errors.Join(desk.Close(shutdown), closeBroker(shutdown), closeStore(shutdown)); err != nil {
 		return err
 	}
 	fmt.Fprintln(out, "Stopped.")
@@ -241,14 +272,39 @@ func authenticateAgent(r *http.Request) (chat.Agent, error) {
 }
 
 // loadSecret reads the signing secret, creating it on first run so that
-// visitors keep their conversations across restarts.
+// visitors keep their conversations across restarts. Instances that share
+// the file share the secret, also when they start together: the file
+// appears whole or not at all, and the first to make it wins.
 func loadSecret(path string) ([]byte, error) {
-	if b, err := os.ReadFile(path); err == nil && len(b) >= transport.MinSecretBytes {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		if len(b) < transport.MinSecretBytes {
+			return nil, fmt.Errorf("%s: a secret needs at least %d bytes, it has %d", path, transport.MinSecretBytes, len(b))
+		}
 		return b, nil
 	}
-	b := make([]byte, 32)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	b = make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		return nil, err
 	}
-	return b, os.WriteFile(path, b, 0o600)
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".secret-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(b)
+	if err := errors.Join(err, tmp.Close()); err != nil {
+		return nil, err
+	}
+	// A link, unlike a rename, fails when another instance made the file
+	// first; then its secret is the one to use.
+	if err := os.Link(tmp.Name(), path); errors.Is(err, fs.ErrExist) {
+		return loadSecret(path)
+	} else if err != nil {
+		return nil, err
+	}
+	return b, nil
 }
