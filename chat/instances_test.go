@@ -2,12 +2,8 @@ package chat_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
-	"net/url"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -16,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/internal/pgtest"
 	"github.com/parleychat/parley/store/sqlstore"
 )
 
@@ -86,11 +83,7 @@ func twoInstances(t *testing.T, test func(t *testing.T, stores ...chat.Store)) {
 	})
 	t.Run("PostgreSQL", func(t *testing.T) {
 		t.Parallel()
-		dsn := os.Getenv("PARLEY_TEST_POSTGRES")
-		if dsn == "" {
-			t.Skip("set PARLEY_TEST_POSTGRES to run the PostgreSQL test (for example postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
-		}
-		dsn = postgresSchema(t, dsn)
+		dsn := pgtest.Schema(t, "capacity_")
 		test(t, postgresStore(t, dsn), postgresStore(t, dsn))
 	})
 }
@@ -106,30 +99,6 @@ func newDesks(t *testing.T, stores []chat.Store) []*chat.Desk {
 		desks[i] = d
 	}
 	return desks
-}
-
-// postgresSchema creates a schema of its own for the test, dropped when
-// it ends, and returns dsn with that schema first on the search path.
-func postgresSchema(t *testing.T, dsn string) string {
-	t.Helper()
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	schema := "capacity_" + hex.EncodeToString(b[:])
-	db, err := sql.Open("pgx", dsn)
-	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
-	_, err = db.Exec("CREATE SCHEMA " + schema)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		_, err := db.Exec("DROP SCHEMA " + schema + " CASCADE")
-		assert.NoError(t, err)
-	})
-	u, err := url.Parse(dsn)
-	require.NoError(t, err)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // postgresStore opens a store on a pool of its own, as another process

@@ -2,16 +2,12 @@ package transport_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,6 +16,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/internal/pgtest"
 	"github.com/parleychat/parley/store/sqlstore"
 	"github.com/parleychat/parley/transport"
 )
@@ -37,7 +34,7 @@ func BenchmarkAcks(b *testing.B) {
 		open func(b *testing.B) chat.Store
 	}{
 		{"SQLite", openSQLiteBench},
-		{"PostgreSQL", openPostgresSchema},
+		{"PostgreSQL", func(b *testing.B) chat.Store { return openPostgresBench(b) }},
 	}
 	for _, st := range stores {
 		for _, waiting := range []bool{false, true} {
@@ -79,30 +76,11 @@ func startConversations(b *testing.B, h *harness, n int, agent bool) ([]*websock
 	return conns, started
 }
 
-// openPostgresSchema opens a store in a schema of its own, dropped after
-// the benchmark, or skips when PARLEY_TEST_POSTGRES is not set.
-func openPostgresSchema(b *testing.B) chat.Store {
-	dsn := os.Getenv("PARLEY_TEST_POSTGRES")
-	if dsn == "" {
-		b.Skip("set PARLEY_TEST_POSTGRES to measure on PostgreSQL")
-	}
-	var r [4]byte
-	_, _ = rand.Read(r[:])
-	schema := "bench_" + hex.EncodeToString(r[:])
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { admin.Close() })
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _, _ = admin.Exec("DROP SCHEMA " + schema + " CASCADE") })
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	db, err := sql.Open("pgx", dsn+sep+"search_path="+schema)
+// openPostgresBench opens a store in a PostgreSQL schema of its own,
+// dropped after the benchmark, or skips when PARLEY_TEST_POSTGRES is not
+// set. The pool is database/sql's default.
+func openPostgresBench(b *testing.B) *sqlstore.Store {
+	db, err := sql.Open("pgx", pgtest.Schema(b, "bench_"))
 	if err != nil {
 		b.Fatal(err)
 	}

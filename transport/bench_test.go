@@ -2,10 +2,8 @@ package transport_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -259,15 +257,14 @@ func BenchmarkSendsOneConnection(b *testing.B) {
 		name string
 		open func(b *testing.B) chat.Store
 	}{
-		{"SQLite", func(b *testing.B) chat.Store {
-			store, err := sqlstore.OpenSQLite(b.Context(), filepath.Join(b.TempDir(), "bench.db"), sqlstore.Config{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { store.Close(context.Background()) })
-			return store
+		{"SQLite", openSQLiteBench},
+		{"PostgreSQL", func(b *testing.B) chat.Store {
+			s := openPostgresBench(b)
+			// database/sql keeps two idle connections by default: with
+			// more frames in hand than that, each read would open one.
+			s.DB().SetMaxIdleConns(64)
+			return s
 		}},
-		{"PostgreSQL", openBenchPostgres},
 		{"memory", func(*testing.B) chat.Store { return memory.New() }},
 	}
 	for _, st := range stores {
@@ -285,48 +282,6 @@ func BenchmarkSendsOneConnection(b *testing.B) {
 			})
 		}
 	}
-}
-
-// openBenchPostgres opens a store in a schema of its own in the database
-// PARLEY_TEST_POSTGRES names, and drops the schema afterwards.
-func openBenchPostgres(b *testing.B) chat.Store {
-	dsn := os.Getenv("PARLEY_TEST_POSTGRES")
-	if dsn == "" {
-		b.Skip("set PARLEY_TEST_POSTGRES to run the PostgreSQL benchmarks")
-	}
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { admin.Close() })
-	schema := fmt.Sprintf("bench_%d", time.Now().UnixNano())
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _, _ = admin.Exec("DROP SCHEMA " + schema + " CASCADE") })
-	u, err := url.Parse(dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db, err := sql.Open("pgx", u.String())
-	if err != nil {
-		b.Fatal(err)
-	}
-	// database/sql keeps two idle connections by default: with more
-	// frames in hand than that, each read would open a connection.
-	db.SetMaxIdleConns(64)
-	store, err := sqlstore.Open(b.Context(), db, sqlstore.Config{Dialect: sqlstore.Postgres})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		store.Close(context.Background())
-		db.Close()
-	})
-	return store
 }
 
 func benchSends(b *testing.B, h *harness, conversations int, pipelined bool) {
