@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
@@ -271,4 +272,47 @@ func TestWidgetRefusedStartWithoutForm(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, cs, 1)
 	require.Equal(t, "delivery", cs[0].Department)
+}
+
+// A transcript the server refuses (this shop sends no email) is said at
+// the address field, which keeps the address for another try.
+func TestWidgetRefusedTranscript(t *testing.T) {
+	s := newShop(t, nil)
+	agent, visitor := s.chatting("Hello")
+	agent.click(`document.getElementById("close-btn")`)
+	visitor.until("the chat ends", `!`+w(".endview")+`.hidden`)
+	visitor.do(chromedp.SetValue(chromedp.JSPath(w("#pw-f-tr")), "anna@example.com"))
+	visitor.click(w("form.transcript button"))
+	visitor.until("the refusal shows at the field", w("#pw-f-tr")+`.validationMessage === "That did not work. Please try again."`)
+	require.True(t, eval[bool](visitor, `!`+w("form.transcript")+`.hidden && `+w("#pw-f-tr")+`.value === "anna@example.com"`),
+		"the form stays with the address")
+}
+
+// An address to reply to that does not reach the server (it is down) is
+// not taken as saved: the field says so and keeps it, and once the server
+// is back the same form saves it.
+func TestWidgetReplyAddressNotSaved(t *testing.T) {
+	s := newShop(t, nil)
+	visitor := s.visitorTab("/shop/x")
+	visitor.ask("Is anyone there?")
+	visitor.until("the widget asks where to reply", `!`+w("form.reply")+`.hidden`)
+	s.stop()
+	visitor.until("the connection is lost", w(".status")+`.textContent === "Connection lost. Reconnecting…"`)
+	visitor.do(chromedp.SetValue(chromedp.JSPath(w("#pw-f-reply")), "ola@example.com"))
+	visitor.click(w("form.reply button"))
+	visitor.until("the field says it was not saved", w("#pw-f-reply")+`.validationMessage === "That did not work. Please try again."`)
+	require.True(t, eval[bool](visitor, `!`+w("form.reply")+`.hidden && `+w("#pw-f-reply")+`.value === "ola@example.com"`),
+		"the form stays with the address")
+	s.restart()
+	visitor.until("the widget is back", w(".status")+`.textContent === "We are offline"`)
+	visitor.click(w("form.reply button"))
+	visitor.until("the form goes", w("form.reply")+`.hidden`)
+	require.Eventually(t, func() bool {
+		vs, err := s.desk.Conversations(context.Background(), chat.ConversationFilter{Statuses: []chat.Status{chat.StatusWaiting}})
+		if err != nil || len(vs) != 1 {
+			return false
+		}
+		v, err := s.desk.Visitor(context.Background(), vs[0].VisitorID)
+		return err == nil && v.Email == "ola@example.com"
+	}, wait, 20*time.Millisecond, "the address is saved once the server is back")
 }

@@ -255,13 +255,22 @@
     ui.replyForm.addEventListener("submit", function (e) {
       e.preventDefault();
       var v = ui.replyForm.elements.reply.value.trim();
+      ui.replyForm.elements.reply.setCustomValidity(""); // a refusal shown before
       if (!validEmail(v)) { ui.replyForm.elements.reply.setCustomValidity(t("invalidEmail")); ui.replyForm.reportValidity(); return; }
-      st.prechat = Object.assign(st.prechat || {}, {email: v});
+      var saved = function () {
+        st.prechat = Object.assign(st.prechat || {}, {email: v});
+        st.replyEmail = v;
+        render();
+      };
       // Starting the same conversation again is idempotent; it carries
-      // the address to reply to.
-      if (st.convID) request({type: "start", conversation_id: st.convID, email: v, name: (st.prechat || {}).name || undefined});
-      st.replyEmail = v;
-      render();
+      // the address to reply to. The form stays, with the address, until
+      // the server has it.
+      if (!st.convID) return saved();
+      request({type: "start", conversation_id: st.convID, email: v, name: (st.prechat || {}).name || undefined})
+        .then(saved, function (err) {
+          if (err && err.code === "blocked") return blocked();
+          fieldRefused(ui.replyForm, "reply", err);
+        });
     });
     ui.replyForm.elements.reply.addEventListener("input", function (e) { e.target.setCustomValidity(""); });
     box.append(ui.replyForm);
@@ -320,6 +329,7 @@
     ui.trForm.addEventListener("submit", function (e) {
       e.preventDefault();
       var email = ui.trForm.elements.tr.value.trim();
+      ui.trForm.elements.tr.setCustomValidity(""); // a refusal shown before
       if (!validEmail(email)) { ui.trForm.elements.tr.setCustomValidity(t("invalidEmail")); ui.trForm.reportValidity(); return; }
       request({type: "transcript", conversation_id: st.convID, email: email}).then(function () {
         ui.trForm.hidden = true;
@@ -335,13 +345,22 @@
 
   // transcriptRefused tells the visitor why no transcript was sent: a
   // confirmation link waits in their inbox, or the email rules refused.
-  // Other failures leave the form as it is, for another try.
+  // Other failures show at the address field, which keeps the address.
   function transcriptRefused(err, email) {
     var key = {email_confirm: "emailConfirm", email_limit: "emailLimit", email_suppressed: "emailRefused", email_unproven: "emailRefused"}[err && err.code];
-    if (!key) return;
+    if (!key) return fieldRefused(ui.trForm, "tr", err);
     ui.trForm.hidden = key !== "emailRefused";
     ui.trDone.hidden = false;
     ui.trDone.textContent = t(key, {email: email});
+  }
+
+  // fieldRefused shows at a form's address field why the server did not
+  // take it, keeping what was typed: the address itself, when the server
+  // names it, or a failure to try again.
+  function fieldRefused(form, name, err) {
+    var input = form.elements[name];
+    input.setCustomValidity(t(err && err.field === "email" ? "invalidEmail" : "notSaved"));
+    form.reportValidity();
   }
 
   // --- rendering ---
