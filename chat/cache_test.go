@@ -42,10 +42,9 @@ func (b *lossyBroker) Publish(ctx context.Context, e chat.Event) error {
 // twoDesks is two Desks, as on two instances, sharing a store and a
 // broker; b reads the store through a counter.
 type twoDesks struct {
-	a, b    fixture
-	bStore  *readCounter
-	broker  *lossyBroker
-	visitor chat.Author
+	a, b   fixture
+	bStore *readCounter
+	broker *lossyBroker
 }
 
 func setupTwoDesks(t *testing.T, clock func() time.Time, ttl time.Duration) twoDesks {

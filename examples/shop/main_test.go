@@ -232,6 +232,7 @@ func TestIdentityOnEveryPage(t *testing.T) {
 	ws := "ws" + strings.TrimPrefix(base, "http")
 	c := browser(t)
 	_, body := post(t, c, base+"/login", url.Values{"email": {"anna@example.com"}, "password": {"demo"}})
+	require.Regexp(t, identityAttr, body, "the page after logging in")
 	_, body = post(t, c, base+"/cart/add", url.Values{"slug": {"oak-board"}, "quantity": {"1"}})
 	require.Regexp(t, identityAttr, body, "the page after a POST")
 	paths := []string{"/", "/p/oak-board", "/p/no-such-thing", "/cart", "/checkout", "/orders", "/login"}

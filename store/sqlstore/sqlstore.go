@@ -460,13 +460,6 @@ func boolValue(b *bool) any {
 	return 0
 }
 
-func nullString(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
 // PutVisitor implements chat.Store.
 func (s *Store) PutVisitor(ctx context.Context, v chat.Visitor) error {
 	if err := check(ctx, v.Validate()); err != nil {
