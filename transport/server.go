@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/wire"
 )
 
 // Defaults for the zero fields of Config.
@@ -113,7 +114,7 @@ type Config struct {
 	InvitationInterval time.Duration
 	// CannedResponses are the replies agents insert by shortcut; they are
 	// sent in the agent's welcome. At most MaxCannedResponses.
-	CannedResponses []CannedResponse
+	CannedResponses []wire.CannedResponse
 	// WaitWarning is how long a visitor may wait for an answer before the
 	// agent console warns; it is sent in the agent's welcome.
 	WaitWarning time.Duration
@@ -289,7 +290,7 @@ func (s *Server) routes(auth func(*http.Request) (chat.Agent, error)) http.Handl
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, err := auth(r); err != nil {
-			writeHTTPError(w, http.StatusUnauthorized, &ErrorBody{Code: CodeUnauthorized, Message: "agent authentication failed"})
+			writeHTTPError(w, http.StatusUnauthorized, &wire.ErrorBody{Code: wire.CodeUnauthorized, Message: "agent authentication failed"})
 			return
 		}
 		mux.ServeHTTP(w, r)
@@ -297,11 +298,11 @@ func (s *Server) routes(auth func(*http.Request) (chat.Agent, error)) http.Handl
 }
 
 // writeHTTPError answers a plain HTTP request with an error frame.
-func writeHTTPError(w http.ResponseWriter, status int, body *ErrorBody) {
+func writeHTTPError(w http.ResponseWriter, status int, body *wire.ErrorBody) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(ServerFrame{Type: FrameError, Error: body})
+	_ = json.NewEncoder(w).Encode(wire.ServerFrame{Type: wire.FrameError, Error: body})
 }
 
 // Shutdown stops the Server gracefully: new connections are refused, the

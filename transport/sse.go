@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/wire"
 )
 
 // The SSE transport: POST /sse with a hello opens a session and answers
@@ -73,7 +74,7 @@ func (s *Server) serveSSEStream(w http.ResponseWriter, r *http.Request, auth fun
 	}
 	ss := s.stream(r, auth)
 	if ss == nil || !ss.attached.CompareAndSwap(false, true) {
-		writeHTTPError(w, http.StatusNotFound, &ErrorBody{Code: CodeNotFound, Message: "no such session; send hello again"})
+		writeHTTPError(w, http.StatusNotFound, &wire.ErrorBody{Code: wire.CodeNotFound, Message: "no such session; send hello again"})
 		return
 	}
 	rc := http.NewResponseController(w)
@@ -111,7 +112,7 @@ func (s *Server) serveSSEStream(w http.ResponseWriter, r *http.Request, auth fun
 	if errors.Is(reason, errShuttingDown) {
 		return // the reconnect frame was the last one
 	}
-	b, _ := json.Marshal(ServerFrame{Type: FrameError, Error: body})
+	b, _ := json.Marshal(wire.ServerFrame{Type: wire.FrameError, Error: body})
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
 	defer cancel()
 	_ = send(ctx, b)
@@ -125,7 +126,7 @@ func (s *Server) serveSSEFrames(w http.ResponseWriter, r *http.Request, auth fun
 	}
 	ss := s.stream(r, auth)
 	if ss == nil {
-		writeHTTPError(w, http.StatusNotFound, &ErrorBody{Code: CodeNotFound, Message: "no such session; send hello again"})
+		writeHTTPError(w, http.StatusNotFound, &wire.ErrorBody{Code: wire.CodeNotFound, Message: "no such session; send hello again"})
 		return
 	}
 	// The answer comes once the frame is taken, before it is handled: a
@@ -133,7 +134,7 @@ func (s *Server) serveSSEFrames(w http.ResponseWriter, r *http.Request, auth fun
 	// frames as it may holds the POST until its stream drains.
 	if !ss.receive(r.Context(), data) {
 		if ss.ctx.Err() != nil {
-			writeHTTPError(w, http.StatusNotFound, &ErrorBody{Code: CodeNotFound, Message: "no such session; send hello again"})
+			writeHTTPError(w, http.StatusNotFound, &wire.ErrorBody{Code: wire.CodeNotFound, Message: "no such session; send hello again"})
 		}
 		return
 	}
@@ -167,7 +168,7 @@ func (s *Server) stream(r *http.Request, auth func(*http.Request) (chat.Agent, e
 // allowed.
 func (s *Server) readPost(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-		writeHTTPError(w, http.StatusUnsupportedMediaType, &ErrorBody{Code: CodeBadFrame, Message: "frames are posted as application/json"})
+		writeHTTPError(w, http.StatusUnsupportedMediaType, &wire.ErrorBody{Code: wire.CodeBadFrame, Message: "frames are posted as application/json"})
 		return nil, false
 	}
 	if !s.originAllowed(r) {
@@ -178,7 +179,7 @@ func (s *Server) readPost(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeHTTPError(w, http.StatusRequestEntityTooLarge, &ErrorBody{Code: CodeTooLarge, Message: "the frame is over the size limit"})
+			writeHTTPError(w, http.StatusRequestEntityTooLarge, &wire.ErrorBody{Code: wire.CodeTooLarge, Message: "the frame is over the size limit"})
 		}
 		return nil, false
 	}
@@ -188,15 +189,15 @@ func (s *Server) readPost(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 // httpStatus is the HTTP status for a failed SSE hello.
 func httpStatus(err error) int {
 	switch errorBody(err).Code {
-	case CodeUnauthorized, CodeTokenExpired:
+	case wire.CodeUnauthorized, wire.CodeTokenExpired:
 		return http.StatusUnauthorized
-	case CodeTooManyConns:
+	case wire.CodeTooManyConns:
 		return http.StatusTooManyRequests
-	case CodeBlocked:
+	case wire.CodeBlocked:
 		return http.StatusForbidden
-	case CodeUnavailable:
+	case wire.CodeUnavailable:
 		return http.StatusServiceUnavailable
-	case CodeInternal:
+	case wire.CodeInternal:
 		return http.StatusInternalServerError
 	}
 	return http.StatusBadRequest
