@@ -225,12 +225,16 @@ func (d *Desk) ReleaseVisitLease(ctx context.Context, visitorID uuid.UUID, holde
 }
 
 // LiveVisits returns the visits of the visitors on the site now, on any
-// instance.
-func (d *Desk) LiveVisits(ctx context.Context) ([]Visit, error) {
+// instance, whose presence leases stay live for at least margin more.
+// Holders renew their leases every third of AgentLeaseTTL, so with a
+// margin of a third a visitor whose holder missed two renewals (it
+// stopped, or stalled) is left out a third of the lease time before the
+// lease ends.
+func (d *Desk) LiveVisits(ctx context.Context, margin time.Duration) ([]Visit, error) {
 	if err := d.checkOpen(); err != nil {
 		return nil, err
 	}
-	return d.store.LiveVisits(ctx, d.timestamp())
+	return d.store.LiveVisits(ctx, d.timestamp().Add(margin))
 }
 
 // PublishVisit tells every instance's subscribers to TopicAll that the

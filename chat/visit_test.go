@@ -25,7 +25,7 @@ func TestVisitLeaseLife(t *testing.T) {
 	assert.Equal(t, clk.Now().Add(10*time.Second), v.EndsAt, "the lease lasts AgentLeaseTTL")
 	live := func() int {
 		t.Helper()
-		vs, err := f.desk.LiveVisits(ctx)
+		vs, err := f.desk.LiveVisits(ctx, 0)
 		require.NoError(t, err)
 		return len(vs)
 	}
@@ -36,6 +36,9 @@ func TestVisitLeaseLife(t *testing.T) {
 	assert.Equal(t, 1, live(), "renewed")
 	clk.Advance(time.Second)
 	assert.Equal(t, 0, live(), "the instance stopped renewing: gone after the lease time")
+	vs, err := f.desk.LiveVisits(ctx, -2*time.Second)
+	require.NoError(t, err)
+	assert.Len(t, vs, 1, "a negative margin looks back")
 
 	require.NoError(t, f.desk.Sweep(ctx))
 	back, err := f.desk.StartVisit(ctx, "instance-2", id)
