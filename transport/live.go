@@ -267,7 +267,7 @@ func (r *liveRegistry) connect(ctx context.Context, ss *session) {
 	if err != nil {
 		r.srv.log.Warn("transport: starting a visitor's visit", "visitor", id, "err", err)
 	}
-	visit := r.loadVisit(ctx, ss.visitor, now)
+	visit := r.loadVisit(ctx, ss.visitor, now, stored.BeganAt)
 	raw, value := r.visitorContext(ctx, ss.visitor)
 	r.mu.Lock()
 	if r.visitors[id] != lv {
@@ -277,9 +277,6 @@ func (r *liveRegistry) connect(ctx context.Context, ss *session) {
 	lv.loading, lv.held, lv.visitID = false, true, stored.ID
 	lv.seen = time.Now()
 	r.applyVisit(lv, visit)
-	if !stored.BeganAt.IsZero() && stored.BeganAt.Before(lv.state.OnlineSince) {
-		lv.state.OnlineSince = stored.BeganAt // the visit went on elsewhere
-	}
 	lv.state.Context, lv.state.ContextValue = raw, value
 	// Changes seen by the watcher while loading are newer than the load.
 	for cid, c := range visit.active {
@@ -525,9 +522,15 @@ type visit struct {
 
 // loadVisit reads the visitor's recent pages and conversations. The visit
 // is the run of newest pages without a pause of VisitGap, ending less than
-// VisitGap ago. Failures are logged and leave that part empty.
-func (r *liveRegistry) loadVisit(ctx context.Context, v chat.Visitor, now time.Time) visit {
-	out := visit{start: now, active: make(map[uuid.UUID]activeConversation)}
+// VisitGap ago; it began with its first page, or at began (when the store
+// says the visit began; now when it cannot), whichever is earlier, so that
+// every instance counts from the same start. Failures are logged and leave
+// that part empty.
+func (r *liveRegistry) loadVisit(ctx context.Context, v chat.Visitor, now, began time.Time) visit {
+	if began.IsZero() {
+		began = now
+	}
+	out := visit{start: began, active: make(map[uuid.UUID]activeConversation)}
 	store := r.srv.desk.Store()
 	views, err := store.PageViews(ctx, v.ID, MaxVisitPages)
 	if err != nil {
@@ -543,7 +546,7 @@ func (r *liveRegistry) loadVisit(ctx context.Context, v chat.Visitor, now time.T
 	for _, pv := range views[first:] {
 		out.pages = append(out.pages, wire.VisitedPage{URL: pv.URL, Title: pv.Title, Referrer: pv.Referrer, At: pv.At})
 	}
-	if len(out.pages) > 0 {
+	if len(out.pages) > 0 && out.pages[0].At.Before(out.start) {
 		out.start = out.pages[0].At
 	}
 	// A visitor made before this visit began by more than a pause came

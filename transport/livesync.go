@@ -225,7 +225,7 @@ func (r *liveRegistry) list(ctx context.Context, stored chat.Visit) {
 		r.srv.log.Warn("transport: reading a visitor on the site", "visitor", stored.VisitorID, "err", err)
 		return
 	}
-	visit := r.loadVisit(ctx, v, r.srv.cfg.Now())
+	visit := r.loadVisit(ctx, v, r.srv.cfg.Now(), stored.BeganAt)
 	raw, _ := r.visitorContext(ctx, v)
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -235,9 +235,6 @@ func (r *liveRegistry) list(ctx context.Context, stored chat.Visit) {
 	lv := newLiveVisitor()
 	lv.state.Visitor = v
 	r.applyVisit(lv, visit)
-	if stored.BeganAt.Before(lv.state.OnlineSince) {
-		lv.state.OnlineSince = stored.BeganAt
-	}
 	lv.state.LastActiveAt = stored.LastActiveAt
 	lv.state.Context = raw
 	lv.active = visit.active
