@@ -112,7 +112,9 @@ func TestLiveListAcrossInstances(t *testing.T) {
 		assert.WithinDuration(t, time.Now(), st.OnlineSince, time.Minute, "with the time on site")
 
 		v.page("https://shop.example.com/cart")
-		olga.expectVisitor(id, func(st wire.VisitorState) bool { return len(st.Pages) == 2 && st.Page.URL == "https://shop.example.com/cart" })
+		olga.expectVisitor(id, func(st wire.VisitorState) bool {
+			return len(st.Pages) == 2 && st.Page.URL == "https://shop.example.com/cart"
+		})
 		piotr := a.agent(ws, "piotr")
 		listedSt, ok := listed(piotr.welcome, id)
 		require.True(t, ok, "a console that connects later lists the visitor of the other instance")
