@@ -107,7 +107,7 @@ func (r *InvitationRule) matches(st wire.VisitorState) bool {
 		if st.Page == nil {
 			return false
 		}
-		if st.At.Sub(st.Page.At) < r.MinTimeOnPage {
+		if max(st.At.Sub(st.Page.At), 0) < r.MinTimeOnPage {
 			return false
 		}
 		if r.Path != "" {
@@ -120,7 +120,9 @@ func (r *InvitationRule) matches(st wire.VisitorState) bool {
 			}
 		}
 	}
-	if st.At.Sub(st.OnlineSince) < r.MinTimeOnSite || st.At.Sub(st.LastActiveAt) < r.MinIdle {
+	// The times may come from another instance, whose clock may be a
+	// little ahead: a negative duration counts as none.
+	if max(st.At.Sub(st.OnlineSince), 0) < r.MinTimeOnSite || max(st.At.Sub(st.LastActiveAt), 0) < r.MinIdle {
 		return false
 	}
 	if r.ReturningOnly && !st.Returning {

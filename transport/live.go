@@ -354,7 +354,12 @@ func (r *liveRegistry) disconnect(ss *session) {
 		return
 	}
 	var t *time.Timer
-	t = time.AfterFunc(grace, func() { r.depart(id, lv, t) })
+	t = time.AfterFunc(grace, func() {
+		r.mu.Lock()
+		self := t // assigned under r.mu
+		r.mu.Unlock()
+		r.depart(id, lv, self)
+	})
 	lv.leaving = t
 	r.mu.Unlock()
 }
@@ -522,15 +527,14 @@ type visit struct {
 
 // loadVisit reads the visitor's recent pages and conversations. The visit
 // is the run of newest pages without a pause of VisitGap, ending less than
-// VisitGap ago; it began with its first page, or at began (when the store
-// says the visit began; now when it cannot), whichever is earlier, so that
-// every instance counts from the same start. Failures are logged and leave
-// that part empty.
+// VisitGap ago. It began when the store says it began (began; zero when
+// unknown, then now), or with its first page when that is earlier, so that
+// every instance counts from the same start. The visitor is returning when they
+// have a page or a conversation from before its first page, or from
+// before now when it has none. Failures are logged and leave that part
+// empty.
 func (r *liveRegistry) loadVisit(ctx context.Context, v chat.Visitor, now, began time.Time) visit {
-	if began.IsZero() {
-		began = now
-	}
-	out := visit{start: began, active: make(map[uuid.UUID]activeConversation)}
+	out := visit{start: now, active: make(map[uuid.UUID]activeConversation)}
 	store := r.srv.desk.Store()
 	views, err := store.PageViews(ctx, v.ID, MaxVisitPages)
 	if err != nil {
@@ -546,7 +550,7 @@ func (r *liveRegistry) loadVisit(ctx context.Context, v chat.Visitor, now, began
 	for _, pv := range views[first:] {
 		out.pages = append(out.pages, wire.VisitedPage{URL: pv.URL, Title: pv.Title, Referrer: pv.Referrer, At: pv.At})
 	}
-	if len(out.pages) > 0 && out.pages[0].At.Before(out.start) {
+	if len(out.pages) > 0 {
 		out.start = out.pages[0].At
 	}
 	// A visitor made before this visit began by more than a pause came
@@ -565,6 +569,9 @@ func (r *liveRegistry) loadVisit(ctx context.Context, v chat.Visitor, now, began
 			r.srv.log.Warn("transport: reading a visitor's conversations", "visitor", v.ID, "err", err)
 		}
 		out.returning = len(earlier) > 0
+	}
+	if !began.IsZero() && (began.Before(out.start) || len(out.pages) == 0) {
+		out.start = began
 	}
 	return out
 }
