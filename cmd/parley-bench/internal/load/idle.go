@@ -69,10 +69,10 @@ func (c *IdleConfig) defaults() error {
 type IdleReport struct {
 	Connections int      `json:"connections"` // asked for
 	Sources     []string `json:"sources,omitempty"`
-	Opened      int64    `json:"opened"`  // welcomed by the server
-	Held        int64    `json:"held"`    // still open at the end
-	OpenSec     float64  `json:"open_s"`  // from the first dial to the last welcome
-	HoldSec     float64  `json:"hold_s"`  // how long they were held after measuring
+	Opened      int64    `json:"opened"` // welcomed by the server
+	Held        int64    `json:"held"`   // still open at the end
+	OpenSec     float64  `json:"open_s"` // from the first dial to the last welcome
+	HoldSec     float64  `json:"hold_s"` // how long they were held after measuring
 	// Failures counts connections that never got a welcome, by cause:
 	// an errno of the dial (EADDRNOTAVAIL: out of ephemeral ports;
 	// EMFILE: out of file descriptors), "timeout", "HTTP 503", or the
