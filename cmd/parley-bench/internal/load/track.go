@@ -2,6 +2,7 @@ package load
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -199,9 +200,8 @@ func (c *counter) add(name string) {
 func (c *counter) snapshot() map[string]int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make(map[string]int64, len(c.m))
-	for k, v := range c.m {
-		out[k] = v
+	if c.m == nil {
+		return map[string]int64{}
 	}
-	return out
+	return maps.Clone(c.m)
 }
