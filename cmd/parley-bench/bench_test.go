@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,7 +17,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
+
+	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/cmd/parley-bench/internal/load"
+	"github.com/parleychat/parley/wire"
 )
 
 const testToken = "test-token"
@@ -174,8 +180,36 @@ func TestRelay(t *testing.T) {
 			if s := rep.Server; s == nil || s.PID != os.Getpid() || s.CPUPercent <= 0 || s.RSSStart <= 0 || s.PeakRSS < s.RSSStart {
 				t.Errorf("server figures %+v", s)
 			}
+			if open := openConversations(t, addr); len(open) != 0 {
+				t.Errorf("%d conversations left open after the run", len(open))
+			}
 		})
 	}
+}
+
+// openConversations returns the conversations an agent's welcome lists:
+// the shop's waiting, queued and open ones.
+func openConversations(t *testing.T, addr string) []chat.ConversationInfo {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	h := http.Header{}
+	h.Set("Authorization", "Bearer "+testToken)
+	h.Set("X-Bench-Agent", "checker")
+	ws, _, err := websocket.Dial(ctx, "ws://"+addr+"/staff/chat/ws", &websocket.DialOptions{HTTPHeader: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	ws.SetReadLimit(8 << 20)
+	if err := wsjson.Write(ctx, ws, wire.ClientFrame{Type: wire.FrameHello, V: wire.ProtocolVersion}); err != nil {
+		t.Fatal(err)
+	}
+	var welcome wire.ServerFrame
+	if err := wsjson.Read(ctx, ws, &welcome); err != nil || welcome.Type != wire.FrameWelcome {
+		t.Fatalf("welcome: %+v, %v", welcome, err)
+	}
+	return welcome.Open
 }
 
 // checkFlow checks that every message of a direction was acked and
