@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/parleychat/parley/cmd/parley-bench/internal/benchserve"
@@ -85,9 +86,9 @@ func storeKind(spec string) string {
 	switch {
 	case spec == "" || spec == "memory":
 		return "memory"
-	case len(spec) > 7 && spec[:7] == "sqlite:":
+	case strings.HasPrefix(spec, "sqlite:"):
 		return spec
-	case len(spec) > 6 && spec[:6] == "mysql:":
+	case strings.HasPrefix(spec, "mysql:"):
 		return "mysql"
 	}
 	return "postgres"
