@@ -22,6 +22,7 @@ import (
 
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/cmd/parley-bench/internal/load"
+	"github.com/parleychat/parley/internal/pgtest"
 	"github.com/parleychat/parley/wire"
 )
 
@@ -126,13 +127,17 @@ func TestRelay(t *testing.T) {
 		{"memory/per-agent-10/routing", "memory", 10, true, false},
 		{"sqlite/per-agent-5/routing/replies", "sqlite", 5, true, true},
 		{"sqlite/per-agent-10/assign", "sqlite", 10, false, false},
+		{"postgres/per-agent-5/assign/replies", "postgres", 5, false, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			store := tc.store
-			if store == "sqlite" {
+			switch store {
+			case "sqlite":
 				store = "sqlite:" + filepath.Join(t.TempDir(), "bench.db")
+			case "postgres":
+				store = pgtest.Schema(t, "bench_")
 			}
 			addr := serve(t, store)
 			args := append([]string{"relay", "-url", "http://" + addr, "-conversations", "10", "-per-agent", strconv.Itoa(tc.perAgent),
