@@ -13,15 +13,17 @@ import (
 type target struct {
 	base, visitorPath, agentPath string
 	sources                      int
+	fs                           *flag.FlagSet
 }
 
 func (t *target) flags(fs *flag.FlagSet, agents bool, sources int) {
+	t.fs = fs
 	fs.StringVar(&t.base, "url", "http://127.0.0.1:8080", "the shop's base `URL` (http or https)")
 	fs.StringVar(&t.visitorPath, "visitor-path", "/chat/ws", "`path` of the visitors' WebSocket endpoint under the base URL")
 	if agents {
 		fs.StringVar(&t.agentPath, "agent-path", "/staff/chat/ws", "`path` of the agents' WebSocket endpoint under the base URL")
 	}
-	fs.IntVar(&t.sources, "sources", sources, "connect from this many loopback source addresses, 127.0.0.2 and up (about 28,000 connections each); 0 lets the system choose. Only for a server on 127.0.0.1")
+	fs.IntVar(&t.sources, "sources", sources, "connect from this many loopback source addresses, 127.0.0.2 and up (about 28,000 connections each); 0 lets the system choose. Only for a server on loopback: to another host the system always chooses")
 }
 
 // wsURL turns the base URL and path into a ws or wss URL.
@@ -42,8 +44,9 @@ func (t *target) wsURL(path string) (string, error) {
 	return u.String(), nil
 }
 
-// sourceAddrs lists the source addresses, checking that the server is on
-// loopback, where they route.
+// sourceAddrs lists the source addresses. They route only to a server on
+// loopback: to another host, -sources set on the command line is an
+// error, and its default is left out.
 func (t *target) sourceAddrs() ([]string, error) {
 	if t.sources <= 0 {
 		return nil, nil
@@ -58,6 +61,11 @@ func (t *target) sourceAddrs() ([]string, error) {
 	host := u.Hostname()
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() || ip.To4() == nil {
 		if host != "localhost" {
+			set := false
+			t.fs.Visit(func(f *flag.Flag) { set = set || f.Name == "sources" })
+			if !set {
+				return nil, nil
+			}
 			return nil, usageError(fmt.Sprintf("-sources: loopback source addresses reach only a server on 127.0.0.1, not %q; set -sources 0", host))
 		}
 	}
