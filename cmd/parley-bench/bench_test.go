@@ -389,3 +389,28 @@ func (p *proxy) sources() map[string]int {
 	defer p.mu.Unlock()
 	return maps.Clone(p.from)
 }
+
+func TestCommandLine(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		code int
+		says string
+	}{
+		{[]string{"relay", "-h"}, 0, "Usage: parley-bench relay"},
+		{[]string{"idle", "-h"}, 0, "RLIMIT_NOFILE"},
+		{[]string{"serve", "-h"}, 0, "sqlite:PATH"},
+		{nil, 2, "parley-bench relay [flags]"},
+		{[]string{"launch"}, 2, `unknown command "launch"`},
+		{[]string{"relay", "-conversations", "0"}, 2, "must be positive"},
+		{[]string{"relay", "-agent-header", "no colon"}, 1, `not "Name: value"`},
+		{[]string{"idle", "-url", "http://192.0.2.1:8080", "-sources", "2"}, 2, "set -sources 0"},
+		{[]string{"serve", "-store", "oracle:x"}, 1, "is not memory"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(t.Context(), tc.args, &stdout, &stderr)
+		if out := stdout.String() + stderr.String(); code != tc.code || !strings.Contains(out, tc.says) {
+			t.Errorf("parley-bench %s: exit %d, printed %q; want %d and %q", strings.Join(tc.args, " "), code, out, tc.code, tc.says)
+		}
+	}
+}
