@@ -14,6 +14,7 @@ import (
 
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/internal/pgtest"
+	"github.com/parleychat/parley/route"
 	"github.com/parleychat/parley/store/sqlstore"
 )
 
@@ -263,5 +264,42 @@ func TestQueueWaitsAcrossInstances(t *testing.T) {
 		want := []chat.QueueStatus{{Position: 1, Wait: time.Minute}}
 		assert.Equal(t, want, waits(a))
 		assert.Equal(t, want, waits(b), "the other instance estimates the same wait")
+	})
+}
+
+// TestRoundRobinAcrossInstances starts conversations on two instances in
+// turn, each with its own route.RoundRobin: the rotation follows the
+// assignments in the Store, so three agents get one conversation each
+// before anyone gets a second.
+func TestRoundRobinAcrossInstances(t *testing.T) {
+	t.Parallel()
+	twoInstances(t, func(t *testing.T, stores ...chat.Store) {
+		ctx := t.Context()
+		clk := &clock{t: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
+		desks := make([]*chat.Desk, len(stores))
+		for i, s := range stores {
+			d, err := chat.NewDesk(chat.Config{Store: s, Now: clk.Now, Router: &route.RoundRobin{}})
+			require.NoError(t, err)
+			t.Cleanup(func() { require.NoError(t, d.Close(context.Background())) })
+			desks[i] = d
+		}
+		for _, id := range []string{"anna", "bogdan", "celina"} {
+			require.NoError(t, desks[0].SaveAgent(ctx, chat.Agent{ID: id, Name: id, Capacity: 10, Status: chat.AgentOnline}))
+		}
+		got := map[string]int{}
+		for i, d := range []*chat.Desk{desks[0], desks[1], desks[1], desks[0], desks[1], desks[0]} {
+			clk.Advance(time.Second)
+			v, err := d.SaveVisitor(ctx, chat.Visitor{Name: "Visitor", Locale: "en"})
+			require.NoError(t, err)
+			c, err := d.Start(ctx, chat.StartRequest{VisitorID: v.ID})
+			require.NoError(t, err)
+			info, err := c.Info(ctx)
+			require.NoError(t, err)
+			got[info.AgentID]++
+			if i == 2 {
+				assert.Equal(t, map[string]int{"anna": 1, "bogdan": 1, "celina": 1}, got, "each agent got one before anyone got two")
+			}
+		}
+		assert.Equal(t, map[string]int{"anna": 2, "bogdan": 2, "celina": 2}, got)
 	})
 }

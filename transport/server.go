@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -159,8 +161,13 @@ type Server struct {
 	agents   map[string]int         // open sessions per agent
 	leaving  map[string]*time.Timer // agents in their grace period
 	streams  map[string]*session
-	live     *liveRegistry
-	leases   leaseKeeper
+	// instanceTag ends this Server's SSE session ids, and
+	// misdirectedLogged is when a request for another instance's session
+	// was last logged (Unix nanoseconds).
+	instanceTag       string
+	misdirectedLogged atomic.Int64
+	live              *liveRegistry
+	leases            leaseKeeper
 	// refusedOrigins are the origins logged as refused; see originAllowed.
 	refusedOrigins map[string]struct{}
 }
@@ -244,6 +251,7 @@ func New(cfg Config) (*Server, error) {
 		agents:         make(map[string]int),
 		leaving:        make(map[string]*time.Timer),
 		streams:        make(map[string]*session),
+		instanceTag:    strings.ReplaceAll(uuid.NewString(), "-", ""),
 		leases:         leaseKeeper{holder: uuid.NewString(), stop: make(chan struct{}), done: make(chan struct{})},
 		refusedOrigins: make(map[string]struct{}),
 	}

@@ -94,6 +94,7 @@ const (
 	CodeAgentBusy         = "agent_busy"           // the agent is at capacity or not online
 	CodeBlocked           = "blocked"              // the visitor is blocked from chatting
 	CodeKeyReused         = "key_reused"           // the idempotency key belongs to another message
+	CodeWrongInstance     = "wrong_instance"       // SSE: the session is held by another instance
 	MaxRequestIDBytes     = 64
 	maxIdempotencyKeyByte = chat.MaxIDBytes
 )
