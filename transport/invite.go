@@ -206,8 +206,8 @@ func (r *liveRegistry) evaluate(ids []uuid.UUID) {
 // changed meanwhile so that they may not be invited. The store decides:
 // of the instances that try a rule on one visit at once, one invites.
 func (r *liveRegistry) invite(lv *liveVisitor, rule *InvitationRule, now time.Time) {
-	id := lv.state.Visitor.ID
 	r.mu.Lock()
+	id := lv.state.Visitor.ID
 	fired, ok := lv.invitable(len(r.srv.cfg.Invitations))
 	visitID, current := lv.visitID, r.visitors[id] == lv
 	r.mu.Unlock()

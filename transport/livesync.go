@@ -95,7 +95,9 @@ func (r *liveRegistry) received(id uuid.UUID, raw json.RawMessage) {
 // taken from it unless this Server holds the visitor too.
 func (lv *liveVisitor) merge(in wire.VisitorState) {
 	st := &lv.state
-	st.Visitor = in.Visitor
+	if !in.Visitor.LastSeenAt.Before(st.Visitor.LastSeenAt) {
+		st.Visitor = in.Visitor // the newer save: a new name or address
+	}
 	st.Pages = mergePages(st.Pages, in.Pages)
 	if n := len(st.Pages); n > 0 {
 		p := st.Pages[n-1]
