@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
 )
 
@@ -21,7 +22,7 @@ import (
 func TestCloseBoundedByContext(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "parley.db")
-	s, err := sqlstore.OpenSQLite(ctx, path, sqlstore.Config{})
+	s, err := sqlite.Open(ctx, path, sqlstore.Config{})
 	require.NoError(t, err)
 	c := fixture(t, s)
 
@@ -78,7 +79,7 @@ func TestCloseBoundedByContext(t *testing.T) {
 	require.Eventually(t, func() bool { return s.DB().Ping() != nil }, 5*time.Second, time.Millisecond,
 		"the store closes its database once the append is committed")
 
-	again, err := sqlstore.OpenSQLite(ctx, path, sqlstore.Config{})
+	again, err := sqlite.Open(ctx, path, sqlstore.Config{})
 	require.NoError(t, err)
 	defer again.Close(ctx)
 	ms, err := again.Messages(ctx, c.ID, chat.MessageQuery{})
