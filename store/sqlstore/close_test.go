@@ -87,3 +87,25 @@ func TestCloseBoundedByContext(t *testing.T) {
 	require.Len(t, ms, 1)
 	assert.Equal(t, m.ID, ms[0].ID)
 }
+
+// TestCloseDB: Close leaves a *sql.DB the shop passed open for it, unless
+// Config.CloseDB hands the database to the store, which then closes it
+// after the last append.
+func TestCloseDB(t *testing.T) {
+	for _, handOver := range []bool{false, true} {
+		db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "shop.db")+"?_pragma=foreign_keys(1)")
+		require.NoError(t, err)
+		defer db.Close()
+		s, err := sqlstore.Open(t.Context(), db, sqlite.Dialect(), sqlstore.Config{CloseDB: handOver})
+		require.NoError(t, err)
+		_, _, err = s.AppendMessage(t.Context(), message(fixture(t, s).ID, "the last one"))
+		require.NoError(t, err)
+		require.NoError(t, s.Close(t.Context()))
+		err = db.PingContext(t.Context())
+		if handOver {
+			assert.ErrorContains(t, err, "database is closed", "CloseDB: the store closed the database")
+		} else {
+			assert.NoError(t, err, "the shop's database stays open")
+		}
+	}
+}

@@ -53,9 +53,10 @@ type Config struct {
 	MaxBatch int
 	// Logger receives the store's logs. Nil means no logs.
 	Logger *slog.Logger
-	// CloseDB hands the *sql.DB to the store: Close closes it once the
-	// last accepted append is committed. False leaves it open for its
-	// owner. sqlite.Open, which opens the database itself, sets it.
+	// CloseDB hands the *sql.DB to the store once Open succeeds: Close
+	// closes it after the last accepted append is committed. False leaves
+	// it open for its owner, as does an Open that fails. sqlite.Open,
+	// which opens the database itself, sets it.
 	CloseDB bool
 }
 
