@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/chat"
@@ -39,6 +40,49 @@ func appendUntil(ctx context.Context, s chat.Store, id [16]byte, stop <-chan str
 		}
 	}()
 	return done
+}
+
+// TestSQLiteReadBurstsKeepConnections reads in bursts of 64 at once while
+// appends commit: the SQLite store keeps every connection it opens, so
+// bursts reuse them (with their page caches and prepared statements)
+// rather than opening and closing connections each time.
+func TestSQLiteReadBurstsKeepConnections(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"), sqlstore.Config{})
+	require.NoError(t, err)
+	defer s.Close(ctx)
+	c := fixture(t, s)
+	stop := make(chan struct{})
+	appending := appendUntil(ctx, s, c.ID, stop)
+
+	for range 5 {
+		var wg sync.WaitGroup
+		errs := make(chan error, 64)
+		for range 64 {
+			wg.Go(func() {
+				if _, err := s.Conversation(ctx, c.ID); err != nil {
+					errs <- err
+				}
+				if _, err := s.Messages(ctx, c.ID, chat.MessageQuery{Latest: true, Limit: 50}); err != nil {
+					errs <- err
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+	}
+	close(stop)
+	require.NoError(t, <-appending)
+
+	st := s.DB().Stats()
+	assert.Zero(t, st.MaxIdleClosed, "connections closed because too many were idle")
+	assert.Zero(t, st.MaxIdleTimeClosed, "connections closed for being idle too long")
+	assert.Zero(t, st.MaxLifetimeClosed, "connections closed for their age")
+	assert.LessOrEqual(t, st.OpenConnections, st.MaxOpenConnections)
+	assert.Positive(t, st.MaxOpenConnections, "the pool is bounded")
 }
 
 // TestSQLiteWritesNeverBusy runs every kind of write at once on an SQLite
