@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // An agent holds several conversations at once: the one not in view
@@ -45,7 +46,7 @@ func TestConsoleTools(t *testing.T) {
 	s := newShop(t, nil, func(sc *shopConfig) {
 		c := &sc.Server
 		c.WaitWarning = time.Millisecond
-		c.CannedResponses = []transport.CannedResponse{{Shortcut: "hello", Text: "Hello {name}, this is {agent}."}}
+		c.CannedResponses = []wire.CannedResponse{{Shortcut: "hello", Text: "Hello {name}, this is {agent}."}}
 	})
 	identity, err := transport.SignIdentity(testSecret, transport.Identity{CustomerID: "c-7", Name: "Anna", Expires: time.Now().Add(time.Hour)})
 	require.NoError(t, err)

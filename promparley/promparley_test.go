@@ -26,6 +26,7 @@ import (
 	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
 	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // wait bounds every wait of these tests.
@@ -98,12 +99,12 @@ func (s *setup) dial(t *testing.T, path string, header http.Header) *client {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = conn.CloseNow() })
 	c := &client{t: t, conn: conn}
-	c.send(transport.ClientFrame{Type: transport.FrameHello, ID: "hello", V: transport.ProtocolVersion})
-	c.await(transport.FrameWelcome)
+	c.send(wire.ClientFrame{Type: wire.FrameHello, ID: "hello", V: wire.ProtocolVersion})
+	c.await(wire.FrameWelcome)
 	return c
 }
 
-func (c *client) send(f transport.ClientFrame) {
+func (c *client) send(f wire.ClientFrame) {
 	c.t.Helper()
 	b, err := json.Marshal(f)
 	require.NoError(c.t, err)
@@ -113,16 +114,16 @@ func (c *client) send(f transport.ClientFrame) {
 }
 
 // await reads frames until one of type typ, failing on an error frame.
-func (c *client) await(typ string) transport.ServerFrame {
+func (c *client) await(typ string) wire.ServerFrame {
 	c.t.Helper()
 	ctx, cancel := context.WithTimeout(c.t.Context(), wait)
 	defer cancel()
 	for {
 		_, data, err := c.conn.Read(ctx)
 		require.NoError(c.t, err, "waiting for %s", typ)
-		var f transport.ServerFrame
+		var f wire.ServerFrame
 		require.NoError(c.t, json.Unmarshal(data, &f))
-		require.NotEqual(c.t, transport.FrameError, f.Type, "%s", data)
+		require.NotEqual(c.t, wire.FrameError, f.Type, "%s", data)
 		if f.Type == typ {
 			return f
 		}
@@ -198,18 +199,18 @@ func TestChatOverTheWire(t *testing.T) {
 	agent := s.dial(t, "/staff/chat/ws", http.Header{"X-Test-Agent": {"olga"}})
 	visitor := s.dial(t, "/chat/ws", nil)
 
-	visitor.send(transport.ClientFrame{Type: transport.FrameStart, ID: "start"})
-	conv := visitor.await(transport.FrameStarted).Conversation
+	visitor.send(wire.ClientFrame{Type: wire.FrameStart, ID: "start"})
+	conv := visitor.await(wire.FrameStarted).Conversation
 	require.NotNil(t, conv)
-	visitor.send(transport.ClientFrame{Type: transport.FrameSend, ID: "s1", ConversationID: conv.ID, Key: "v1", Body: "Is the oak board in stock?"})
-	visitor.await(transport.FrameAck)
-	agent.send(transport.ClientFrame{Type: transport.FrameSend, ID: "s2", ConversationID: conv.ID, Key: "a1", Body: "It is."})
-	agent.await(transport.FrameAck)
+	visitor.send(wire.ClientFrame{Type: wire.FrameSend, ID: "s1", ConversationID: conv.ID, Key: "v1", Body: "Is the oak board in stock?"})
+	visitor.await(wire.FrameAck)
+	agent.send(wire.ClientFrame{Type: wire.FrameSend, ID: "s2", ConversationID: conv.ID, Key: "a1", Body: "It is."})
+	agent.await(wire.FrameAck)
 
 	// The agent has room for one chat: the next visitor waits in the queue.
 	second := s.dial(t, "/chat/ws", nil)
-	second.send(transport.ClientFrame{Type: transport.FrameStart, ID: "start"})
-	second.await(transport.FrameStarted)
+	second.send(wire.ClientFrame{Type: wire.FrameStart, ID: "start"})
+	second.await(wire.FrameStarted)
 
 	got := s.scrape(t)
 	expect(t, got, "web-1", []want{
@@ -234,8 +235,8 @@ func TestChatOverTheWire(t *testing.T) {
 	assert.Greater(t, n, 0.0, "deliveries are timed")
 
 	// Closing the chat frees the agent, who takes the queued visitor.
-	agent.send(transport.ClientFrame{Type: transport.FrameClose, ID: "close", ConversationID: conv.ID})
-	agent.await(transport.FrameOK)
+	agent.send(wire.ClientFrame{Type: wire.FrameClose, ID: "close", ConversationID: conv.ID})
+	agent.await(wire.FrameOK)
 	require.Eventually(t, func() bool {
 		got := s.scrape(t)
 		closed, _ := value(got, "parley_conversations_closed_total")
@@ -248,8 +249,8 @@ func TestChatOverTheWire(t *testing.T) {
 func TestOfflineRequests(t *testing.T) {
 	s := newSetup(t)
 	visitor := s.dial(t, "/chat/ws", nil)
-	visitor.send(transport.ClientFrame{Type: transport.FrameStart, ID: "start"})
-	visitor.await(transport.FrameStarted)
+	visitor.send(wire.ClientFrame{Type: wire.FrameStart, ID: "start"})
+	visitor.await(wire.FrameStarted)
 	got := s.scrape(t)
 	n, _ := value(got, "parley_offline_requests_total")
 	assert.Equal(t, 1.0, n)

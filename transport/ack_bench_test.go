@@ -19,7 +19,7 @@ import (
 	"github.com/parleychat/parley/store/postgres"
 	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
-	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // BenchmarkAcks measures how fast visitors' messages are acknowledged:
@@ -61,14 +61,14 @@ func openSQLiteBench(b *testing.B) chat.Store {
 // startConversations connects n visitors, with an agent connection first
 // when agent is set, and starts a conversation for each. The connections
 // close when the benchmark ends.
-func startConversations(b *testing.B, h *harness, n int, agent bool) ([]*websocket.Conn, []transport.ServerFrame) {
+func startConversations(b *testing.B, h *harness, n int, agent bool) ([]*websocket.Conn, []wire.ServerFrame) {
 	if agent {
 		a := h.rawDial(b, "/staff/chat/ws", "olga")
 		b.Cleanup(func() { a.CloseNow() })
 		go drain(a)
 	}
 	conns := make([]*websocket.Conn, n)
-	started := make([]transport.ServerFrame, n)
+	started := make([]wire.ServerFrame, n)
 	for i := range conns {
 		c := h.rawDial(b, "/chat/ws", "")
 		b.Cleanup(func() { c.CloseNow() })
@@ -132,17 +132,17 @@ func benchAcks(b *testing.B, h *harness, waiting bool) {
 					b.Errorf("visitor %d: %d of %d acks: %v", i, n, perVisitor, err)
 					return
 				}
-				var f transport.ServerFrame
+				var f wire.ServerFrame
 				if json.Unmarshal(data, &f) != nil {
 					continue
 				}
 				switch f.Type {
-				case transport.FramePing:
+				case wire.FramePing:
 					_ = c.Write(ctx, websocket.MessageText, []byte(`{"type":"pong"}`))
-				case transport.FrameError:
+				case wire.FrameError:
 					b.Errorf("visitor %d: %s: %s", i, f.Error.Code, f.Error.Message)
 					return
-				case transport.FrameAck:
+				case wire.FrameAck:
 					k, err := strconv.Atoi(f.ID)
 					if err != nil {
 						continue
@@ -211,9 +211,9 @@ func BenchmarkSendThroughput(b *testing.B) {
 						b.Error(err)
 						return
 					}
-					var f transport.ServerFrame
+					var f wire.ServerFrame
 					acked = json.Unmarshal(data, &f) == nil && f.ID == id
-					if acked && f.Type != transport.FrameAck {
+					if acked && f.Type != wire.FrameAck {
 						b.Errorf("%s: %+v", f.Type, f.Error)
 						return
 					}

@@ -20,6 +20,7 @@ import (
 	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
 	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // BenchmarkDelivery measures how long a visitor's message takes to reach
@@ -62,11 +63,11 @@ func benchDelivery(b *testing.B, h *harness, conversations int) {
 			if err != nil {
 				return
 			}
-			var f transport.ServerFrame
+			var f wire.ServerFrame
 			if json.Unmarshal(data, &f) != nil {
 				continue
 			}
-			if f.Type == transport.FramePing {
+			if f.Type == wire.FramePing {
 				_ = agent.Write(context.Background(), websocket.MessageText, []byte(`{"type":"pong"}`))
 			}
 			if f.Type != "message" || f.Message == nil {
@@ -157,7 +158,7 @@ func (h *harness) rawDial(b *testing.B, path, agent string) *websocket.Conn {
 	return c
 }
 
-func rawRequest(b *testing.B, c *websocket.Conn, frame, id string) transport.ServerFrame {
+func rawRequest(b *testing.B, c *websocket.Conn, frame, id string) wire.ServerFrame {
 	b.Helper()
 	if err := c.Write(context.Background(), websocket.MessageText, []byte(frame)); err != nil {
 		b.Fatal(err)
@@ -167,12 +168,12 @@ func rawRequest(b *testing.B, c *websocket.Conn, frame, id string) transport.Ser
 		if err != nil {
 			b.Fatal(err)
 		}
-		var f transport.ServerFrame
+		var f wire.ServerFrame
 		if err := json.Unmarshal(data, &f); err != nil {
 			b.Fatal(err)
 		}
 		if f.ID == id {
-			if f.Type == transport.FrameError {
+			if f.Type == wire.FrameError {
 				b.Fatalf("%s: %s", f.Error.Code, f.Error.Message)
 			}
 			return f
@@ -338,14 +339,14 @@ func readAcks(c *websocket.Conn, n int) error {
 		if err != nil {
 			return err
 		}
-		var f transport.ServerFrame
+		var f wire.ServerFrame
 		if err := json.Unmarshal(data, &f); err != nil {
 			return err
 		}
 		switch f.Type {
-		case transport.FrameAck:
+		case wire.FrameAck:
 			n--
-		case transport.FrameError:
+		case wire.FrameError:
 			return fmt.Errorf("%s: %s", f.Error.Code, f.Error.Message)
 		}
 	}

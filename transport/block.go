@@ -13,11 +13,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/wire"
 )
-
-// maxBlockDuration is the longest block a frame may ask for; longer ones
-// are made without an expiry.
-const maxBlockDuration = 100 * 365 * 24 * time.Hour
 
 // clientIP is the address a request comes from, after Config.ClientIP.
 func (s *Server) clientIP(r *http.Request) netip.Addr {
@@ -50,13 +47,13 @@ func (s *Server) admit(ctx context.Context, r *http.Request, v chat.Visitor, add
 // checkBlocked refuses every frame of a visitor who was blocked after
 // connecting, and a start whose pre-chat email is blocked. It answers
 // from the Desk's memory, not the store.
-func (ss *session) checkBlocked(ctx context.Context, f ClientFrame) error {
+func (ss *session) checkBlocked(ctx context.Context, f wire.ClientFrame) error {
 	d := ss.srv.desk
 	v := ss.visitor
 	if err := d.Blocked(ctx, v, ss.addr); err != nil {
 		return err
 	}
-	if email := strings.TrimSpace(f.Email); f.Type == FrameStart && email != "" && !strings.EqualFold(email, v.Email) {
+	if email := strings.TrimSpace(f.Email); f.Type == wire.FrameStart && email != "" && !strings.EqualFold(email, v.Email) {
 		v.Email = email
 		return d.Blocked(ctx, v, ss.addr)
 	}
@@ -80,45 +77,18 @@ func (s *Server) tellBlocked(b chat.Block) {
 	}
 }
 
-// checkBlock applies the rules of block, unblock and blocks frames that
-// need no server state.
-func (f ClientFrame) checkBlock() error {
-	switch f.Type {
-	case FrameBlock:
-		if f.VisitorID == uuid.Nil && f.CustomerID == "" && f.Email == "" && f.Network == "" {
-			return protoErr(CodeInvalid, "block needs visitor_id, customer_id, email or network")
-		}
-		if f.Network != "" {
-			if _, err := netip.ParsePrefix(f.Network); err != nil {
-				return protoErr(CodeInvalid, "network %.64q is not an IP network such as 192.0.2.0/24", f.Network)
-			}
-		}
-		if f.DurationMS < 0 || time.Duration(f.DurationMS) > maxBlockDuration/time.Millisecond {
-			return protoErr(CodeInvalid, "duration_ms must be 0 (until lifted) or a positive duration up to 100 years")
-		}
-		if len(f.CustomerID) > chat.MaxIDBytes || len(f.Email) > chat.MaxEmailBytes || len(f.Reason) > chat.MaxReasonBytes {
-			return protoErr(CodeInvalid, "customer_id, email or reason is over its limit")
-		}
-	case FrameUnblock:
-		if f.BlockID == uuid.Nil {
-			return protoErr(CodeInvalid, "unblock needs block_id")
-		}
-	}
-	return nil
-}
-
 // blockFrame carries out an agent's block, unblock or blocks frame.
-func (ss *session) blockFrame(ctx context.Context, f ClientFrame) (outItem, error) {
+func (ss *session) blockFrame(ctx context.Context, f wire.ClientFrame) (outItem, error) {
 	d := ss.srv.desk
 	switch f.Type {
-	case FrameUnblock:
-		return outItem{frame: &ServerFrame{Type: FrameOK, ID: f.ID}}, d.Unblock(ctx, f.BlockID)
-	case FrameBlocks:
+	case wire.FrameUnblock:
+		return outItem{frame: &wire.ServerFrame{Type: wire.FrameOK, ID: f.ID}}, d.Unblock(ctx, f.BlockID)
+	case wire.FrameBlocks:
 		bs, err := d.Blocks(ctx)
 		if err != nil {
 			return outItem{}, err
 		}
-		return outItem{frame: &ServerFrame{Type: FrameBlocks, ID: f.ID, Blocks: bs}}, nil
+		return outItem{frame: &wire.ServerFrame{Type: wire.FrameBlocks, ID: f.ID, Blocks: bs}}, nil
 	}
 	b := chat.Block{VisitorID: f.VisitorID, CustomerID: f.CustomerID, Email: strings.TrimSpace(f.Email), Reason: f.Reason, AgentID: ss.agent.ID}
 	if f.Network != "" {
@@ -146,5 +116,5 @@ func (ss *session) blockFrame(ctx context.Context, f ClientFrame) (outItem, erro
 	if err != nil {
 		return outItem{}, err
 	}
-	return outItem{frame: &ServerFrame{Type: FrameBlock, ID: f.ID, Block: &b}}, nil
+	return outItem{frame: &wire.ServerFrame{Type: wire.FrameBlock, ID: f.ID, Block: &b}}, nil
 }

@@ -20,14 +20,15 @@ import (
 
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // block sends an agent's block frame and returns the stored block.
-func (c *client) block(f transport.ClientFrame) chat.Block {
+func (c *client) block(f wire.ClientFrame) chat.Block {
 	c.t.Helper()
-	f.Type = transport.FrameBlock
+	f.Type = wire.FrameBlock
 	r := c.mustRequest(f)
-	require.Equal(c.t, transport.FrameBlock, r.Type)
+	require.Equal(c.t, wire.FrameBlock, r.Type)
 	require.NotNil(c.t, r.Block)
 	return *r.Block
 }
@@ -37,7 +38,7 @@ func (h *harness) requireBlocked(k kind, opts clientOptions, msg string) {
 	h.t.Helper()
 	_, err := h.dial(k, opts)
 	require.Error(h.t, err, msg)
-	require.Equal(h.t, transport.CodeBlocked, errorCode(err), "%s: %v", msg, err)
+	require.Equal(h.t, wire.CodeBlocked, errorCode(err), "%s: %v", msg, err)
 }
 
 func identity(t testing.TB, customerID, email string) string {
@@ -57,7 +58,7 @@ func TestBlockByVisitorID(t *testing.T) {
 		other := h.visitor(k).welcome.Token
 		v.close()
 
-		b := agent.block(transport.ClientFrame{VisitorID: v.welcome.Visitor.ID, Reason: "spam"})
+		b := agent.block(wire.ClientFrame{VisitorID: v.welcome.Visitor.ID, Reason: "spam"})
 		assert.Equal(t, v.welcome.Visitor.ID, b.VisitorID)
 		assert.Equal(t, "ann", b.AgentID)
 		assert.Equal(t, "spam", b.Reason)
@@ -67,7 +68,7 @@ func TestBlockByVisitorID(t *testing.T) {
 		h.requireBlocked(k, clientOptions{token: token}, "the blocked visitor's hello")
 		h.visitor(k, clientOptions{token: other}) // someone else is welcome
 
-		agent.mustRequest(transport.ClientFrame{Type: transport.FrameUnblock, BlockID: b.ID})
+		agent.mustRequest(wire.ClientFrame{Type: wire.FrameUnblock, BlockID: b.ID})
 		h.visitor(k, clientOptions{token: token}) // welcome again
 	})
 }
@@ -76,14 +77,14 @@ func TestBlockByCustomerID(t *testing.T) {
 	forKinds(t, func(t *testing.T, k kind) {
 		h := newHarness(t)
 		agent := h.agent(k, "ann")
-		agent.block(transport.ClientFrame{CustomerID: "c-troll"})
+		agent.block(wire.ClientFrame{CustomerID: "c-troll"})
 		h.requireBlocked(k, clientOptions{identity: identity(t, "c-troll", "")}, "a customer blocked by customer id")
 		h.visitor(k, clientOptions{identity: identity(t, "c-nice", "")})
 
 		// Blocking an identified customer by their visitor id blocks their
 		// customer id and email too: a new browser does not get round it.
 		v := h.visitor(k, clientOptions{identity: identity(t, "c-rude", "rude@example.com")})
-		b := agent.block(transport.ClientFrame{VisitorID: v.welcome.Visitor.ID})
+		b := agent.block(wire.ClientFrame{VisitorID: v.welcome.Visitor.ID})
 		assert.Equal(t, "c-rude", b.CustomerID)
 		assert.Equal(t, "rude@example.com", b.Email)
 		h.requireBlocked(k, clientOptions{identity: identity(t, "c-rude", "")}, "the customer from a new browser")
@@ -95,15 +96,15 @@ func TestBlockByEmail(t *testing.T) {
 	forKinds(t, func(t *testing.T, k kind) {
 		h := newHarness(t)
 		agent := h.agent(k, "ann")
-		agent.block(transport.ClientFrame{Email: "Troll@Example.com"})
+		agent.block(wire.ClientFrame{Email: "Troll@Example.com"})
 		h.requireBlocked(k, clientOptions{identity: identity(t, "c-1", "troll@example.COM")}, "an email blocked in another case")
 
 		// An anonymous visitor who gives the blocked email in the pre-chat
 		// form starts nothing, and the email is not stored.
 		v := h.visitor(k)
-		r := v.request(transport.ClientFrame{Type: transport.FrameStart, Name: "T", Email: "troll@example.com"})
-		require.Equal(t, transport.FrameError, r.Type)
-		require.Equal(t, transport.CodeBlocked, r.Error.Code)
+		r := v.request(wire.ClientFrame{Type: wire.FrameStart, Name: "T", Email: "troll@example.com"})
+		require.Equal(t, wire.FrameError, r.Type)
+		require.Equal(t, wire.CodeBlocked, r.Error.Code)
 		stored, err := h.store.Visitor(t.Context(), v.welcome.Visitor.ID)
 		require.NoError(t, err)
 		assert.Empty(t, stored.Email, "the blocked email is not stored")
@@ -116,19 +117,19 @@ func TestBlockByEmail(t *testing.T) {
 
 // dialFrom says hello over WebSocket from the local address ip and returns
 // the first frame and the close status that follows a refusal.
-func dialFrom(t *testing.T, h *harness, ip string) (transport.ServerFrame, websocket.StatusCode) {
+func dialFrom(t *testing.T, h *harness, ip string) (wire.ServerFrame, websocket.StatusCode) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), wait)
 	defer cancel()
 	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(h.url, "http")+"/chat/ws", &websocket.DialOptions{HTTPClient: clientFrom(ip)})
 	require.NoError(t, err)
 	defer conn.CloseNow()
-	hello, _ := json.Marshal(transport.ClientFrame{Type: transport.FrameHello, ID: "hello", V: transport.ProtocolVersion})
+	hello, _ := json.Marshal(wire.ClientFrame{Type: wire.FrameHello, ID: "hello", V: wire.ProtocolVersion})
 	require.NoError(t, conn.Write(ctx, websocket.MessageText, hello))
 	_, data, err := conn.Read(ctx)
 	require.NoError(t, err)
 	f := decodeFrame(t, data)
-	if f.Type == transport.FrameWelcome {
+	if f.Type == wire.FrameWelcome {
 		return f, -1
 	}
 	_, _, err = conn.Read(ctx)
@@ -145,27 +146,27 @@ func clientFrom(ip string) *http.Client {
 func TestBlockByNetwork(t *testing.T) {
 	h := newHarness(t)
 	agent := h.agent(ws, "ann")
-	b := agent.block(transport.ClientFrame{Network: "127.0.0.2/32", DurationMS: time.Hour.Milliseconds()})
+	b := agent.block(wire.ClientFrame{Network: "127.0.0.2/32", DurationMS: time.Hour.Milliseconds()})
 	assert.Equal(t, netip.MustParsePrefix("127.0.0.2/32"), b.Network)
 
 	f, status := dialFrom(t, h, "127.0.0.2")
-	require.Equal(t, transport.FrameError, f.Type)
-	assert.Equal(t, transport.CodeBlocked, f.Error.Code)
+	require.Equal(t, wire.FrameError, f.Type)
+	assert.Equal(t, wire.CodeBlocked, f.Error.Code)
 	assert.Equal(t, "hello", f.ID, "the refusal answers the hello")
 	assert.Equal(t, websocket.StatusCode(transport.CloseProtocolError), status, "closed as other refused hellos are")
 
 	f, _ = dialFrom(t, h, "127.0.0.1")
-	assert.Equal(t, transport.FrameWelcome, f.Type, "another address is welcome")
+	assert.Equal(t, wire.FrameWelcome, f.Type, "another address is welcome")
 
 	// Over SSE the hello is refused with 403.
-	body, _ := json.Marshal(transport.ClientFrame{Type: transport.FrameHello, V: transport.ProtocolVersion})
+	body, _ := json.Marshal(wire.ClientFrame{Type: wire.FrameHello, V: wire.ProtocolVersion})
 	resp, err := clientFrom("127.0.0.2").Post(h.url+"/chat/sse", "application/json", bytes.NewReader(body))
 	require.NoError(t, err)
-	var refused transport.ServerFrame
+	var refused wire.ServerFrame
 	require.NoError(t, decodeJSON(resp, &refused))
 	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
 	require.NotNil(t, refused.Error)
-	assert.Equal(t, transport.CodeBlocked, refused.Error.Code)
+	assert.Equal(t, wire.CodeBlocked, refused.Error.Code)
 }
 
 func TestBlockClientIPHook(t *testing.T) {
@@ -178,7 +179,7 @@ func TestBlockClientIPHook(t *testing.T) {
 	})
 	_, err := h.desk.Block(t.Context(), chat.Block{Network: netip.MustParsePrefix("2001:db8::/32")})
 	require.NoError(t, err)
-	hello, _ := json.Marshal(transport.ClientFrame{Type: transport.FrameHello, V: transport.ProtocolVersion})
+	hello, _ := json.Marshal(wire.ClientFrame{Type: wire.FrameHello, V: wire.ProtocolVersion})
 	for addr, want := range map[string]int{"2001:db8::7": http.StatusForbidden, "2001:db9::7": http.StatusOK, "": http.StatusOK} {
 		req, _ := http.NewRequest(http.MethodPost, h.url+"/chat/sse", bytes.NewReader(hello))
 		req.Header.Set("Content-Type", "application/json")
@@ -197,7 +198,7 @@ func TestBlockExpires(t *testing.T) {
 	v := h.visitor(ws)
 	token := v.welcome.Token
 	v.close()
-	b := agent.block(transport.ClientFrame{VisitorID: v.welcome.Visitor.ID, DurationMS: time.Hour.Milliseconds()})
+	b := agent.block(wire.ClientFrame{VisitorID: v.welcome.Visitor.ID, DurationMS: time.Hour.Milliseconds()})
 	assert.Equal(t, b.CreatedAt.Add(time.Hour), b.ExpiresAt)
 
 	clk.advance(time.Hour - time.Second)
@@ -205,7 +206,7 @@ func TestBlockExpires(t *testing.T) {
 	clk.advance(time.Second)
 	h.visitor(ws, clientOptions{token: token}) // the block has expired
 
-	r := agent.mustRequest(transport.ClientFrame{Type: transport.FrameBlocks})
+	r := agent.mustRequest(wire.ClientFrame{Type: wire.FrameBlocks})
 	for _, listed := range r.Blocks {
 		assert.NotEqual(t, b.ID, listed.ID, "an expired block is not listed")
 	}
@@ -218,24 +219,24 @@ func TestBlockWhileConnected(t *testing.T) {
 		v := h.visitor(k)
 		conv := v.start("")
 		v.say(conv, "first")
-		v.mustRequest(transport.ClientFrame{Type: transport.FramePage, URL: "https://shop.example.com/a"})
+		v.mustRequest(wire.ClientFrame{Type: wire.FramePage, URL: "https://shop.example.com/a"})
 
-		b := agent.block(transport.ClientFrame{VisitorID: v.welcome.Visitor.ID})
-		told := v.expect(func(f transport.ServerFrame) bool { return f.Type == transport.FrameError && f.ID == "" })
-		assert.Equal(t, transport.CodeBlocked, told.Error.Code, "the visitor is told at once")
+		b := agent.block(wire.ClientFrame{VisitorID: v.welcome.Visitor.ID})
+		told := v.expect(func(f wire.ServerFrame) bool { return f.Type == wire.FrameError && f.ID == "" })
+		assert.Equal(t, wire.CodeBlocked, told.Error.Code, "the visitor is told at once")
 
-		for _, f := range []transport.ClientFrame{
-			{Type: transport.FrameSend, ConversationID: conv.ID, Key: "k-second", Body: "second"},
-			{Type: transport.FrameStart},
-			{Type: transport.FramePage, URL: "https://shop.example.com/b"},
-			{Type: transport.FrameRate, ConversationID: conv.ID, Rating: 1},
-			{Type: transport.FrameTranscript, ConversationID: conv.ID, Email: "x@example.com"},
-			{Type: transport.FrameTyping, ConversationID: conv.ID, Typing: true},
-			{Type: transport.FrameInviteReply, InvitationID: uuid.New(), Accept: true},
+		for _, f := range []wire.ClientFrame{
+			{Type: wire.FrameSend, ConversationID: conv.ID, Key: "k-second", Body: "second"},
+			{Type: wire.FrameStart},
+			{Type: wire.FramePage, URL: "https://shop.example.com/b"},
+			{Type: wire.FrameRate, ConversationID: conv.ID, Rating: 1},
+			{Type: wire.FrameTranscript, ConversationID: conv.ID, Email: "x@example.com"},
+			{Type: wire.FrameTyping, ConversationID: conv.ID, Typing: true},
+			{Type: wire.FrameInviteReply, InvitationID: uuid.New(), Accept: true},
 		} {
 			r := v.request(f)
-			require.Equal(t, transport.FrameError, r.Type, "%s of a blocked visitor", f.Type)
-			assert.Equal(t, transport.CodeBlocked, r.Error.Code, "%s of a blocked visitor", f.Type)
+			require.Equal(t, wire.FrameError, r.Type, "%s of a blocked visitor", f.Type)
+			assert.Equal(t, wire.CodeBlocked, r.Error.Code, "%s of a blocked visitor", f.Type)
 		}
 		ctx := t.Context()
 		ms, err := h.store.Messages(ctx, conv.ID, chat.MessageQuery{})
@@ -249,7 +250,7 @@ func TestBlockWhileConnected(t *testing.T) {
 		require.NoError(t, err)
 		assert.Len(t, pages, 1, "no page view is stored")
 
-		agent.mustRequest(transport.ClientFrame{Type: transport.FrameUnblock, BlockID: b.ID})
+		agent.mustRequest(wire.ClientFrame{Type: wire.FrameUnblock, BlockID: b.ID})
 		v.say(conv, "after")
 	})
 }
@@ -300,32 +301,32 @@ func TestCheckVisitorHook(t *testing.T) {
 func TestBlockFrames(t *testing.T) {
 	h := newHarness(t)
 	agent := h.agent(ws, "ann")
-	for _, f := range []transport.ClientFrame{
-		{Type: transport.FrameBlock},
-		{Type: transport.FrameBlock, Network: "10.1.2.3"},
-		{Type: transport.FrameBlock, Email: "not an address"},
-		{Type: transport.FrameBlock, CustomerID: "c", DurationMS: -1},
-		{Type: transport.FrameUnblock},
+	for _, f := range []wire.ClientFrame{
+		{Type: wire.FrameBlock},
+		{Type: wire.FrameBlock, Network: "10.1.2.3"},
+		{Type: wire.FrameBlock, Email: "not an address"},
+		{Type: wire.FrameBlock, CustomerID: "c", DurationMS: -1},
+		{Type: wire.FrameUnblock},
 	} {
 		r := agent.request(f)
-		require.Equal(t, transport.FrameError, r.Type, "%+v", f)
-		assert.Equal(t, transport.CodeInvalid, r.Error.Code, "%+v", f)
+		require.Equal(t, wire.FrameError, r.Type, "%+v", f)
+		assert.Equal(t, wire.CodeInvalid, r.Error.Code, "%+v", f)
 	}
-	r := agent.request(transport.ClientFrame{Type: transport.FrameUnblock, BlockID: uuid.New()})
-	require.Equal(t, transport.FrameError, r.Type)
-	assert.Equal(t, transport.CodeNotFound, r.Error.Code)
+	r := agent.request(wire.ClientFrame{Type: wire.FrameUnblock, BlockID: uuid.New()})
+	require.Equal(t, wire.FrameError, r.Type)
+	assert.Equal(t, wire.CodeNotFound, r.Error.Code)
 
 	// A network is kept as its prefix.
-	b := agent.block(transport.ClientFrame{Network: "10.1.2.3/8", Reason: "flood"})
+	b := agent.block(wire.ClientFrame{Network: "10.1.2.3/8", Reason: "flood"})
 	assert.Equal(t, netip.MustParsePrefix("10.0.0.0/8"), b.Network)
-	other := agent.block(transport.ClientFrame{CustomerID: "c-x", DurationMS: time.Minute.Milliseconds()})
-	list := agent.mustRequest(transport.ClientFrame{Type: transport.FrameBlocks})
-	require.Equal(t, transport.FrameBlocks, list.Type)
+	other := agent.block(wire.ClientFrame{CustomerID: "c-x", DurationMS: time.Minute.Milliseconds()})
+	list := agent.mustRequest(wire.ClientFrame{Type: wire.FrameBlocks})
+	require.Equal(t, wire.FrameBlocks, list.Type)
 	require.Len(t, list.Blocks, 2)
 	assert.Equal(t, []uuid.UUID{b.ID, other.ID}, []uuid.UUID{list.Blocks[0].ID, list.Blocks[1].ID}, "oldest first")
 
 	v := h.visitor(ws)
-	r = v.request(transport.ClientFrame{Type: transport.FrameBlocks})
-	require.Equal(t, transport.FrameError, r.Type)
-	assert.Equal(t, transport.CodeUnknownType, r.Error.Code, "visitors cannot list blocks")
+	r = v.request(wire.ClientFrame{Type: wire.FrameBlocks})
+	require.Equal(t, wire.FrameError, r.Type)
+	assert.Equal(t, wire.CodeUnknownType, r.Error.Code, "visitors cannot list blocks")
 }

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/wire"
 )
 
 // Limits of Config.CannedResponses.
@@ -15,21 +16,8 @@ const (
 	MaxShortcutBytes   = 64
 )
 
-// CannedResponse is a reply agents insert by its shortcut instead of
-// typing it. The agent console expands two placeholders in Text when it
-// inserts it: {name} becomes the visitor's name and {agent} the agent's.
-// The server sends the responses in the agent's welcome as they are.
-type CannedResponse struct {
-	// Shortcut is what the agent types to find the response, for example
-	// "hello" or "delivery-time". 1 to MaxShortcutBytes bytes without
-	// spaces, unique.
-	Shortcut string `json:"shortcut"`
-	// Text is the response, at most chat.MaxBodyBytes.
-	Text string `json:"text"`
-}
-
 // checkCanned validates Config.CannedResponses.
-func checkCanned(responses []CannedResponse) error {
+func checkCanned(responses []wire.CannedResponse) error {
 	if len(responses) > MaxCannedResponses {
 		return fmt.Errorf("Config.CannedResponses has %d responses, over the limit of %d", len(responses), MaxCannedResponses)
 	}

@@ -11,13 +11,14 @@ import (
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/store/memory"
 	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // TestAgentWelcomeCarriesConsoleSettings checks that an agent's welcome
 // brings the canned responses and the long-wait threshold, and a
 // visitor's does not.
 func TestAgentWelcomeCarriesConsoleSettings(t *testing.T) {
-	canned := []transport.CannedResponse{
+	canned := []wire.CannedResponse{
 		{Shortcut: "hello", Text: "Hello {name}, this is {agent}. How can I help?"},
 		{Shortcut: "delivery", Text: "Orders placed before 14:00 ship the same day."},
 	}
@@ -41,12 +42,12 @@ func TestCannedResponsesValidated(t *testing.T) {
 	desk, err := chat.NewDesk(chat.Config{Store: memory.New()})
 	require.NoError(t, err)
 	for name, cfg := range map[string]transport.Config{
-		"no shortcut":           {CannedResponses: []transport.CannedResponse{{Text: "Hi"}}},
-		"shortcut with a space": {CannedResponses: []transport.CannedResponse{{Shortcut: "say hi", Text: "Hi"}}},
-		"duplicate shortcut":    {CannedResponses: []transport.CannedResponse{{Shortcut: "a", Text: "Hi"}, {Shortcut: "a", Text: "Ho"}}},
-		"blank text":            {CannedResponses: []transport.CannedResponse{{Shortcut: "a", Text: " "}}},
-		"long text":             {CannedResponses: []transport.CannedResponse{{Shortcut: "a", Text: strings.Repeat("x", chat.MaxBodyBytes+1)}}},
-		"too many":              {CannedResponses: make([]transport.CannedResponse, transport.MaxCannedResponses+1)},
+		"no shortcut":           {CannedResponses: []wire.CannedResponse{{Text: "Hi"}}},
+		"shortcut with a space": {CannedResponses: []wire.CannedResponse{{Shortcut: "say hi", Text: "Hi"}}},
+		"duplicate shortcut":    {CannedResponses: []wire.CannedResponse{{Shortcut: "a", Text: "Hi"}, {Shortcut: "a", Text: "Ho"}}},
+		"blank text":            {CannedResponses: []wire.CannedResponse{{Shortcut: "a", Text: " "}}},
+		"long text":             {CannedResponses: []wire.CannedResponse{{Shortcut: "a", Text: strings.Repeat("x", chat.MaxBodyBytes+1)}}},
+		"too many":              {CannedResponses: make([]wire.CannedResponse, transport.MaxCannedResponses+1)},
 		"negative wait":         {WaitWarning: -time.Second},
 	} {
 		cfg.Desk, cfg.Secret = desk, testSecret

@@ -21,6 +21,7 @@ import (
 	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
 	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // TestCrashServerChild is the server that TestKillAndRestartLosesNothing
@@ -114,11 +115,11 @@ func TestKillAndRestartLosesNothing(t *testing.T) {
 				mu.Lock()
 				inFlight[i] = key
 				mu.Unlock()
-				if c.trySend(transport.ClientFrame{Type: transport.FrameSend, ID: key, ConversationID: convs[i].ID, Key: key, Body: key}) != nil {
+				if c.trySend(wire.ClientFrame{Type: wire.FrameSend, ID: key, ConversationID: convs[i].ID, Key: key, Body: key}) != nil {
 					return
 				}
-				r, ok := c.tryExpect(func(f transport.ServerFrame) bool { return f.ID == key }, 3*time.Second)
-				if !ok || r.Type != transport.FrameAck {
+				r, ok := c.tryExpect(func(f wire.ServerFrame) bool { return f.ID == key }, 3*time.Second)
+				if !ok || r.Type != wire.FrameAck {
 					return
 				}
 				mu.Lock()
@@ -142,10 +143,10 @@ func TestKillAndRestartLosesNothing(t *testing.T) {
 	for i, c := range clients {
 		back := h.visitor(ws, clientOptions{token: c.welcome.Token})
 		// Resume as the protocol says: sync, then resend what was not acked.
-		synced := back.mustRequest(transport.ClientFrame{Type: transport.FrameSync, ConversationID: convs[i].ID})
+		synced := back.mustRequest(wire.ClientFrame{Type: wire.FrameSync, ConversationID: convs[i].ID})
 		got := back.messages(convs[i], int(synced.LastSeq))
 		if key := inFlight[i]; key != "" {
-			r := back.mustRequest(transport.ClientFrame{Type: transport.FrameSend, ConversationID: convs[i].ID, Key: key, Body: key})
+			r := back.mustRequest(wire.ClientFrame{Type: wire.FrameSend, ConversationID: convs[i].ID, Key: key, Body: key})
 			acked[i][key] = r.Seq
 			if r.Seq > synced.LastSeq {
 				got = append(got, back.messages(convs[i], 1)...)

@@ -46,8 +46,8 @@
 //
 // Each client connects over WebSocket (github.com/coder/websocket) or, where
 // a proxy blocks WebSocket, over Server-Sent Events for the server's frames
-// and POSTs for its own. Both carry the same JSON frames ([ClientFrame],
-// [ServerFrame]), described in docs/protocol.md together with every error
+// and POSTs for its own. Both carry the same JSON frames ([wire.ClientFrame],
+// [wire.ServerFrame]), described in docs/protocol.md together with every error
 // code and close code.
 //
 // # Guarantees
@@ -98,7 +98,7 @@
 // Agents see who is on the site: each visitor with an open connection,
 // the page they are on, the pages of their visit, how long they have been
 // there, whether they are chatting and whether they came before (see
-// VisitorState). The shop adds its own view of the visitor, such as the
+// wire.VisitorState). The shop adds its own view of the visitor, such as the
 // cart and recent orders, with Config.VisitorContext. The list is kept by
 // each Server for the visitors connected to it: with several instances
 // behind a load balancer, an agent sees the visitors of their instance.

@@ -20,6 +20,7 @@ import (
 	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
 	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // confirmPage is where the tests' Desks say the confirmation page is; the
@@ -49,11 +50,11 @@ func identified(t *testing.T, email string) string {
 // error code, or "" when it was sent.
 func transcript(c *client, conv chat.ConversationInfo, email string) string {
 	c.t.Helper()
-	r := c.request(transport.ClientFrame{Type: transport.FrameTranscript, ConversationID: conv.ID, Email: email})
-	if r.Type == transport.FrameError {
+	r := c.request(wire.ClientFrame{Type: wire.FrameTranscript, ConversationID: conv.ID, Email: email})
+	if r.Type == wire.FrameError {
 		return r.Error.Code
 	}
-	require.Equal(c.t, transport.FrameOK, r.Type)
+	require.Equal(c.t, wire.FrameOK, r.Type)
 	return ""
 }
 
@@ -81,13 +82,13 @@ func TestTranscriptFrameToTypedAddressNeedsConfirmation(t *testing.T) {
 		h, box := emailHarness(t, chat.Config{EmailConfirmURL: confirmPage})
 		olga := h.agent(k, "olga")
 		v := h.visitor(k)
-		r := v.mustRequest(transport.ClientFrame{Type: transport.FrameStart, Name: "Prizes at spam.example", Email: "victim@example.com"})
+		r := v.mustRequest(wire.ClientFrame{Type: wire.FrameStart, Name: "Prizes at spam.example", Email: "victim@example.com"})
 		c := *r.Conversation
 		const spam = "CLICK spam.example NOW"
 		v.say(c, spam)
 		olga.messages(c, 1)
 
-		require.Equal(t, transport.CodeEmailConfirm, transcript(v, c, ""), "the pre-chat address is not proven")
+		require.Equal(t, wire.CodeEmailConfirm, transcript(v, c, ""), "the pre-chat address is not proven")
 		sent := box.all()
 		require.Len(t, sent, 1, "only a confirmation is sent")
 		n := sent[0]
@@ -141,7 +142,7 @@ func TestTranscriptFrameToIdentityAddressIsSentAtOnce(t *testing.T) {
 		assert.Equal(t, chat.NoticeTranscript, sent[0].Kind)
 		assert.Equal(t, "anna@example.pl", sent[0].To.Email)
 
-		assert.Equal(t, transport.CodeEmailConfirm, transcript(v, c, "someone@example.com"), "another address is confirmed first")
+		assert.Equal(t, wire.CodeEmailConfirm, transcript(v, c, "someone@example.com"), "another address is confirmed first")
 		v2, err := h.desk.Visitor(t.Context(), v.welcome.Visitor.ID)
 		require.NoError(t, err)
 		assert.Equal(t, "anna@example.pl", v2.Email, "the customer's address from the shop is kept")
@@ -156,14 +157,14 @@ func TestTranscriptFrameRefusals(t *testing.T) {
 		// Without a confirmation page, a typed address cannot be used.
 		anon := h.visitor(k)
 		c := anon.start("")
-		assert.Equal(t, transport.CodeEmailUnproven, transcript(anon, c, "victim@example.com"))
+		assert.Equal(t, wire.CodeEmailUnproven, transcript(anon, c, "victim@example.com"))
 
 		// Per visitor.
 		v := h.visitor(k, clientOptions{identity: identified(t, "ann@example.com")})
 		c = v.start("")
 		assert.Empty(t, transcript(v, c, ""))
 		assert.Empty(t, transcript(v, c, ""))
-		assert.Equal(t, transport.CodeEmailLimit, transcript(v, c, ""), "the visitor's third email today")
+		assert.Equal(t, wire.CodeEmailLimit, transcript(v, c, ""), "the visitor's third email today")
 
 		// Per address, whoever asks.
 		for i := range 4 {
@@ -171,7 +172,7 @@ func TestTranscriptFrameRefusals(t *testing.T) {
 			c := w.start("")
 			want := ""
 			if i == 3 {
-				want = transport.CodeEmailLimit
+				want = wire.CodeEmailLimit
 			}
 			assert.Equal(t, want, transcript(w, c, ""), "email %d to one address", i+1)
 			w.close()
@@ -181,7 +182,7 @@ func TestTranscriptFrameRefusals(t *testing.T) {
 		require.NoError(t, h.desk.SuppressEmail(t.Context(), "bounced@example.com", chat.SuppressComplaint))
 		b := h.visitor(k, clientOptions{identity: identified(t, "bounced@example.com")})
 		c = b.start("")
-		assert.Equal(t, transport.CodeEmailSuppressed, transcript(b, c, ""))
+		assert.Equal(t, wire.CodeEmailSuppressed, transcript(b, c, ""))
 		assert.Len(t, box.all(), 5, "two to ann, three to the shared address")
 	})
 }
@@ -191,14 +192,14 @@ func TestConfirmationPageAtTheLimit(t *testing.T) {
 	h.agent(ws, "olga")
 	v := h.visitor(ws)
 	c := v.start("")
-	require.Equal(t, transport.CodeEmailConfirm, transcript(v, c, "anna@example.com"), "the confirmation is the day's one email")
+	require.Equal(t, wire.CodeEmailConfirm, transcript(v, c, "anna@example.com"), "the confirmation is the day's one email")
 	u, err := url.Parse(box.all()[0].ConfirmURL)
 	require.NoError(t, err)
 	status, body := h.page(http.MethodPost, u.Query().Get("token"))
 	assert.Equal(t, http.StatusTooManyRequests, status)
 	assert.Contains(t, body, "Your address is confirmed")
 	require.Len(t, box.all(), 1)
-	assert.Equal(t, transport.CodeEmailLimit, transcript(v, c, "anna@example.com"), "confirmed, so only the limit stands in the way")
+	assert.Equal(t, wire.CodeEmailLimit, transcript(v, c, "anna@example.com"), "confirmed, so only the limit stands in the way")
 }
 
 // failingTranscripts is a mailbox whose first transcript fails to send.
@@ -220,7 +221,7 @@ func TestConfirmationPageWhenTheTranscriptFails(t *testing.T) {
 	h.agent(ws, "olga")
 	v := h.visitor(ws)
 	c := v.start("")
-	require.Equal(t, transport.CodeEmailConfirm, transcript(v, c, "anna@example.com"))
+	require.Equal(t, wire.CodeEmailConfirm, transcript(v, c, "anna@example.com"))
 	u, err := url.Parse(box.all()[0].ConfirmURL)
 	require.NoError(t, err)
 	status, body := h.page(http.MethodPost, u.Query().Get("token"))

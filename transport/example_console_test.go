@@ -10,6 +10,7 @@ import (
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/store/memory"
 	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // shopCart is what the shop tells agents about a visitor.
@@ -39,12 +40,12 @@ func ExampleInvitationRule() {
 			{Name: "product help", Message: "Need help choosing a bike?", From: "Olga",
 				Path: "/p/*", MinTimeOnPage: 30 * time.Second},
 			{Name: "full cart", Message: "Free delivery on orders like yours today. Questions?",
-				When: func(v transport.VisitorState) bool {
+				When: func(v wire.VisitorState) bool {
 					cart, ok := v.ContextValue.(shopCart)
 					return ok && cart.Items >= 3
 				}},
 		},
-		CannedResponses: []transport.CannedResponse{
+		CannedResponses: []wire.CannedResponse{
 			{Shortcut: "hello", Text: "Hello {name}, this is {agent}. How can I help?"},
 		},
 	})

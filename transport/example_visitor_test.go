@@ -15,6 +15,7 @@ import (
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/store/memory"
 	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // A visitor's whole round trip over a real WebSocket: hello, start a
@@ -43,20 +44,20 @@ func Example_visitor() {
 		log.Fatal(err)
 	}
 	defer c.CloseNow()
-	send := func(f transport.ClientFrame) {
+	send := func(f wire.ClientFrame) {
 		b, _ := json.Marshal(f)
 		if err := c.Write(ctx, websocket.MessageText, b); err != nil {
 			log.Fatal(err)
 		}
 	}
 	// next returns the next frame of type typ, skipping events.
-	next := func(typ string) transport.ServerFrame {
+	next := func(typ string) wire.ServerFrame {
 		for {
 			_, b, err := c.Read(ctx)
 			if err != nil {
 				log.Fatal(err)
 			}
-			var f transport.ServerFrame
+			var f wire.ServerFrame
 			if err := json.Unmarshal(b, &f); err != nil {
 				log.Fatal(err)
 			}
@@ -66,21 +67,21 @@ func Example_visitor() {
 		}
 	}
 
-	send(transport.ClientFrame{Type: transport.FrameHello, V: transport.ProtocolVersion})
-	welcome := next(transport.FrameWelcome)
+	send(wire.ClientFrame{Type: wire.FrameHello, V: wire.ProtocolVersion})
+	welcome := next(wire.FrameWelcome)
 	fmt.Println("welcome with a visitor token:", welcome.Token != "")
 	fmt.Println("visitors connected:", srv.Stats().Visitors)
 
-	send(transport.ClientFrame{Type: transport.FrameStart, ID: "1"})
-	started := next(transport.FrameStarted)
+	send(wire.ClientFrame{Type: wire.FrameStart, ID: "1"})
+	started := next(wire.FrameStarted)
 	fmt.Println("started:", started.Conversation.Status)
 
-	msg := transport.ClientFrame{Type: transport.FrameSend, ID: "2", ConversationID: started.ConversationID, Key: "m-1", Body: "Is the teapot induction-safe?"}
+	msg := wire.ClientFrame{Type: wire.FrameSend, ID: "2", ConversationID: started.ConversationID, Key: "m-1", Body: "Is the teapot induction-safe?"}
 	send(msg)
-	ack := next(transport.FrameAck)
+	ack := next(wire.FrameAck)
 	fmt.Println("acked as seq", ack.Seq)
 	send(msg) // as if the first ack had been lost
-	again := next(transport.FrameAck)
+	again := next(wire.FrameAck)
 	fmt.Println("resent, same message:", again.MessageID == ack.MessageID)
 
 	_ = c.Close(websocket.StatusNormalClosure, "")

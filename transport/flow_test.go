@@ -17,6 +17,7 @@ import (
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/store/memory"
 	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // unlimited lifts the rate limit, which these tests do not test.
@@ -27,7 +28,7 @@ func unlimited(c *transport.Config) {
 
 // burst writes frames back to back without waiting for answers (over SSE
 // each POST returns once the server took the frame) and returns their ids.
-func (c *client) burst(frames []transport.ClientFrame) []string {
+func (c *client) burst(frames []wire.ClientFrame) []string {
 	c.t.Helper()
 	ids := make([]string, len(frames))
 	for i := range frames {
@@ -42,20 +43,20 @@ func (c *client) burst(frames []transport.ClientFrame) []string {
 
 // answers collects the answers to ids and checks that each came once, in
 // the order of ids.
-func (c *client) answers(ids []string) []transport.ServerFrame {
+func (c *client) answers(ids []string) []wire.ServerFrame {
 	c.t.Helper()
 	want := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		want[id] = true
 	}
-	out := make([]transport.ServerFrame, 0, len(ids))
+	out := make([]wire.ServerFrame, 0, len(ids))
 	for len(out) < len(ids) {
-		f := c.expect(func(f transport.ServerFrame) bool { return want[f.ID] })
+		f := c.expect(func(f wire.ServerFrame) bool { return want[f.ID] })
 		require.Equal(c.t, ids[len(out)], f.ID, "answers come in the order of the frames (closed: %v)", c.err())
 		out = append(out, f)
 	}
 	c.alive()
-	_, again := c.tryExpect(func(f transport.ServerFrame) bool { return want[f.ID] }, 0)
+	_, again := c.tryExpect(func(f wire.ServerFrame) bool { return want[f.ID] }, 0)
 	require.False(c.t, again, "every frame is answered once")
 	return out
 }
@@ -66,11 +67,11 @@ func (c *client) answers(ids []string) []transport.ServerFrame {
 func TestBurstIsAnsweredInOrder(t *testing.T) {
 	// burst has a new visitor write 1,000 frames of a conversation and
 	// returns the answers.
-	burst := func(t *testing.T, k kind, frame func(conv uuid.UUID, i int) transport.ClientFrame) (*harness, uuid.UUID, []transport.ServerFrame) {
+	burst := func(t *testing.T, k kind, frame func(conv uuid.UUID, i int) wire.ClientFrame) (*harness, uuid.UUID, []wire.ServerFrame) {
 		h := newHarness(t, unlimited)
 		v := h.visitor(k)
 		conv := v.start("")
-		frames := make([]transport.ClientFrame, 1000)
+		frames := make([]wire.ClientFrame, 1000)
 		for i := range frames {
 			frames[i] = frame(conv.ID, i)
 		}
@@ -81,12 +82,12 @@ func TestBurstIsAnsweredInOrder(t *testing.T) {
 	forKinds(t, func(t *testing.T, k kind) {
 		t.Run("send", func(t *testing.T) {
 			t.Parallel()
-			h, conv, answers := burst(t, k, func(conv uuid.UUID, i int) transport.ClientFrame {
-				return transport.ClientFrame{Type: transport.FrameSend, ConversationID: conv, Key: fmt.Sprint("k", i), Body: fmt.Sprint("message ", i)}
+			h, conv, answers := burst(t, k, func(conv uuid.UUID, i int) wire.ClientFrame {
+				return wire.ClientFrame{Type: wire.FrameSend, ConversationID: conv, Key: fmt.Sprint("k", i), Body: fmt.Sprint("message ", i)}
 			})
 			var last int64
 			for i, a := range answers {
-				require.Equal(t, transport.FrameAck, a.Type, "frame %d: %+v", i, a.Error)
+				require.Equal(t, wire.FrameAck, a.Type, "frame %d: %+v", i, a.Error)
 				require.Greater(t, a.Seq, last, "the messages are stored in the order sent")
 				last = a.Seq
 			}
@@ -107,11 +108,11 @@ func TestBurstIsAnsweredInOrder(t *testing.T) {
 		})
 		t.Run("typing", func(t *testing.T) {
 			t.Parallel()
-			_, _, answers := burst(t, k, func(conv uuid.UUID, i int) transport.ClientFrame {
-				return transport.ClientFrame{Type: transport.FrameTyping, ConversationID: conv, Typing: i%2 == 0}
+			_, _, answers := burst(t, k, func(conv uuid.UUID, i int) wire.ClientFrame {
+				return wire.ClientFrame{Type: wire.FrameTyping, ConversationID: conv, Typing: i%2 == 0}
 			})
 			for i, a := range answers {
-				require.Equal(t, transport.FrameOK, a.Type, "frame %d: %+v", i, a.Error)
+				require.Equal(t, wire.FrameOK, a.Type, "frame %d: %+v", i, a.Error)
 			}
 		})
 	})
@@ -131,12 +132,12 @@ func TestAgentPipelinesAcrossConversations(t *testing.T) {
 			convs[i] = chat.ConversationInfo{ID: c.ID()}
 		}
 		agent := h.agent(k, "olga")
-		frames := make([]transport.ClientFrame, len(convs))
+		frames := make([]wire.ClientFrame, len(convs))
 		for i, c := range convs {
-			frames[i] = transport.ClientFrame{Type: transport.FrameSend, ConversationID: c.ID, Key: "a", Body: fmt.Sprint("Hello ", i)}
+			frames[i] = wire.ClientFrame{Type: wire.FrameSend, ConversationID: c.ID, Key: "a", Body: fmt.Sprint("Hello ", i)}
 		}
 		for i, a := range agent.answers(agent.burst(frames)) {
-			require.Equal(t, transport.FrameAck, a.Type, "frame %d: %+v", i, a.Error)
+			require.Equal(t, wire.FrameAck, a.Type, "frame %d: %+v", i, a.Error)
 			require.Equal(t, convs[i].ID, a.ConversationID)
 		}
 		require.NoError(t, agent.err(), "the connection stays open")
@@ -158,7 +159,7 @@ func TestAgentPipelinesAcrossConversations(t *testing.T) {
 func typingFrames(conv chat.ConversationInfo, n int) [][]byte {
 	out := make([][]byte, n)
 	for i := range out {
-		out[i], _ = json.Marshal(transport.ClientFrame{Type: transport.FrameTyping, ID: fmt.Sprint("t", i), ConversationID: conv.ID, Typing: true})
+		out[i], _ = json.Marshal(wire.ClientFrame{Type: wire.FrameTyping, ID: fmt.Sprint("t", i), ConversationID: conv.ID, Typing: true})
 	}
 	return out
 }
@@ -192,9 +193,9 @@ func TestClientThatPausesIsHeldBack(t *testing.T) {
 	close(resume)
 	require.NoError(t, <-written)
 	for i := range frames {
-		f := v.expect(func(f transport.ServerFrame) bool { return strings.HasPrefix(f.ID, "t") })
+		f := v.expect(func(f wire.ServerFrame) bool { return strings.HasPrefix(f.ID, "t") })
 		require.Equal(t, fmt.Sprint("t", i), f.ID, "answers in order (closed: %v)", v.err())
-		require.Equal(t, transport.FrameOK, f.Type)
+		require.Equal(t, wire.FrameOK, f.Type)
 	}
 	v.alive()
 	assert.Zero(t, h.srv.Stats().Paused)
@@ -268,18 +269,18 @@ func TestHeldBackClientIsNotSilent(t *testing.T) {
 	v := h.visitor(ws)
 	conv := v.start("")
 	store.stalled.Store(true)
-	frames := make([]transport.ClientFrame, 100)
+	frames := make([]wire.ClientFrame, 100)
 	for i := range frames {
-		frames[i] = transport.ClientFrame{Type: transport.FrameSend, ConversationID: conv.ID, Key: fmt.Sprint("k", i), Body: "Are you there?"}
+		frames[i] = wire.ClientFrame{Type: wire.FrameSend, ConversationID: conv.ID, Key: fmt.Sprint("k", i), Body: "Are you there?"}
 	}
 	ids := v.burst(frames)
 	require.Eventually(t, func() bool { return h.srv.Stats().Paused == 1 }, wait, time.Millisecond)
 	for range 10 { // ten heartbeats: twice the timeout
-		v.expectType(transport.FramePing)
+		v.expectType(wire.FramePing)
 	}
 	close(store.resume)
 	for i, a := range v.answers(ids) {
-		require.Equal(t, transport.FrameAck, a.Type, "frame %d: %+v", i, a.Error)
+		require.Equal(t, wire.FrameAck, a.Type, "frame %d: %+v", i, a.Error)
 	}
 	require.NoError(t, v.err(), "the connection stays open")
 }
@@ -293,21 +294,21 @@ func TestPipelinedFramesKeepTheirOrder(t *testing.T) {
 		visitor := h.visitor(k)
 		agent := h.agent(k, "olga")
 		conv := uuid.New()
-		answers := agent.answers(agent.burst([]transport.ClientFrame{
-			{Type: transport.FrameStart, ConversationID: conv, VisitorID: visitor.welcome.Visitor.ID},
-			{Type: transport.FrameSend, ConversationID: conv, Key: "1", Body: "Can I help you find a size?"},
-			{Type: transport.FrameTyping, ConversationID: conv, Typing: false},
-			{Type: transport.FrameSync, ConversationID: conv},
-			{Type: transport.FrameClose, ConversationID: conv},
-			{Type: transport.FrameSend, ConversationID: conv, Key: "2", Body: "Too late"},
+		answers := agent.answers(agent.burst([]wire.ClientFrame{
+			{Type: wire.FrameStart, ConversationID: conv, VisitorID: visitor.welcome.Visitor.ID},
+			{Type: wire.FrameSend, ConversationID: conv, Key: "1", Body: "Can I help you find a size?"},
+			{Type: wire.FrameTyping, ConversationID: conv, Typing: false},
+			{Type: wire.FrameSync, ConversationID: conv},
+			{Type: wire.FrameClose, ConversationID: conv},
+			{Type: wire.FrameSend, ConversationID: conv, Key: "2", Body: "Too late"},
 		}))
 		types := make([]string, len(answers))
 		for i, a := range answers {
 			types[i] = a.Type
 		}
-		require.Equal(t, []string{transport.FrameStarted, transport.FrameAck, transport.FrameOK, transport.FrameSynced, transport.FrameOK,
-			transport.FrameError}, types)
-		assert.Equal(t, transport.CodeClosed, answers[5].Error.Code, "the send after the close sees it closed")
+		require.Equal(t, []string{wire.FrameStarted, wire.FrameAck, wire.FrameOK, wire.FrameSynced, wire.FrameOK,
+			wire.FrameError}, types)
+		assert.Equal(t, wire.CodeClosed, answers[5].Error.Code, "the send after the close sees it closed")
 		assert.Equal(t, int64(1), answers[3].LastSeq, "the sync sees the message before it")
 	})
 }

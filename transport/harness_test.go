@@ -22,6 +22,7 @@ import (
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/store/memory"
 	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef-test")
@@ -141,10 +142,10 @@ type client struct {
 	h       *harness
 	kind    kind
 	opts    clientOptions
-	welcome transport.ServerFrame
+	welcome wire.ServerFrame
 
-	in      chan transport.ServerFrame
-	pending []transport.ServerFrame
+	in      chan wire.ServerFrame
+	pending []wire.ServerFrame
 	nextID  atomic.Int64
 
 	ws      *websocket.Conn
@@ -193,8 +194,8 @@ func (h *harness) header(o clientOptions) http.Header {
 // dial connects and says hello; a refused hello is returned as an error
 // carrying the error frame.
 func (h *harness) dial(k kind, o clientOptions) (*client, error) {
-	c := &client{t: h.t, h: h, kind: k, opts: o, in: make(chan transport.ServerFrame, 100000), done: make(chan struct{})}
-	hello := transport.ClientFrame{Type: transport.FrameHello, ID: "hello", V: transport.ProtocolVersion, Token: o.token, Identity: o.identity,
+	c := &client{t: h.t, h: h, kind: k, opts: o, in: make(chan wire.ServerFrame, 100000), done: make(chan struct{})}
+	hello := wire.ClientFrame{Type: wire.FrameHello, ID: "hello", V: wire.ProtocolVersion, Token: o.token, Identity: o.identity,
 		Lang: o.lang, TimeZone: o.tz}
 	ctx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
@@ -219,7 +220,7 @@ func (h *harness) dial(k kind, o clientOptions) (*client, error) {
 			return nil, err
 		}
 		require.NoError(h.t, json.Unmarshal(data, &c.welcome))
-		if c.welcome.Type != transport.FrameWelcome {
+		if c.welcome.Type != wire.FrameWelcome {
 			cancel()
 			return nil, frameError(c.welcome)
 		}
@@ -243,7 +244,7 @@ func (h *harness) dial(k kind, o clientOptions) (*client, error) {
 			cancel()
 			return nil, err
 		}
-		if c.welcome.Type != transport.FrameWelcome {
+		if c.welcome.Type != wire.FrameWelcome {
 			cancel()
 			return nil, frameError(c.welcome)
 		}
@@ -266,7 +267,7 @@ func (h *harness) dial(k kind, o clientOptions) (*client, error) {
 }
 
 // frameError is a refused hello as an error.
-type frameErr struct{ f transport.ServerFrame }
+type frameErr struct{ f wire.ServerFrame }
 
 func (e frameErr) Error() string {
 	if e.f.Error == nil {
@@ -275,7 +276,7 @@ func (e frameErr) Error() string {
 	return e.f.Error.Code + ": " + e.f.Error.Message
 }
 
-func frameError(f transport.ServerFrame) error { return frameErr{f} }
+func frameError(f wire.ServerFrame) error { return frameErr{f} }
 
 // errorCode returns the code of a refused hello, or "".
 func errorCode(err error) string {
@@ -331,13 +332,13 @@ func (c *client) readSSE(resp *http.Response) {
 }
 
 func (c *client) deliver(data []byte) {
-	var f transport.ServerFrame
+	var f wire.ServerFrame
 	if err := json.Unmarshal(data, &f); err != nil {
 		c.finish(fmt.Errorf("undecodable frame %q: %w", data, err))
 		return
 	}
-	if f.Type == transport.FramePing && !c.opts.noPong {
-		go c.trySend(transport.ClientFrame{Type: transport.FramePong})
+	if f.Type == wire.FramePing && !c.opts.noPong {
+		go c.trySend(wire.ClientFrame{Type: wire.FramePong})
 	}
 	c.in <- f
 }
@@ -351,7 +352,7 @@ func (c *client) finish(err error) {
 }
 
 // trySend sends a frame and returns any error.
-func (c *client) trySend(f transport.ClientFrame) error {
+func (c *client) trySend(f wire.ClientFrame) error {
 	b, err := json.Marshal(f)
 	if err != nil {
 		return err
@@ -379,37 +380,37 @@ func (c *client) sendRaw(b []byte) error {
 	return nil
 }
 
-func (c *client) send(f transport.ClientFrame) {
+func (c *client) send(f wire.ClientFrame) {
 	c.t.Helper()
 	require.NoError(c.t, c.trySend(f), "sending %s", f.Type)
 }
 
 // request sends f with a fresh id and returns the answer to it.
-func (c *client) request(f transport.ClientFrame) transport.ServerFrame {
+func (c *client) request(f wire.ClientFrame) wire.ServerFrame {
 	c.t.Helper()
 	f.ID = fmt.Sprint("r", c.nextID.Add(1))
 	c.send(f)
-	return c.expect(func(s transport.ServerFrame) bool { return s.ID == f.ID })
+	return c.expect(func(s wire.ServerFrame) bool { return s.ID == f.ID })
 }
 
 // mustRequest is request that fails the test on an error answer.
-func (c *client) mustRequest(f transport.ClientFrame) transport.ServerFrame {
+func (c *client) mustRequest(f wire.ClientFrame) wire.ServerFrame {
 	c.t.Helper()
 	r := c.request(f)
-	require.NotEqual(c.t, transport.FrameError, r.Type, "%s answered with %+v", f.Type, r.Error)
+	require.NotEqual(c.t, wire.FrameError, r.Type, "%s answered with %+v", f.Type, r.Error)
 	return r
 }
 
 // expect returns the first received frame that match accepts, keeping the
 // others for later calls.
-func (c *client) expect(match func(transport.ServerFrame) bool) transport.ServerFrame {
+func (c *client) expect(match func(wire.ServerFrame) bool) wire.ServerFrame {
 	c.t.Helper()
 	f, ok := c.tryExpect(match, wait)
 	require.True(c.t, ok, "no matching frame within %s (closed: %v)", wait, c.err())
 	return f
 }
 
-func (c *client) tryExpect(match func(transport.ServerFrame) bool, d time.Duration) (transport.ServerFrame, bool) {
+func (c *client) tryExpect(match func(wire.ServerFrame) bool, d time.Duration) (wire.ServerFrame, bool) {
 	for i, f := range c.pending {
 		if match(f) {
 			c.pending = append(c.pending[:i:i], c.pending[i+1:]...)
@@ -426,15 +427,15 @@ func (c *client) tryExpect(match func(transport.ServerFrame) bool, d time.Durati
 			}
 			c.pending = append(c.pending, f)
 		case <-timer.C:
-			return transport.ServerFrame{}, false
+			return wire.ServerFrame{}, false
 		}
 	}
 }
 
 // expectType waits for the next frame of type typ.
-func (c *client) expectType(typ string) transport.ServerFrame {
+func (c *client) expectType(typ string) wire.ServerFrame {
 	c.t.Helper()
-	return c.expect(func(f transport.ServerFrame) bool { return f.Type == typ })
+	return c.expect(func(f wire.ServerFrame) bool { return f.Type == typ })
 }
 
 // waitClosed waits for the connection to end and returns why.
@@ -464,16 +465,16 @@ func (c *client) close() {
 // start starts a conversation and returns it.
 func (c *client) start(department string) chat.ConversationInfo {
 	c.t.Helper()
-	r := c.mustRequest(transport.ClientFrame{Type: transport.FrameStart, Department: department})
-	require.Equal(c.t, transport.FrameStarted, r.Type)
+	r := c.mustRequest(wire.ClientFrame{Type: wire.FrameStart, Department: department})
+	require.Equal(c.t, wire.FrameStarted, r.Type)
 	return *r.Conversation
 }
 
 // say sends a message with a fresh idempotency key and returns the ack.
-func (c *client) say(conversation chat.ConversationInfo, body string) transport.ServerFrame {
+func (c *client) say(conversation chat.ConversationInfo, body string) wire.ServerFrame {
 	c.t.Helper()
-	r := c.mustRequest(transport.ClientFrame{Type: transport.FrameSend, ConversationID: conversation.ID, Key: "k-" + body, Body: body})
-	require.Equal(c.t, transport.FrameAck, r.Type)
+	r := c.mustRequest(wire.ClientFrame{Type: wire.FrameSend, ConversationID: conversation.ID, Key: "k-" + body, Body: body})
+	require.Equal(c.t, wire.FrameAck, r.Type)
 	return r
 }
 
@@ -482,7 +483,7 @@ func (c *client) messages(conversation chat.ConversationInfo, n int) []chat.Mess
 	c.t.Helper()
 	var out []chat.Message
 	for len(out) < n {
-		f := c.expect(func(f transport.ServerFrame) bool {
+		f := c.expect(func(f wire.ServerFrame) bool {
 			return f.Type == string(chat.EventMessage) && f.ConversationID == conversation.ID
 		})
 		out = append(out, *f.Message)
@@ -498,9 +499,9 @@ func decodeJSON(resp *http.Response, v any) error {
 	return json.NewDecoder(resp.Body).Decode(v)
 }
 
-func decodeFrame(t *testing.T, data []byte) transport.ServerFrame {
+func decodeFrame(t *testing.T, data []byte) wire.ServerFrame {
 	t.Helper()
-	var f transport.ServerFrame
+	var f wire.ServerFrame
 	require.NoError(t, json.Unmarshal(data, &f))
 	return f
 }

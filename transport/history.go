@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/wire"
 )
 
 // MaxHistory is how many of a visitor's conversations a history frame
@@ -20,10 +21,10 @@ var activeStatuses = []chat.Status{chat.StatusWaiting, chat.StatusQueued, chat.S
 // conversations, newest first, at most MaxHistory of them, or with before
 // the ones created before that conversation of the visitor. More says
 // that older ones remain.
-func (s *Server) history(ctx context.Context, f ClientFrame) (outItem, error) {
+func (s *Server) history(ctx context.Context, f wire.ClientFrame) (outItem, error) {
 	if _, err := s.desk.Visitor(ctx, f.VisitorID); err != nil {
 		if errors.Is(err, chat.ErrNotFound) {
-			return outItem{}, protoErr(CodeNotFound, "no such visitor")
+			return outItem{}, wire.Errorf(wire.CodeNotFound, "no such visitor")
 		}
 		return outItem{}, err
 	}
@@ -31,7 +32,7 @@ func (s *Server) history(ctx context.Context, f ClientFrame) (outItem, error) {
 	if f.Before != uuid.Nil {
 		c, err := s.desk.Store().Conversation(ctx, f.Before)
 		if errors.Is(err, chat.ErrNotFound) || err == nil && c.VisitorID != f.VisitorID {
-			return outItem{}, protoErr(CodeNotFound, "the visitor has no conversation %s", f.Before)
+			return outItem{}, wire.Errorf(wire.CodeNotFound, "the visitor has no conversation %s", f.Before)
 		}
 		if err != nil {
 			return outItem{}, err
@@ -44,7 +45,7 @@ func (s *Server) history(ctx context.Context, f ClientFrame) (outItem, error) {
 	}
 	more := len(convs) > MaxHistory
 	convs = convs[:min(len(convs), MaxHistory)]
-	return outItem{frame: &ServerFrame{Type: FrameHistory, ID: f.ID, VisitorID: f.VisitorID, Open: convs, More: more}}, nil
+	return outItem{frame: &wire.ServerFrame{Type: wire.FrameHistory, ID: f.ID, VisitorID: f.VisitorID, Open: convs, More: more}}, nil
 }
 
 // activeConversations lists the visitor's newest chat.MaxPageSize

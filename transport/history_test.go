@@ -16,6 +16,7 @@ import (
 	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
 	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // TestHistory checks that an agent gets a visitor's conversations newest
@@ -29,14 +30,14 @@ func TestHistory(t *testing.T) {
 		var started []chat.ConversationInfo
 		for range 3 {
 			c := v.start("")
-			v.mustRequest(transport.ClientFrame{Type: transport.FrameClose, ConversationID: c.ID})
+			v.mustRequest(wire.ClientFrame{Type: wire.FrameClose, ConversationID: c.ID})
 			started = append(started, c)
 		}
 		other := h.visitor(k)
 		other.start("")
 
-		r := agent.mustRequest(transport.ClientFrame{Type: transport.FrameHistory, VisitorID: id})
-		require.Equal(t, transport.FrameHistory, r.Type)
+		r := agent.mustRequest(wire.ClientFrame{Type: wire.FrameHistory, VisitorID: id})
+		require.Equal(t, wire.FrameHistory, r.Type)
 		assert.Equal(t, id, r.VisitorID)
 		var got []string
 		for _, c := range r.Open {
@@ -46,9 +47,9 @@ func TestHistory(t *testing.T) {
 		assert.Equal(t, []string{started[2].ID.String(), started[1].ID.String(), started[0].ID.String()}, got, "newest first")
 		assert.Equal(t, chat.StatusClosed, r.Open[0].Status)
 
-		denied := v.request(transport.ClientFrame{Type: transport.FrameHistory, VisitorID: id})
-		require.Equal(t, transport.FrameError, denied.Type)
-		assert.Equal(t, transport.CodeUnknownType, denied.Error.Code, "visitors may not read histories")
+		denied := v.request(wire.ClientFrame{Type: wire.FrameHistory, VisitorID: id})
+		require.Equal(t, wire.FrameError, denied.Type)
+		assert.Equal(t, wire.CodeUnknownType, denied.Error.Code, "visitors may not read histories")
 
 		// A regular customer, not connected now.
 		regular, err := h.desk.SaveVisitor(t.Context(), chat.Visitor{Name: "Stały klient"})
@@ -61,15 +62,15 @@ func TestHistory(t *testing.T) {
 				first = c
 			}
 		}
-		r = agent.mustRequest(transport.ClientFrame{Type: transport.FrameHistory, VisitorID: regular.ID})
+		r = agent.mustRequest(wire.ClientFrame{Type: wire.FrameHistory, VisitorID: regular.ID})
 		require.Len(t, r.Open, transport.MaxHistory, "the list is bounded")
 		for _, c := range r.Open {
 			assert.NotEqual(t, first.ID(), c.ID, "the oldest are left out")
 		}
 
-		unknown := agent.request(transport.ClientFrame{Type: transport.FrameHistory, VisitorID: chat.NewID()})
-		require.Equal(t, transport.FrameError, unknown.Type)
-		assert.Equal(t, transport.CodeNotFound, unknown.Error.Code)
+		unknown := agent.request(wire.ClientFrame{Type: wire.FrameHistory, VisitorID: chat.NewID()})
+		require.Equal(t, wire.FrameError, unknown.Type)
+		assert.Equal(t, wire.CodeNotFound, unknown.Error.Code)
 	})
 }
 
@@ -104,14 +105,14 @@ func TestHistoryNewestAndOlder(t *testing.T) {
 	want := storeConversations(t, store, v.ID, time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC), chat.MaxPageSize+30, chat.StatusClosed, "olga")
 	agent := h.agent(ws, "olga")
 
-	r := agent.mustRequest(transport.ClientFrame{Type: transport.FrameHistory, VisitorID: v.ID})
+	r := agent.mustRequest(wire.ClientFrame{Type: wire.FrameHistory, VisitorID: v.ID})
 	require.Len(t, r.Open, transport.MaxHistory)
 	assert.Equal(t, ids(want[:transport.MaxHistory]), ids(r.Open), "the newest first")
 	assert.True(t, r.More, "older conversations remain")
 
 	got := r.Open
 	for r.More {
-		r = agent.mustRequest(transport.ClientFrame{Type: transport.FrameHistory, VisitorID: v.ID, Before: r.Open[len(r.Open)-1].ID})
+		r = agent.mustRequest(wire.ClientFrame{Type: wire.FrameHistory, VisitorID: v.ID, Before: r.Open[len(r.Open)-1].ID})
 		require.NotEmpty(t, r.Open, "a page that says more has followers")
 		got = append(got, r.Open...)
 	}
@@ -120,12 +121,12 @@ func TestHistoryNewestAndOlder(t *testing.T) {
 	stranger, err := h.desk.SaveVisitor(t.Context(), chat.Visitor{})
 	require.NoError(t, err)
 	other := storeConversations(t, store, stranger.ID, time.Date(2026, 2, 1, 9, 0, 0, 0, time.UTC), 1, chat.StatusClosed, "")[0]
-	r = agent.request(transport.ClientFrame{Type: transport.FrameHistory, VisitorID: v.ID, Before: other.ID})
-	require.Equal(t, transport.FrameError, r.Type)
-	assert.Equal(t, transport.CodeNotFound, r.Error.Code, "before names a conversation of another visitor")
-	r = agent.request(transport.ClientFrame{Type: transport.FrameHistory, VisitorID: v.ID, Before: chat.NewID()})
-	require.Equal(t, transport.FrameError, r.Type)
-	assert.Equal(t, transport.CodeNotFound, r.Error.Code, "before names no conversation")
+	r = agent.request(wire.ClientFrame{Type: wire.FrameHistory, VisitorID: v.ID, Before: other.ID})
+	require.Equal(t, wire.FrameError, r.Type)
+	assert.Equal(t, wire.CodeNotFound, r.Error.Code, "before names a conversation of another visitor")
+	r = agent.request(wire.ClientFrame{Type: wire.FrameHistory, VisitorID: v.ID, Before: chat.NewID()})
+	require.Equal(t, wire.FrameError, r.Type)
+	assert.Equal(t, wire.CodeNotFound, r.Error.Code, "before names no conversation")
 }
 
 func ids(cs []chat.ConversationInfo) []uuid.UUID {

@@ -14,7 +14,7 @@ import (
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
-	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // countingStore counts the calls a Desk makes to a real store: every write
@@ -182,7 +182,7 @@ func TestSendWritesOnceAndReadsNoConversation(t *testing.T) {
 		agent := h.agent(ws, "olga")
 		v := h.visitor(ws)
 		c := v.start("")
-		agent.expect(func(f transport.ServerFrame) bool {
+		agent.expect(func(f wire.ServerFrame) bool {
 			return f.Type == string(chat.EventAssigned) && f.ConversationID == c.ID
 		})
 		v.say(c, "first")

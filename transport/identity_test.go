@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // signIdentity signs the identity of a logged-in customer, valid for an
@@ -83,7 +84,7 @@ func TestLoggingInKeepsTheVisitor(t *testing.T) {
 		assert.Equal(t, "c-anna", anna.welcome.Visitor.CustomerID)
 		require.Len(t, anna.welcome.Open, 1, "and their conversation")
 		assert.Equal(t, conv.ID, anna.welcome.Open[0].ID)
-		anna.mustRequest(transport.ClientFrame{Type: transport.FrameSync, ConversationID: conv.ID})
+		anna.mustRequest(wire.ClientFrame{Type: wire.FrameSync, ConversationID: conv.ID})
 		got := visitorMessages(anna.messages(conv, int(anna.welcome.Open[0].LastSeq)))
 		require.NotEmpty(t, got)
 		assert.Equal(t, "is the kettle in stock?", got[0].Body)
@@ -96,7 +97,7 @@ func TestLoggingInKeepsTheVisitor(t *testing.T) {
 		expired, err := transport.SignIdentity(testSecret, transport.Identity{CustomerID: "c-anna", Expires: time.Now().Add(-time.Second)})
 		require.NoError(t, err)
 		_, err = h.dial(k, clientOptions{token: anna.welcome.Token, identity: expired})
-		assert.Equal(t, transport.CodeTokenExpired, errorCode(err), "%v", err)
+		assert.Equal(t, wire.CodeTokenExpired, errorCode(err), "%v", err)
 		stored, err := h.store.Visitor(t.Context(), v.welcome.Visitor.ID)
 		require.NoError(t, err)
 		assert.Equal(t, "Anna K.", stored.Name, "a refused hello changes nothing")

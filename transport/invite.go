@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/wire"
 )
 
 // Limits of Config.Invitations.
@@ -29,7 +30,7 @@ const (
 // whether they accept, dismiss or ignore it.
 //
 // Rules are evaluated when the visitor opens a page and every
-// Config.InvitationInterval, against the visitor's VisitorState.
+// Config.InvitationInterval, against the visitor's [wire.VisitorState].
 type InvitationRule struct {
 	// Name identifies the rule in the agents' visitor list. Required and
 	// unique, at most MaxInvitationNameByte bytes.
@@ -60,29 +61,7 @@ type InvitationRule struct {
 	// When, if set, is a last condition of the shop's own, for example on
 	// the cart in the visitor's ContextValue. It is called without locks
 	// held and must be quick and safe for concurrent use.
-	When func(VisitorState) bool
-}
-
-// InvitationStatus is what became of an invitation.
-type InvitationStatus string
-
-// Invitation statuses.
-const (
-	InvitationPending   InvitationStatus = "pending"   // shown, not answered yet
-	InvitationAccepted  InvitationStatus = "accepted"  // the visitor started the conversation
-	InvitationDismissed InvitationStatus = "dismissed" // the visitor closed it
-	InvitationWithdrawn InvitationStatus = "withdrawn" // the visitor started chatting another way
-)
-
-// Invitation is one invitation made to a visitor, as agents see it in the
-// visitor's entry.
-type Invitation struct {
-	ID             uuid.UUID        `json:"id"`
-	Rule           string           `json:"rule"`
-	Body           string           `json:"body"`
-	Status         InvitationStatus `json:"status"`
-	At             time.Time        `json:"at"`
-	ConversationID uuid.UUID        `json:"conversation_id,omitzero"` // accepted: the conversation it started
+	When func(wire.VisitorState) bool
 }
 
 // checkInvitations validates Config.Invitations.
@@ -122,7 +101,7 @@ func checkInvitations(rules []InvitationRule) error {
 }
 
 // matches reports whether the rule's conditions hold for st.
-func (r *InvitationRule) matches(st VisitorState) bool {
+func (r *InvitationRule) matches(st wire.VisitorState) bool {
 	if r.Path != "" || r.MinTimeOnPage > 0 {
 		if st.Page == nil {
 			return false
@@ -165,7 +144,7 @@ func (lv *liveVisitor) invitable(rules int) bool {
 		return false
 	}
 	for _, inv := range lv.state.Invitations {
-		if inv.Status == InvitationPending {
+		if inv.Status == chat.InvitationPending {
 			return false
 		}
 	}
@@ -176,13 +155,13 @@ func (lv *liveVisitor) invitable(rules int) bool {
 // visitor is chatting.
 func (lv *liveVisitor) withdrawInvitations() {
 	for i := range lv.state.Invitations {
-		if inv := &lv.state.Invitations[i]; inv.Status == InvitationPending && inv.ConversationID == uuid.Nil {
-			inv.Status = InvitationWithdrawn
+		if inv := &lv.state.Invitations[i]; inv.Status == chat.InvitationPending && inv.ConversationID == uuid.Nil {
+			inv.Status = chat.InvitationWithdrawn
 		}
 	}
 }
 
-func (lv *liveVisitor) invitation(id uuid.UUID) *Invitation {
+func (lv *liveVisitor) invitation(id uuid.UUID) *chat.Invitation {
 	for i := range lv.state.Invitations {
 		if lv.state.Invitations[i].ID == id {
 			return &lv.state.Invitations[i]
@@ -200,7 +179,7 @@ func (r *liveRegistry) evaluate(ids []uuid.UUID) {
 	}
 	type candidate struct {
 		lv    *liveVisitor
-		st    VisitorState
+		st    wire.VisitorState
 		fired map[string]bool
 	}
 	now := r.srv.cfg.Now()
@@ -245,7 +224,7 @@ func (r *liveRegistry) invite(lv *liveVisitor, rule *InvitationRule, now time.Ti
 		return
 	}
 	lv.fired[rule.Name] = true
-	inv := Invitation{ID: chat.NewID(), Rule: rule.Name, Body: rule.Message, Status: InvitationPending, At: chat.Timestamp(now)}
+	inv := chat.Invitation{ID: chat.NewID(), Rule: rule.Name, Body: rule.Message, Status: chat.InvitationPending, At: chat.Timestamp(now)}
 	lv.state.Invitations = append(lv.state.Invitations, inv)
 	f := r.inviteFrame(inv)
 	for ss := range lv.conns {
@@ -255,8 +234,8 @@ func (r *liveRegistry) invite(lv *liveVisitor, rule *InvitationRule, now time.Ti
 }
 
 // inviteFrame is the frame that shows inv to the visitor.
-func (r *liveRegistry) inviteFrame(inv Invitation) *ServerFrame {
-	f := &ServerFrame{Type: FrameInvite, InvitationID: inv.ID, Body: inv.Body}
+func (r *liveRegistry) inviteFrame(inv chat.Invitation) *wire.ServerFrame {
+	f := &wire.ServerFrame{Type: wire.FrameInvite, InvitationID: inv.ID, Body: inv.Body}
 	if rule := r.rule(inv.Rule); rule != nil && rule.From != "" {
 		f.Author = &chat.Author{Kind: chat.AuthorBot, Name: rule.From}
 	}
@@ -266,29 +245,29 @@ func (r *liveRegistry) inviteFrame(inv Invitation) *ServerFrame {
 // reply carries out a visitor's answer to an invitation. Accepting starts
 // a conversation whose first message is the invitation; accepting again
 // returns the same conversation.
-func (r *liveRegistry) reply(ctx context.Context, ss *session, f ClientFrame) (outItem, error) {
+func (r *liveRegistry) reply(ctx context.Context, ss *session, f wire.ClientFrame) (outItem, error) {
 	id := ss.visitor.ID
 	r.mu.Lock()
 	lv := r.visitors[id]
-	var inv *Invitation
+	var inv *chat.Invitation
 	if lv != nil {
 		inv = lv.invitation(f.InvitationID)
 	}
 	if inv == nil {
 		r.mu.Unlock()
-		return outItem{}, protoErr(CodeNotFound, "no such invitation")
+		return outItem{}, wire.Errorf(wire.CodeNotFound, "no such invitation")
 	}
 	if !f.Accept {
-		if inv.Status == InvitationPending || inv.Status == InvitationWithdrawn {
-			inv.Status = InvitationDismissed
+		if inv.Status == chat.InvitationPending || inv.Status == chat.InvitationWithdrawn {
+			inv.Status = chat.InvitationDismissed
 			r.broadcast(lv)
 		}
 		r.mu.Unlock()
-		return outItem{frame: &ServerFrame{Type: FrameOK, ID: f.ID, InvitationID: f.InvitationID}}, nil
+		return outItem{frame: &wire.ServerFrame{Type: wire.FrameOK, ID: f.ID, InvitationID: f.InvitationID}}, nil
 	}
-	if inv.Status == InvitationDismissed {
+	if inv.Status == chat.InvitationDismissed {
 		r.mu.Unlock()
-		return outItem{}, protoErr(CodeInvalid, "the invitation was dismissed")
+		return outItem{}, wire.Errorf(wire.CodeInvalid, "the invitation was dismissed")
 	}
 	if inv.ConversationID == uuid.Nil {
 		inv.ConversationID = chat.NewID() // kept, so that a retried accept finds it
@@ -298,7 +277,7 @@ func (r *liveRegistry) reply(ctx context.Context, ss *session, f ClientFrame) (o
 
 	var conv chat.Conversation
 	var err error
-	if done.Status == InvitationAccepted {
+	if done.Status == chat.InvitationAccepted {
 		conv, err = r.srv.desk.Conversation(ctx, done.ConversationID)
 	} else {
 		conv, err = r.open(ctx, id, done)
@@ -311,18 +290,18 @@ func (r *liveRegistry) reply(ctx context.Context, ss *session, f ClientFrame) (o
 		return outItem{}, err
 	}
 	r.mu.Lock()
-	if inv := lv.invitation(done.ID); inv != nil && inv.Status != InvitationAccepted {
-		inv.Status = InvitationAccepted
+	if inv := lv.invitation(done.ID); inv != nil && inv.Status != chat.InvitationAccepted {
+		inv.Status = chat.InvitationAccepted
 		r.broadcast(lv)
 	}
 	r.mu.Unlock()
-	return outItem{frame: &ServerFrame{Type: FrameStarted, ID: f.ID, ConversationID: info.ID, Conversation: &info,
+	return outItem{frame: &wire.ServerFrame{Type: wire.FrameStarted, ID: f.ID, ConversationID: info.ID, Conversation: &info,
 		InvitationID: done.ID}, track: info.ID}, nil
 }
 
 // open starts the conversation of an accepted invitation and posts the
 // invitation as its first message. Both steps are idempotent.
-func (r *liveRegistry) open(ctx context.Context, visitor uuid.UUID, inv Invitation) (chat.Conversation, error) {
+func (r *liveRegistry) open(ctx context.Context, visitor uuid.UUID, inv chat.Invitation) (chat.Conversation, error) {
 	req := chat.StartRequest{ID: inv.ConversationID, VisitorID: visitor}
 	author := chat.Author{Kind: chat.AuthorBot}
 	if rule := r.rule(inv.Rule); rule != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/store/memory"
 	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // clock is a time source that tests move forward by hand.
@@ -36,7 +37,7 @@ func (c *clock) advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func isInvite(f transport.ServerFrame) bool { return f.Type == transport.FrameInvite }
+func isInvite(f wire.ServerFrame) bool { return f.Type == wire.FrameInvite }
 
 // noInviteYet checks that the visitor has received no invitation. The
 // rules run before a page frame is answered, so an invitation made for
@@ -48,13 +49,13 @@ func (c *client) noInviteYet() {
 }
 
 // invitationOf returns the invitation with the given id in an entry.
-func invitationOf(st transport.VisitorState, id uuid.UUID) (transport.Invitation, bool) {
+func invitationOf(st wire.VisitorState, id uuid.UUID) (chat.Invitation, bool) {
 	for _, inv := range st.Invitations {
 		if inv.ID == id {
 			return inv, true
 		}
 	}
-	return transport.Invitation{}, false
+	return chat.Invitation{}, false
 }
 
 // TestInvitations follows a visitor through two invitation rules: the
@@ -88,9 +89,9 @@ func TestInvitations(t *testing.T) {
 		assert.Equal(t, "Need help choosing a bike?", inv.Body)
 		require.NotNil(t, inv.Author)
 		assert.Equal(t, chat.Author{Kind: chat.AuthorBot, Name: "Bike shop"}, *inv.Author)
-		st := agent.expectVisitor(id, func(st transport.VisitorState) bool { return len(st.Invitations) == 1 })
-		assert.Equal(t, transport.Invitation{ID: inv.InvitationID, Rule: "bikes", Body: inv.Body,
-			Status: transport.InvitationPending, At: st.Invitations[0].At}, st.Invitations[0], "agents see the invitation")
+		st := agent.expectVisitor(id, func(st wire.VisitorState) bool { return len(st.Invitations) == 1 })
+		assert.Equal(t, chat.Invitation{ID: inv.InvitationID, Rule: "bikes", Body: inv.Body,
+			Status: chat.InvitationPending, At: st.Invitations[0].At}, st.Invitations[0], "agents see the invitation")
 
 		// The widget on the next page is shown the pending invitation again.
 		v.close()
@@ -98,11 +99,11 @@ func TestInvitations(t *testing.T) {
 		again := v.expect(isInvite)
 		assert.Equal(t, inv.InvitationID, again.InvitationID)
 
-		ok := v.mustRequest(transport.ClientFrame{Type: transport.FrameInviteReply, InvitationID: inv.InvitationID})
-		assert.Equal(t, transport.FrameOK, ok.Type)
-		agent.expectVisitor(id, func(st transport.VisitorState) bool {
+		ok := v.mustRequest(wire.ClientFrame{Type: wire.FrameInviteReply, InvitationID: inv.InvitationID})
+		assert.Equal(t, wire.FrameOK, ok.Type)
+		agent.expectVisitor(id, func(st wire.VisitorState) bool {
 			got, _ := invitationOf(st, inv.InvitationID)
-			return got.Status == transport.InvitationDismissed
+			return got.Status == chat.InvitationDismissed
 		})
 
 		// Later, with both rules' conditions met, only the rule not yet
@@ -113,8 +114,8 @@ func TestInvitations(t *testing.T) {
 		assert.Equal(t, "Still deciding? Ask us anything.", second.Body)
 		assert.Nil(t, second.Author, "a rule without From shows no name")
 
-		started := v.mustRequest(transport.ClientFrame{Type: transport.FrameInviteReply, InvitationID: second.InvitationID, Accept: true})
-		require.Equal(t, transport.FrameStarted, started.Type)
+		started := v.mustRequest(wire.ClientFrame{Type: wire.FrameInviteReply, InvitationID: second.InvitationID, Accept: true})
+		require.Equal(t, wire.FrameStarted, started.Type)
 		conv := *started.Conversation
 		assert.Equal(t, "sales", conv.Department)
 		first := v.messages(conv, 1)[0]
@@ -122,25 +123,25 @@ func TestInvitations(t *testing.T) {
 		assert.Equal(t, chat.AuthorBot, first.Author.Kind)
 		assert.Equal(t, int64(1), first.Seq)
 
-		retry := v.mustRequest(transport.ClientFrame{Type: transport.FrameInviteReply, InvitationID: second.InvitationID, Accept: true})
+		retry := v.mustRequest(wire.ClientFrame{Type: wire.FrameInviteReply, InvitationID: second.InvitationID, Accept: true})
 		assert.Equal(t, conv.ID, retry.ConversationID, "accepting again returns the same conversation")
 		stored, err := h.store.Messages(t.Context(), conv.ID, chat.MessageQuery{})
 		require.NoError(t, err)
 		assert.Len(t, stored, 1, "the invitation is posted once")
 
-		st = agent.expectVisitor(id, func(st transport.VisitorState) bool {
+		st = agent.expectVisitor(id, func(st wire.VisitorState) bool {
 			got, _ := invitationOf(st, second.InvitationID)
-			return got.Status == transport.InvitationAccepted && st.ConversationID == conv.ID
+			return got.Status == chat.InvitationAccepted && st.ConversationID == conv.ID
 		})
 		got, _ := invitationOf(st, second.InvitationID)
 		assert.Equal(t, conv.ID, got.ConversationID)
 
-		dismissed := v.request(transport.ClientFrame{Type: transport.FrameInviteReply, InvitationID: inv.InvitationID, Accept: true})
-		require.Equal(t, transport.FrameError, dismissed.Type)
-		assert.Equal(t, transport.CodeInvalid, dismissed.Error.Code, "a dismissed invitation cannot be accepted")
-		unknown := v.request(transport.ClientFrame{Type: transport.FrameInviteReply, InvitationID: chat.NewID(), Accept: true})
-		require.Equal(t, transport.FrameError, unknown.Type)
-		assert.Equal(t, transport.CodeNotFound, unknown.Error.Code)
+		dismissed := v.request(wire.ClientFrame{Type: wire.FrameInviteReply, InvitationID: inv.InvitationID, Accept: true})
+		require.Equal(t, wire.FrameError, dismissed.Type)
+		assert.Equal(t, wire.CodeInvalid, dismissed.Error.Code, "a dismissed invitation cannot be accepted")
+		unknown := v.request(wire.ClientFrame{Type: wire.FrameInviteReply, InvitationID: chat.NewID(), Accept: true})
+		require.Equal(t, wire.FrameError, unknown.Type)
+		assert.Equal(t, wire.CodeNotFound, unknown.Error.Code)
 	})
 }
 
@@ -160,7 +161,7 @@ func TestInvitationRememberedAfterLeaving(t *testing.T) {
 	v := h.visitor(ws)
 	inv := v.expect(isInvite)
 	assert.Equal(t, "Hello! Questions?", inv.Body, "a rule without conditions invites at once")
-	v.mustRequest(transport.ClientFrame{Type: transport.FrameInviteReply, InvitationID: inv.InvitationID})
+	v.mustRequest(wire.ClientFrame{Type: wire.FrameInviteReply, InvitationID: inv.InvitationID})
 	v.close()
 	require.Eventually(t, func() bool { return h.srv.Stats().Visitors == 0 }, wait, 10*time.Millisecond)
 
@@ -183,7 +184,7 @@ func TestInvitationConditions(t *testing.T) {
 		}
 		c.Invitations = []transport.InvitationRule{
 			{Name: "returning", Message: "Welcome back!", ReturningOnly: true},
-			{Name: "big cart", Message: "Free delivery today.", When: func(st transport.VisitorState) bool {
+			{Name: "big cart", Message: "Free delivery today.", When: func(st wire.VisitorState) bool {
 				c, ok := st.ContextValue.(cart)
 				return ok && c.Items >= 4
 			}},
@@ -220,9 +221,9 @@ func TestInvitationWithdrawnWhenChatting(t *testing.T) {
 	v := h.visitor(ws)
 	inv := v.expect(isInvite)
 	conv := v.start("")
-	agent.expectVisitor(v.welcome.Visitor.ID, func(st transport.VisitorState) bool {
+	agent.expectVisitor(v.welcome.Visitor.ID, func(st wire.VisitorState) bool {
 		got, _ := invitationOf(st, inv.InvitationID)
-		return st.ConversationID == conv.ID && got.Status == transport.InvitationWithdrawn
+		return st.ConversationID == conv.ID && got.Status == chat.InvitationWithdrawn
 	})
 }
 

@@ -13,7 +13,7 @@ import (
 	"github.com/parleychat/parley/store/memory"
 	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
-	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // agentStatus reads an agent's stored status; an error reads as "".
@@ -63,7 +63,7 @@ func TestGhostAgentAfterCrash(t *testing.T) {
 	assert.Equal(t, chat.StatusWaiting, c.Status, "with nobody online the chat is an offline request")
 	assert.Empty(t, c.AgentID, "not assigned to the agent who is gone")
 	v.say(c, "Is anybody there?")
-	ack := v.expect(func(f transport.ServerFrame) bool {
+	ack := v.expect(func(f wire.ServerFrame) bool {
 		return f.Type == string(chat.EventMessage) && f.ConversationID == c.ID && f.Message.Author.Kind == chat.AuthorSystem
 	})
 	assert.Contains(t, ack.Message.Body, "Nobody can answer right now", "the automatic answer")

@@ -15,13 +15,14 @@ import (
 
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // alive checks the connection still answers.
 func (c *client) alive() {
 	c.t.Helper()
-	r := c.request(transport.ClientFrame{Type: transport.FramePing})
-	require.Equal(c.t, transport.FramePong, r.Type, "the connection survives")
+	r := c.request(wire.ClientFrame{Type: wire.FramePing})
+	require.Equal(c.t, wire.FramePong, r.Type, "the connection survives")
 }
 
 func TestBadInputGetsErrorFramesAndConnectionSurvives(t *testing.T) {
@@ -34,21 +35,21 @@ func TestBadInputGetsErrorFramesAndConnectionSurvives(t *testing.T) {
 			frame string
 			code  string
 		}{
-			{"not JSON", `{"type":"send",`, transport.CodeBadFrame},
-			{"array", `[1,2]`, transport.CodeBadFrame},
-			{"wrong field type", `{"type":"read","id":"x","conversation_id":"` + conv.ID.String() + `","seq":"ten"}`, transport.CodeBadFrame},
-			{"unknown type", `{"type":"launch","id":"x"}`, transport.CodeUnknownType},
-			{"agent-only type", `{"type":"assign","id":"x","conversation_id":"` + conv.ID.String() + `"}`, transport.CodeUnknownType},
-			{"second hello", `{"type":"hello","id":"x","v":1}`, transport.CodeHelloFirst},
-			{"send without key", `{"type":"send","id":"x","conversation_id":"` + conv.ID.String() + `","body":"hi"}`, transport.CodeInvalid},
-			{"body over the limit", `{"type":"send","id":"x","key":"k","conversation_id":"` + conv.ID.String() + `","body":"` + strings.Repeat("ż", chat.MaxBodyBytes/2+1) + `"}`, transport.CodeInvalid},
-			{"blank body", `{"type":"send","id":"x","key":"k2","conversation_id":"` + conv.ID.String() + `","body":"  "}`, transport.CodeInvalid},
-			{"bad conversation id", `{"type":"sync","id":"x","conversation_id":"nope"}`, transport.CodeBadFrame},
-			{"bad presence", `{"type":"presence","id":"x","presence":"sleeping"}`, transport.CodeInvalid},
-			{"rating out of range", `{"type":"rate","id":"x","conversation_id":"` + conv.ID.String() + `","rating":9}`, transport.CodeInvalid},
+			{"not JSON", `{"type":"send",`, wire.CodeBadFrame},
+			{"array", `[1,2]`, wire.CodeBadFrame},
+			{"wrong field type", `{"type":"read","id":"x","conversation_id":"` + conv.ID.String() + `","seq":"ten"}`, wire.CodeBadFrame},
+			{"unknown type", `{"type":"launch","id":"x"}`, wire.CodeUnknownType},
+			{"agent-only type", `{"type":"assign","id":"x","conversation_id":"` + conv.ID.String() + `"}`, wire.CodeUnknownType},
+			{"second hello", `{"type":"hello","id":"x","v":1}`, wire.CodeHelloFirst},
+			{"send without key", `{"type":"send","id":"x","conversation_id":"` + conv.ID.String() + `","body":"hi"}`, wire.CodeInvalid},
+			{"body over the limit", `{"type":"send","id":"x","key":"k","conversation_id":"` + conv.ID.String() + `","body":"` + strings.Repeat("ż", chat.MaxBodyBytes/2+1) + `"}`, wire.CodeInvalid},
+			{"blank body", `{"type":"send","id":"x","key":"k2","conversation_id":"` + conv.ID.String() + `","body":"  "}`, wire.CodeInvalid},
+			{"bad conversation id", `{"type":"sync","id":"x","conversation_id":"nope"}`, wire.CodeBadFrame},
+			{"bad presence", `{"type":"presence","id":"x","presence":"sleeping"}`, wire.CodeInvalid},
+			{"rating out of range", `{"type":"rate","id":"x","conversation_id":"` + conv.ID.String() + `","rating":9}`, wire.CodeInvalid},
 		} {
 			require.NoError(t, v.sendRaw([]byte(tc.frame)), tc.name)
-			f := v.expectType(transport.FrameError)
+			f := v.expectType(wire.FrameError)
 			assert.Equal(t, tc.code, f.Error.Code, "%s: %s", tc.name, f.Error.Message)
 			assert.NotEmpty(t, f.Error.Message, "%s: errors are explained", tc.name)
 			v.alive()
@@ -65,7 +66,7 @@ func TestHelloRules(t *testing.T) {
 		first := h.visitor(k)
 		h.visitor(k, clientOptions{token: first.welcome.Token})
 		_, err := h.dial(k, clientOptions{token: first.welcome.Token})
-		assert.Equal(t, transport.CodeTooManyConns, errorCode(err), "a third connection of the visitor: %v", err)
+		assert.Equal(t, wire.CodeTooManyConns, errorCode(err), "a third connection of the visitor: %v", err)
 		first.close()
 		require.Eventually(t, func() bool {
 			c, err := h.dial(k, clientOptions{token: first.welcome.Token})
@@ -80,13 +81,13 @@ func TestHelloRules(t *testing.T) {
 		for _, tc := range []struct {
 			frame, code string
 		}{
-			{`{"type":"hello","v":99}`, transport.CodeUnsupported},
-			{`{"type":"ping"}`, transport.CodeHelloFirst},
-			{`{"type":"hello"}`, transport.CodeInvalid},
+			{`{"type":"hello","v":99}`, wire.CodeUnsupported},
+			{`{"type":"ping"}`, wire.CodeHelloFirst},
+			{`{"type":"hello"}`, wire.CodeInvalid},
 		} {
 			resp, err := http.Post(h.http.URL+"/chat/sse", "application/json", strings.NewReader(tc.frame))
 			require.NoError(t, err)
-			var f transport.ServerFrame
+			var f wire.ServerFrame
 			require.NoError(t, decodeJSON(resp, &f))
 			assert.Equal(t, tc.code, f.Error.Code, tc.frame)
 			assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
@@ -114,8 +115,8 @@ func TestBinaryHelloIsRefused(t *testing.T) {
 	_, data, err := c.Read(t.Context())
 	require.NoError(t, err)
 	f := decodeFrame(t, data)
-	require.Equal(t, transport.FrameError, f.Type, "a binary hello gets no welcome")
-	assert.Equal(t, transport.CodeBadFrame, f.Error.Code)
+	require.Equal(t, wire.FrameError, f.Type, "a binary hello gets no welcome")
+	assert.Equal(t, wire.CodeBadFrame, f.Error.Code)
 	_, _, err = c.Read(t.Context())
 	assert.Equal(t, transport.CloseProtocolError, int(websocket.CloseStatus(err)))
 	assert.Zero(t, h.srv.Stats().Connections, "no session was opened")
@@ -129,18 +130,18 @@ func TestRateLimit(t *testing.T) {
 		})
 		v := h.visitor(k)
 		conv := v.start("") // one token
-		var limited transport.ServerFrame
+		var limited wire.ServerFrame
 		acked := 0
 		for i := range 10 {
-			r := v.request(transport.ClientFrame{Type: transport.FrameSend, ConversationID: conv.ID, Key: fmt.Sprint(i), Body: "spam"})
-			if r.Type == transport.FrameAck {
+			r := v.request(wire.ClientFrame{Type: wire.FrameSend, ConversationID: conv.ID, Key: fmt.Sprint(i), Body: "spam"})
+			if r.Type == wire.FrameAck {
 				acked++
 				continue
 			}
 			limited = r
 		}
 		require.NotNil(t, limited.Error, "sending faster than the limit is refused")
-		assert.Equal(t, transport.CodeRateLimited, limited.Error.Code)
+		assert.Equal(t, wire.CodeRateLimited, limited.Error.Code)
 		assert.Positive(t, limited.Error.RetryAfterMS)
 		assert.Equal(t, 4, acked, "the burst is allowed")
 		v.alive()
@@ -157,8 +158,8 @@ func TestFrameSizeLimit(t *testing.T) {
 	t.Run("WebSocket", func(t *testing.T) {
 		v := h.visitor(ws)
 		require.NoError(t, v.sendRaw([]byte(big)))
-		f := v.expectType(transport.FrameError)
-		assert.Equal(t, transport.CodeTooLarge, f.Error.Code, "the client is told why before the close")
+		f := v.expectType(wire.FrameError)
+		assert.Equal(t, wire.CodeTooLarge, f.Error.Code, "the client is told why before the close")
 		assert.Contains(t, f.Error.Message, "1024 bytes")
 		err := v.waitClosed()
 		assert.Equal(t, websocket.StatusMessageTooBig, websocket.CloseStatus(err), "an oversized WebSocket frame closes with 1009: %v", err)
@@ -171,8 +172,8 @@ func TestFrameSizeLimit(t *testing.T) {
 		_, data, err := c.Read(t.Context())
 		require.NoError(t, err)
 		f := decodeFrame(t, data)
-		require.Equal(t, transport.FrameError, f.Type)
-		assert.Equal(t, transport.CodeTooLarge, f.Error.Code)
+		require.Equal(t, wire.FrameError, f.Type)
+		assert.Equal(t, wire.CodeTooLarge, f.Error.Code)
 		_, _, err = c.Read(t.Context())
 		assert.Equal(t, websocket.StatusMessageTooBig, websocket.CloseStatus(err))
 	})
@@ -185,10 +186,10 @@ func TestFrameSizeLimit(t *testing.T) {
 			}
 			resp, err := http.Post(u, "application/json", strings.NewReader(body))
 			require.NoError(t, err)
-			var f transport.ServerFrame
+			var f wire.ServerFrame
 			require.NoError(t, decodeJSON(resp, &f))
 			assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode, u)
-			assert.Equal(t, transport.CodeTooLarge, f.Error.Code, u)
+			assert.Equal(t, wire.CodeTooLarge, f.Error.Code, u)
 		}
 		v.alive()
 	})
@@ -216,10 +217,10 @@ func TestOrigins(t *testing.T) {
 		}
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
-		var f transport.ServerFrame
+		var f wire.ServerFrame
 		require.NoError(t, decodeJSON(resp, &f))
 		if resp.StatusCode != http.StatusOK {
-			assert.Equal(t, transport.FrameError, f.Type, "a refused hello gets an error frame")
+			assert.Equal(t, wire.FrameError, f.Type, "a refused hello gets an error frame")
 		}
 		return resp.StatusCode
 	}
@@ -252,7 +253,7 @@ func TestSlowConsumerIsCutOff(t *testing.T) {
 		require.NoError(t, err)
 		posted++
 		// The agent reads as fast as the messages come: they never fall behind.
-		agent.expect(func(f transport.ServerFrame) bool {
+		agent.expect(func(f wire.ServerFrame) bool {
 			return f.Type == string(chat.EventMessage) && f.Seq == int64(posted)
 		})
 	drain:
@@ -285,7 +286,7 @@ func TestSlowConsumerIsCutOff(t *testing.T) {
 		}
 	}
 	back := h.visitor(ws, clientOptions{token: slow.welcome.Token})
-	back.mustRequest(transport.ClientFrame{Type: transport.FrameSync, ConversationID: conv.ID(), AfterSeq: last})
+	back.mustRequest(wire.ClientFrame{Type: wire.FrameSync, ConversationID: conv.ID(), AfterSeq: last})
 	ms := back.messages(chat.ConversationInfo{ID: conv.ID()}, posted-int(last))
 	assert.Equal(t, int64(posted), ms[len(ms)-1].Seq, "after resuming the visitor has every message")
 }
@@ -314,15 +315,15 @@ func TestShutdownLosesNothing(t *testing.T) {
 				defer wg.Done()
 				for n := 0; ; n++ {
 					key := fmt.Sprint("v", i, "-", n)
-					f := transport.ClientFrame{Type: transport.FrameSend, ID: key, ConversationID: convs[i].ID, Key: key, Body: key}
+					f := wire.ClientFrame{Type: wire.FrameSend, ID: key, ConversationID: convs[i].ID, Key: key, Body: key}
 					if c.trySend(f) != nil {
 						return
 					}
-					r, ok := c.tryExpect(func(s transport.ServerFrame) bool {
-						return s.ID == key || s.Type == transport.FrameReconnect
+					r, ok := c.tryExpect(func(s wire.ServerFrame) bool {
+						return s.ID == key || s.Type == wire.FrameReconnect
 					}, 2*time.Second)
-					if !ok || r.Type != transport.FrameAck {
-						told[i] = r.Type == transport.FrameReconnect
+					if !ok || r.Type != wire.FrameAck {
+						told[i] = r.Type == wire.FrameReconnect
 						return
 					}
 					acked[i][key] = r.Seq
@@ -344,7 +345,7 @@ func TestShutdownLosesNothing(t *testing.T) {
 		total := 0
 		for i, c := range clients {
 			if !told[i] {
-				c.expectType(transport.FrameReconnect)
+				c.expectType(wire.FrameReconnect)
 			}
 			if k == ws {
 				assert.Equal(t, websocket.StatusServiceRestart, websocket.CloseStatus(c.waitClosed()))

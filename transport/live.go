@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/wire"
 )
 
 // Limits and timings of the live visitor list.
@@ -36,50 +37,6 @@ const (
 	maxActive = 16
 )
 
-// VisitedPage is one page a visitor opened.
-type VisitedPage struct {
-	URL      string    `json:"url"`
-	Title    string    `json:"title,omitempty"`
-	Referrer string    `json:"referrer,omitempty"`
-	At       time.Time `json:"at"`
-}
-
-// VisitorState is one entry of the agents' live visitor list: a visitor
-// who is on the site now, with what they are looking at. Invitation rules
-// decide on it too.
-type VisitorState struct {
-	Visitor chat.Visitor `json:"visitor"`
-	// Page is the page the visitor opened last, in any tab; nil before
-	// the first page frame.
-	Page *VisitedPage `json:"page,omitempty"`
-	// Pages are the pages of this visit in the order opened, at most
-	// MaxVisitPages of the newest.
-	Pages []VisitedPage `json:"pages,omitempty"`
-	// OnlineSince is when the visit began: the first page of the visit,
-	// or the first connection when there was none. Time on site is
-	// measured from it.
-	OnlineSince time.Time `json:"online_since"`
-	// LastActiveAt is the visitor's last page or frame other than a
-	// heartbeat.
-	LastActiveAt time.Time `json:"last_active_at"`
-	// ConversationID is the visitor's newest conversation that is not
-	// closed; zero when they are not chatting.
-	ConversationID uuid.UUID `json:"conversation_id,omitzero"`
-	// Returning says the visitor came before: they have a conversation or
-	// a page from before this visit.
-	Returning bool `json:"returning"`
-	// Context is the JSON of Config.VisitorContext's result.
-	Context json.RawMessage `json:"context,omitempty"`
-	// Invitations are the invitations made to the visitor this visit.
-	Invitations []Invitation `json:"invitations,omitempty"`
-
-	// ContextValue is the value Config.VisitorContext returned, for
-	// invitation rules; it is not sent.
-	ContextValue any `json:"-"`
-	// At is when the state was read; rules measure durations up to it.
-	At time.Time `json:"-"`
-}
-
 // liveRegistry tracks the visitors connected to one Server and the agent
 // connections that watch them. A Server behind a load balancer sees only
 // the visitors connected to it.
@@ -100,7 +57,7 @@ type liveRegistry struct {
 
 // liveVisitor is the registry's record of one visitor.
 type liveVisitor struct {
-	state   VisitorState
+	state   wire.VisitorState
 	loading bool // the visit is being read from the store
 	conns   map[*session]struct{}
 	leaving *time.Timer
@@ -136,16 +93,16 @@ type departedVisit struct {
 // console that is briefly slow.
 type liveBox struct {
 	mu      sync.Mutex
-	pending map[uuid.UUID]*ServerFrame
+	pending map[uuid.UUID]*wire.ServerFrame
 	order   []uuid.UUID
 	ready   chan struct{}
 }
 
 func newLiveBox() *liveBox {
-	return &liveBox{pending: make(map[uuid.UUID]*ServerFrame), ready: make(chan struct{}, 1)}
+	return &liveBox{pending: make(map[uuid.UUID]*wire.ServerFrame), ready: make(chan struct{}, 1)}
 }
 
-func (b *liveBox) put(id uuid.UUID, f *ServerFrame) {
+func (b *liveBox) put(id uuid.UUID, f *wire.ServerFrame) {
 	b.mu.Lock()
 	if _, ok := b.pending[id]; !ok {
 		b.order = append(b.order, id)
@@ -158,10 +115,10 @@ func (b *liveBox) put(id uuid.UUID, f *ServerFrame) {
 	}
 }
 
-func (b *liveBox) take() []*ServerFrame {
+func (b *liveBox) take() []*wire.ServerFrame {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	out := make([]*ServerFrame, 0, len(b.order))
+	out := make([]*wire.ServerFrame, 0, len(b.order))
 	for _, id := range b.order {
 		out = append(out, b.pending[id])
 	}
@@ -172,17 +129,17 @@ func (b *liveBox) take() []*ServerFrame {
 
 // addAgent subscribes an agent connection to the list and returns the
 // list as it is now; changes after it reach the connection's box.
-func (r *liveRegistry) addAgent(ss *session) []VisitorState {
+func (r *liveRegistry) addAgent(ss *session) []wire.VisitorState {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.agents[ss] = struct{}{}
-	out := make([]VisitorState, 0, len(r.visitors))
+	out := make([]wire.VisitorState, 0, len(r.visitors))
 	for _, lv := range r.visitors {
 		if !lv.loading {
 			out = append(out, lv.snapshot(time.Time{}))
 		}
 	}
-	slices.SortFunc(out, func(a, b VisitorState) int { return a.OnlineSince.Compare(b.OnlineSince) })
+	slices.SortFunc(out, func(a, b wire.VisitorState) int { return a.OnlineSince.Compare(b.OnlineSince) })
 	return out
 }
 
@@ -194,7 +151,7 @@ func (r *liveRegistry) removeAgent(ss *session) {
 
 // snapshot copies the state so that it can be sent while the record
 // changes.
-func (lv *liveVisitor) snapshot(at time.Time) VisitorState {
+func (lv *liveVisitor) snapshot(at time.Time) wire.VisitorState {
 	st := lv.state
 	st.Pages = slices.Clone(st.Pages)
 	st.Invitations = slices.Clone(st.Invitations)
@@ -213,7 +170,7 @@ func (r *liveRegistry) broadcast(lv *liveVisitor) {
 		return
 	}
 	st := lv.snapshot(time.Time{})
-	f := &ServerFrame{Type: FrameVisitor, VisitorID: st.Visitor.ID, State: &st}
+	f := &wire.ServerFrame{Type: wire.FrameVisitor, VisitorID: st.Visitor.ID, State: &st}
 	for ss := range r.agents {
 		ss.live.put(st.Visitor.ID, f)
 	}
@@ -259,7 +216,7 @@ func (r *liveRegistry) connect(ctx context.Context, ss *session) {
 	lv.state.Visitor = ss.visitor
 	lv.state.LastActiveAt = now
 	for _, inv := range lv.state.Invitations {
-		if inv.Status == InvitationPending {
+		if inv.Status == chat.InvitationPending {
 			ss.enqueue(outItem{frame: r.inviteFrame(inv)})
 		}
 	}
@@ -284,7 +241,7 @@ func (r *liveRegistry) connect(ctx context.Context, ss *session) {
 	// Pages that arrived on another connection while loading come after
 	// the stored ones, unless the store had them already.
 	for _, p := range lv.state.Pages {
-		if !slices.ContainsFunc(visit.pages, func(q VisitedPage) bool { return q.URL == p.URL && q.At.Equal(p.At) }) {
+		if !slices.ContainsFunc(visit.pages, func(q wire.VisitedPage) bool { return q.URL == p.URL && q.At.Equal(p.At) }) {
 			visit.pages = append(visit.pages, p)
 		}
 	}
@@ -356,7 +313,7 @@ func (r *liveRegistry) leave(id uuid.UUID, lv *liveVisitor) {
 	if lv.loading {
 		return // agents were never told of it
 	}
-	f := &ServerFrame{Type: FrameVisitorLeft, VisitorID: id}
+	f := &wire.ServerFrame{Type: wire.FrameVisitorLeft, VisitorID: id}
 	for ss := range r.agents {
 		ss.live.put(id, f)
 	}
@@ -389,7 +346,7 @@ func (r *liveRegistry) pruneDeparted(now time.Time) {
 // page records a page the visitor opened and asks the shop for the
 // visitor's context again (a cart changes from page to page).
 func (r *liveRegistry) page(ctx context.Context, ss *session, pv chat.PageView) {
-	p := VisitedPage{URL: pv.URL, Title: pv.Title, Referrer: pv.Referrer, At: pv.At}
+	p := wire.VisitedPage{URL: pv.URL, Title: pv.Title, Referrer: pv.Referrer, At: pv.At}
 	r.mu.Lock()
 	lv := r.visitors[ss.visitor.ID]
 	if lv == nil {
@@ -479,7 +436,7 @@ func sameIdentity(a, b chat.Visitor) bool {
 // visit is what the store knows of a visitor's current visit.
 type visit struct {
 	start     time.Time
-	pages     []VisitedPage
+	pages     []wire.VisitedPage
 	returning bool
 	active    map[uuid.UUID]activeConversation
 }
@@ -502,7 +459,7 @@ func (r *liveRegistry) loadVisit(ctx context.Context, v chat.Visitor, now time.T
 		}
 	}
 	for _, pv := range views[first:] {
-		out.pages = append(out.pages, VisitedPage{URL: pv.URL, Title: pv.Title, Referrer: pv.Referrer, At: pv.At})
+		out.pages = append(out.pages, wire.VisitedPage{URL: pv.URL, Title: pv.Title, Referrer: pv.Referrer, At: pv.At})
 	}
 	if len(out.pages) > 0 {
 		out.start = out.pages[0].At

@@ -10,6 +10,7 @@ import (
 
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/store/memory"
+	"github.com/parleychat/parley/wire"
 )
 
 // TestLiveWatcherLifecycle checks that Shutdown stops the visitor list's
@@ -45,10 +46,10 @@ func TestLiveBoxKeepsNewestPerVisitor(t *testing.T) {
 	b := newLiveBox()
 	a, c := chat.NewID(), chat.NewID()
 	for i := range 1000 {
-		b.put(a, &ServerFrame{Type: FrameVisitor, VisitorID: a, ID: fmt.Sprint(i)})
+		b.put(a, &wire.ServerFrame{Type: wire.FrameVisitor, VisitorID: a, ID: fmt.Sprint(i)})
 	}
-	b.put(c, &ServerFrame{Type: FrameVisitor, VisitorID: c})
-	b.put(a, &ServerFrame{Type: FrameVisitorLeft, VisitorID: a})
+	b.put(c, &wire.ServerFrame{Type: wire.FrameVisitor, VisitorID: c})
+	b.put(a, &wire.ServerFrame{Type: wire.FrameVisitorLeft, VisitorID: a})
 	select {
 	case <-b.ready:
 	default:
@@ -56,7 +57,7 @@ func TestLiveBoxKeepsNewestPerVisitor(t *testing.T) {
 	}
 	got := b.take()
 	require.Len(t, got, 2)
-	require.Equal(t, FrameVisitorLeft, got[0].Type, "the newest frame of the first visitor")
+	require.Equal(t, wire.FrameVisitorLeft, got[0].Type, "the newest frame of the first visitor")
 	require.Equal(t, c, got[1].VisitorID)
 	require.Empty(t, b.take())
 }

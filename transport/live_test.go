@@ -14,33 +14,34 @@ import (
 
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // expectVisitor waits for a visitor frame about id whose state ok accepts.
-func (c *client) expectVisitor(id uuid.UUID, ok func(transport.VisitorState) bool) transport.VisitorState {
+func (c *client) expectVisitor(id uuid.UUID, ok func(wire.VisitorState) bool) wire.VisitorState {
 	c.t.Helper()
-	f := c.expect(func(f transport.ServerFrame) bool {
-		return f.Type == transport.FrameVisitor && f.VisitorID == id && f.State != nil && ok(*f.State)
+	f := c.expect(func(f wire.ServerFrame) bool {
+		return f.Type == wire.FrameVisitor && f.VisitorID == id && f.State != nil && ok(*f.State)
 	})
 	return *f.State
 }
 
 // listed returns the entry of visitor id in an agent's welcome.
-func listed(welcome transport.ServerFrame, id uuid.UUID) (transport.VisitorState, bool) {
+func listed(welcome wire.ServerFrame, id uuid.UUID) (wire.VisitorState, bool) {
 	for _, st := range welcome.Visitors {
 		if st.Visitor.ID == id {
 			return st, true
 		}
 	}
-	return transport.VisitorState{}, false
+	return wire.VisitorState{}, false
 }
 
 func (c *client) page(url string) {
 	c.t.Helper()
-	c.mustRequest(transport.ClientFrame{Type: transport.FramePage, URL: url, Title: "Title of " + url})
+	c.mustRequest(wire.ClientFrame{Type: wire.FramePage, URL: url, Title: "Title of " + url})
 }
 
-func pageURLs(st transport.VisitorState) []string {
+func pageURLs(st wire.VisitorState) []string {
 	var out []string
 	for _, p := range st.Pages {
 		out = append(out, p.URL)
@@ -68,7 +69,7 @@ func TestLiveVisitorList(t *testing.T) {
 
 		v := h.visitor(k)
 		id := v.welcome.Visitor.ID
-		st := agent.expectVisitor(id, func(transport.VisitorState) bool { return true })
+		st := agent.expectVisitor(id, func(wire.VisitorState) bool { return true })
 		assert.False(t, st.Returning, "a new visitor is not returning")
 		assert.Nil(t, st.Page)
 		assert.WithinDuration(t, time.Now(), st.OnlineSince, time.Minute)
@@ -78,7 +79,7 @@ func TestLiveVisitorList(t *testing.T) {
 
 		v.page("https://shop.example.com/")
 		v.page("https://shop.example.com/p/city-bike")
-		st = agent.expectVisitor(id, func(st transport.VisitorState) bool { return len(st.Pages) == 2 })
+		st = agent.expectVisitor(id, func(st wire.VisitorState) bool { return len(st.Pages) == 2 })
 		assert.Equal(t, []string{"https://shop.example.com/", "https://shop.example.com/p/city-bike"}, pageURLs(st), "pages in the order opened")
 		require.NotNil(t, st.Page)
 		assert.Equal(t, "https://shop.example.com/p/city-bike", st.Page.URL, "the current page is the last one")
@@ -91,14 +92,14 @@ func TestLiveVisitorList(t *testing.T) {
 		assert.Equal(t, st.OnlineSince, entry.OnlineSince)
 
 		conv := v.start("")
-		agent.expectVisitor(id, func(st transport.VisitorState) bool { return st.ConversationID == conv.ID })
-		v.mustRequest(transport.ClientFrame{Type: transport.FrameClose, ConversationID: conv.ID})
-		agent.expectVisitor(id, func(st transport.VisitorState) bool { return st.ConversationID == uuid.Nil })
+		agent.expectVisitor(id, func(st wire.VisitorState) bool { return st.ConversationID == conv.ID })
+		v.mustRequest(wire.ClientFrame{Type: wire.FrameClose, ConversationID: conv.ID})
+		agent.expectVisitor(id, func(st wire.VisitorState) bool { return st.ConversationID == uuid.Nil })
 
 		v.close()
-		left := agent.expectType(transport.FrameVisitorLeft)
+		left := agent.expectType(wire.FrameVisitorLeft)
 		assert.Equal(t, id, left.VisitorID)
-		late.expect(func(f transport.ServerFrame) bool { return f.Type == transport.FrameVisitorLeft && f.VisitorID == id })
+		late.expect(func(f wire.ServerFrame) bool { return f.Type == wire.FrameVisitorLeft && f.VisitorID == id })
 		require.Eventually(t, func() bool {
 			a := h.agent(k, "ewa")
 			_, still := listed(a.welcome, id)
@@ -127,10 +128,10 @@ func TestLiveVisitorNavigationKeepsTheVisit(t *testing.T) {
 		v2 := h.visitor(k, clientOptions{token: v.welcome.Token})
 		require.Equal(t, id, v2.welcome.Visitor.ID)
 		v2.page("https://shop.example.com/p/city-bike")
-		next := agent.expectVisitor(id, func(st transport.VisitorState) bool { return len(st.Pages) == 2 })
+		next := agent.expectVisitor(id, func(st wire.VisitorState) bool { return len(st.Pages) == 2 })
 		assert.Equal(t, st.OnlineSince, next.OnlineSince, "the visit goes on")
 		assert.Equal(t, []string{"https://shop.example.com/", "https://shop.example.com/p/city-bike"}, pageURLs(next))
-		_, left := agent.tryExpect(func(f transport.ServerFrame) bool { return f.Type == transport.FrameVisitorLeft }, 0)
+		_, left := agent.tryExpect(func(f wire.ServerFrame) bool { return f.Type == wire.FrameVisitorLeft }, 0)
 		assert.False(t, left, "no visitor_left for a visitor who came back within the grace period")
 	})
 }
@@ -156,7 +157,7 @@ func TestLiveVisitorVisitFromStore(t *testing.T) {
 		}), "page %d", i)
 	}
 	again := h.visitor(ws, clientOptions{token: first.welcome.Token})
-	st := agent.expectVisitor(id, func(transport.VisitorState) bool { return true })
+	st := agent.expectVisitor(id, func(wire.VisitorState) bool { return true })
 	assert.Equal(t, []string{"https://shop.example.com/", "https://shop.example.com/p/city-bike"}, pageURLs(st),
 		"the visit is the pages since the last pause of 30 minutes")
 	assert.WithinDuration(t, now.Add(-20*time.Minute), st.OnlineSince, time.Second, "the visit began with its first page")
@@ -173,13 +174,13 @@ func TestLiveVisitorReturningByConversation(t *testing.T) {
 	v := h.visitor(ws)
 	id := v.welcome.Visitor.ID
 	conv := v.start("")
-	v.mustRequest(transport.ClientFrame{Type: transport.FrameClose, ConversationID: conv.ID})
+	v.mustRequest(wire.ClientFrame{Type: wire.FrameClose, ConversationID: conv.ID})
 	v.close()
 	agent := h.agent(ws, "olga")
 	waitUnlisted(t, h, id)
 
 	h.visitor(ws, clientOptions{token: v.welcome.Token})
-	st := agent.expectVisitor(id, func(transport.VisitorState) bool { return true })
+	st := agent.expectVisitor(id, func(wire.VisitorState) bool { return true })
 	assert.True(t, st.Returning, "a visitor with an earlier conversation is returning")
 	assert.Equal(t, uuid.Nil, st.ConversationID, "the earlier conversation is closed")
 }
@@ -221,7 +222,7 @@ func TestLiveVisitorNewestConversation(t *testing.T) {
 	open := storeConversations(t, h.store, id, at.Add(24*time.Hour), 1, chat.StatusOpen, "piotr")[0]
 
 	h.visitor(ws, clientOptions{token: v.welcome.Token})
-	st := agent.expectVisitor(id, func(transport.VisitorState) bool { return true })
+	st := agent.expectVisitor(id, func(wire.VisitorState) bool { return true })
 	assert.Equal(t, open.ID, st.ConversationID, "the newest conversation that is not closed")
 	assert.True(t, st.Returning)
 }
@@ -240,13 +241,13 @@ func TestLiveVisitorContextHookFails(t *testing.T) {
 	})
 	agent := h.agent(ws, "olga")
 	v := h.visitor(ws)
-	st := agent.expectVisitor(v.welcome.Visitor.ID, func(transport.VisitorState) bool { return true })
+	st := agent.expectVisitor(v.welcome.Visitor.ID, func(wire.VisitorState) bool { return true })
 	assert.Nil(t, st.Context, "no context when the hook fails")
 
 	identity, err := transport.SignIdentity(testSecret, transport.Identity{CustomerID: "c-1", Name: "Anna", Expires: time.Now().Add(time.Hour)})
 	require.NoError(t, err)
 	named := h.visitor(ws, clientOptions{identity: identity})
-	st = agent.expectVisitor(named.welcome.Visitor.ID, func(transport.VisitorState) bool { return true })
+	st = agent.expectVisitor(named.welcome.Visitor.ID, func(wire.VisitorState) bool { return true })
 	assert.Equal(t, "Anna", st.Visitor.Name)
 	assert.Nil(t, st.Context, "no context when the hook's answer is over the limit")
 }
@@ -261,7 +262,7 @@ func TestLiveVisitorPagesBounded(t *testing.T) {
 	for i := range n {
 		v.page(fmt.Sprintf("https://shop.example.com/p/%d", i))
 	}
-	st := agent.expectVisitor(v.welcome.Visitor.ID, func(st transport.VisitorState) bool {
+	st := agent.expectVisitor(v.welcome.Visitor.ID, func(st wire.VisitorState) bool {
 		return st.Page != nil && st.Page.URL == fmt.Sprintf("https://shop.example.com/p/%d", n-1)
 	})
 	require.Len(t, st.Pages, transport.MaxVisitPages)
@@ -277,19 +278,19 @@ func TestAgentStartsChatWithVisitor(t *testing.T) {
 		agent := h.agent(k, "olga")
 		v := h.visitor(k)
 		id := v.welcome.Visitor.ID
-		agent.expectVisitor(id, func(transport.VisitorState) bool { return true })
+		agent.expectVisitor(id, func(wire.VisitorState) bool { return true })
 
-		r := agent.mustRequest(transport.ClientFrame{Type: transport.FrameStart, VisitorID: id})
+		r := agent.mustRequest(wire.ClientFrame{Type: wire.FrameStart, VisitorID: id})
 		conv := *r.Conversation
 		assert.Equal(t, "olga", conv.AgentID)
-		got := v.expect(func(f transport.ServerFrame) bool {
+		got := v.expect(func(f wire.ServerFrame) bool {
 			return f.ConversationID == conv.ID && f.Conversation != nil && f.Conversation.Status == chat.StatusOpen
 		})
 		assert.Equal(t, "olga", got.Conversation.AgentID, "the visitor is told at once who is talking to them")
 		agent.say(conv, "Can I help you choose a bike?")
 		m := v.messages(conv, 1)
 		assert.Equal(t, "Can I help you choose a bike?", m[0].Body, "the visitor gets the message without a sync")
-		agent.expectVisitor(id, func(st transport.VisitorState) bool { return st.ConversationID == conv.ID })
+		agent.expectVisitor(id, func(st wire.VisitorState) bool { return st.ConversationID == conv.ID })
 	})
 }
 
@@ -311,6 +312,6 @@ func TestLiveVisitorContextHookTimesOut(t *testing.T) {
 	start := time.Now()
 	v := h.visitor(ws)
 	assert.Less(t, time.Since(start), wait/2, "the hello waited for the hook beyond the write timeout")
-	st := agent.expectVisitor(v.welcome.Visitor.ID, func(transport.VisitorState) bool { return true })
+	st := agent.expectVisitor(v.welcome.Visitor.ID, func(wire.VisitorState) bool { return true })
 	assert.Nil(t, st.Context)
 }

@@ -10,12 +10,13 @@ import (
 
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // systemMessage waits for the next system message of conversation c.
 func (c *client) systemMessage(conv chat.ConversationInfo) chat.Message {
 	c.t.Helper()
-	f := c.expect(func(f transport.ServerFrame) bool {
+	f := c.expect(func(f wire.ServerFrame) bool {
 		return f.Type == string(chat.EventMessage) && f.ConversationID == conv.ID && f.Message.Author.Kind == chat.AuthorSystem
 	})
 	return *f.Message
@@ -93,7 +94,7 @@ func TestHelloRefusesBadLanguageOrZone(t *testing.T) {
 			{clientOptions{tz: strings.Repeat("Europe/", 20)}, "tz"},
 		} {
 			_, err := h.dial(k, tc.opts)
-			require.Equal(t, transport.CodeInvalid, errorCode(err), "%+v: %v", tc.opts, err)
+			require.Equal(t, wire.CodeInvalid, errorCode(err), "%+v: %v", tc.opts, err)
 			assert.True(t, strings.HasPrefix(err.Error(), "invalid: "+tc.field+" "), "the message names %s: %v", tc.field, err)
 		}
 		ok := h.visitor(k, clientOptions{lang: "sr-Latn-RS", tz: "America/Argentina/Buenos_Aires"})
@@ -129,7 +130,7 @@ func TestSystemMessagesInTheVisitorsLanguage(t *testing.T) {
 			c := v.start("")
 			require.Equal(t, "olga", c.AgentID)
 
-			olga.mustRequest(transport.ClientFrame{Type: transport.FrameTransfer, ConversationID: c.ID, AgentID: "piotr"})
+			olga.mustRequest(wire.ClientFrame{Type: wire.FrameTransfer, ConversationID: c.ID, AgentID: "piotr"})
 			assert.Equal(t, tc.moved, v.systemMessage(c).Body)
 
 			clk.advance(tc.timeout + time.Second)

@@ -9,15 +9,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/chat"
-	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // collect gathers every frame a client receives until until accepts one,
 // that one included.
-func (c *client) collect(until func(transport.ServerFrame) bool) []transport.ServerFrame {
+func (c *client) collect(until func(wire.ServerFrame) bool) []wire.ServerFrame {
 	c.t.Helper()
-	var all []transport.ServerFrame
-	c.expect(func(f transport.ServerFrame) bool {
+	var all []wire.ServerFrame
+	c.expect(func(f wire.ServerFrame) bool {
 		all = append(all, f)
 		return until(f)
 	})
@@ -26,7 +26,7 @@ func (c *client) collect(until func(transport.ServerFrame) bool) []transport.Ser
 
 // assertNoLeak fails if any frame carries the secret or an internal
 // message.
-func assertNoLeak(t *testing.T, secret string, frames ...transport.ServerFrame) {
+func assertNoLeak(t *testing.T, secret string, frames ...wire.ServerFrame) {
 	t.Helper()
 	for _, f := range frames {
 		b, err := json.Marshal(f)
@@ -50,9 +50,9 @@ func TestNoteFrame(t *testing.T) {
 		conv := v.start("")
 		v.say(conv, "Is the blue kettle in stock?")
 
-		note := transport.ClientFrame{Type: transport.FrameNote, ConversationID: conv.ID, Key: "note-1", Body: secret}
+		note := wire.ClientFrame{Type: wire.FrameNote, ConversationID: conv.ID, Key: "note-1", Body: secret}
 		ack := agent.mustRequest(note)
-		require.Equal(t, transport.FrameAck, ack.Type)
+		require.Equal(t, wire.FrameAck, ack.Type)
 		assert.Equal(t, int64(2), ack.Seq)
 		again := agent.mustRequest(note)
 		assert.Equal(t, ack.MessageID, again.MessageID, "a resent note is stored once")
@@ -63,7 +63,7 @@ func TestNoteFrame(t *testing.T) {
 		assert.Equal(t, secret, got[1].Body)
 		assert.Equal(t, chat.Author{Kind: chat.AuthorAgent, ID: "olga", Name: "Agent olga"}, got[1].Author)
 
-		live := v.collect(func(f transport.ServerFrame) bool {
+		live := v.collect(func(f wire.ServerFrame) bool {
 			return f.Type == string(chat.EventMessage) && f.Seq == 3
 		})
 		assertNoLeak(t, secret, live...)
@@ -71,8 +71,8 @@ func TestNoteFrame(t *testing.T) {
 		// A second tab: its welcome, and a catch-up from the start.
 		tab := h.visitor(k, clientOptions{token: v.welcome.Token})
 		assertNoLeak(t, secret, tab.welcome)
-		tab.send(transport.ClientFrame{Type: transport.FrameSync, ID: "s", ConversationID: conv.ID})
-		caught := tab.collect(func(f transport.ServerFrame) bool { return f.Type == transport.FrameSynced })
+		tab.send(wire.ClientFrame{Type: wire.FrameSync, ID: "s", ConversationID: conv.ID})
+		caught := tab.collect(func(f wire.ServerFrame) bool { return f.Type == wire.FrameSynced })
 		assertNoLeak(t, secret, caught...)
 		var seqs []int64
 		for _, f := range caught {
@@ -82,16 +82,16 @@ func TestNoteFrame(t *testing.T) {
 		}
 		assert.Equal(t, []int64{1, 3}, seqs, "the catch-up skips the note")
 
-		denied := v.request(transport.ClientFrame{Type: transport.FrameNote, ConversationID: conv.ID, Key: "v-1", Body: "mine"})
-		require.Equal(t, transport.FrameError, denied.Type)
-		assert.Equal(t, transport.CodeUnknownType, denied.Error.Code, "visitors cannot write notes")
+		denied := v.request(wire.ClientFrame{Type: wire.FrameNote, ConversationID: conv.ID, Key: "v-1", Body: "mine"})
+		require.Equal(t, wire.FrameError, denied.Type)
+		assert.Equal(t, wire.CodeUnknownType, denied.Error.Code, "visitors cannot write notes")
 
-		taken := agent.request(transport.ClientFrame{Type: transport.FrameNote, ConversationID: conv.ID, Key: "k-Yes, 12 left.", Body: "Yes, 12 left."})
-		require.Equal(t, transport.FrameError, taken.Type)
-		assert.Equal(t, transport.CodeKeyReused, taken.Error.Code, "a key taken by a public message is refused, even with its body")
+		taken := agent.request(wire.ClientFrame{Type: wire.FrameNote, ConversationID: conv.ID, Key: "k-Yes, 12 left.", Body: "Yes, 12 left."})
+		require.Equal(t, wire.FrameError, taken.Type)
+		assert.Equal(t, wire.CodeKeyReused, taken.Error.Code, "a key taken by a public message is refused, even with its body")
 		assert.True(t, strings.Contains(taken.Error.Message, "new key"))
-		reused := agent.request(transport.ClientFrame{Type: transport.FrameNote, ConversationID: conv.ID, Key: "note-1", Body: "changed my mind"})
-		require.Equal(t, transport.FrameError, reused.Type)
-		assert.Equal(t, transport.CodeKeyReused, reused.Error.Code, "a note's key with another body is refused")
+		reused := agent.request(wire.ClientFrame{Type: wire.FrameNote, ConversationID: conv.ID, Key: "note-1", Body: "changed my mind"})
+		require.Equal(t, wire.FrameError, reused.Type)
+		assert.Equal(t, wire.CodeKeyReused, reused.Error.Code, "a note's key with another body is refused")
 	})
 }

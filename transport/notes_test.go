@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/chat"
-	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // TestInternalNotesNeverReachVisitors: an agent's private note is stored in
@@ -34,8 +34,8 @@ func TestInternalNotesNeverReachVisitors(t *testing.T) {
 
 		// A new connection of the same visitor catches up from the start.
 		again := h.visitor(k, clientOptions{token: v.welcome.Token})
-		synced := again.mustRequest(transport.ClientFrame{Type: transport.FrameSync, ConversationID: conv.ID})
-		require.Equal(t, transport.FrameSynced, synced.Type)
+		synced := again.mustRequest(wire.ClientFrame{Type: wire.FrameSync, ConversationID: conv.ID})
+		require.Equal(t, wire.FrameSynced, synced.Type)
 		assert.Equal(t, int64(3), synced.LastSeq, "the sync ends past the note")
 		var seqs []int64
 		for _, f := range again.pending {

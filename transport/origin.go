@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"path"
 	"strings"
+
+	"github.com/parleychat/parley/wire"
 )
 
 // maxLoggedOrigins bounds the refused origins a Server remembers having
@@ -43,7 +45,7 @@ func (s *Server) originAllowed(r *http.Request) bool {
 
 // refuseOrigin answers a request whose origin is not allowed.
 func refuseOrigin(w http.ResponseWriter) {
-	writeHTTPError(w, http.StatusForbidden, &ErrorBody{Code: CodeUnauthorized, Message: "origin not allowed"})
+	writeHTTPError(w, http.StatusForbidden, &wire.ErrorBody{Code: wire.CodeUnauthorized, Message: "origin not allowed"})
 }
 
 // originMatches is the check of originAllowed.

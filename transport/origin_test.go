@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // logCapture is a slog.Handler that keeps every record.
@@ -112,9 +113,9 @@ func TestRefusedOriginsAreLogged(t *testing.T) {
 		require.Error(t, err, "the proxied WebSocket is refused")
 		require.NotNil(t, resp)
 		assert.Equal(t, http.StatusForbidden, resp.StatusCode)
-		var f transport.ServerFrame
+		var f wire.ServerFrame
 		require.NoError(t, decodeJSON(resp, &f), "the refusal is an error frame")
-		assert.Equal(t, transport.CodeUnauthorized, f.Error.Code)
+		assert.Equal(t, wire.CodeUnauthorized, f.Error.Code)
 	}
 	other := "https://other.example"
 	assert.Equal(t, http.StatusForbidden, hello(other))

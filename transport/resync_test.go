@@ -18,7 +18,7 @@ import (
 	"github.com/parleychat/parley/store/memory"
 	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
-	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // redisInstance is an instance of the shop on its own Redis broker,
@@ -72,7 +72,7 @@ func testBrokerOutage(t *testing.T, k kind, serverURL string) {
 	visitor := b.visitor(k)
 	c := visitor.start("")
 	require.Equal(t, "ada", c.AgentID)
-	fromAda := func(f transport.ServerFrame) bool {
+	fromAda := func(f wire.ServerFrame) bool {
 		return f.Type == string(chat.EventMessage) && f.ConversationID == c.ID && f.Message.Author.Kind == chat.AuthorAgent
 	}
 	ada.say(c, "Hello, how can I help?")
@@ -148,7 +148,7 @@ func TestResyncCatchesUpEveryFollowedConversation(t *testing.T) {
 		convs[i], err = h.Info(t.Context())
 		require.NoError(t, err)
 		require.Equal(t, "ada", convs[i].AgentID)
-		ada.expect(func(f transport.ServerFrame) bool {
+		ada.expect(func(f wire.ServerFrame) bool {
 			return f.Type == string(chat.EventAssigned) && f.ConversationID == convs[i].ID
 		})
 	}
@@ -168,7 +168,7 @@ func TestResyncCatchesUpEveryFollowedConversation(t *testing.T) {
 	for i, c := range convs {
 		var seqs []int64
 		for len(seqs) < counts[i] {
-			f := ada.expect(func(f transport.ServerFrame) bool {
+			f := ada.expect(func(f wire.ServerFrame) bool {
 				return f.Type == string(chat.EventMessage) && f.ConversationID == c.ID && f.Message.Author.Kind == chat.AuthorVisitor
 			})
 			seqs = append(seqs, f.Seq)

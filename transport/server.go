@@ -9,12 +9,15 @@ import (
 	"net/http"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/wire"
 )
 
 // Defaults for the zero fields of Config.
@@ -113,7 +116,7 @@ type Config struct {
 	InvitationInterval time.Duration
 	// CannedResponses are the replies agents insert by shortcut; they are
 	// sent in the agent's welcome. At most MaxCannedResponses.
-	CannedResponses []CannedResponse
+	CannedResponses []wire.CannedResponse
 	// WaitWarning is how long a visitor may wait for an answer before the
 	// agent console warns; it is sent in the agent's welcome.
 	WaitWarning time.Duration
@@ -154,8 +157,13 @@ type Server struct {
 	agents   map[string]int         // open sessions per agent
 	leaving  map[string]*time.Timer // agents in their grace period
 	streams  map[string]*session
-	live     *liveRegistry
-	leases   leaseKeeper
+	// instanceTag ends this Server's SSE session ids, and
+	// misdirectedLogged is when a request for another instance's session
+	// was last logged (Unix nanoseconds).
+	instanceTag       string
+	misdirectedLogged atomic.Int64
+	live              *liveRegistry
+	leases            leaseKeeper
 	// refusedOrigins are the origins logged as refused; see originAllowed.
 	refusedOrigins map[string]struct{}
 }
@@ -239,6 +247,7 @@ func New(cfg Config) (*Server, error) {
 		agents:         make(map[string]int),
 		leaving:        make(map[string]*time.Timer),
 		streams:        make(map[string]*session),
+		instanceTag:    strings.ReplaceAll(uuid.NewString(), "-", ""),
 		leases:         leaseKeeper{holder: uuid.NewString(), stop: make(chan struct{}), done: make(chan struct{})},
 		refusedOrigins: make(map[string]struct{}),
 	}
@@ -289,7 +298,7 @@ func (s *Server) routes(auth func(*http.Request) (chat.Agent, error)) http.Handl
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, err := auth(r); err != nil {
-			writeHTTPError(w, http.StatusUnauthorized, &ErrorBody{Code: CodeUnauthorized, Message: "agent authentication failed"})
+			writeHTTPError(w, http.StatusUnauthorized, &wire.ErrorBody{Code: wire.CodeUnauthorized, Message: "agent authentication failed"})
 			return
 		}
 		mux.ServeHTTP(w, r)
@@ -297,11 +306,11 @@ func (s *Server) routes(auth func(*http.Request) (chat.Agent, error)) http.Handl
 }
 
 // writeHTTPError answers a plain HTTP request with an error frame.
-func writeHTTPError(w http.ResponseWriter, status int, body *ErrorBody) {
+func writeHTTPError(w http.ResponseWriter, status int, body *wire.ErrorBody) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(ServerFrame{Type: FrameError, Error: body})
+	_ = json.NewEncoder(w).Encode(wire.ServerFrame{Type: wire.FrameError, Error: body})
 }
 
 // Shutdown stops the Server gracefully: new connections are refused, the

@@ -6,12 +6,13 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/wire"
 )
 
 // prechat saves what a visitor's pre-chat form gave with a start frame:
 // their name and email address. A customer the shop identified keeps the
 // name and address the shop gave; the form only fills what is missing.
-func (ss *session) prechat(ctx context.Context, f ClientFrame) error {
+func (ss *session) prechat(ctx context.Context, f wire.ClientFrame) error {
 	name, email := strings.TrimSpace(f.Name), strings.TrimSpace(f.Email)
 	if name == "" && email == "" {
 		return nil
@@ -55,20 +56,20 @@ func checkEmail(email string) error {
 
 // stats answers an agent's stats frame with the service report of the
 // period it names.
-func (s *Server) stats(ctx context.Context, f ClientFrame) (outItem, error) {
-	from, to, err := f.period()
+func (s *Server) stats(ctx context.Context, f wire.ClientFrame) (outItem, error) {
+	from, to, err := f.Period()
 	if err != nil {
 		return outItem{}, err
 	}
 	var loc *time.Location
 	if f.TimeZone != "" {
 		if loc, err = time.LoadLocation(f.TimeZone); err != nil {
-			return outItem{}, protoErr(CodeInvalid, "tz %.64q is not a known time zone", f.TimeZone)
+			return outItem{}, wire.Errorf(wire.CodeInvalid, "tz %.64q is not a known time zone", f.TimeZone)
 		}
 	}
 	r, err := s.desk.Report(ctx, chat.ReportQuery{From: from, To: to, Location: loc})
 	if err != nil {
 		return outItem{}, err
 	}
-	return outItem{frame: &ServerFrame{Type: FrameStats, ID: f.ID, Stats: &r}}, nil
+	return outItem{frame: &wire.ServerFrame{Type: wire.FrameStats, ID: f.ID, Stats: &r}}, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // withCapacity makes every test agent take at most n conversations.
@@ -41,8 +42,8 @@ func TestQueueFramesAndPicking(t *testing.T) {
 		c2 := second.start("")
 		c3 := third.start("")
 		require.Equal(t, chat.StatusQueued, c3.Status)
-		isQueue := func(id chat.ConversationInfo) func(transport.ServerFrame) bool {
-			return func(f transport.ServerFrame) bool { return f.Type == transport.FrameQueue && f.ConversationID == id.ID }
+		isQueue := func(id chat.ConversationInfo) func(wire.ServerFrame) bool {
+			return func(f wire.ServerFrame) bool { return f.Type == wire.FrameQueue && f.ConversationID == id.ID }
 		}
 		q := third.expect(isQueue(c3))
 		assert.Equal(t, 2, q.Position, "the third visitor is second in the queue")
@@ -51,14 +52,14 @@ func TestQueueFramesAndPicking(t *testing.T) {
 		assert.Equal(t, 1, q.Position, "agents see the queue too")
 
 		// Olga is full: picking another is refused with a code of its own.
-		pick := agent.request(transport.ClientFrame{Type: transport.FrameAssign, ConversationID: c3.ID})
-		require.Equal(t, transport.FrameError, pick.Type)
-		assert.Equal(t, transport.CodeAgentBusy, pick.Error.Code)
+		pick := agent.request(wire.ClientFrame{Type: wire.FrameAssign, ConversationID: c3.ID})
+		require.Equal(t, wire.FrameError, pick.Type)
+		assert.Equal(t, wire.CodeAgentBusy, pick.Error.Code)
 
 		// She closes her chat; the oldest in the queue is hers and the
 		// third visitor moves up.
-		agent.mustRequest(transport.ClientFrame{Type: transport.FrameClose, ConversationID: busy.ID})
-		agent.expect(func(f transport.ServerFrame) bool {
+		agent.mustRequest(wire.ClientFrame{Type: wire.FrameClose, ConversationID: busy.ID})
+		agent.expect(func(f wire.ServerFrame) bool {
 			return f.Type == string(chat.EventAssigned) && f.ConversationID == c2.ID && f.AgentID == "olga"
 		})
 		q = third.expect(isQueue(c3))
@@ -74,25 +75,25 @@ func TestTransferFrame(t *testing.T) {
 		v := h.visitor(k)
 		c := v.start("")
 		require.Equal(t, "olga", c.AgentID)
-		bad := olga.request(transport.ClientFrame{Type: transport.FrameTransfer, ConversationID: c.ID})
-		require.Equal(t, transport.FrameError, bad.Type)
-		assert.Equal(t, transport.CodeInvalid, bad.Error.Code)
+		bad := olga.request(wire.ClientFrame{Type: wire.FrameTransfer, ConversationID: c.ID})
+		require.Equal(t, wire.FrameError, bad.Type)
+		assert.Equal(t, wire.CodeInvalid, bad.Error.Code)
 
-		olga.mustRequest(transport.ClientFrame{Type: transport.FrameTransfer, ConversationID: c.ID, AgentID: "piotr"})
-		moved := v.expect(func(f transport.ServerFrame) bool {
+		olga.mustRequest(wire.ClientFrame{Type: wire.FrameTransfer, ConversationID: c.ID, AgentID: "piotr"})
+		moved := v.expect(func(f wire.ServerFrame) bool {
 			return f.Type == string(chat.EventAssigned) && f.ConversationID == c.ID && f.AgentID == "piotr"
 		})
 		assert.Equal(t, "olga", moved.PreviousAgentID)
 		require.NotNil(t, moved.Author, "the visitor learns who took over")
 		assert.Equal(t, "Agent piotr", moved.Author.Name)
-		note := v.expect(func(f transport.ServerFrame) bool {
+		note := v.expect(func(f wire.ServerFrame) bool {
 			return f.Type == string(chat.EventMessage) && f.Message.Author.Kind == chat.AuthorSystem
 		})
 		assert.Equal(t, "Agent olga: Transferred to Agent piotr.", note.Message.Body, "the transcript says who took over")
 
-		denied := v.request(transport.ClientFrame{Type: transport.FrameTransfer, ConversationID: c.ID, AgentID: "olga"})
-		require.Equal(t, transport.FrameError, denied.Type)
-		assert.Equal(t, transport.CodeUnknownType, denied.Error.Code, "visitors cannot transfer")
+		denied := v.request(wire.ClientFrame{Type: wire.FrameTransfer, ConversationID: c.ID, AgentID: "olga"})
+		require.Equal(t, wire.FrameError, denied.Type)
+		assert.Equal(t, wire.CodeUnknownType, denied.Error.Code, "visitors cannot transfer")
 	})
 }
 
@@ -121,11 +122,11 @@ func TestPrechatFormAndTranscript(t *testing.T) {
 		h := newHarnessWithDesk(t, chat.Config{Notifier: box})
 		olga := h.agent(k, "olga")
 		v := h.visitor(k)
-		bad := v.request(transport.ClientFrame{Type: transport.FrameStart, Name: "Anna", Email: "not an address"})
-		require.Equal(t, transport.FrameError, bad.Type)
-		assert.Equal(t, transport.CodeInvalid, bad.Error.Code)
+		bad := v.request(wire.ClientFrame{Type: wire.FrameStart, Name: "Anna", Email: "not an address"})
+		require.Equal(t, wire.FrameError, bad.Type)
+		assert.Equal(t, wire.CodeInvalid, bad.Error.Code)
 
-		r := v.mustRequest(transport.ClientFrame{Type: transport.FrameStart, Name: "Anna Nowak", Email: "anna@example.pl"})
+		r := v.mustRequest(wire.ClientFrame{Type: wire.FrameStart, Name: "Anna Nowak", Email: "anna@example.pl"})
 		c := *r.Conversation
 		stored, err := h.desk.Visitor(t.Context(), v.welcome.Visitor.ID)
 		require.NoError(t, err)
@@ -135,13 +136,13 @@ func TestPrechatFormAndTranscript(t *testing.T) {
 		v.say(c, "Dzień dobry")
 		got := olga.messages(c, 1)[0]
 		assert.Equal(t, "Anna Nowak", got.Author.Name, "the connection writes under the name the form gave")
-		olga.expect(func(f transport.ServerFrame) bool {
-			return f.Type == transport.FrameVisitor && f.State != nil && f.State.Visitor.Name == "Anna Nowak"
+		olga.expect(func(f wire.ServerFrame) bool {
+			return f.Type == wire.FrameVisitor && f.State != nil && f.State.Visitor.Name == "Anna Nowak"
 		})
 		// A typed address is proven by a confirmation link first (see
 		// email_test.go); here the shop vouches for it.
 		require.NoError(t, h.desk.ProveEmail(t.Context(), stored.ID, stored.Email))
-		v.mustRequest(transport.ClientFrame{Type: transport.FrameTranscript, ConversationID: c.ID})
+		v.mustRequest(wire.ClientFrame{Type: wire.FrameTranscript, ConversationID: c.ID})
 		sent := box.all()
 		require.Len(t, sent, 1)
 		assert.Equal(t, chat.NoticeTranscript, sent[0].Kind)
@@ -160,25 +161,25 @@ func TestStatsFrame(t *testing.T) {
 		v.say(c, "hi")
 		agent.say(c, "hello")
 		now := time.Now()
-		r := agent.mustRequest(transport.ClientFrame{Type: transport.FrameStats,
+		r := agent.mustRequest(wire.ClientFrame{Type: wire.FrameStats,
 			From: now.Add(-time.Hour).Format(time.RFC3339), To: now.Add(time.Hour).Format(time.RFC3339), TimeZone: "Europe/Helsinki"})
-		require.Equal(t, transport.FrameStats, r.Type)
+		require.Equal(t, wire.FrameStats, r.Type)
 		require.NotNil(t, r.Stats)
 		assert.Equal(t, 1, r.Stats.Total.Conversations)
 		assert.Equal(t, 1, r.Stats.Total.Answered)
 		assert.Equal(t, "Europe/Helsinki", r.Stats.Location)
 
-		for _, f := range []transport.ClientFrame{
-			{Type: transport.FrameStats, From: "yesterday", To: now.Format(time.RFC3339)},
-			{Type: transport.FrameStats, From: now.Format(time.RFC3339), To: now.Add(-time.Hour).Format(time.RFC3339)},
-			{Type: transport.FrameStats, From: now.Add(-time.Hour).Format(time.RFC3339), To: now.Format(time.RFC3339), TimeZone: "Mars/Olympus"},
+		for _, f := range []wire.ClientFrame{
+			{Type: wire.FrameStats, From: "yesterday", To: now.Format(time.RFC3339)},
+			{Type: wire.FrameStats, From: now.Format(time.RFC3339), To: now.Add(-time.Hour).Format(time.RFC3339)},
+			{Type: wire.FrameStats, From: now.Add(-time.Hour).Format(time.RFC3339), To: now.Format(time.RFC3339), TimeZone: "Mars/Olympus"},
 		} {
 			bad := agent.request(f)
-			require.Equal(t, transport.FrameError, bad.Type)
-			assert.Equal(t, transport.CodeInvalid, bad.Error.Code, "%+v", f)
+			require.Equal(t, wire.FrameError, bad.Type)
+			assert.Equal(t, wire.CodeInvalid, bad.Error.Code, "%+v", f)
 		}
-		denied := v.request(transport.ClientFrame{Type: transport.FrameStats, From: now.Add(-time.Hour).Format(time.RFC3339), To: now.Format(time.RFC3339)})
-		assert.Equal(t, transport.CodeUnknownType, denied.Error.Code, "visitors get no statistics")
+		denied := v.request(wire.ClientFrame{Type: wire.FrameStats, From: now.Add(-time.Hour).Format(time.RFC3339), To: now.Format(time.RFC3339)})
+		assert.Equal(t, wire.CodeUnknownType, denied.Error.Code, "visitors get no statistics")
 	})
 }
 
@@ -202,27 +203,27 @@ func TestEmailLimitOnTheWire(t *testing.T) {
 			return got.Email
 		}
 
-		bad := v.request(transport.ClientFrame{Type: transport.FrameStart, Name: "Anna", Email: long})
-		require.Equal(t, transport.FrameError, bad.Type)
-		assert.Equal(t, transport.CodeInvalid, bad.Error.Code)
+		bad := v.request(wire.ClientFrame{Type: wire.FrameStart, Name: "Anna", Email: long})
+		require.Equal(t, wire.FrameError, bad.Type)
+		assert.Equal(t, wire.CodeInvalid, bad.Error.Code)
 		assert.Contains(t, bad.Error.Message, "email is 255 bytes")
 		name := strings.Repeat("ń", chat.MaxNameBytes/2) + "a"
-		bad = v.request(transport.ClientFrame{Type: transport.FrameStart, Name: name, Email: ok})
-		require.Equal(t, transport.FrameError, bad.Type)
+		bad = v.request(wire.ClientFrame{Type: wire.FrameStart, Name: name, Email: ok})
+		require.Equal(t, wire.FrameError, bad.Type)
 		assert.Contains(t, bad.Error.Message, "name is 201 bytes", "names are counted in bytes too")
 		assert.Empty(t, stored(), "a refused start saves nothing")
 
-		r := v.mustRequest(transport.ClientFrame{Type: transport.FrameStart, Name: "Anna", Email: ok})
+		r := v.mustRequest(wire.ClientFrame{Type: wire.FrameStart, Name: "Anna", Email: ok})
 		assert.Equal(t, ok, stored(), "the pre-chat form's address of 225 bytes is saved")
 		c := *r.Conversation
 
-		bad = v.request(transport.ClientFrame{Type: transport.FrameTranscript, ConversationID: c.ID, Email: long})
-		require.Equal(t, transport.FrameError, bad.Type)
-		assert.Equal(t, transport.CodeInvalid, bad.Error.Code)
+		bad = v.request(wire.ClientFrame{Type: wire.FrameTranscript, ConversationID: c.ID, Email: long})
+		require.Equal(t, wire.FrameError, bad.Type)
+		assert.Equal(t, wire.CodeInvalid, bad.Error.Code)
 		assert.Contains(t, bad.Error.Message, "email is 255 bytes")
 		other := address(chat.MaxEmailBytes)
 		require.NoError(t, h.desk.ProveEmail(t.Context(), v.welcome.Visitor.ID, other), "an address of %d bytes can be proven", chat.MaxEmailBytes)
-		v.mustRequest(transport.ClientFrame{Type: transport.FrameTranscript, ConversationID: c.ID, Email: other})
+		v.mustRequest(wire.ClientFrame{Type: wire.FrameTranscript, ConversationID: c.ID, Email: other})
 		assert.Equal(t, other, stored(), "the transcript's address is saved")
 		sent := box.all()
 		require.Len(t, sent, 1, "only the accepted transcript is sent")

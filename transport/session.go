@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/wire"
 )
 
 // Reasons a session ends, each mapped to a close code and error code.
@@ -93,7 +94,7 @@ func (r *reply) set(it outItem) {
 
 // outItem is something the pump sends: a frame, or a sync it carries out.
 type outItem struct {
-	frame *ServerFrame
+	frame *wire.ServerFrame
 	sync  *syncRequest
 	track uuid.UUID // register the conversation as followed from seq 0
 	last  bool      // close the connection after this frame
@@ -107,16 +108,16 @@ type syncRequest struct {
 
 // open authenticates a hello and starts a session. agent is the agent the
 // shop authenticated, or nil on the visitors' side.
-func (s *Server) open(ctx context.Context, r *http.Request, data []byte, agent *chat.Agent) (*session, *ServerFrame, error) {
-	f, err := DecodeClientFrame(data)
+func (s *Server) open(ctx context.Context, r *http.Request, data []byte, agent *chat.Agent) (*session, *wire.ServerFrame, error) {
+	f, err := wire.DecodeClientFrame(data)
 	if err != nil {
 		return nil, nil, err
 	}
-	if f.Type != FrameHello {
-		return nil, nil, protoErr(CodeHelloFirst, "the first frame must be hello")
+	if f.Type != wire.FrameHello {
+		return nil, nil, wire.Errorf(wire.CodeHelloFirst, "the first frame must be hello")
 	}
-	if f.V != ProtocolVersion {
-		return nil, nil, protoErr(CodeUnsupported, "protocol version %d is not supported; this server speaks %d", f.V, ProtocolVersion)
+	if f.V != wire.ProtocolVersion {
+		return nil, nil, wire.Errorf(wire.CodeUnsupported, "protocol version %d is not supported; this server speaks %d", f.V, wire.ProtocolVersion)
 	}
 	s.mu.Lock()
 	closing := s.closing
@@ -128,9 +129,9 @@ func (s *Server) open(ctx context.Context, r *http.Request, data []byte, agent *
 	ss := &session{srv: s, addr: s.clientIP(r), queue: make(chan *reply, maxInFlight), slots: make(chan struct{}, maxInFlight),
 		unasked: make(chan outItem, s.cfg.SendQueue), last: make(map[uuid.UUID]*reply)}
 	ss.limiter = bucket{rate: s.cfg.RateLimit, burst: float64(s.cfg.RateBurst), tokens: float64(s.cfg.RateBurst), last: s.cfg.Now()}
-	welcome := &ServerFrame{Type: FrameWelcome, ID: f.ID, V: ProtocolVersion,
+	welcome := &wire.ServerFrame{Type: wire.FrameWelcome, ID: f.ID, V: wire.ProtocolVersion,
 		HeartbeatMS: s.cfg.HeartbeatInterval.Milliseconds(), TimeoutMS: s.cfg.HeartbeatTimeout.Milliseconds(),
-		Limits: &Limits{Body: chat.MaxBodyBytes, Name: chat.MaxNameBytes, Email: chat.MaxEmailBytes}}
+		Limits: &wire.Limits{Body: chat.MaxBodyBytes, Name: chat.MaxNameBytes, Email: chat.MaxEmailBytes}}
 	var topic chat.Topic
 	if agent != nil {
 		a, err := s.saveAgent(ctx, *agent)
@@ -219,7 +220,7 @@ func (s *Server) saveAgent(ctx context.Context, a chat.Agent) (chat.Agent, error
 // customer's conversations. An anonymous visitor who logs in keeps their
 // visitor and conversations. admit decides whether the visitor may come
 // in; it is called before anything is stored.
-func (s *Server) identifyVisitor(ctx context.Context, f ClientFrame, admit func(chat.Visitor) error) (chat.Visitor, error) {
+func (s *Server) identifyVisitor(ctx context.Context, f wire.ClientFrame, admit func(chat.Visitor) error) (chat.Visitor, error) {
 	now := s.cfg.Now()
 	var v chat.Visitor
 	if f.Token != "" {
@@ -279,7 +280,7 @@ func (s *Server) register(ss *session) error {
 	if ss.agent == nil {
 		if s.visitors[ss.visitor.ID] >= s.cfg.MaxConnsPerVisitor {
 			s.mu.Unlock()
-			return protoErr(CodeTooManyConns, "a visitor may have %d connections open", s.cfg.MaxConnsPerVisitor)
+			return wire.Errorf(wire.CodeTooManyConns, "a visitor may have %d connections open", s.cfg.MaxConnsPerVisitor)
 		}
 		s.visitors[ss.visitor.ID]++
 		first = s.visitors[ss.visitor.ID] == 1
@@ -397,7 +398,7 @@ func (ss *session) drain() {
 	ss.draining = true
 	ss.orderMu.Unlock()
 	ss.handlers.Wait()
-	ss.enqueueFinal(&ServerFrame{Type: FrameReconnect, Error: errorBody(errShuttingDown)})
+	ss.enqueueFinal(&wire.ServerFrame{Type: wire.FrameReconnect, Error: errorBody(errShuttingDown)})
 	if !ss.attached.Load() {
 		ss.cancel(errShuttingDown) // an SSE session without a stream has nobody to tell
 	}
@@ -418,7 +419,7 @@ func (ss *session) enqueue(it outItem) {
 
 // enqueueFinal queues a last frame after the answers queued before it,
 // ending the session if it finds no room within WriteTimeout.
-func (ss *session) enqueueFinal(f *ServerFrame) {
+func (ss *session) enqueueFinal(f *wire.ServerFrame) {
 	t := time.NewTimer(ss.srv.cfg.WriteTimeout)
 	defer t.Stop()
 	select {
@@ -440,12 +441,12 @@ func (ss *session) enqueueFinal(f *ServerFrame) {
 // when the frame was not taken because the session or ctx ended.
 func (ss *session) receive(ctx context.Context, data []byte) bool {
 	ss.touch()
-	f, err := DecodeClientFrame(data)
-	if err == nil && f.Type == FramePong {
+	f, err := wire.DecodeClientFrame(data)
+	if err == nil && f.Type == wire.FramePong {
 		return true
 	}
 	if err != nil {
-		f = ClientFrame{ID: requestID(data)}
+		f = wire.ClientFrame{ID: requestID(data)}
 	}
 	return ss.take(ctx, f, err)
 }
@@ -474,7 +475,7 @@ func (ss *session) admit(ctx context.Context) bool {
 
 // take queues the answer to frame f, or to the error bad it failed to
 // decode with, in the order frames come, and has the frame handled.
-func (ss *session) take(ctx context.Context, f ClientFrame, bad error) bool {
+func (ss *session) take(ctx context.Context, f wire.ClientFrame, bad error) bool {
 	if !ss.admit(ctx) {
 		return false
 	}
@@ -489,8 +490,8 @@ func (ss *session) take(ctx context.Context, f ClientFrame, bad error) bool {
 		r.set(outItem{frame: errorFrame(f.ID, bad)})
 		return true
 	}
-	if f.Type == FramePing {
-		r.set(outItem{frame: &ServerFrame{Type: FramePong, ID: f.ID}})
+	if f.Type == wire.FramePing {
+		r.set(outItem{frame: &wire.ServerFrame{Type: wire.FramePong, ID: f.ID}})
 		return true
 	}
 	if ok, wait := ss.limiter.allow(ss.srv.cfg.Now()); !ok {
@@ -511,9 +512,9 @@ func (ss *session) take(ctx context.Context, f ClientFrame, bad error) bool {
 // frames of their conversation and beside those of other conversations;
 // every other frame waits for every earlier frame, and every later frame
 // waits for it. docs/protocol.md states this rule.
-func orderKey(f ClientFrame) uuid.UUID {
+func orderKey(f wire.ClientFrame) uuid.UUID {
 	switch f.Type {
-	case FrameSend, FrameNote, FrameTyping, FrameRead, FrameSync:
+	case wire.FrameSend, wire.FrameNote, wire.FrameTyping, wire.FrameRead, wire.FrameSync:
 		return f.ConversationID
 	}
 	return uuid.Nil
@@ -521,7 +522,7 @@ func orderKey(f ClientFrame) uuid.UUID {
 
 // schedule starts handling f once the frames it is ordered after are
 // handled. Called with orderMu held.
-func (ss *session) schedule(f ClientFrame, r *reply) {
+func (ss *session) schedule(f wire.ClientFrame, r *reply) {
 	var after []*reply
 	if key := orderKey(f); key != uuid.Nil {
 		after = append(after, ss.lone, ss.last[key])
@@ -557,7 +558,7 @@ func (ss *session) forgetHandled() {
 }
 
 // run handles f after the frames in after and sets its answer.
-func (ss *session) run(f ClientFrame, r *reply, after []*reply) {
+func (ss *session) run(f wire.ClientFrame, r *reply, after []*reply) {
 	defer ss.handlers.Done()
 	for _, a := range after {
 		if a != nil {
@@ -570,7 +571,7 @@ func (ss *session) run(f ClientFrame, r *reply, after []*reply) {
 	defer cancel()
 	it, err := ss.handle(ctx, f)
 	if err != nil {
-		if errorBody(err).Code == CodeInternal {
+		if errorBody(err).Code == wire.CodeInternal {
 			ss.srv.log.Error("transport: handling a frame", "type", f.Type, "err", err)
 		}
 		it = outItem{frame: errorFrame(f.ID, err)}
@@ -584,34 +585,34 @@ func requestID(data []byte) string {
 	var f struct {
 		ID string `json:"id"`
 	}
-	if json.Unmarshal(data, &f) != nil || len(f.ID) > maxRequestIDBytes {
+	if json.Unmarshal(data, &f) != nil || len(f.ID) > wire.MaxRequestIDBytes {
 		return ""
 	}
 	return f.ID
 }
 
 // handle carries out one decoded frame and returns the answer.
-func (ss *session) handle(ctx context.Context, f ClientFrame) (outItem, error) {
+func (ss *session) handle(ctx context.Context, f wire.ClientFrame) (outItem, error) {
 	d := ss.srv.desk
-	ok := outItem{frame: &ServerFrame{Type: FrameOK, ID: f.ID, ConversationID: f.ConversationID}}
-	if f.Type == FrameHello {
-		return outItem{}, protoErr(CodeHelloFirst, "hello was already sent")
+	ok := outItem{frame: &wire.ServerFrame{Type: wire.FrameOK, ID: f.ID, ConversationID: f.ConversationID}}
+	if f.Type == wire.FrameHello {
+		return outItem{}, wire.Errorf(wire.CodeHelloFirst, "hello was already sent")
 	}
 	if !ss.allowed(f.Type) {
-		return outItem{}, protoErr(CodeUnknownType, "%s is not a %s frame", f.Type, ss.side())
+		return outItem{}, wire.Errorf(wire.CodeUnknownType, "%s is not a %s frame", f.Type, ss.side())
 	}
 	if ss.agent == nil {
 		if err := ss.checkBlocked(ctx, f); err != nil {
 			return outItem{}, err
 		}
 	}
-	if f.Type == FrameBlock || f.Type == FrameUnblock || f.Type == FrameBlocks {
+	if f.Type == wire.FrameBlock || f.Type == wire.FrameUnblock || f.Type == wire.FrameBlocks {
 		return ss.blockFrame(ctx, f)
 	}
-	if f.Type == FramePresence {
+	if f.Type == wire.FramePresence {
 		return ok, ss.setPresence(ctx, f.Presence)
 	}
-	if f.Type == FramePage {
+	if f.Type == wire.FramePage {
 		pv, err := d.RecordPageView(ctx, chat.PageView{VisitorID: ss.visitor.ID, URL: f.URL, Title: f.Title, Referrer: f.Referrer,
 			At: ss.srv.cfg.Now()})
 		if err == nil {
@@ -622,20 +623,20 @@ func (ss *session) handle(ctx context.Context, f ClientFrame) (outItem, error) {
 	if ss.agent == nil {
 		ss.srv.live.active(ss)
 	}
-	if f.Type == FrameInviteReply {
+	if f.Type == wire.FrameInviteReply {
 		return ss.srv.live.reply(ctx, ss, f)
 	}
-	if f.Type == FrameHistory {
+	if f.Type == wire.FrameHistory {
 		return ss.srv.history(ctx, f)
 	}
-	if f.Type == FrameStats {
+	if f.Type == wire.FrameStats {
 		return ss.srv.stats(ctx, f)
 	}
-	if f.Type == FrameStart {
+	if f.Type == wire.FrameStart {
 		req := chat.StartRequest{ID: f.ConversationID, VisitorID: ss.visitor.ID, Department: f.Department}
 		if ss.agent != nil {
 			if f.VisitorID == uuid.Nil {
-				return outItem{}, protoErr(CodeInvalid, "an agent's start needs visitor_id")
+				return outItem{}, wire.Errorf(wire.CodeInvalid, "an agent's start needs visitor_id")
 			}
 			req.VisitorID, req.AgentID = f.VisitorID, ss.agent.ID
 		} else if err := ss.prechat(ctx, f); err != nil {
@@ -651,7 +652,7 @@ func (ss *session) handle(ctx context.Context, f ClientFrame) (outItem, error) {
 		if err != nil {
 			return outItem{}, err
 		}
-		return outItem{frame: &ServerFrame{Type: FrameStarted, ID: f.ID, ConversationID: info.ID, Conversation: &info}, track: info.ID}, nil
+		return outItem{frame: &wire.ServerFrame{Type: wire.FrameStarted, ID: f.ID, ConversationID: info.ID, Conversation: &info}, track: info.ID}, nil
 	}
 
 	conv, info, err := ss.conversation(ctx, f.ConversationID)
@@ -659,43 +660,43 @@ func (ss *session) handle(ctx context.Context, f ClientFrame) (outItem, error) {
 		return outItem{}, err
 	}
 	switch f.Type {
-	case FrameSend:
+	case wire.FrameSend:
 		m, err := conv.Post(ctx, chat.Message{Author: ss.author(), Body: f.Body, IdempotencyKey: f.Key})
 		if err != nil {
 			return outItem{}, err
 		}
 		return outItem{frame: ackFrame(f, m)}, nil
-	case FrameNote:
+	case wire.FrameNote:
 		return ss.note(ctx, conv, f)
-	case FrameSync:
+	case wire.FrameSync:
 		return outItem{sync: &syncRequest{id: f.ID, conversationID: info.ID, after: f.AfterSeq}}, nil
-	case FrameTyping:
+	case wire.FrameTyping:
 		return ok, d.Typing(ctx, info.ID, ss.author(), f.Typing)
-	case FrameRead:
+	case wire.FrameRead:
 		return ok, d.MarkRead(ctx, info.ID, ss.author(), f.Seq)
-	case FrameRate:
+	case wire.FrameRate:
 		_, err := conv.Rate(ctx, f.Rating, f.Resolved)
 		return ok, err
-	case FrameClose:
+	case wire.FrameClose:
 		_, err := conv.Close(ctx)
 		return ok, err
-	case FrameAssign:
+	case wire.FrameAssign:
 		agentID := f.AgentID
 		if agentID == "" {
 			agentID = ss.agent.ID
 		}
 		_, err := conv.Assign(ctx, agentID)
 		return ok, err
-	case FrameTransfer:
+	case wire.FrameTransfer:
 		_, err := conv.Transfer(ctx, chat.Transfer{AgentID: f.AgentID, Department: f.Department, By: ss.author()})
 		return ok, err
-	case FrameTranscript:
+	case wire.FrameTranscript:
 		if err := checkEmail(f.Email); err != nil {
 			return ok, err
 		}
 		return ok, d.SendTranscript(ctx, info.ID, f.Email)
 	}
-	return outItem{}, protoErr(CodeUnknownType, "unknown frame type %.32q", f.Type)
+	return outItem{}, wire.Errorf(wire.CodeUnknownType, "unknown frame type %.32q", f.Type)
 }
 
 // conversation returns the conversation a frame names, if this session may
@@ -831,7 +832,7 @@ func (ss *session) pump(send sender) error {
 			if silent > ss.srv.cfg.HeartbeatTimeout && ss.waiting.Load() == 0 {
 				return errHeartbeatTimeout
 			}
-			if err := p.write(&ServerFrame{Type: FramePing}); err != nil {
+			if err := p.write(&wire.ServerFrame{Type: wire.FramePing}); err != nil {
 				return err
 			}
 		}
@@ -887,7 +888,7 @@ func (p *pumpState) catchUpNext() error {
 	return p.catchUp(id, 0)
 }
 
-func (p *pumpState) write(f *ServerFrame) error {
+func (p *pumpState) write(f *wire.ServerFrame) error {
 	b, err := json.Marshal(f)
 	if err != nil {
 		return err
@@ -916,7 +917,7 @@ func (p *pumpState) sync(r *syncRequest) error {
 	if err := p.catchUp(r.conversationID, 0); err != nil {
 		return err
 	}
-	return p.write(&ServerFrame{Type: FrameSynced, ID: r.id, ConversationID: r.conversationID, LastSeq: p.seen[r.conversationID]})
+	return p.write(&wire.ServerFrame{Type: wire.FrameSynced, ID: r.id, ConversationID: r.conversationID, LastSeq: p.seen[r.conversationID]})
 }
 
 // catchUp sends the stored messages after the last one sent, up to and
@@ -955,7 +956,7 @@ func (p *pumpState) message(m *chat.Message) error {
 		p.seen[m.ConversationID] = m.Seq
 		return nil
 	}
-	if err := p.write(&ServerFrame{Type: string(chat.EventMessage), ConversationID: m.ConversationID, Message: m, Seq: m.Seq}); err != nil {
+	if err := p.write(&wire.ServerFrame{Type: string(chat.EventMessage), ConversationID: m.ConversationID, Message: m, Seq: m.Seq}); err != nil {
 		return err
 	}
 	p.seen[m.ConversationID] = m.Seq
@@ -964,7 +965,7 @@ func (p *pumpState) message(m *chat.Message) error {
 
 // event turns a desk event into frames.
 func (p *pumpState) event(e chat.Event) error {
-	f := &ServerFrame{Type: string(e.Type), ConversationID: e.ConversationID, At: e.At.UTC().Format(time.RFC3339Nano)}
+	f := &wire.ServerFrame{Type: string(e.Type), ConversationID: e.ConversationID, At: e.At.UTC().Format(time.RFC3339Nano)}
 	switch e.Type {
 	case chat.EventResync:
 		// The Desk may have missed messages of other instances: every
@@ -1018,17 +1019,17 @@ func (p *pumpState) event(e chat.Event) error {
 
 // closeReason maps why a session ended to a WebSocket close code and the
 // error the client is told.
-func closeReason(err error) (code int, body *ErrorBody) {
-	var pe *Error
+func closeReason(err error) (code int, body *wire.ErrorBody) {
+	var pe *wire.Error
 	switch {
 	case errors.Is(err, errSlowConsumer):
-		return CloseSlowConsumer, &ErrorBody{Code: CodeSlowConsumer, Message: "the connection fell behind; reconnect and sync"}
+		return CloseSlowConsumer, &wire.ErrorBody{Code: wire.CodeSlowConsumer, Message: "the connection fell behind; reconnect and sync"}
 	case errors.Is(err, errHeartbeatTimeout):
-		return CloseHeartbeatTimeout, &ErrorBody{Code: CodeHeartbeatTimeout, Message: "no frame within the heartbeat timeout"}
+		return CloseHeartbeatTimeout, &wire.ErrorBody{Code: wire.CodeHeartbeatTimeout, Message: "no frame within the heartbeat timeout"}
 	case errors.Is(err, errShuttingDown), errors.Is(err, chat.ErrClosed):
-		return CloseServiceRestart, &ErrorBody{Code: CodeUnavailable, Message: "the server is shutting down; reconnect"}
-	case errors.As(err, &pe) && pe.Code == CodeTooLarge:
-		return int(websocket.StatusMessageTooBig), &ErrorBody{Code: pe.Code, Message: pe.Message}
+		return CloseServiceRestart, &wire.ErrorBody{Code: wire.CodeUnavailable, Message: "the server is shutting down; reconnect"}
+	case errors.As(err, &pe) && pe.Code == wire.CodeTooLarge:
+		return int(websocket.StatusMessageTooBig), &wire.ErrorBody{Code: pe.Code, Message: pe.Message}
 	}
-	return int(websocket.StatusInternalError), &ErrorBody{Code: CodeInternal, Message: "internal error; reconnect"}
+	return int(websocket.StatusInternalError), &wire.ErrorBody{Code: wire.CodeInternal, Message: "internal error; reconnect"}
 }

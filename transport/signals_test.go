@@ -9,6 +9,7 @@ import (
 
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 func TestTypingReadAndPresence(t *testing.T) {
@@ -17,45 +18,45 @@ func TestTypingReadAndPresence(t *testing.T) {
 		agent := h.agent(k, "olga")
 		v := h.visitor(k)
 		conv := v.start("")
-		agent.expect(func(f transport.ServerFrame) bool { return f.Type == string(chat.EventAssigned) })
+		agent.expect(func(f wire.ServerFrame) bool { return f.Type == string(chat.EventAssigned) })
 
-		v.mustRequest(transport.ClientFrame{Type: transport.FrameTyping, ConversationID: conv.ID, Typing: true})
+		v.mustRequest(wire.ClientFrame{Type: wire.FrameTyping, ConversationID: conv.ID, Typing: true})
 		typing := agent.expectType(string(chat.EventTyping))
 		assert.True(t, typing.Typing)
 		assert.Equal(t, chat.AuthorVisitor, typing.Author.Kind)
 		assert.Equal(t, conv.ID, typing.ConversationID)
 
-		agent.mustRequest(transport.ClientFrame{Type: transport.FrameTyping, ConversationID: conv.ID, Typing: true})
-		got := v.expect(func(f transport.ServerFrame) bool {
+		agent.mustRequest(wire.ClientFrame{Type: wire.FrameTyping, ConversationID: conv.ID, Typing: true})
+		got := v.expect(func(f wire.ServerFrame) bool {
 			return f.Type == string(chat.EventTyping) && f.Author.Kind == chat.AuthorAgent
 		})
 		assert.Equal(t, "olga", got.Author.ID, "the visitor sees the agent typing")
 
 		agent.say(conv, "Dzień dobry!")
-		v.mustRequest(transport.ClientFrame{Type: transport.FrameRead, ConversationID: conv.ID, Seq: 1})
+		v.mustRequest(wire.ClientFrame{Type: wire.FrameRead, ConversationID: conv.ID, Seq: 1})
 		read := agent.expectType(string(chat.EventRead))
 		assert.Equal(t, int64(1), read.Seq, "the agent sees the visitor read up to seq 1")
-		agent.mustRequest(transport.ClientFrame{Type: transport.FrameRead, ConversationID: conv.ID, Seq: 1})
-		read = v.expect(func(f transport.ServerFrame) bool {
+		agent.mustRequest(wire.ClientFrame{Type: wire.FrameRead, ConversationID: conv.ID, Seq: 1})
+		read = v.expect(func(f wire.ServerFrame) bool {
 			return f.Type == string(chat.EventRead) && f.Author.Kind == chat.AuthorAgent
 		})
 		assert.Equal(t, int64(1), read.Seq)
 
-		agent.mustRequest(transport.ClientFrame{Type: transport.FramePresence, Presence: chat.PresenceAway})
-		p := v.expect(func(f transport.ServerFrame) bool {
+		agent.mustRequest(wire.ClientFrame{Type: wire.FramePresence, Presence: chat.PresenceAway})
+		p := v.expect(func(f wire.ServerFrame) bool {
 			return f.Type == string(chat.EventPresence) && f.Author.Kind == chat.AuthorAgent
 		})
 		assert.Equal(t, chat.PresenceAway, p.Presence, "the visitor is told their agent is away")
 		assert.Equal(t, "olga", p.Author.ID)
 
-		v.mustRequest(transport.ClientFrame{Type: transport.FramePresence, Presence: chat.PresenceAway})
-		p = agent.expect(func(f transport.ServerFrame) bool {
+		v.mustRequest(wire.ClientFrame{Type: wire.FramePresence, Presence: chat.PresenceAway})
+		p = agent.expect(func(f wire.ServerFrame) bool {
 			return f.Type == string(chat.EventPresence) && f.Author.Kind == chat.AuthorVisitor && f.Presence == chat.PresenceAway
 		})
 		assert.Equal(t, v.welcome.Visitor.ID.String(), p.Author.ID)
 
 		v.close()
-		agent.expect(func(f transport.ServerFrame) bool {
+		agent.expect(func(f wire.ServerFrame) bool {
 			return f.Type == string(chat.EventPresence) && f.Author.Kind == chat.AuthorVisitor && f.Presence == chat.PresenceOffline
 		})
 		agent.close()
@@ -87,11 +88,11 @@ func TestHeartbeatDetectsDeadClient(t *testing.T) {
 		if k == ws {
 			assert.Equal(t, transport.CloseHeartbeatTimeout, int(websocketStatus(err)), "closed with %v", err)
 		} else {
-			f := dead.expectType(transport.FrameError)
-			assert.Equal(t, transport.CodeHeartbeatTimeout, f.Error.Code)
+			f := dead.expectType(wire.FrameError)
+			assert.Equal(t, wire.CodeHeartbeatTimeout, f.Error.Code)
 		}
 		// A client that answers stays connected well past the timeout.
-		_, closed := alive.tryExpect(func(f transport.ServerFrame) bool { return f.Type == transport.FrameError }, 1500*time.Millisecond)
+		_, closed := alive.tryExpect(func(f wire.ServerFrame) bool { return f.Type == wire.FrameError }, 1500*time.Millisecond)
 		assert.False(t, closed)
 		assert.NoError(t, alive.err(), "a client answering pings stays connected")
 	})
@@ -106,7 +107,7 @@ func TestAgentGracePeriod(t *testing.T) {
 	agent := h.agent(ws, "olga")
 	v := h.visitor(ws)
 	conv := v.start("")
-	agent.expect(func(f transport.ServerFrame) bool { return f.Type == string(chat.EventAssigned) })
+	agent.expect(func(f wire.ServerFrame) bool { return f.Type == string(chat.EventAssigned) })
 
 	agent.close()
 	require.Eventually(t, func() bool { return h.srv.Stats().Leaving == 1 }, wait, 5*time.Millisecond,

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/chat"
-	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // TestStartRevealsNoOtherConversation starts conversations with ids the
@@ -18,10 +18,10 @@ func TestStartRevealsNoOtherConversation(t *testing.T) {
 	forKinds(t, func(t *testing.T, k kind) {
 		h := newHarness(t)
 		anna, bob := h.visitor(k), h.visitor(k)
-		start := func(c *client, id uuid.UUID) transport.ServerFrame {
+		start := func(c *client, id uuid.UUID) wire.ServerFrame {
 			t.Helper()
-			r := c.request(transport.ClientFrame{Type: transport.FrameStart, ConversationID: id})
-			require.Equal(t, transport.FrameStarted, r.Type, "start answered %+v", r.Error)
+			r := c.request(wire.ClientFrame{Type: wire.FrameStart, ConversationID: id})
+			require.Equal(t, wire.FrameStarted, r.Type, "start answered %+v", r.Error)
 			require.NotNil(t, r.Conversation)
 			assert.Equal(t, r.ConversationID, r.Conversation.ID)
 			assert.Equal(t, c.welcome.Visitor.ID, r.Conversation.VisitorID, "the visitor's own conversation")
@@ -38,7 +38,7 @@ func TestStartRevealsNoOtherConversation(t *testing.T) {
 		// id nobody has, is answered the same way: a conversation of his.
 		taken := start(bob, annas)
 		fresh := start(bob, uuid.New())
-		for _, r := range []transport.ServerFrame{taken, fresh} {
+		for _, r := range []wire.ServerFrame{taken, fresh} {
 			assert.NotEqual(t, annas, r.ConversationID, "Bob never gets Anna's conversation")
 			assert.Equal(t, chat.StatusWaiting, r.Conversation.Status)
 			assert.Equal(t, int64(1), r.Conversation.Version)

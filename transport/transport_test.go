@@ -13,6 +13,7 @@ import (
 
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 func TestVisitorAndAgentChat(t *testing.T) {
@@ -24,7 +25,7 @@ func TestVisitorAndAgentChat(t *testing.T) {
 		v := h.visitor(k)
 		require.NotEmpty(t, v.welcome.Token, "a visitor gets a token to come back with")
 		conv := v.start("delivery")
-		assigned := agent.expect(func(f transport.ServerFrame) bool {
+		assigned := agent.expect(func(f wire.ServerFrame) bool {
 			return f.Type == string(chat.EventAssigned) && f.ConversationID == conv.ID
 		})
 		assert.Equal(t, "olga", assigned.AgentID, "the online agent gets the conversation")
@@ -49,14 +50,14 @@ func TestSendIsIdempotent(t *testing.T) {
 		h := newHarness(t)
 		v := h.visitor(k)
 		conv := v.start("")
-		send := transport.ClientFrame{Type: transport.FrameSend, ConversationID: conv.ID, Key: "client-key-1", Body: "hello"}
+		send := wire.ClientFrame{Type: wire.FrameSend, ConversationID: conv.ID, Key: "client-key-1", Body: "hello"}
 		first := v.mustRequest(send)
 		// The ack was lost: the client sends the same frame again, even on
 		// a new connection.
 		again := v.mustRequest(send)
 		v2 := h.visitor(k, clientOptions{token: v.welcome.Token})
 		third := v2.mustRequest(send)
-		for _, a := range []transport.ServerFrame{again, third} {
+		for _, a := range []wire.ServerFrame{again, third} {
 			assert.Equal(t, first.MessageID, a.MessageID, "a resent message is acked with the original id")
 			assert.Equal(t, first.Seq, a.Seq)
 		}
@@ -69,8 +70,8 @@ func TestSendIsIdempotent(t *testing.T) {
 		reused := send
 		reused.Body = "something else"
 		r := v.request(reused)
-		require.Equal(t, transport.FrameError, r.Type, "a reused key with another body is not acked")
-		assert.Equal(t, transport.CodeKeyReused, r.Error.Code)
+		require.Equal(t, wire.FrameError, r.Type, "a reused key with another body is not acked")
+		assert.Equal(t, wire.CodeKeyReused, r.Error.Code)
 		stored, err = h.store.Messages(t.Context(), conv.ID, chat.MessageQuery{})
 		require.NoError(t, err)
 		require.Len(t, visitorMessages(stored), 1, "nothing more is stored")
@@ -114,11 +115,11 @@ func TestVisitorTokenAndIdentity(t *testing.T) {
 			opts clientOptions
 			code string
 		}{
-			{"forged identity", clientOptions{identity: string(forged)}, transport.CodeUnauthorized},
-			{"expired identity", clientOptions{identity: expired}, transport.CodeTokenExpired},
-			{"identity signed with another secret", clientOptions{identity: otherSecret}, transport.CodeUnauthorized},
-			{"forged visitor token", clientOptions{token: v.welcome.Token[:10] + "x" + v.welcome.Token[11:]}, transport.CodeUnauthorized},
-			{"identity used as visitor token", clientOptions{token: identity}, transport.CodeUnauthorized},
+			{"forged identity", clientOptions{identity: string(forged)}, wire.CodeUnauthorized},
+			{"expired identity", clientOptions{identity: expired}, wire.CodeTokenExpired},
+			{"identity signed with another secret", clientOptions{identity: otherSecret}, wire.CodeUnauthorized},
+			{"forged visitor token", clientOptions{token: v.welcome.Token[:10] + "x" + v.welcome.Token[11:]}, wire.CodeUnauthorized},
+			{"identity used as visitor token", clientOptions{token: identity}, wire.CodeUnauthorized},
 		} {
 			_, err := h.dial(k, tc.opts)
 			assert.Equal(t, tc.code, errorCode(err), "%s: %v", tc.name, err)
@@ -147,18 +148,18 @@ func TestVisitorCannotReachOthersConversations(t *testing.T) {
 // conversation that does not exist, and that none of its messages reach c.
 func assertUnreachable(t *testing.T, c *client, conversation uuid.UUID) {
 	t.Helper()
-	for _, typ := range []string{transport.FrameSend, transport.FrameSync, transport.FrameTyping, transport.FrameRead,
-		transport.FrameClose, transport.FrameRate, transport.FrameTranscript} {
-		f := transport.ClientFrame{Type: typ, Key: "k", Body: "hi", Rating: 1, Email: "someone@example.com"}
+	for _, typ := range []string{wire.FrameSend, wire.FrameSync, wire.FrameTyping, wire.FrameRead,
+		wire.FrameClose, wire.FrameRate, wire.FrameTranscript} {
+		f := wire.ClientFrame{Type: typ, Key: "k", Body: "hi", Rating: 1, Email: "someone@example.com"}
 		f.ConversationID = conversation
 		theirs := c.request(f)
 		f.ConversationID = uuid.New()
 		missing := c.request(f)
-		require.Equal(t, transport.FrameError, theirs.Type, "%s on another visitor's conversation", typ)
+		require.Equal(t, wire.FrameError, theirs.Type, "%s on another visitor's conversation", typ)
 		assert.Equal(t, missing.Error, theirs.Error, "%s: someone else's conversation looks exactly like a missing one", typ)
-		assert.Equal(t, transport.CodeNotFound, theirs.Error.Code)
+		assert.Equal(t, wire.CodeNotFound, theirs.Error.Code)
 	}
-	_, ok := c.tryExpect(func(f transport.ServerFrame) bool { return f.Type == string(chat.EventMessage) }, 100*time.Millisecond)
+	_, ok := c.tryExpect(func(f wire.ServerFrame) bool { return f.Type == string(chat.EventMessage) }, 100*time.Millisecond)
 	assert.False(t, ok, "no message of another visitor leaks")
 }
 
@@ -195,15 +196,15 @@ func TestResumeWhileMessagesArrive(t *testing.T) {
 		}()
 		v.close()
 		back := h.visitor(k, clientOptions{token: v.welcome.Token})
-		synced := back.mustRequest(transport.ClientFrame{Type: transport.FrameSync, ConversationID: conv.ID, AfterSeq: last})
-		require.Equal(t, transport.FrameSynced, synced.Type)
+		synced := back.mustRequest(wire.ClientFrame{Type: wire.FrameSync, ConversationID: conv.ID, AfterSeq: last})
+		require.Equal(t, wire.FrameSynced, synced.Type)
 		wg.Wait()
 		got := back.messages(conv, total-int(last))
 		for i, m := range got {
 			require.Equal(t, last+int64(i)+1, m.Seq, "message %d after resume", i)
 			require.Equal(t, fmt.Sprint("update ", m.Seq), m.Body)
 		}
-		_, extra := back.tryExpect(func(f transport.ServerFrame) bool { return f.Type == string(chat.EventMessage) }, 200*time.Millisecond)
+		_, extra := back.tryExpect(func(f wire.ServerFrame) bool { return f.Type == string(chat.EventMessage) }, 200*time.Millisecond)
 		assert.False(t, extra, "no message is delivered twice")
 	})
 }
@@ -223,9 +224,9 @@ func TestAgentSideNeedsAuthentication(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "%s %s without an agent session", r.method, r.path)
 		assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
-		var f transport.ServerFrame
+		var f wire.ServerFrame
 		require.NoError(t, decodeJSON(resp, &f), "the body is an error frame")
-		require.Equal(t, transport.FrameError, f.Type)
-		assert.Equal(t, transport.CodeUnauthorized, f.Error.Code)
+		require.Equal(t, wire.FrameError, f.Type)
+		assert.Equal(t, wire.CodeUnauthorized, f.Error.Code)
 	}
 }

@@ -5,10 +5,9 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/parleychat/parley/wire"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/parleychat/parley/transport"
 )
 
 // The welcome tells both sides the sizes the server accepts, and they are
@@ -25,29 +24,29 @@ func TestWelcomeLimits(t *testing.T) {
 		// Two-byte letters, plus one ASCII byte to reach an odd limit.
 		text := func(n int) string { return strings.Repeat("ж", n/2) + strings.Repeat("a", n%2) }
 		email := func(n int) string { return strings.Repeat("a", n-len("@example.com")) + "@example.com" }
-		start := func(name, email string) transport.ServerFrame {
-			return v.request(transport.ClientFrame{Type: transport.FrameStart, ConversationID: uuid.New(), Name: name, Email: email})
+		start := func(name, email string) wire.ServerFrame {
+			return v.request(wire.ClientFrame{Type: wire.FrameStart, ConversationID: uuid.New(), Name: name, Email: email})
 		}
-		refused := func(f transport.ServerFrame, field string) {
+		refused := func(f wire.ServerFrame, field string) {
 			t.Helper()
-			require.Equal(t, transport.FrameError, f.Type)
-			assert.Equal(t, transport.CodeInvalid, f.Error.Code, f.Error.Message)
+			require.Equal(t, wire.FrameError, f.Type)
+			assert.Equal(t, wire.CodeInvalid, f.Error.Code, f.Error.Message)
 			assert.Equal(t, field, f.Error.Field, f.Error.Message)
 		}
 
-		require.Equal(t, transport.FrameStarted, start(text(l.Name), email(l.Email)).Type, "a name and an address of the limit")
+		require.Equal(t, wire.FrameStarted, start(text(l.Name), email(l.Email)).Type, "a name and an address of the limit")
 		refused(start(text(l.Name+1), ""), "")
 		refused(start("", email(l.Email+1)), "")
 		refused(start("Anna", "anna.@example.com"), "email")
 
 		conv := v.start("")
-		send := func(key, body string) transport.ServerFrame {
-			return v.request(transport.ClientFrame{Type: transport.FrameSend, ConversationID: conv.ID, Key: key, Body: body})
+		send := func(key, body string) wire.ServerFrame {
+			return v.request(wire.ClientFrame{Type: wire.FrameSend, ConversationID: conv.ID, Key: key, Body: body})
 		}
-		require.Equal(t, transport.FrameAck, send("at", text(l.Body)).Type, "a body of the limit")
+		require.Equal(t, wire.FrameAck, send("at", text(l.Body)).Type, "a body of the limit")
 		f := send("over", text(l.Body+1))
-		require.Equal(t, transport.FrameError, f.Type)
-		assert.Equal(t, transport.CodeInvalid, f.Error.Code)
-		refused(v.request(transport.ClientFrame{Type: transport.FrameTranscript, ConversationID: conv.ID, Email: "anna.@example.com"}), "email")
+		require.Equal(t, wire.FrameError, f.Type)
+		assert.Equal(t, wire.CodeInvalid, f.Error.Code)
+		refused(v.request(wire.ClientFrame{Type: wire.FrameTranscript, ConversationID: conv.ID, Email: "anna.@example.com"}), "email")
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/wire"
 )
 
 // WebSocket close codes the server uses besides the standard ones. They
@@ -46,7 +47,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, auth func(*http
 	helloCtx, cancel := context.WithTimeout(ctx, s.cfg.HeartbeatTimeout)
 	typ, data, err := readFrame(helloCtx, c, s.cfg.MaxFrameBytes)
 	cancel()
-	var tooLarge *Error
+	var tooLarge *wire.Error
 	switch {
 	case errors.As(err, &tooLarge):
 		refuse(ctx, c, "", err)
@@ -116,7 +117,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, auth func(*http
 		// While the session holds as many frames as it may, taking the
 		// next one waits, and the client's frames wait in TCP's buffers.
 		if typ != websocket.MessageText {
-			ss.take(ctx, ClientFrame{}, errBinary)
+			ss.take(ctx, wire.ClientFrame{}, errBinary)
 			continue
 		}
 		ss.receive(ctx, data)
@@ -127,10 +128,10 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, auth func(*http
 var errClientGone = errors.New("transport: the client went away")
 
 // errBinary refuses a binary message, the hello included.
-var errBinary = protoErr(CodeBadFrame, "frames are JSON text messages")
+var errBinary = wire.Errorf(wire.CodeBadFrame, "frames are JSON text messages")
 
 // readFrame reads one message of at most limit bytes. The rest of a
-// longer one is left unread and a too_large *Error returned: the
+// longer one is left unread and a too_large *wire.Error returned: the
 // connection must then be closed.
 func readFrame(ctx context.Context, c *websocket.Conn, limit int64) (websocket.MessageType, []byte, error) {
 	typ, r, err := c.Reader(ctx)
@@ -142,7 +143,7 @@ func readFrame(ctx context.Context, c *websocket.Conn, limit int64) (websocket.M
 		return 0, nil, err
 	}
 	if int64(len(data)) > limit {
-		return 0, nil, protoErr(CodeTooLarge, "the frame is over %d bytes", limit)
+		return 0, nil, wire.Errorf(wire.CodeTooLarge, "the frame is over %d bytes", limit)
 	}
 	return typ, data, nil
 }
@@ -155,7 +156,7 @@ func refuse(ctx context.Context, c *websocket.Conn, id string, err error) {
 	switch {
 	case errors.Is(err, errShuttingDown):
 		code = websocket.StatusServiceRestart
-	case body.Code == CodeTooLarge:
+	case body.Code == wire.CodeTooLarge:
 		code = websocket.StatusMessageTooBig
 	}
 	_ = c.Close(code, body.Code)
@@ -163,8 +164,8 @@ func refuse(ctx context.Context, c *websocket.Conn, id string, err error) {
 
 // writeError sends an error frame answering request id, waiting at most
 // timeout.
-func writeError(ctx context.Context, c *websocket.Conn, timeout time.Duration, id string, body *ErrorBody) {
-	b, _ := json.Marshal(ServerFrame{Type: FrameError, ID: id, Error: body})
+func writeError(ctx context.Context, c *websocket.Conn, timeout time.Duration, id string, body *wire.ErrorBody) {
+	b, _ := json.Marshal(wire.ServerFrame{Type: wire.FrameError, ID: id, Error: body})
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	_ = c.Write(ctx, websocket.MessageText, b)

@@ -16,6 +16,7 @@ import (
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/store/memory"
 	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // setup returns a Desk with the order bot running on the demo orders.
@@ -118,27 +119,27 @@ func TestRunOverWebSocket(t *testing.T) {
 	c, _, err := websocket.Dial(ctx, "ws://"+ln.Addr().String()+"/chat/ws", nil)
 	require.NoError(t, err)
 	defer c.CloseNow()
-	send := func(f transport.ClientFrame) {
+	send := func(f wire.ClientFrame) {
 		b, err := json.Marshal(f)
 		require.NoError(t, err)
 		require.NoError(t, c.Write(ctx, websocket.MessageText, b))
 	}
-	read := func(typ string) transport.ServerFrame {
+	read := func(typ string) wire.ServerFrame {
 		for {
 			_, data, err := c.Read(ctx)
 			require.NoError(t, err)
-			var f transport.ServerFrame
+			var f wire.ServerFrame
 			require.NoError(t, json.Unmarshal(data, &f))
 			if f.Type == typ {
 				return f
 			}
 		}
 	}
-	send(transport.ClientFrame{Type: transport.FrameHello, V: transport.ProtocolVersion, Identity: identity})
-	assert.Equal(t, "c-1", read(transport.FrameWelcome).Visitor.CustomerID)
-	send(transport.ClientFrame{Type: transport.FrameStart})
-	started := read(transport.FrameStarted)
-	send(transport.ClientFrame{Type: transport.FrameSend, ConversationID: started.ConversationID, Key: uuid.NewString(), Body: "Any news on order 1043?"})
+	send(wire.ClientFrame{Type: wire.FrameHello, V: wire.ProtocolVersion, Identity: identity})
+	assert.Equal(t, "c-1", read(wire.FrameWelcome).Visitor.CustomerID)
+	send(wire.ClientFrame{Type: wire.FrameStart})
+	started := read(wire.FrameStarted)
+	send(wire.ClientFrame{Type: wire.FrameSend, ConversationID: started.ConversationID, Key: uuid.NewString(), Body: "Any news on order 1043?"})
 	for {
 		m := read("message")
 		if m.Message.Author.Kind == chat.AuthorBot {

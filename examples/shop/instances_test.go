@@ -19,7 +19,7 @@ import (
 
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/internal/pgtest"
-	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // TestSecretSharedByInstancesStartingTogether starts several instances'
@@ -103,12 +103,12 @@ func dialChat(t *testing.T, ctx context.Context, url string, header http.Header)
 	require.NoError(t, err)
 	t.Cleanup(func() { conn.CloseNow() })
 	c := &wsClient{t: t, ctx: ctx, conn: conn}
-	c.send(transport.ClientFrame{Type: transport.FrameHello, V: transport.ProtocolVersion})
-	c.expect("the welcome", func(f transport.ServerFrame) bool { return f.Type == transport.FrameWelcome })
+	c.send(wire.ClientFrame{Type: wire.FrameHello, V: wire.ProtocolVersion})
+	c.expect("the welcome", func(f wire.ServerFrame) bool { return f.Type == wire.FrameWelcome })
 	return c
 }
 
-func (c *wsClient) send(f transport.ClientFrame) {
+func (c *wsClient) send(f wire.ClientFrame) {
 	c.t.Helper()
 	b, err := json.Marshal(f)
 	require.NoError(c.t, err)
@@ -117,14 +117,14 @@ func (c *wsClient) send(f transport.ClientFrame) {
 
 // expect reads frames until match accepts one, which it returns; it fails
 // the test when the connection ends or the test's deadline passes first.
-func (c *wsClient) expect(what string, match func(transport.ServerFrame) bool) transport.ServerFrame {
+func (c *wsClient) expect(what string, match func(wire.ServerFrame) bool) wire.ServerFrame {
 	c.t.Helper()
 	for {
 		_, data, err := c.conn.Read(c.ctx)
 		require.NoError(c.t, err, "waiting for %s", what)
-		var f transport.ServerFrame
+		var f wire.ServerFrame
 		require.NoError(c.t, json.Unmarshal(data, &f))
-		require.NotEqual(c.t, transport.FrameError, f.Type, "waiting for %s: %s", what, data)
+		require.NotEqual(c.t, wire.FrameError, f.Type, "waiting for %s: %s", what, data)
 		if match(f) {
 			return f
 		}
@@ -161,22 +161,22 @@ func testTwoInstances(t *testing.T, brokerURL string) {
 
 	agent := dialChat(t, ctx, b+"/staff/chat/ws", http.Header{"Authorization": {"Basic b2xnYTpkZW1v"}}) // olga:demo
 	visitor := dialChat(t, ctx, a+"/chat/ws", nil)
-	visitor.send(transport.ClientFrame{Type: transport.FrameStart, ID: "r1"})
-	started := visitor.expect("the chat to start", func(f transport.ServerFrame) bool { return f.ID == "r1" })
-	require.Equal(t, transport.FrameStarted, started.Type)
+	visitor.send(wire.ClientFrame{Type: wire.FrameStart, ID: "r1"})
+	started := visitor.expect("the chat to start", func(f wire.ServerFrame) bool { return f.ID == "r1" })
+	require.Equal(t, wire.FrameStarted, started.Type)
 	conv := started.Conversation.ID
 	assert.Equal(t, demoAgent.user, started.Conversation.AgentID, "the agent online on the other instance is given the chat")
-	visitor.send(transport.ClientFrame{Type: transport.FrameSend, ID: "r2", ConversationID: conv, Key: "k1", Body: "Is the copper kettle in stock?"})
+	visitor.send(wire.ClientFrame{Type: wire.FrameSend, ID: "r2", ConversationID: conv, Key: "k1", Body: "Is the copper kettle in stock?"})
 
-	question := agent.expect("the visitor's question on instance B", func(f transport.ServerFrame) bool {
+	question := agent.expect("the visitor's question on instance B", func(f wire.ServerFrame) bool {
 		return f.Type == string(chat.EventMessage) && f.ConversationID == conv && f.Message.Author.Kind == chat.AuthorVisitor
 	})
 	assert.Equal(t, "Is the copper kettle in stock?", question.Message.Body)
-	agent.send(transport.ClientFrame{Type: transport.FrameSend, ID: "r1", ConversationID: conv, Key: "k2", Body: "Yes, three left."})
-	ack := agent.expect("the reply's ack", func(f transport.ServerFrame) bool { return f.ID == "r1" })
-	require.Equal(t, transport.FrameAck, ack.Type)
+	agent.send(wire.ClientFrame{Type: wire.FrameSend, ID: "r1", ConversationID: conv, Key: "k2", Body: "Yes, three left."})
+	ack := agent.expect("the reply's ack", func(f wire.ServerFrame) bool { return f.ID == "r1" })
+	require.Equal(t, wire.FrameAck, ack.Type)
 
-	reply := visitor.expect("the agent's reply on instance A", func(f transport.ServerFrame) bool {
+	reply := visitor.expect("the agent's reply on instance A", func(f wire.ServerFrame) bool {
 		return f.Type == string(chat.EventMessage) && f.ConversationID == conv && f.Message.Author.Kind == chat.AuthorAgent
 	})
 	assert.Equal(t, "Yes, three left.", reply.Message.Body)

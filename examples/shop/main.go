@@ -55,6 +55,7 @@ import (
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/promparley"
 	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 // demoAgent is the staff login the demo prints at start.
@@ -160,7 +161,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		Logger:            log,
 		// Agents see the customer's cart and orders next to the visitor.
 		VisitorContext: shopState.visitorContext,
-		CannedResponses: []transport.CannedResponse{
+		CannedResponses: []wire.CannedResponse{
 			{Shortcut: "hello", Text: "Hello {name}, this is {agent} from Kettle & Crumb. How can I help?"},
 			{Shortcut: "delivery", Text: "We ship within one working day; delivery takes two to three days."},
 			{Shortcut: "returns", Text: "You can return anything unused within 30 days, free of charge."},

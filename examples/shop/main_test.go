@@ -16,10 +16,9 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/parleychat/parley/wire"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/parleychat/parley/transport"
 )
 
 // startShop runs the demo with cfg as a user would, on a free port, and
@@ -102,27 +101,27 @@ var identityAttr = regexp.MustCompile(`data-identity="([^"]+)"`)
 
 // hello opens a WebSocket to the chat at url, says hello with identity
 // (may be empty) and returns the welcome.
-func hello(t *testing.T, url, identity string, header http.Header) transport.ServerFrame {
+func hello(t *testing.T, url, identity string, header http.Header) wire.ServerFrame {
 	t.Helper()
-	return helloFrame(t, url, transport.ClientFrame{Identity: identity}, header)
+	return helloFrame(t, url, wire.ClientFrame{Identity: identity}, header)
 }
 
 // helloFrame is hello with the visitor token and identity of f.
-func helloFrame(t *testing.T, url string, hi transport.ClientFrame, header http.Header) transport.ServerFrame {
+func helloFrame(t *testing.T, url string, hi wire.ClientFrame, header http.Header) wire.ServerFrame {
 	t.Helper()
 	ctx := t.Context()
 	c, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: header})
 	require.NoError(t, err)
 	defer c.CloseNow()
-	hi.Type, hi.V = transport.FrameHello, transport.ProtocolVersion
+	hi.Type, hi.V = wire.FrameHello, wire.ProtocolVersion
 	b, err := json.Marshal(hi)
 	require.NoError(t, err)
 	require.NoError(t, c.Write(ctx, websocket.MessageText, b))
 	_, data, err := c.Read(ctx)
 	require.NoError(t, err)
-	var f transport.ServerFrame
+	var f wire.ServerFrame
 	require.NoError(t, json.Unmarshal(data, &f))
-	require.Equal(t, transport.FrameWelcome, f.Type, "%s", data)
+	require.Equal(t, wire.FrameWelcome, f.Type, "%s", data)
 	return f
 }
 
@@ -252,7 +251,7 @@ func TestIdentityOnEveryPage(t *testing.T) {
 		_, body := get(t, c, base+path)
 		assert.NotContains(t, body, "data-identity", "%s after the logout", path)
 	}
-	next := helloFrame(t, ws+"/chat/ws", transport.ClientFrame{Token: anna.Token}, nil)
+	next := helloFrame(t, ws+"/chat/ws", wire.ClientFrame{Token: anna.Token}, nil)
 	assert.NotEqual(t, anna.Visitor.ID, next.Visitor.ID, "the browser's next visitor is not the customer")
 	assert.Empty(t, next.Visitor.CustomerID)
 }
@@ -323,7 +322,7 @@ func TestAgentsSeeTheCustomersCartAndOrders(t *testing.T) {
 	for got.Name == "" {
 		_, data, err := agent.Read(ctx)
 		require.NoError(t, err, "the agent never saw the customer's context")
-		var f transport.ServerFrame
+		var f wire.ServerFrame
 		require.NoError(t, json.Unmarshal(data, &f))
 		states := f.Visitors
 		if f.State != nil {

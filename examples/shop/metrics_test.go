@@ -9,10 +9,9 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/parleychat/parley/wire"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/parleychat/parley/transport"
 )
 
 // TestMetrics chats on the demo, a customer with the demo agent over
@@ -28,19 +27,19 @@ func TestMetrics(t *testing.T) {
 		c, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: header})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = c.CloseNow() })
-		write(ctx, t, c, transport.ClientFrame{Type: transport.FrameHello, V: transport.ProtocolVersion})
-		await(ctx, t, c, transport.FrameWelcome)
+		write(ctx, t, c, wire.ClientFrame{Type: wire.FrameHello, V: wire.ProtocolVersion})
+		await(ctx, t, c, wire.FrameWelcome)
 		return c
 	}
 	agent := open(ws+"/staff/chat/ws", http.Header{"Authorization": {"Basic b2xnYTpkZW1v"}})
 	visitor := open(ws+"/chat/ws", nil)
-	write(ctx, t, visitor, transport.ClientFrame{Type: transport.FrameStart, ID: "start"})
-	conv := await(ctx, t, visitor, transport.FrameStarted).Conversation
+	write(ctx, t, visitor, wire.ClientFrame{Type: wire.FrameStart, ID: "start"})
+	conv := await(ctx, t, visitor, wire.FrameStarted).Conversation
 	require.NotNil(t, conv)
-	write(ctx, t, visitor, transport.ClientFrame{Type: transport.FrameSend, ID: "s", ConversationID: conv.ID, Key: "k1", Body: "Hello?"})
-	await(ctx, t, visitor, transport.FrameAck)
-	write(ctx, t, agent, transport.ClientFrame{Type: transport.FrameSend, ID: "s", ConversationID: conv.ID, Key: "k2", Body: "Hello, Olga here."})
-	await(ctx, t, agent, transport.FrameAck)
+	write(ctx, t, visitor, wire.ClientFrame{Type: wire.FrameSend, ID: "s", ConversationID: conv.ID, Key: "k1", Body: "Hello?"})
+	await(ctx, t, visitor, wire.FrameAck)
+	write(ctx, t, agent, wire.ClientFrame{Type: wire.FrameSend, ID: "s", ConversationID: conv.ID, Key: "k2", Body: "Hello, Olga here."})
+	await(ctx, t, agent, wire.FrameAck)
 
 	status, body := get(t, http.DefaultClient, base+"/metrics")
 	require.Equal(t, http.StatusOK, status)
@@ -66,7 +65,7 @@ func TestMetrics(t *testing.T) {
 }
 
 // write sends f on c.
-func write(ctx context.Context, t *testing.T, c *websocket.Conn, f transport.ClientFrame) {
+func write(ctx context.Context, t *testing.T, c *websocket.Conn, f wire.ClientFrame) {
 	t.Helper()
 	b, err := json.Marshal(f)
 	require.NoError(t, err)
@@ -74,14 +73,14 @@ func write(ctx context.Context, t *testing.T, c *websocket.Conn, f transport.Cli
 }
 
 // await reads frames from c until one of type typ, failing on an error frame.
-func await(ctx context.Context, t *testing.T, c *websocket.Conn, typ string) transport.ServerFrame {
+func await(ctx context.Context, t *testing.T, c *websocket.Conn, typ string) wire.ServerFrame {
 	t.Helper()
 	for {
 		_, data, err := c.Read(ctx)
 		require.NoError(t, err, "waiting for %s", typ)
-		var f transport.ServerFrame
+		var f wire.ServerFrame
 		require.NoError(t, json.Unmarshal(data, &f))
-		require.NotEqual(t, transport.FrameError, f.Type, "%s", data)
+		require.NotEqual(t, wire.FrameError, f.Type, "%s", data)
 		if f.Type == typ {
 			return f
 		}

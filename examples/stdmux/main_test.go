@@ -12,10 +12,9 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/parleychat/parley/wire"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/parleychat/parley/transport"
 )
 
 // TestAgentSideBehindSessionMiddleware starts the example, checks that the
@@ -65,7 +64,7 @@ func TestAgentSideBehindSessionMiddleware(t *testing.T) {
 }
 
 // hello connects to url, says hello and returns the welcome.
-func hello(t *testing.T, ctx context.Context, url string, opts *websocket.DialOptions) transport.ServerFrame {
+func hello(t *testing.T, ctx context.Context, url string, opts *websocket.DialOptions) wire.ServerFrame {
 	t.Helper()
 	c, _, err := websocket.Dial(ctx, url, opts)
 	require.NoError(t, err)
@@ -73,8 +72,8 @@ func hello(t *testing.T, ctx context.Context, url string, opts *websocket.DialOp
 	require.NoError(t, c.Write(ctx, websocket.MessageText, []byte(`{"type":"hello","v":1}`)))
 	_, data, err := c.Read(ctx)
 	require.NoError(t, err)
-	var f transport.ServerFrame
+	var f wire.ServerFrame
 	require.NoError(t, json.Unmarshal(data, &f))
-	require.Equal(t, transport.FrameWelcome, f.Type, "%s", strings.TrimSpace(string(data)))
+	require.Equal(t, wire.FrameWelcome, f.Type, "%s", strings.TrimSpace(string(data)))
 	return f
 }

@@ -1,4 +1,4 @@
-package transport_test
+package wire_test
 
 import (
 	"encoding/json"
@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/chat"
-	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
 )
 
 func FuzzDecodeClientFrame(f *testing.F) {
@@ -35,11 +35,11 @@ func FuzzDecodeClientFrame(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		frame, err := transport.DecodeClientFrame(data)
+		frame, err := wire.DecodeClientFrame(data)
 		if err != nil {
-			var pe *transport.Error
+			var pe *wire.Error
 			if !errors.As(err, &pe) || pe.Code == "" || pe.Message == "" {
-				t.Fatalf("every failure is a *transport.Error with a code and a message, got %#v", err)
+				t.Fatalf("every failure is a *wire.Error with a code and a message, got %#v", err)
 			}
 			return
 		}
@@ -51,7 +51,7 @@ func FuzzDecodeClientFrame(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		frame2, err := transport.DecodeClientFrame(again)
+		frame2, err := wire.DecodeClientFrame(again)
 		if err != nil {
 			t.Fatalf("re-decoding %s: %v", again, err)
 		}
@@ -64,7 +64,7 @@ func FuzzDecodeClientFrame(f *testing.F) {
 // TestProtocolDocExamples checks that every example frame in
 // docs/protocol.md still means what the document says: client frames
 // decode (or fail with the code the document names), server frames decode
-// into ServerFrame with every field known.
+// into wire.ServerFrame with every field known.
 func TestProtocolDocExamples(t *testing.T) {
 	doc, err := os.ReadFile("../docs/protocol.md")
 	require.NoError(t, err)
@@ -81,19 +81,19 @@ func TestProtocolDocExamples(t *testing.T) {
 			}
 			switch {
 			case tag == "client":
-				f, err := transport.DecodeClientFrame([]byte(line))
+				f, err := wire.DecodeClientFrame([]byte(line))
 				assert.NoError(t, err, "client example %s", line)
 				seen["client:"+f.Type] = true
 			case strings.HasPrefix(tag, "client-error:"):
-				_, err := transport.DecodeClientFrame([]byte(line))
-				var pe *transport.Error
+				_, err := wire.DecodeClientFrame([]byte(line))
+				var pe *wire.Error
 				if assert.True(t, errors.As(err, &pe), "example %s must fail", line) {
 					assert.Equal(t, strings.TrimPrefix(tag, "client-error:"), pe.Code, line)
 				}
 			default:
 				dec := json.NewDecoder(strings.NewReader(line))
 				dec.DisallowUnknownFields()
-				var f transport.ServerFrame
+				var f wire.ServerFrame
 				assert.NoError(t, dec.Decode(&f), "server example %s", line)
 				seen["server:"+f.Type] = true
 			}
