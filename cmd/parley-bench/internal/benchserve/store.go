@@ -9,6 +9,9 @@ import (
 
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/store/memory"
+	"github.com/parleychat/parley/store/mysql"
+	"github.com/parleychat/parley/store/postgres"
+	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
 )
 
@@ -24,50 +27,48 @@ import (
 func OpenStore(ctx context.Context, spec, prefix string, log *slog.Logger) (chat.Store, func(context.Context) error, error) {
 	cfg := sqlstore.Config{TablePrefix: prefix, Logger: log}
 	var (
-		st  *sqlstore.Store
-		db  *sql.DB
-		err error
+		st   *sqlstore.Store
+		err  error
+		open func(context.Context, *sql.DB, sqlstore.Config) (*sqlstore.Store, error)
+		dsn  = spec
+		name = "pgx"
 	)
 	switch {
 	case spec == "" || spec == "memory":
 		return memory.New(), func(context.Context) error { return nil }, nil
 	case strings.HasPrefix(spec, "sqlite:"):
-		st, err = sqlstore.OpenSQLite(ctx, strings.TrimPrefix(spec, "sqlite:"), cfg)
+		st, err = sqlite.Open(ctx, strings.TrimPrefix(spec, "sqlite:"), cfg)
 	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
-		cfg.Dialect = sqlstore.Postgres
-		if db, err = sql.Open("pgx", spec); err == nil {
-			st, err = openSQL(ctx, db, cfg)
-		}
+		open = postgres.Open
 	case strings.HasPrefix(spec, "mysql:"):
-		cfg.Dialect = sqlstore.MySQL
-		if db, err = sql.Open("mysql", strings.TrimPrefix(spec, "mysql:")); err == nil {
-			st, err = openSQL(ctx, db, cfg)
-		}
+		open, name, dsn = mysql.Open, "mysql", strings.TrimPrefix(spec, "mysql:")
 	default:
 		return nil, nil, fmt.Errorf("benchserve: store %q is not memory, sqlite:PATH, postgres://... or mysql:DSN", spec)
 	}
+	if open != nil {
+		st, err = openSQL(ctx, name, dsn, open, cfg)
+	}
 	if err != nil {
-		if db != nil {
-			db.Close()
-		}
 		kind, _, _ := strings.Cut(spec, ":") // not the rest: it may hold a password
 		return nil, nil, fmt.Errorf("benchserve: opening the %s store: %w", kind, err)
 	}
-	return st, func(ctx context.Context) error {
-		err := st.Close(ctx)
-		if db != nil {
-			if cerr := db.Close(); err == nil {
-				err = cerr
-			}
-		}
-		return err
-	}, nil
+	return st, st.Close, nil
 }
 
-// openSQL opens a store over db, a PostgreSQL or MySQL pool, keeping as
-// many idle connections as open ones (see sqlstore.Open).
-func openSQL(ctx context.Context, db *sql.DB, cfg sqlstore.Config) (*sqlstore.Store, error) {
+// openSQL opens a PostgreSQL or MySQL pool with driver name, keeping as
+// many idle connections as open ones (see sqlstore.Open), and the store
+// over it, which closes the pool.
+func openSQL(ctx context.Context, name, dsn string, open func(context.Context, *sql.DB, sqlstore.Config) (*sqlstore.Store, error), cfg sqlstore.Config) (*sqlstore.Store, error) {
+	db, err := sql.Open(name, dsn)
+	if err != nil {
+		return nil, err
+	}
 	db.SetMaxOpenConns(32)
 	db.SetMaxIdleConns(32)
-	return sqlstore.Open(ctx, db, cfg)
+	cfg.CloseDB = true
+	st, err := open(ctx, db, cfg)
+	if err != nil {
+		db.Close()
+	}
+	return st, err
 }
