@@ -16,6 +16,8 @@ import (
 	"github.com/parleychat/parley/broker/redisbroker"
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/internal/pgtest"
+	"github.com/parleychat/parley/store/postgres"
+	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
 	"github.com/parleychat/parley/transport"
 	"github.com/parleychat/parley/wire"
@@ -48,7 +50,7 @@ func forClusters(t *testing.T, test func(t *testing.T, c *cluster)) {
 	sqlite := func(t *testing.T) func() chat.Store {
 		path := filepath.Join(t.TempDir(), "shop.db")
 		return func() chat.Store {
-			s, err := sqlstore.OpenSQLite(context.Background(), path, sqlstore.Config{})
+			s, err := sqlite.Open(context.Background(), path, sqlstore.Config{})
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = s.Close(context.Background()) })
 			return s
@@ -69,7 +71,7 @@ func forClusters(t *testing.T, test func(t *testing.T, c *cluster)) {
 			db, err := sql.Open("pgx", dsn)
 			require.NoError(t, err)
 			db.SetMaxOpenConns(4)
-			s, err := sqlstore.Open(context.Background(), db, sqlstore.Config{Dialect: sqlstore.Postgres})
+			s, err := postgres.Open(context.Background(), db, sqlstore.Config{})
 			require.NoError(t, err)
 			t.Cleanup(func() {
 				_ = s.Close(context.Background())

@@ -82,20 +82,20 @@ func (s *Store) StartVisit(ctx context.Context, l chat.VisitLease) (chat.Visit, 
 	at, until := chat.Timestamp(l.At), chat.Timestamp(l.Until)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return chat.Visit{}, dbErr("starting a visit", err)
+		return chat.Visit{}, s.dbErr("starting a visit", err)
 	}
 	defer tx.Rollback()
 	v, err := s.startVisit(ctx, tx, l, at, until)
 	if err != nil {
-		return chat.Visit{}, dbErr("starting a visit", err)
+		return chat.Visit{}, s.dbErr("starting a visit", err)
 	}
-	return v, dbErr("starting a visit", tx.Commit())
+	return v, s.dbErr("starting a visit", tx.Commit())
 }
 
 func (s *Store) startVisit(ctx context.Context, tx *sql.Tx, l chat.VisitLease, at, until time.Time) (chat.Visit, error) {
 	visitor := idBytes(l.VisitorID)
 	insert := `INSERT INTO {visits} (` + visitColumns + `) VALUES (?, ?, ?, ?, ?) ON CONFLICT (visitor_id) DO NOTHING`
-	if s.dialect == MySQL {
+	if s.dialect == mysql {
 		insert = `INSERT INTO {visits} (` + visitColumns + `) VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE visitor_id = visitor_id`
 	}
 	if _, err := s.txExec(ctx, tx, s.visitSQL(insert), idBytes(l.NewID), visitor, at.UnixMicro(), at.UnixMicro(), until.UnixMicro()); err != nil {
@@ -127,7 +127,7 @@ func (s *Store) startVisit(ctx context.Context, tx *sql.Tx, l chat.VisitLease, a
 
 // leaseUpsert is the template that sets a visitor lease's end.
 func (s *Store) leaseUpsert() string {
-	if s.dialect == MySQL {
+	if s.dialect == mysql {
 		return `INSERT INTO {visit_leases} (visitor_id, holder, expires_at) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE expires_at = VALUES(expires_at)`
 	}
 	return `INSERT INTO {visit_leases} (visitor_id, holder, expires_at) VALUES (?, ?, ?)
@@ -171,21 +171,21 @@ func (s *Store) RenewVisitLeases(ctx context.Context, holder string, until time.
 	end := chat.Timestamp(until).UnixMicro()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return dbErr("renewing visitor leases", err)
+		return s.dbErr("renewing visitor leases", err)
 	}
 	defer tx.Rollback()
 	for _, id := range visitorIDs {
 		res, err := s.txExec(ctx, tx, s.visitSQL(`UPDATE {visits} SET ends_at = CASE WHEN ends_at < ? THEN ? ELSE ends_at END WHERE visitor_id = ?`),
 			end, end, idBytes(id))
 		if err != nil {
-			return dbErr("renewing visitor leases", err)
+			return s.dbErr("renewing visitor leases", err)
 		}
 		if n, err := res.RowsAffected(); err != nil {
-			return dbErr("renewing visitor leases", err)
-		} else if n == 0 && s.dialect != MySQL {
+			return s.dbErr("renewing visitor leases", err)
+		} else if n == 0 && s.dialect != mysql {
 			continue // no visit
 		}
-		if s.dialect == MySQL {
+		if s.dialect == mysql {
 			// MySQL counts only changed rows: look for the visit.
 			var one int
 			err := s.txQueryRow(ctx, tx, s.visitSQL(`SELECT 1 FROM {visits} WHERE visitor_id = ?`), idBytes(id)).Scan(&one)
@@ -193,14 +193,14 @@ func (s *Store) RenewVisitLeases(ctx context.Context, holder string, until time.
 				continue
 			}
 			if err != nil {
-				return dbErr("renewing visitor leases", err)
+				return s.dbErr("renewing visitor leases", err)
 			}
 		}
 		if _, err := s.txExec(ctx, tx, s.visitSQL(s.leaseUpsert()), idBytes(id), holder, end); err != nil {
-			return dbErr("renewing visitor leases", err)
+			return s.dbErr("renewing visitor leases", err)
 		}
 	}
-	return dbErr("renewing visitor leases", tx.Commit())
+	return s.dbErr("renewing visitor leases", tx.Commit())
 }
 
 // ReleaseVisitLease implements chat.Store. The visit's row is locked
@@ -216,30 +216,30 @@ func (s *Store) ReleaseVisitLease(ctx context.Context, visitorID uuid.UUID, hold
 	t, visitor := chat.Timestamp(at).UnixMicro(), idBytes(visitorID)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return false, dbErr("releasing a visitor lease", err)
+		return false, s.dbErr("releasing a visitor lease", err)
 	}
 	defer tx.Rollback()
 	var ends int64
 	switch err := s.txQueryRow(ctx, tx, s.visitSQL(`SELECT ends_at FROM {visits} WHERE visitor_id = ?`+s.dialect.forUpdate()), visitor).Scan(&ends); {
 	case err == sql.ErrNoRows:
 	case err != nil:
-		return false, dbErr("releasing a visitor lease", err)
+		return false, s.dbErr("releasing a visitor lease", err)
 	}
 	if _, err := s.txExec(ctx, tx, s.visitSQL(`UPDATE {visit_leases} SET expires_at = ? WHERE visitor_id = ? AND holder = ? AND expires_at > ?`),
 		t, visitor, holder, t); err != nil {
-		return false, dbErr("releasing a visitor lease", err)
+		return false, s.dbErr("releasing a visitor lease", err)
 	}
 	var live int
 	if err := s.txQueryRow(ctx, tx, s.visitSQL(`SELECT COUNT(*) FROM {visit_leases} WHERE visitor_id = ? AND expires_at > ?`),
 		visitor, t).Scan(&live); err != nil {
-		return false, dbErr("releasing a visitor lease", err)
+		return false, s.dbErr("releasing a visitor lease", err)
 	}
 	if live == 0 {
 		if _, err := s.txExec(ctx, tx, s.visitSQL(`UPDATE {visits} SET ends_at = ? WHERE visitor_id = ? AND ends_at > ?`), t, visitor, t); err != nil {
-			return false, dbErr("releasing a visitor lease", err)
+			return false, s.dbErr("releasing a visitor lease", err)
 		}
 	}
-	return live > 0, dbErr("releasing a visitor lease", tx.Commit())
+	return live > 0, s.dbErr("releasing a visitor lease", tx.Commit())
 }
 
 // Visit implements chat.Store.
@@ -247,9 +247,9 @@ func (s *Store) Visit(ctx context.Context, visitorID uuid.UUID) (chat.Visit, err
 	if err := ctx.Err(); err != nil {
 		return chat.Visit{}, err
 	}
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: s.dialect != SQLite})
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: s.dialect != sqlite})
 	if err != nil {
-		return chat.Visit{}, dbErr("reading a visit", err)
+		return chat.Visit{}, s.dbErr("reading a visit", err)
 	}
 	defer tx.Rollback()
 	v, err := scanVisit(tx.QueryRowContext(ctx, s.sql(s.visitSQL(`SELECT `+visitColumns+` FROM {visits} WHERE visitor_id = ?`)), idBytes(visitorID)))
@@ -257,12 +257,12 @@ func (s *Store) Visit(ctx context.Context, visitorID uuid.UUID) (chat.Visit, err
 		return chat.Visit{}, notFound("visit of visitor", visitorID)
 	}
 	if err != nil {
-		return chat.Visit{}, dbErr("reading a visit", err)
+		return chat.Visit{}, s.dbErr("reading a visit", err)
 	}
 	if v.Invitations, err = s.invitations(ctx, tx, v.ID); err != nil {
-		return chat.Visit{}, dbErr("reading a visit", err)
+		return chat.Visit{}, s.dbErr("reading a visit", err)
 	}
-	return v, dbErr("reading a visit", tx.Commit())
+	return v, s.dbErr("reading a visit", tx.Commit())
 }
 
 // LiveVisits implements chat.Store.
@@ -273,7 +273,7 @@ func (s *Store) LiveVisits(ctx context.Context, at time.Time) ([]chat.Visit, err
 	t := chat.Timestamp(at).UnixMicro()
 	rows, err := s.query(ctx, s.visitSQL(`SELECT `+visitColumns+` FROM {visits} v WHERE `+liveLease+` ORDER BY began_at, visitor_id`), t)
 	if err != nil {
-		return nil, dbErr("listing live visits", err)
+		return nil, s.dbErr("listing live visits", err)
 	}
 	out := []chat.Visit{}
 	index := make(map[uuid.UUID]int)
@@ -281,14 +281,14 @@ func (s *Store) LiveVisits(ctx context.Context, at time.Time) ([]chat.Visit, err
 		v, err := scanVisit(rows)
 		if err != nil {
 			rows.Close()
-			return nil, dbErr("listing live visits", err)
+			return nil, s.dbErr("listing live visits", err)
 		}
 		index[v.ID] = len(out)
 		out = append(out, v)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, dbErr("listing live visits", err)
+		return nil, s.dbErr("listing live visits", err)
 	}
 	if len(out) == 0 {
 		return out, nil
@@ -296,14 +296,14 @@ func (s *Store) LiveVisits(ctx context.Context, at time.Time) ([]chat.Visit, err
 	rows, err = s.query(ctx, s.visitSQL(`SELECT i.visit_id, i.`+strings.ReplaceAll(invitationColumns, ", ", ", i.")+`
 		FROM {invitations} i JOIN {visits} v ON v.id = i.visit_id WHERE `+liveLease+` ORDER BY i.at, i.id`), t)
 	if err != nil {
-		return nil, dbErr("listing live visits", err)
+		return nil, s.dbErr("listing live visits", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var visit []byte
 		inv, err := scanInvitation(rows, &visit)
 		if err != nil {
-			return nil, dbErr("listing live visits", err)
+			return nil, s.dbErr("listing live visits", err)
 		}
 		id, err := scanID(visit)
 		if err != nil {
@@ -313,7 +313,7 @@ func (s *Store) LiveVisits(ctx context.Context, at time.Time) ([]chat.Visit, err
 			out[i].Invitations = append(out[i].Invitations, inv)
 		}
 	}
-	return out, dbErr("listing live visits", rows.Err())
+	return out, s.dbErr("listing live visits", rows.Err())
 }
 
 // TouchVisit implements chat.Store.
@@ -327,11 +327,11 @@ func (s *Store) TouchVisit(ctx context.Context, visitID uuid.UUID, at time.Time)
 	defer s.unlockWrites()
 	t := chat.Timestamp(at).UnixMicro()
 	if _, err := s.exec(ctx, s.visitSQL(`UPDATE {visits} SET last_active_at = ? WHERE id = ? AND last_active_at < ?`), t, idBytes(visitID), t); err != nil {
-		return dbErr("touching a visit", err)
+		return s.dbErr("touching a visit", err)
 	}
 	var n int
 	if err := s.queryRow(ctx, s.visitSQL(`SELECT COUNT(*) FROM {visits} WHERE id = ?`), idBytes(visitID)).Scan(&n); err != nil {
-		return dbErr("touching a visit", err)
+		return s.dbErr("touching a visit", err)
 	}
 	if n == 0 {
 		return notFound("visit", visitID)
@@ -351,7 +351,7 @@ func (s *Store) AddInvitation(ctx context.Context, visitID uuid.UUID, inv chat.I
 	defer s.unlockWrites()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return dbErr("adding an invitation", err)
+		return s.dbErr("adding an invitation", err)
 	}
 	defer tx.Rollback()
 	var one int
@@ -359,21 +359,21 @@ func (s *Store) AddInvitation(ctx context.Context, visitID uuid.UUID, inv chat.I
 	case err == sql.ErrNoRows:
 		return notFound("visit", visitID)
 	case err != nil:
-		return dbErr("adding an invitation", err)
+		return s.dbErr("adding an invitation", err)
 	}
 	var taken int
 	if err := s.txQueryRow(ctx, tx, s.visitSQL(`SELECT COUNT(*) FROM {invitations} WHERE visit_id = ? AND (rule = ? OR status = ?)`),
 		idBytes(visitID), inv.Rule, chat.InvitationPending).Scan(&taken); err != nil {
-		return dbErr("adding an invitation", err)
+		return s.dbErr("adding an invitation", err)
 	}
 	if taken > 0 {
 		return fmt.Errorf("%w: the visit has an invitation of rule %.64q or a pending one", chat.ErrConflict, inv.Rule)
 	}
 	if _, err := s.txExec(ctx, tx, s.visitSQL(`INSERT INTO {invitations} (visit_id, `+invitationColumns+`) VALUES (?, ?, ?, ?, ?, ?, NULL)`),
 		idBytes(visitID), idBytes(inv.ID), inv.Rule, inv.Body, inv.Status, chat.Timestamp(inv.At).UnixMicro()); err != nil {
-		return dbErr("adding an invitation", err)
+		return s.dbErr("adding an invitation", err)
 	}
-	return dbErr("adding an invitation", tx.Commit())
+	return s.dbErr("adding an invitation", tx.Commit())
 }
 
 // UpdateInvitation implements chat.Store.
@@ -387,7 +387,7 @@ func (s *Store) UpdateInvitation(ctx context.Context, id uuid.UUID, status chat.
 	defer s.unlockWrites()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return chat.Invitation{}, dbErr("updating an invitation", err)
+		return chat.Invitation{}, s.dbErr("updating an invitation", err)
 	}
 	defer tx.Rollback()
 	inv, err := scanInvitation(s.txQueryRow(ctx, tx, s.visitSQL(`SELECT `+invitationColumns+` FROM {invitations} WHERE id = ?`+s.dialect.forUpdate()), idBytes(id)))
@@ -395,7 +395,7 @@ func (s *Store) UpdateInvitation(ctx context.Context, id uuid.UUID, status chat.
 	case err == sql.ErrNoRows:
 		return chat.Invitation{}, notFound("invitation", id)
 	case err != nil:
-		return chat.Invitation{}, dbErr("updating an invitation", err)
+		return chat.Invitation{}, s.dbErr("updating an invitation", err)
 	case inv.Status == status:
 		return inv, nil
 	case !inv.Status.CanBecome(status):
@@ -407,9 +407,9 @@ func (s *Store) UpdateInvitation(ctx context.Context, id uuid.UUID, status chat.
 	}
 	if _, err := s.txExec(ctx, tx, s.visitSQL(`UPDATE {invitations} SET status = ?, conversation_id = ? WHERE id = ?`),
 		inv.Status, optionalID(inv.ConversationID), idBytes(id)); err != nil {
-		return chat.Invitation{}, dbErr("updating an invitation", err)
+		return chat.Invitation{}, s.dbErr("updating an invitation", err)
 	}
-	return inv, dbErr("updating an invitation", tx.Commit())
+	return inv, s.dbErr("updating an invitation", tx.Commit())
 }
 
 // PruneVisits implements chat.Store.
@@ -424,7 +424,7 @@ func (s *Store) PruneVisits(ctx context.Context, at, endedBefore time.Time) erro
 	t, before := chat.Timestamp(at).UnixMicro(), chat.Timestamp(endedBefore).UnixMicro()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return dbErr("pruning visits", err)
+		return s.dbErr("pruning visits", err)
 	}
 	defer tx.Rollback()
 	for _, q := range []string{
@@ -432,11 +432,11 @@ func (s *Store) PruneVisits(ctx context.Context, at, endedBefore time.Time) erro
 		`DELETE FROM {visits} WHERE ends_at < ? AND NOT EXISTS (SELECT 1 FROM {visit_leases} l WHERE l.visitor_id = {visits}.visitor_id AND l.expires_at > ?)`,
 	} {
 		if _, err := s.txExec(ctx, tx, s.visitSQL(q), before, t); err != nil {
-			return dbErr("pruning visits", err)
+			return s.dbErr("pruning visits", err)
 		}
 	}
 	if _, err := s.txExec(ctx, tx, s.visitSQL(`DELETE FROM {visit_leases} WHERE expires_at <= ?`), t); err != nil {
-		return dbErr("pruning visits", err)
+		return s.dbErr("pruning visits", err)
 	}
-	return dbErr("pruning visits", tx.Commit())
+	return s.dbErr("pruning visits", tx.Commit())
 }
