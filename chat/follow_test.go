@@ -1,12 +1,15 @@
 package chat_test
 
 import (
+	"context"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/store/memory"
 )
 
 // TestAgentTopicCarriesTheAgentsConversations checks that an agent's topic
@@ -88,4 +91,51 @@ func TestFollowAddsTopicsAndDeliversOnce(t *testing.T) {
 	sub.Close()
 	assert.ErrorIs(t, sub.Follow(chat.TopicAll), chat.ErrClosed)
 	sub.Unfollow(chat.AgentTopic("olga"))
+}
+
+// pausingStore holds the first message appended until resume is closed.
+type pausingStore struct {
+	chat.Store
+	once    sync.Once
+	entered chan struct{}
+	resume  chan struct{}
+}
+
+func (s *pausingStore) AppendMessage(ctx context.Context, m chat.Message) (chat.Message, bool, error) {
+	s.once.Do(func() {
+		close(s.entered)
+		<-s.resume
+	})
+	return s.Store.AppendMessage(ctx, m)
+}
+
+// TestMessageGoesToTheAgentAssignedMeanwhile assigns a queued conversation
+// while a visitor's message to it is being stored: the message event goes
+// to the agent who has the conversation when it is published.
+func TestMessageGoesToTheAgentAssignedMeanwhile(t *testing.T) {
+	t.Parallel()
+	store := &pausingStore{Store: memory.New(), entered: make(chan struct{}), resume: make(chan struct{})}
+	f := setup(t, chat.Config{Store: store})
+	c := f.start(t, chat.StartRequest{})
+	require.NotEqual(t, chat.StatusOpen, c.Status, "nobody is online yet")
+	conv, err := f.desk.Conversation(t.Context(), c.ID)
+	require.NoError(t, err)
+	posted := make(chan error, 1)
+	go func() {
+		_, err := conv.Post(t.Context(), chat.Message{Author: chat.Author{Kind: chat.AuthorVisitor, ID: c.VisitorID.String()}, Body: "hello?", IdempotencyKey: "k"})
+		posted <- err
+	}()
+	<-store.entered // the message's conversation was read while unassigned
+
+	f.agent(t, "olga", 5, chat.AgentOffline)
+	sub, err := f.desk.Subscribe(t.Context(), chat.AgentTopic("olga"))
+	require.NoError(t, err)
+	_, err = conv.Assign(t.Context(), "olga")
+	require.NoError(t, err)
+	assert.Equal(t, chat.EventAssigned, next(t, sub).Type)
+	close(store.resume)
+	require.NoError(t, <-posted)
+	e := next(t, sub)
+	assert.Equal(t, chat.EventMessage, e.Type)
+	assert.Equal(t, "olga", e.AgentID)
 }
