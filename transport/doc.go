@@ -105,6 +105,15 @@
 // and each change of a visitor's entry travels to the other instances
 // through the Desk's broker.
 //
+// An agent's connection receives the events of the agent's own
+// conversations and of those the console has open (a sync of another's
+// watches it until unwatch), and the rest of the shop (the queue, offline
+// requests, other agents' chats) as conversations summaries, at most one
+// per Config.SummaryInterval; so a message costs one frame per agent who
+// shows its conversation, not one per agent online. Config.Supervisor
+// names the agents who follow every event instead. docs/protocol.md
+// describes what an agent connection receives.
+//
 // The server can also invite visitors to chat on its own, by rules the
 // shop writes in Go (Config.Invitations): a product page for 30 seconds, a
 // returning visitor, a full cart. An accepted invitation starts a
