@@ -155,6 +155,7 @@ type Server struct {
 	agents   map[string]int         // open sessions per agent
 	leaving  map[string]*time.Timer // agents in their grace period
 	streams  map[string]*session
+	beat     *time.Timer // pings every session while there are any
 	live     *liveRegistry
 	leases   leaseKeeper
 	// refusedOrigins are the origins logged as refused; see originAllowed.
