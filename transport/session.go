@@ -907,8 +907,13 @@ func (p *pumpState) heartbeat() error {
 	if silent > ss.srv.cfg.HeartbeatTimeout && ss.waiting.Load() == 0 {
 		return errHeartbeatTimeout
 	}
-	return p.write(&wire.ServerFrame{Type: wire.FramePing})
+	// Encoded once: an idle connection's pump then never runs the JSON
+	// encoder, whose deep calls would grow its stack.
+	return p.writeEncoded(pingFrame)
 }
+
+// pingFrame is the ping frame, encoded.
+var pingFrame = []byte(`{"type":"` + wire.FramePing + `"}`)
 
 // received sends the events queued on the subscription and tells why it
 // ended once it has.
@@ -977,6 +982,11 @@ func (p *pumpState) write(f *wire.ServerFrame) error {
 	if err != nil {
 		return err
 	}
+	return p.writeEncoded(b)
+}
+
+// writeEncoded writes an encoded frame within WriteTimeout.
+func (p *pumpState) writeEncoded(b []byte) error {
 	ctx, cancel := context.WithTimeout(p.ss.ctx, p.ss.srv.cfg.WriteTimeout)
 	defer cancel()
 	return p.send(ctx, b)
