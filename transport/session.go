@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -502,6 +503,12 @@ func (ss *session) enqueueFinal(f *wire.ServerFrame) {
 // when the frame was not taken because the session or ctx ended.
 func (ss *session) receive(ctx context.Context, data []byte) bool {
 	ss.touch()
+	if bytes.Equal(data, pongFrame) {
+		// The pong as clients send it is known without decoding: an idle
+		// connection's reader never runs the JSON decoder, whose deep
+		// calls would grow its stack.
+		return true
+	}
 	f, err := wire.DecodeClientFrame(data)
 	if err == nil && f.Type == wire.FramePong {
 		return true
@@ -912,8 +919,11 @@ func (p *pumpState) heartbeat() error {
 	return p.writeEncoded(pingFrame)
 }
 
-// pingFrame is the ping frame, encoded.
-var pingFrame = []byte(`{"type":"` + wire.FramePing + `"}`)
+// pingFrame is the ping frame, encoded, and pongFrame the pong.
+var (
+	pingFrame = []byte(`{"type":"` + wire.FramePing + `"}`)
+	pongFrame = []byte(`{"type":"` + wire.FramePong + `"}`)
+)
 
 // received sends the events queued on the subscription and tells why it
 // ended once it has.
