@@ -51,7 +51,7 @@ func TestCrashServerChild(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.Handle("/chat/", http.StripPrefix("/chat", srv.VisitorHandler()))
 	mux.Handle("/staff/chat/", http.StripPrefix("/staff/chat", srv.AgentHandler()))
-	mux.HandleFunc("/debug/memory", serveMemory)
+	mux.HandleFunc("/debug/memory", memoryHandler(srv))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	fmt.Printf("ADDR %s\n", ln.Addr())
