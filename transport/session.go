@@ -533,6 +533,9 @@ func (ss *session) admit(ctx context.Context) bool {
 	defer ss.waiting.Add(-1)
 	select {
 	case ss.slots <- struct{}{}:
+		// The client was not silent while its frame waited: the
+		// heartbeat counts its silence from here, not from the read.
+		ss.touch()
 		return true
 	case <-ss.ctx.Done():
 		return false
