@@ -357,7 +357,7 @@ func (h *handle) assign(ctx context.Context, agentID string, fromQueue bool) (Co
 	e.Author = Author{Kind: AuthorAgent, ID: agent.ID, Name: agent.Name}
 	d.publish(ctx, e)
 	if wasQueued {
-		d.queue.dequeued(c.ID, c.AssignedAt)
+		delete(d.queue.published, c.ID)
 	}
 	if !fromQueue {
 		if previous != "" {

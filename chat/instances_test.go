@@ -7,12 +7,15 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/internal/pgtest"
+	"github.com/parleychat/parley/route"
+	"github.com/parleychat/parley/store/postgres"
 	"github.com/parleychat/parley/store/sqlstore"
 )
 
@@ -109,7 +112,7 @@ func postgresStore(t *testing.T, dsn string) *sqlstore.Store {
 	db, err := sql.Open("pgx", dsn)
 	require.NoError(t, err)
 	db.SetMaxOpenConns(8)
-	s, err := sqlstore.Open(t.Context(), db, sqlstore.Config{Dialect: sqlstore.Postgres})
+	s, err := postgres.Open(t.Context(), db, sqlstore.Config{})
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		require.NoError(t, s.Close(context.Background()))
@@ -208,4 +211,96 @@ func testCapacityAcrossInstances(t *testing.T, stores ...chat.Store) {
 		}
 	}
 	assert.LessOrEqual(t, open, agents*capacity)
+}
+
+// TestQueueWaitsAcrossInstances moves a queue on one instance and asks
+// another, which heard nothing of it (each Desk has its own LocalBroker),
+// for the estimated waits: both read the departures from the Store and
+// give the same answer.
+func TestQueueWaitsAcrossInstances(t *testing.T) {
+	t.Parallel()
+	twoInstances(t, func(t *testing.T, stores ...chat.Store) {
+		ctx := t.Context()
+		clk := &clock{t: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
+		desks := make([]*chat.Desk, len(stores))
+		for i, s := range stores {
+			d, err := chat.NewDesk(chat.Config{Store: s, Now: clk.Now, QueueWait: 3 * time.Minute})
+			require.NoError(t, err)
+			t.Cleanup(func() { require.NoError(t, d.Close(context.Background())) })
+			desks[i] = d
+		}
+		a, b := desks[0], desks[1]
+		require.NoError(t, a.SaveAgent(ctx, chat.Agent{ID: "olga", Name: "Olga", Capacity: 1, Status: chat.AgentOnline}))
+		start := func(d *chat.Desk) chat.Conversation {
+			v, err := d.SaveVisitor(ctx, chat.Visitor{Name: "Anna", Locale: "en"})
+			require.NoError(t, err)
+			c, err := d.Start(ctx, chat.StartRequest{VisitorID: v.ID})
+			require.NoError(t, err)
+			return c
+		}
+		busy := start(a)
+		queued := []chat.Conversation{start(b), start(b), start(b)}
+		waits := func(d *chat.Desk) []chat.QueueStatus {
+			entries, err := d.Queue(ctx)
+			require.NoError(t, err)
+			var out []chat.QueueStatus
+			for _, e := range entries {
+				out = append(out, e.QueueStatus)
+			}
+			return out
+		}
+		assert.Equal(t, []chat.QueueStatus{{Position: 1, Wait: 3 * time.Minute}, {Position: 2, Wait: 6 * time.Minute}, {Position: 3, Wait: 9 * time.Minute}}, waits(b))
+
+		// Olga frees up twice on instance a, a minute and then two more
+		// after the queue formed.
+		clk.Advance(time.Minute)
+		_, err := busy.Close(ctx)
+		require.NoError(t, err)
+		clk.Advance(2 * time.Minute)
+		first, err := a.Conversation(ctx, queued[0].ID())
+		require.NoError(t, err)
+		_, err = first.Close(ctx)
+		require.NoError(t, err)
+
+		want := []chat.QueueStatus{{Position: 1, Wait: time.Minute}}
+		assert.Equal(t, want, waits(a))
+		assert.Equal(t, want, waits(b), "the other instance estimates the same wait")
+	})
+}
+
+// TestRoundRobinAcrossInstances starts conversations on two instances in
+// turn, each with its own route.RoundRobin: the rotation follows the
+// assignments in the Store, so three agents get one conversation each
+// before anyone gets a second.
+func TestRoundRobinAcrossInstances(t *testing.T) {
+	t.Parallel()
+	twoInstances(t, func(t *testing.T, stores ...chat.Store) {
+		ctx := t.Context()
+		clk := &clock{t: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
+		desks := make([]*chat.Desk, len(stores))
+		for i, s := range stores {
+			d, err := chat.NewDesk(chat.Config{Store: s, Now: clk.Now, Router: &route.RoundRobin{}})
+			require.NoError(t, err)
+			t.Cleanup(func() { require.NoError(t, d.Close(context.Background())) })
+			desks[i] = d
+		}
+		for _, id := range []string{"anna", "bogdan", "celina"} {
+			require.NoError(t, desks[0].SaveAgent(ctx, chat.Agent{ID: id, Name: id, Capacity: 10, Status: chat.AgentOnline}))
+		}
+		got := map[string]int{}
+		for i, d := range []*chat.Desk{desks[0], desks[1], desks[1], desks[0], desks[1], desks[0]} {
+			clk.Advance(time.Second)
+			v, err := d.SaveVisitor(ctx, chat.Visitor{Name: "Visitor", Locale: "en"})
+			require.NoError(t, err)
+			c, err := d.Start(ctx, chat.StartRequest{VisitorID: v.ID})
+			require.NoError(t, err)
+			info, err := c.Info(ctx)
+			require.NoError(t, err)
+			got[info.AgentID]++
+			if i == 2 {
+				assert.Equal(t, map[string]int{"anna": 1, "bogdan": 1, "celina": 1}, got, "each agent got one before anyone got two")
+			}
+		}
+		assert.Equal(t, map[string]int{"anna": 2, "bogdan": 2, "celina": 2}, got)
+	})
 }

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -21,56 +22,74 @@ type QueueEntry struct {
 }
 
 // queueSamples is how many recent departures from the queue the wait
-// estimate looks at, and queueSampleAge how old they may be.
+// estimate looks at, and queueSampleAge how old they may be. A
+// conversation counts as having left the queue when an agent first got it
+// at least minQueued after it started: one assigned as it starts says
+// nothing of how fast the queue moves. queueScan caps the conversations
+// read to find the departures.
 const (
 	queueSamples   = 20
 	queueSampleAge = time.Hour
+	minQueued      = time.Second
+	queueScan      = 200
 )
 
-// queueState is what the Desk remembers of the queue: when conversations
-// recently left it, to estimate waits, and the positions last published,
-// to tell visitors only of changes. The Desk's routeMu guards it.
+// queueState is what the Desk remembers of the queue: the positions last
+// published, to tell visitors only of changes. The Desk's routeMu guards
+// it.
 type queueState struct {
-	left      []time.Time // recent departures, oldest first
 	published map[uuid.UUID]QueueStatus
 }
 
-// dequeued notes that conversation id left the queue for an agent at t.
-// Only conversations that were told a place count: one assigned as it
-// starts says nothing of how fast the queue moves.
-func (q *queueState) dequeued(id uuid.UUID, t time.Time) {
-	if _, ok := q.published[id]; !ok {
-		return
+// departures reads from the Store when recent conversations left the
+// queue for an agent, oldest first, at most queueSamples within
+// queueSampleAge of now. Every instance sharing the Store reads the same,
+// so they estimate the same waits.
+func (d *Desk) departures(ctx context.Context, now time.Time) ([]time.Time, error) {
+	recent, err := d.store.Conversations(ctx, ConversationFilter{
+		Statuses:    []Status{StatusOpen, StatusClosed},
+		CreatedFrom: now.Add(-queueSampleAge),
+		Newest:      true,
+		Limit:       queueScan,
+	})
+	if err != nil {
+		return nil, err
 	}
-	delete(q.published, id)
-	q.left = append(q.left, t)
-	if len(q.left) > queueSamples {
-		q.left = q.left[len(q.left)-queueSamples:]
+	var left []time.Time
+	for _, c := range recent {
+		at := c.FirstAssignedAt
+		if c.Offline || at.IsZero() || at.Sub(c.CreatedAt) < minQueued || now.Sub(at) > queueSampleAge {
+			continue
+		}
+		left = append(left, at)
 	}
+	slices.SortFunc(left, time.Time.Compare)
+	if len(left) > queueSamples {
+		left = left[len(left)-queueSamples:]
+	}
+	return left, nil
 }
 
-// perPlace estimates how long one place in the queue takes at now: the
-// mean gap between recent departures, or fallback when the queue has not
-// moved lately.
-func (q *queueState) perPlace(now time.Time, fallback time.Duration) time.Duration {
-	recent := q.left
-	for len(recent) > 0 && now.Sub(recent[0]) > queueSampleAge {
-		recent = recent[1:]
-	}
-	if len(recent) < 2 {
+// perPlace estimates how long one place in the queue takes at now, given
+// the recent departures oldest first: their mean gap, or fallback when the
+// queue has not moved lately.
+func perPlace(left []time.Time, now time.Time, fallback time.Duration) time.Duration {
+	if len(left) < 2 {
 		return fallback
 	}
 	// The time since the last departure counts too: a queue that stopped
 	// moving must not keep promising short waits.
-	span := now.Sub(recent[0])
-	return span / time.Duration(len(recent))
+	span := now.Sub(left[0])
+	return span / time.Duration(len(left))
 }
 
 // Queue returns the queued conversations, oldest first, each with its
 // position in its department's queue and an estimated wait: the position
 // times the mean time between the queue's recent departures (over the
 // last 20 within the hour, counting the time since the last), or times
-// Config.QueueWait while there are too few of them.
+// Config.QueueWait while there are too few of them. Positions and
+// departures are read from the Store, so every instance of a shop gives
+// the same answer.
 func (d *Desk) Queue(ctx context.Context) ([]QueueEntry, error) {
 	if err := d.checkOpen(); err != nil {
 		return nil, err
@@ -82,15 +101,25 @@ func (d *Desk) Queue(ctx context.Context) ([]QueueEntry, error) {
 
 // queueEntries computes Queue; the caller holds d.routeMu.
 func (d *Desk) queueEntries(ctx context.Context) ([]QueueEntry, error) {
-	per := d.queue.perPlace(d.timestamp(), d.queueWait)
 	positions := make(map[string]int)
 	var out []QueueEntry
 	err := d.eachConversation(ctx, ConversationFilter{Statuses: []Status{StatusQueued}}, func(c ConversationInfo) {
 		positions[c.Department]++
-		p := positions[c.Department]
-		out = append(out, QueueEntry{Conversation: c, QueueStatus: QueueStatus{Position: p, Wait: time.Duration(p) * per}})
+		out = append(out, QueueEntry{Conversation: c, QueueStatus: QueueStatus{Position: positions[c.Department]}})
 	})
-	return out, err
+	if err != nil || len(out) == 0 {
+		return out, err
+	}
+	now := d.timestamp()
+	left, err := d.departures(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	per := perPlace(left, now, d.queueWait)
+	for i := range out {
+		out[i].Wait = time.Duration(out[i].Position) * per
+	}
+	return out, nil
 }
 
 // publishQueue tells each queued conversation its position and wait when

@@ -1,6 +1,9 @@
 package chat
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Router decides which agent serves a conversation. The Desk calls it when a
 // conversation starts, and again for queued conversations whenever an agent
@@ -25,6 +28,12 @@ type RouteRequest struct {
 type Candidate struct {
 	Agent  Agent
 	Active int // open conversations assigned to the agent now
+	// LastAssignedAt is when the agent last got a conversation, as the
+	// Store tells it (the latest assignment among their open conversations
+	// and their newest conversation); zero if never. Every instance of a
+	// shop reads the same, so a Router that turns on it agrees with the
+	// others.
+	LastAssignedAt time.Time
 }
 
 // RouterFunc lets an ordinary function serve as a Router.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // place asks the Router for an agent for the queued or waiting
@@ -73,11 +74,32 @@ func (d *Desk) candidates(ctx context.Context, department string) ([]Candidate, 
 		if err != nil {
 			return nil, err
 		}
-		if a.Capacity == 0 || len(open) < a.Capacity {
-			out = append(out, Candidate{Agent: a, Active: len(open)})
+		if a.Capacity != 0 && len(open) >= a.Capacity {
+			continue
 		}
+		last, err := d.lastAssigned(ctx, a.ID, open)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Candidate{Agent: a, Active: len(open), LastAssignedAt: last})
 	}
 	return out, nil
+}
+
+// lastAssigned returns when agent id last got a conversation: the latest
+// assignment among their open conversations and their newest one.
+func (d *Desk) lastAssigned(ctx context.Context, id string, open []ConversationInfo) (time.Time, error) {
+	newest, err := d.store.Conversations(ctx, ConversationFilter{AgentID: id, Newest: true, Limit: 1})
+	if err != nil {
+		return time.Time{}, err
+	}
+	var last time.Time
+	for _, c := range slices.Concat(open, newest) {
+		if c.AgentID == id && c.AssignedAt.After(last) {
+			last = c.AssignedAt
+		}
+	}
+	return last, nil
 }
 
 // serves reports whether agent a takes conversations of department.

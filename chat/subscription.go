@@ -5,20 +5,23 @@ import (
 	"sync"
 )
 
-// Subscription receives the events of one Topic. Each subscription holds
-// at most a fixed number of undelivered events; a subscriber that falls so
-// far behind that more are waiting is cut off with ErrSlowConsumer rather
-// than slowing down the publisher or anyone else. It then reads what it
-// missed from the store (Conversation.History) and subscribes again.
+// Subscription receives the events of the topics it follows: the one it
+// was made with, and those added with Follow. An event on several of them
+// is delivered once. Each subscription holds at most a fixed number of
+// undelivered events; a subscriber that falls so far behind that more are
+// waiting is cut off with ErrSlowConsumer rather than slowing down the
+// publisher or anyone else. It then reads what it missed from the store
+// (Conversation.History) and subscribes again.
 //
 // A subscriber reads either from the channel of Events or with Ready and
 // Next, not both. Events allocates its buffer of the full size up front;
 // Ready and Next hold only the events waiting, so that an idle subscriber
 // costs a few hundred bytes.
 type Subscription struct {
-	topic Topic
-	hub   *hub
-	size  int // how many undelivered events it may hold
+	topic  Topic
+	topics map[Topic]struct{} // what it follows; guarded by hub.mu
+	hub    *hub
+	size   int // how many undelivered events it may hold
 
 	mu     sync.Mutex
 	queue  []Event    // the events waiting, oldest first, without Events
@@ -34,7 +37,7 @@ type Subscription struct {
 // a larger one, left by a burst, is released.
 const keptQueue = 8
 
-// Topic returns the topic the subscription listens to.
+// Topic returns the topic the subscription was made with.
 func (s *Subscription) Topic() Topic { return s.topic }
 
 // Events returns the channel of events. It is closed when the subscription
@@ -170,18 +173,14 @@ func (h *hub) add(ctx context.Context, topic Topic, n int) (*Subscription, error
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s := &Subscription{topic: topic, hub: h, size: n, ready: make(chan struct{}, 1), done: make(chan struct{})}
+	s := &Subscription{topic: topic, topics: make(map[Topic]struct{}, 1), hub: h, size: n, ready: make(chan struct{}, 1),
+		done: make(chan struct{})}
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
 		return nil, ErrClosed
 	}
-	subs := h.topics[topic]
-	if subs == nil {
-		subs = make(map[*Subscription]struct{})
-		h.topics[topic] = subs
-	}
-	subs[s] = struct{}{}
+	h.followLocked(s, topic)
 	h.mu.Unlock()
 	stop := context.AfterFunc(ctx, func() { s.end(context.Cause(ctx)) })
 	s.mu.Lock()
@@ -193,23 +192,16 @@ func (h *hub) add(ctx context.Context, topic Topic, n int) (*Subscription, error
 func (h *hub) remove(s *Subscription) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if subs := h.topics[s.topic]; subs != nil {
-		delete(subs, s)
-		if len(subs) == 0 {
-			delete(h.topics, s.topic)
-		}
+	for t := range s.topics {
+		h.unfollowLocked(s, t)
 	}
 }
 
-// deliver offers e to every subscription of each of its topics.
+// deliver offers e once to every subscription that follows any of its
+// topics.
 func (h *hub) deliver(e Event) {
 	h.mu.RLock()
-	var targets []*Subscription
-	for _, t := range e.Topics() {
-		for s := range h.topics[t] {
-			targets = append(targets, s)
-		}
-	}
+	targets := h.targetsLocked(e.Topics())
 	h.mu.RUnlock()
 	for _, s := range targets {
 		s.offer(e)
@@ -226,12 +218,16 @@ func (h *hub) broadcast(e Event) {
 	}
 }
 
-// allLocked returns every subscription; h.mu is held.
+// allLocked returns every subscription once; h.mu is held.
 func (h *hub) allLocked() []*Subscription {
+	seen := make(map[*Subscription]struct{})
 	var all []*Subscription
 	for _, subs := range h.topics {
 		for s := range subs {
-			all = append(all, s)
+			if _, dup := seen[s]; !dup {
+				seen[s] = struct{}{}
+				all = append(all, s)
+			}
 		}
 	}
 	return all

@@ -10,8 +10,9 @@
 //
 // # Policies
 //
-//   - [RoundRobin] takes turns: each conversation goes to the candidate after
-//     the one chosen last time, in agent ID order.
+//   - [RoundRobin] takes turns: each conversation goes to the candidate who
+//     got one least recently, so every instance of a shop follows one
+//     rotation; among equals, the one after the last chosen in ID order.
 //   - [LeastBusy] gives the conversation to the candidate with the fewest open
 //     conversations.
 //   - [Prefer] names agents in order of preference: the first of them who can

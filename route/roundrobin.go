@@ -7,15 +7,16 @@ import (
 	"github.com/parleychat/parley/chat"
 )
 
-// RoundRobin takes turns: it gives each conversation to the candidate whose
-// agent ID follows, in ID order, the ID it chose last time, wrapping around
-// to the lowest ID. Agents who go offline or fill up simply drop out of the
-// rotation and rejoin in their place when they return.
+// RoundRobin takes turns: it gives each conversation to the candidate who
+// got one least recently (Candidate.LastAssignedAt, which the Desk reads
+// from the Store), so that every instance of a shop follows one rotation.
+// Among candidates with the same time, as agents who never got one, it
+// takes turns in agent ID order: the ID after the one it chose last time,
+// wrapping around to the lowest. Agents who go offline or fill up simply
+// drop out of the rotation and rejoin in their place when they return.
 //
 // The zero value is ready to use. A RoundRobin must not be copied after first
 // use; pass a pointer (&route.RoundRobin{}). It is safe for concurrent use.
-// The rotation lives in memory, so each instance of a shop rotates on its
-// own and a restart starts again from the lowest ID.
 type RoundRobin struct {
 	mu   sync.Mutex
 	last string // agent ID chosen last; "" before the first choice
@@ -23,11 +24,17 @@ type RoundRobin struct {
 
 var _ chat.Router = (*RoundRobin)(nil)
 
-// Route returns the candidate after the last one chosen, or "" when there are
-// no candidates.
+// Route returns the candidate who got a conversation least recently, the
+// next in ID order among equals, or "" when there are no candidates.
 func (r *RoundRobin) Route(_ context.Context, req chat.RouteRequest) (string, error) {
 	if len(req.Candidates) == 0 {
 		return "", nil
+	}
+	oldest := req.Candidates[0].LastAssignedAt
+	for _, c := range req.Candidates[1:] {
+		if c.LastAssignedAt.Before(oldest) {
+			oldest = c.LastAssignedAt
+		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -35,6 +42,9 @@ func (r *RoundRobin) Route(_ context.Context, req chat.RouteRequest) (string, er
 	// not: look for the smallest ID after last, and the smallest overall.
 	var next, lowest string
 	for _, c := range req.Candidates {
+		if !c.LastAssignedAt.Equal(oldest) {
+			continue
+		}
 		id := c.Agent.ID
 		if lowest == "" || id < lowest {
 			lowest = id

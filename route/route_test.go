@@ -401,3 +401,26 @@ func TestWithDesk(t *testing.T) {
 	assert.Equal(t, "c", start(visitors[2]))
 	assert.Equal(t, "b", start(visitors[1]), "returning visitor")
 }
+
+// TestRoundRobinLeastRecentlyAssigned: the candidate who got a
+// conversation least recently goes first, whatever this RoundRobin chose
+// before, as another instance's choices show in LastAssignedAt.
+func TestRoundRobinLeastRecentlyAssigned(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	rr := &route.RoundRobin{}
+	cand := func(id string, last time.Time) chat.Candidate {
+		return chat.Candidate{Agent: chat.Agent{ID: id}, LastAssignedAt: last}
+	}
+	pick := func(cs ...chat.Candidate) string {
+		id, err := rr.Route(t.Context(), chat.RouteRequest{Candidates: cs})
+		require.NoError(t, err)
+		return id
+	}
+	assert.Equal(t, "c", pick(cand("a", at.Add(2*time.Minute)), cand("b", at.Add(time.Minute)), cand("c", at)))
+	assert.Equal(t, "b", pick(cand("a", at.Add(2*time.Minute)), cand("b", at.Add(time.Minute)), cand("c", at.Add(3*time.Minute))))
+	// Never assigned goes first; among equals the turn goes on from the
+	// last chosen, b.
+	assert.Equal(t, "c", pick(cand("a", time.Time{}), cand("b", at), cand("c", time.Time{})))
+	assert.Equal(t, "a", pick(cand("a", time.Time{}), cand("b", at), cand("c", time.Time{})))
+}

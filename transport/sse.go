@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/parleychat/parley/chat"
@@ -19,6 +20,12 @@ import (
 // with the welcome; GET /sse/{session} is the stream of server frames, one
 // per "data:" event; POST /sse/{session} sends one client frame, answered
 // on the stream. The session id is a secret that only the client holds.
+//
+// A session lives on the instance that answered its hello, so behind a
+// load balancer the stream and the POSTs must reach that instance (sticky
+// sessions). The session id ends with a tag of its instance: another
+// instance that gets a request for it answers 421 wrong_instance and logs
+// why, instead of a 404 that would look like an expired session.
 
 // serveSSEHello opens a session over SSE.
 func (s *Server) serveSSEHello(w http.ResponseWriter, r *http.Request, auth func(*http.Request) (chat.Agent, error)) {
@@ -40,7 +47,7 @@ func (s *Server) serveSSEHello(w http.ResponseWriter, r *http.Request, auth func
 		writeHTTPError(w, httpStatus(err), errorFrame(requestID(data), err).Error)
 		return
 	}
-	ss.streamID = newStreamID()
+	ss.streamID = s.newStreamID()
 	s.mu.Lock()
 	s.streams[ss.streamID] = ss
 	s.mu.Unlock()
@@ -74,7 +81,7 @@ func (s *Server) serveSSEStream(w http.ResponseWriter, r *http.Request, auth fun
 	}
 	ss := s.stream(r, auth)
 	if ss == nil || !ss.attached.CompareAndSwap(false, true) {
-		writeHTTPError(w, http.StatusNotFound, &wire.ErrorBody{Code: wire.CodeNotFound, Message: "no such session; send hello again"})
+		s.noSession(w, r)
 		return
 	}
 	rc := http.NewResponseController(w)
@@ -126,7 +133,7 @@ func (s *Server) serveSSEFrames(w http.ResponseWriter, r *http.Request, auth fun
 	}
 	ss := s.stream(r, auth)
 	if ss == nil {
-		writeHTTPError(w, http.StatusNotFound, &wire.ErrorBody{Code: wire.CodeNotFound, Message: "no such session; send hello again"})
+		s.noSession(w, r)
 		return
 	}
 	// The answer comes once the frame is taken, before it is handled: a
@@ -203,8 +210,26 @@ func httpStatus(err error) int {
 	return http.StatusBadRequest
 }
 
-func newStreamID() string {
+// newStreamID returns a new secret session id, tagged with this instance.
+func (s *Server) newStreamID() string {
 	var b [24]byte
 	_, _ = rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:]) + "." + s.instanceTag
+}
+
+// noSession answers a request for a session this instance does not hold:
+// 421 when the id is tagged with another instance, which only a load
+// balancer without sticky sessions causes, else 404.
+func (s *Server) noSession(w http.ResponseWriter, r *http.Request) {
+	_, tag, ok := strings.Cut(r.PathValue("session"), ".")
+	if !ok || tag == s.instanceTag {
+		writeHTTPError(w, http.StatusNotFound, &wire.ErrorBody{Code: wire.CodeNotFound, Message: "no such session; send hello again"})
+		return
+	}
+	now := s.cfg.Now()
+	if last := s.misdirectedLogged.Load(); last == 0 || now.Sub(time.Unix(0, last)) >= time.Minute {
+		s.misdirectedLogged.Store(now.UnixNano())
+		s.log.Warn("transport: an SSE request reached an instance other than its session's; route SSE with sticky sessions", "path", r.URL.Path)
+	}
+	writeHTTPError(w, http.StatusMisdirectedRequest, &wire.ErrorBody{Code: wire.CodeWrongInstance, Message: "the session is held by another instance; send hello again"})
 }
