@@ -377,6 +377,54 @@ func TestSubscriptions(t *testing.T) {
 		assert.NoError(t, fast.Err())
 	})
 
+	t.Run("Ready and Next keep the same bound", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t, chat.Config{})
+		c := f.start(t, chat.StartRequest{})
+		slow, err := f.desk.SubscribeBuffer(t.Context(), chat.ConversationTopic(c.ID), 3)
+		require.NoError(t, err)
+		reader, err := f.desk.SubscribeBuffer(t.Context(), chat.ConversationTopic(c.ID), 3)
+		require.NoError(t, err)
+		author := chat.Author{Kind: chat.AuthorVisitor, ID: c.VisitorID.String()}
+		for i := range 6 {
+			require.NoError(t, f.desk.Typing(t.Context(), c.ID, author, i%2 == 0))
+			select {
+			case <-reader.Ready():
+			case <-time.After(5 * time.Second):
+				t.Fatal("no event is ready")
+			}
+			e, ok := reader.Next()
+			require.True(t, ok, "Ready means an event is queued")
+			assert.Equal(t, i%2 == 0, e.Typing, "events come in order")
+			_, ok = reader.Next()
+			assert.False(t, ok, "one event at a time was published")
+			if i < 3 {
+				select {
+				case <-slow.Done():
+					t.Fatalf("cut off with %d events waiting; it may hold 3", i+1)
+				default:
+				}
+			}
+		}
+		select {
+		case <-slow.Done():
+		case <-time.After(5 * time.Second):
+			t.Fatal("a subscriber 3 events behind the fourth is not cut off")
+		}
+		assert.ErrorIs(t, slow.Err(), chat.ErrSlowConsumer)
+		var typing []bool
+		for e, ok := slow.Next(); ok; e, ok = slow.Next() {
+			typing = append(typing, e.Typing)
+		}
+		assert.Equal(t, []bool{true, false, true}, typing, "the queued events are still delivered")
+		assert.NoError(t, reader.Err())
+		select {
+		case <-reader.Done():
+			t.Fatal("a subscriber that reads is never cut off")
+		default:
+		}
+	})
+
 	t.Run("context ends it", func(t *testing.T) {
 		t.Parallel()
 		f := setup(t, chat.Config{})

@@ -7,29 +7,87 @@ import (
 
 // Subscription receives the events of the topics it follows: the one it
 // was made with, and those added with Follow. An event on several of them
-// is delivered once. Each subscription has a
-// bounded buffer; a subscriber that falls so far behind that the buffer
-// overflows is cut off with ErrSlowConsumer rather than slowing down the
+// is delivered once. Each subscription holds at most a fixed number of
+// undelivered events; a subscriber that falls so far behind that more are
+// waiting is cut off with ErrSlowConsumer rather than slowing down the
 // publisher or anyone else. It then reads what it missed from the store
 // (Conversation.History) and subscribes again.
+//
+// A subscriber reads either from the channel of Events or with Ready and
+// Next, not both. Events allocates its buffer of the full size up front;
+// Ready and Next hold only the events waiting, so that an idle subscriber
+// costs a few hundred bytes.
 type Subscription struct {
 	topic  Topic
 	topics map[Topic]struct{} // what it follows; guarded by hub.mu
 	hub    *hub
-	c      chan Event
+	size   int // how many undelivered events it may hold
 
 	mu     sync.Mutex
+	queue  []Event    // the events waiting, oldest first, without Events
+	c      chan Event // the channel of Events, once asked for
+	ready  chan struct{}
+	done   chan struct{}
 	closed bool
 	err    error
 	stop   func() bool // stops the context watcher
 }
 
+// keptQueue is the capacity of a drained queue kept for the next events;
+// a larger one, left by a burst, is released.
+const keptQueue = 8
+
 // Topic returns the topic the subscription was made with.
 func (s *Subscription) Topic() Topic { return s.topic }
 
 // Events returns the channel of events. It is closed when the subscription
-// ends; Err then says why.
-func (s *Subscription) Events() <-chan Event { return s.c }
+// ends; Err then says why. The first call allocates the channel's buffer.
+func (s *Subscription) Events() <-chan Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.c == nil {
+		s.c = make(chan Event, s.size)
+		for _, e := range s.queue {
+			s.c <- e
+		}
+		s.queue = nil
+		if s.closed {
+			close(s.c)
+		}
+	}
+	return s.c
+}
+
+// Ready returns a channel that receives a value when events have been
+// queued for Next or the subscription has ended. One value may stand for
+// many events: take them all with Next.
+func (s *Subscription) Ready() <-chan struct{} { return s.ready }
+
+// Done returns a channel that is closed when the subscription ends. Events
+// queued before the end can still be taken with Next; Err says why it
+// ended.
+func (s *Subscription) Done() <-chan struct{} { return s.done }
+
+// Next takes the oldest queued event without waiting. It reports false
+// when none is queued.
+func (s *Subscription) Next() (Event, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.queue) == 0 {
+		return Event{}, false
+	}
+	e := s.queue[0]
+	s.queue[0] = Event{} // the queue no longer holds what e points to
+	s.queue = s.queue[1:]
+	if len(s.queue) == 0 {
+		if cap(s.queue) > keptQueue {
+			s.queue = nil
+		} else {
+			s.queue = s.queue[:0:cap(s.queue)]
+		}
+	}
+	return e, true
+}
 
 // Err returns nil while the subscription is live and after Close, and
 // otherwise why it ended: ErrSlowConsumer, ErrClosed when the Desk closed, or
@@ -51,12 +109,28 @@ func (s *Subscription) offer(e Event) {
 		s.mu.Unlock()
 		return
 	}
-	select {
-	case s.c <- e:
-		s.mu.Unlock()
-	default:
-		s.mu.Unlock()
+	full := false
+	if s.c != nil {
+		select {
+		case s.c <- e:
+		default:
+			full = true
+		}
+	} else if full = len(s.queue) >= s.size; !full {
+		s.queue = append(s.queue, e)
+		s.signal()
+	}
+	s.mu.Unlock()
+	if full {
 		s.end(ErrSlowConsumer)
+	}
+}
+
+// signal wakes the reader of Ready; s.mu is held.
+func (s *Subscription) signal() {
+	select {
+	case s.ready <- struct{}{}:
+	default: // a wake-up is pending already
 	}
 }
 
@@ -69,7 +143,11 @@ func (s *Subscription) end(err error) {
 	}
 	s.closed = true
 	s.err = err
-	close(s.c)
+	if s.c != nil {
+		close(s.c)
+	}
+	close(s.done)
+	s.signal()
 	stop := s.stop
 	s.mu.Unlock()
 	if stop != nil {
@@ -89,13 +167,14 @@ func newHub() *hub {
 	return &hub{topics: make(map[Topic]map[*Subscription]struct{})}
 }
 
-// add registers a subscription to topic with a buffer of size n that ends
-// when ctx is done.
+// add registers a subscription to topic holding at most n events that
+// ends when ctx is done.
 func (h *hub) add(ctx context.Context, topic Topic, n int) (*Subscription, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s := &Subscription{topic: topic, topics: make(map[Topic]struct{}, 1), hub: h, c: make(chan Event, n)}
+	s := &Subscription{topic: topic, topics: make(map[Topic]struct{}, 1), hub: h, size: n, ready: make(chan struct{}, 1),
+		done: make(chan struct{})}
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -192,59 +191,6 @@ func drain(c *websocket.Conn) {
 			_ = c.Write(context.Background(), websocket.MessageText, []byte(`{"type":"pong"}`))
 		}
 	}
-}
-
-// BenchmarkIdleConnections measures the server's memory per idle visitor
-// connection: it starts the server as a child process (so that the
-// clients' memory is not counted), opens the connections, and divides the
-// growth of the child's resident memory by their number. Run it with
-// -benchtime 1x; 10,000 connections need `ulimit -n` above 10,100.
-func BenchmarkIdleConnections(b *testing.B) {
-	for _, n := range []int{1000, 10000} {
-		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			for b.Loop() {
-				server, addr := startCrashServer(b, filepath.Join(b.TempDir(), "idle.db"))
-				h := &harness{t: b, url: "http://" + addr}
-				// Warm up the server so that one-time allocations are not
-				// counted per connection.
-				warm := make([]*websocket.Conn, 50)
-				for i := range warm {
-					warm[i] = h.rawDial(b, "/chat/ws", "")
-				}
-				before := rss(b, server.Process.Pid)
-				conns := make([]*websocket.Conn, n)
-				for i := range conns {
-					conns[i] = h.rawDial(b, "/chat/ws", "")
-					go drain(conns[i])
-				}
-				after := rss(b, server.Process.Pid)
-				b.ReportMetric(float64(after-before)/float64(n)/1024, "KiB/conn")
-				for _, c := range append(conns, warm...) {
-					c.CloseNow()
-				}
-			}
-		})
-	}
-}
-
-// rss returns a process's resident memory in bytes.
-func rss(b *testing.B, pid int) int64 {
-	b.Helper()
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		b.Fatal(err)
-	}
-	for line := range strings.Lines(string(status)) {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			if err != nil {
-				b.Fatal(err)
-			}
-			return kb * 1024
-		}
-	}
-	b.Fatal("no VmRSS")
-	return 0
 }
 
 // BenchmarkSendsOneConnection measures how many messages one agent

@@ -37,7 +37,11 @@ func TestCrashServerChild(t *testing.T) {
 	require.NoError(t, err)
 	desk, err := chat.NewDesk(chat.Config{Store: store})
 	require.NoError(t, err)
-	srv, err := transport.New(transport.Config{Desk: desk, Secret: testSecret, RateLimit: 1000, RateBurst: 1000, SendQueue: 1024,
+	sendQueue := 1024
+	if os.Getenv("PARLEY_CHILD_DEFAULTS") != "" {
+		sendQueue = 0 // the default, as a shop runs it
+	}
+	srv, err := transport.New(transport.Config{Desk: desk, Secret: testSecret, RateLimit: 1000, RateBurst: 1000, SendQueue: sendQueue,
 		AuthenticateAgent: func(r *http.Request) (chat.Agent, error) {
 			if id := r.Header.Get("X-Test-Agent"); id != "" {
 				return chat.Agent{ID: id, Name: "Agent " + id}, nil
@@ -48,18 +52,19 @@ func TestCrashServerChild(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.Handle("/chat/", http.StripPrefix("/chat", srv.VisitorHandler()))
 	mux.Handle("/staff/chat/", http.StripPrefix("/staff/chat", srv.AgentHandler()))
+	mux.HandleFunc("/debug/memory", memoryHandler(srv))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	fmt.Printf("ADDR %s\n", ln.Addr())
 	_ = http.Serve(ln, mux)
 }
 
-// startCrashServer starts the child server on the database file and
-// returns it with its address.
-func startCrashServer(t testing.TB, db string) (*exec.Cmd, string) {
+// startCrashServer starts the child server on the database file, with
+// env added to its environment, and returns it with its address.
+func startCrashServer(t testing.TB, db string, env ...string) (*exec.Cmd, string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashServerChild$", "-test.v")
-	cmd.Env = append(os.Environ(), "PARLEY_CRASH_DB="+db)
+	cmd.Env = append(append(os.Environ(), "PARLEY_CRASH_DB="+db), env...)
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	cmd.Stderr = os.Stderr

@@ -177,6 +177,7 @@ type Server struct {
 	agents   map[string]int         // open sessions per agent
 	leaving  map[string]*time.Timer // agents in their grace period
 	streams  map[string]*session
+	beat     *time.Timer // pings every session while there are any
 	// instanceTag ends this Server's SSE session ids, and
 	// misdirectedLogged is when a request for another instance's session
 	// was last logged (Unix nanoseconds).

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -62,8 +63,13 @@ type session struct {
 	slots   chan struct{}
 	waiting atomic.Int32 // frames read and waiting for a slot
 	// unasked holds the frames the server sends on its own besides
-	// events: invitations and blocks.
-	unasked chan outItem
+	// events: invitations and blocks, at most Config.SendQueue of them.
+	// It is allocated when one comes.
+	unaskedMu sync.Mutex
+	unasked   []outItem
+	// wake tells the pump that an unasked frame or a heartbeat is due.
+	wake chan struct{}
+	beat atomic.Bool // a heartbeat is due
 
 	ctx    context.Context
 	cancel context.CancelCauseFunc
@@ -132,7 +138,7 @@ func (s *Server) open(ctx context.Context, r *http.Request, data []byte, agent *
 	}
 
 	ss := &session{srv: s, addr: s.clientIP(r), queue: make(chan *reply, maxInFlight), slots: make(chan struct{}, maxInFlight),
-		unasked: make(chan outItem, s.cfg.SendQueue), last: make(map[uuid.UUID]*reply)}
+		wake: make(chan struct{}, 1)}
 	ss.limiter = bucket{rate: s.cfg.RateLimit, burst: float64(s.cfg.RateBurst), tokens: float64(s.cfg.RateBurst), last: s.cfg.Now()}
 	welcome := &wire.ServerFrame{Type: wire.FrameWelcome, ID: f.ID, V: wire.ProtocolVersion,
 		HeartbeatMS: s.cfg.HeartbeatInterval.Milliseconds(), TimeoutMS: s.cfg.HeartbeatTimeout.Milliseconds(),
@@ -304,6 +310,9 @@ func (s *Server) register(ss *session) error {
 		}
 	}
 	s.sessions[ss] = struct{}{}
+	if s.beat == nil {
+		s.beat = time.AfterFunc(s.cfg.HeartbeatInterval, s.heartbeat)
+	}
 	s.wg.Add(1)
 	s.mu.Unlock()
 	if first {
@@ -312,6 +321,21 @@ func (s *Server) register(ss *session) error {
 		}
 	}
 	return nil
+}
+
+// heartbeat has every session check its client's silence and ping it.
+// One timer serves all the sessions; it runs while there are any.
+func (s *Server) heartbeat() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.sessions) == 0 {
+		s.beat = nil
+		return
+	}
+	for ss := range s.sessions {
+		ss.heartbeat()
+	}
+	s.beat.Reset(s.cfg.HeartbeatInterval)
 }
 
 // end closes a session for good and announces presence for a last
@@ -423,10 +447,48 @@ func (ss *session) touch() { ss.lastIn.Store(ss.srv.cfg.Now().UnixNano()) }
 // queue means the client is not reading: the session ends as a slow
 // consumer.
 func (ss *session) enqueue(it outItem) {
-	select {
-	case ss.unasked <- it:
-	default:
+	ss.unaskedMu.Lock()
+	full := len(ss.unasked) >= ss.srv.cfg.SendQueue
+	if !full {
+		ss.unasked = append(ss.unasked, it)
+	}
+	ss.unaskedMu.Unlock()
+	if full {
 		ss.cancel(errSlowConsumer)
+		return
+	}
+	ss.signal()
+}
+
+// nextUnasked takes the oldest unasked frame, if any.
+func (ss *session) nextUnasked() (outItem, bool) {
+	ss.unaskedMu.Lock()
+	defer ss.unaskedMu.Unlock()
+	if len(ss.unasked) == 0 {
+		return outItem{}, false
+	}
+	it := ss.unasked[0]
+	ss.unasked[0] = outItem{}
+	ss.unasked = ss.unasked[1:]
+	if len(ss.unasked) == 0 {
+		ss.unasked = nil // an idle session holds no queue
+	} else {
+		ss.signal() // the pump takes one per turn
+	}
+	return it, true
+}
+
+// heartbeat makes the pump check the client's silence and ping it.
+func (ss *session) heartbeat() {
+	ss.beat.Store(true)
+	ss.signal()
+}
+
+// signal wakes the pump for wake's reasons.
+func (ss *session) signal() {
+	select {
+	case ss.wake <- struct{}{}:
+	default: // a wake-up is pending already
 	}
 }
 
@@ -454,6 +516,12 @@ func (ss *session) enqueueFinal(f *wire.ServerFrame) {
 // when the frame was not taken because the session or ctx ended.
 func (ss *session) receive(ctx context.Context, data []byte) bool {
 	ss.touch()
+	if bytes.Equal(data, pongFrame) {
+		// The pong as clients send it is known without decoding: an idle
+		// connection's reader never runs the JSON decoder, whose deep
+		// calls would grow its stack.
+		return true
+	}
 	f, err := wire.DecodeClientFrame(data)
 	if err == nil && f.Type == wire.FramePong {
 		return true
@@ -478,6 +546,9 @@ func (ss *session) admit(ctx context.Context) bool {
 	defer ss.waiting.Add(-1)
 	select {
 	case ss.slots <- struct{}{}:
+		// The client was not silent while its frame waited: the
+		// heartbeat counts its silence from here, not from the read.
+		ss.touch()
 		return true
 	case <-ss.ctx.Done():
 		return false
@@ -539,6 +610,9 @@ func (ss *session) schedule(f wire.ClientFrame, r *reply) {
 	var after []*reply
 	if key := orderKey(f); key != uuid.Nil {
 		after = append(after, ss.lone, ss.last[key])
+		if ss.last == nil {
+			ss.last = make(map[uuid.UUID]*reply)
+		}
 		ss.last[key] = r
 		ss.since = append(ss.since, r)
 		ss.forgetHandled()
@@ -781,9 +855,7 @@ type sender func(ctx context.Context, frame []byte) error
 func (ss *session) pump(send sender) error {
 	ss.attached.Store(true)
 	p := &pumpState{ss: ss, send: send, seen: make(map[uuid.UUID]int64)}
-	tick := time.NewTicker(ss.srv.cfg.HeartbeatInterval)
-	defer tick.Stop()
-	events := ss.sub.Events()
+	events := ss.sub.Ready()
 	var live, sums <-chan struct{}
 	if ss.live != nil {
 		live = ss.live.ready
@@ -799,8 +871,8 @@ func (ss *session) pump(send sender) error {
 		// then wait unread, but the events' queue is what cuts a client
 		// off.
 		select {
-		case e, ok := <-events:
-			if err := p.received(e, ok); err != nil {
+		case <-events:
+			if err := p.received(); err != nil {
 				return err
 			}
 			continue
@@ -819,8 +891,8 @@ func (ss *session) pump(send sender) error {
 		select {
 		case <-ss.ctx.Done():
 			return context.Cause(ss.ctx)
-		case e, ok := <-events:
-			if err := p.received(e, ok); err != nil {
+		case <-events:
+			if err := p.received(); err != nil {
 				return err
 			}
 		case head = <-queue:
@@ -834,9 +906,16 @@ func (ss *session) pump(send sender) error {
 			if it.last {
 				return errShuttingDown
 			}
-		case it := <-ss.unasked:
-			if err := p.item(it); err != nil {
-				return ss.writeFailed(err)
+		case <-ss.wake:
+			if ss.beat.Swap(false) {
+				if err := p.heartbeat(); err != nil {
+					return err
+				}
+			}
+			if it, ok := ss.nextUnasked(); ok {
+				if err := p.item(it); err != nil {
+					return ss.writeFailed(err)
+				}
 			}
 		case <-catching:
 			if err := p.catchUpNext(); err != nil {
@@ -852,35 +931,58 @@ func (ss *session) pump(send sender) error {
 			if err := p.summary(ss.sums.take()); err != nil {
 				return ss.writeFailed(err)
 			}
-		case <-tick.C:
-			// A client whose frames wait unread is not silent.
-			silent := ss.srv.cfg.Now().Sub(time.Unix(0, ss.lastIn.Load()))
-			if silent > ss.srv.cfg.HeartbeatTimeout && ss.waiting.Load() == 0 {
-				return errHeartbeatTimeout
-			}
-			if err := p.write(&wire.ServerFrame{Type: wire.FramePing}); err != nil {
-				return err
-			}
 		}
 	}
 }
 
-// received sends an event from the subscription; ok false means the
-// subscription ended.
-func (p *pumpState) received(e chat.Event, ok bool) error {
+// heartbeat ends a silent session and pings the client otherwise.
+func (p *pumpState) heartbeat() error {
 	ss := p.ss
-	if !ok {
-		if err := ss.sub.Err(); errors.Is(err, chat.ErrSlowConsumer) {
-			return errSlowConsumer
-		} else if err != nil {
-			return err
+	// A client whose frames wait unread is not silent.
+	silent := ss.srv.cfg.Now().Sub(time.Unix(0, ss.lastIn.Load()))
+	if silent > ss.srv.cfg.HeartbeatTimeout && ss.waiting.Load() == 0 {
+		return errHeartbeatTimeout
+	}
+	// Encoded once: an idle connection's pump then never runs the JSON
+	// encoder, whose deep calls would grow its stack.
+	return p.writeEncoded(pingFrame)
+}
+
+// pingFrame is the ping frame, encoded, and pongFrame the pong.
+var (
+	pingFrame = []byte(`{"type":"` + wire.FramePing + `"}`)
+	pongFrame = []byte(`{"type":"` + wire.FramePong + `"}`)
+)
+
+// received sends the events queued on the subscription and tells why it
+// ended once it has.
+func (p *pumpState) received() error {
+	ss := p.ss
+	// The events queued before the end are sent first.
+	ended := false
+	select {
+	case <-ss.sub.Done():
+		ended = true
+	default:
+	}
+	for {
+		e, ok := ss.sub.Next()
+		if !ok {
+			break
 		}
-		return context.Cause(ss.ctx)
+		if err := p.event(e); err != nil {
+			return ss.writeFailed(err)
+		}
 	}
-	if err := p.event(e); err != nil {
-		return ss.writeFailed(err)
+	if !ended {
+		return nil
 	}
-	return nil
+	if err := ss.sub.Err(); errors.Is(err, chat.ErrSlowConsumer) {
+		return errSlowConsumer
+	} else if err != nil {
+		return err
+	}
+	return context.Cause(ss.ctx)
 }
 
 // writeFailed explains a failed write: a write that timed out, or one
@@ -922,7 +1024,7 @@ func (p *pumpState) write(f *wire.ServerFrame) error {
 	return p.writeEncoded(b)
 }
 
-// writeEncoded writes a frame already encoded.
+// writeEncoded writes an encoded frame within WriteTimeout.
 func (p *pumpState) writeEncoded(b []byte) error {
 	ctx, cancel := context.WithTimeout(p.ss.ctx, p.ss.srv.cfg.WriteTimeout)
 	defer cancel()

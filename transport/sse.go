@@ -104,7 +104,7 @@ func (s *Server) serveSSEStream(w http.ResponseWriter, r *http.Request, auth fun
 		}
 		return rc.Flush()
 	}
-	if err := send(ss.ctx, []byte(`{"type":"ping"}`)); err != nil {
+	if err := send(ss.ctx, pingFrame); err != nil {
 		ss.end(errClientGone)
 		return
 	}

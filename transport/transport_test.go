@@ -1,8 +1,12 @@
 package transport_test
 
 import (
+	"bufio"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -229,4 +233,48 @@ func TestAgentSideNeedsAuthentication(t *testing.T) {
 		require.Equal(t, wire.FrameError, f.Type)
 		assert.Equal(t, wire.CodeUnauthorized, f.Error.Code)
 	}
+}
+
+// TestHelloWithHandshake sends the hello in the same write as the
+// WebSocket handshake, so that it arrives in the HTTP server's buffer
+// before the connection is upgraded: the visitor is still welcomed.
+func TestHelloWithHandshake(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(h.url, "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, conn.SetDeadline(time.Now().Add(wait)))
+	hello := []byte(`{"type":"hello","id":"h","v":1}`)
+	mask := [4]byte{1, 2, 3, 4}
+	frame := append([]byte{0x81, 0x80 | byte(len(hello))}, mask[:]...)
+	for i, b := range hello {
+		frame = append(frame, b^mask[i%4])
+	}
+	req := "GET /chat/ws HTTP/1.1\r\nHost: " + strings.TrimPrefix(h.url, "http://") + "\r\n" +
+		"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+	_, err = conn.Write(append([]byte(req), frame...))
+	require.NoError(t, err)
+	r := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(r, nil)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
+	head := make([]byte, 2)
+	_, err = io.ReadFull(r, head)
+	require.NoError(t, err, "the server answers the hello")
+	require.Equal(t, byte(0x81), head[0], "a text frame")
+	n := int(head[1] & 0x7f)
+	if n == 126 {
+		ext := make([]byte, 2)
+		_, err = io.ReadFull(r, ext)
+		require.NoError(t, err)
+		n = int(ext[0])<<8 | int(ext[1])
+	}
+	payload := make([]byte, n)
+	_, err = io.ReadFull(r, payload)
+	require.NoError(t, err)
+	f := decodeFrame(t, payload)
+	assert.Equal(t, wire.FrameWelcome, f.Type)
+	assert.Equal(t, "h", f.ID)
 }

@@ -1,10 +1,13 @@
 package transport
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"time"
 
@@ -23,8 +26,11 @@ const (
 	CloseServiceRestart   = int(websocket.StatusServiceRestart)
 )
 
-// serveWS runs one WebSocket connection: hello, then a reader loop here and
-// the pump in a second goroutine.
+// serveWS runs one WebSocket connection: the hello here, then a reader and
+// the pump in goroutines of their own. The handler returns once the
+// welcome is written, so that the request, net/http's goroutine and its
+// stack, grown by the hello, are not kept for as long as the connection
+// stays open.
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, auth func(*http.Request) (chat.Agent, error)) {
 	if s.isClosing() {
 		writeHTTPError(w, http.StatusServiceUnavailable, errorBody(errShuttingDown))
@@ -34,11 +40,21 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, auth func(*http
 		refuseOrigin(w)
 		return
 	}
+	if auth == nil {
+		// Visitors are many and mostly idle: their connections get small
+		// buffers. Agents, few and busy, keep net/http's.
+		w = smallBuffers{w}
+	}
 	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.cfg.AllowedOrigins})
 	if err != nil {
 		return // Accept has answered: a bad handshake
 	}
-	defer c.CloseNow()
+	opened := false
+	defer func() {
+		if !opened {
+			c.CloseNow()
+		}
+	}()
 	// readFrame enforces MaxFrameBytes so that the client is told why it
 	// is cut off; the library's own limit, one byte above, never trips.
 	c.SetReadLimit(s.cfg.MaxFrameBytes + 1)
@@ -78,32 +94,40 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, auth func(*http
 		ss.end(err)
 		return
 	}
+	opened = true
+	go s.pumpWS(c, ss, send)
+	go s.readWS(c, ss)
+}
 
-	done := make(chan error, 1)
-	go func() {
-		reason := ss.pump(send)
-		// End the session before the close handshake, which can take
-		// seconds with a peer that does not read: the visitor is offline
-		// and their place is free at once.
-		ss.end(reason)
-		if !errors.Is(reason, errClientGone) {
-			code, body := closeReason(reason)
-			if code == int(websocket.StatusMessageTooBig) {
-				// A close reason is too short to explain; an error frame
-				// says what the limit is.
-				writeError(ctx, c, s.cfg.WriteTimeout, "", body)
-			}
-			// The close handshake also ends the reader below.
-			_ = c.Close(websocket.StatusCode(code), body.Code)
-		} else {
-			_ = c.CloseNow()
-		}
-		done <- reason
-	}()
-	// The reader runs in the handler's own goroutine: one goroutine fewer
-	// per connection. It reads with the request's context, not the
-	// session's, so that ending the session closes the connection with its
-	// proper code instead of aborting the read.
+// pumpWS runs the pump of a WebSocket connection and closes it when the
+// session ends.
+func (s *Server) pumpWS(c *websocket.Conn, ss *session, send sender) {
+	reason := ss.pump(send)
+	// End the session before the close handshake, which can take
+	// seconds with a peer that does not read: the visitor is offline
+	// and their place is free at once.
+	ss.end(reason)
+	if errors.Is(reason, errClientGone) {
+		_ = c.CloseNow()
+		return
+	}
+	code, body := closeReason(reason)
+	if code == int(websocket.StatusMessageTooBig) {
+		// A close reason is too short to explain; an error frame says
+		// what the limit is.
+		writeError(context.Background(), c, s.cfg.WriteTimeout, "", body)
+	}
+	// The close handshake also ends the reader.
+	_ = c.Close(websocket.StatusCode(code), body.Code)
+}
+
+// readWS reads a WebSocket connection's frames until it fails or closes.
+// It reads without a deadline, not with the session's context, so that
+// ending the session closes the connection with its proper code instead
+// of aborting the read; the pump's close ends the read.
+func (s *Server) readWS(c *websocket.Conn, ss *session) {
+	ctx := context.Background()
+	var tooLarge *wire.Error
 	for {
 		typ, data, err := readFrame(ctx, c, s.cfg.MaxFrameBytes)
 		if err != nil {
@@ -122,7 +146,40 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, auth func(*http
 		}
 		ss.receive(ctx, data)
 	}
-	<-done
+}
+
+// smallBuffers hands coder/websocket buffers of a few hundred bytes
+// instead of net/http's 4 KiB ones when it hijacks the connection. Larger
+// frames are read and written past the buffers.
+type smallBuffers struct{ http.ResponseWriter }
+
+// Sizes of the buffers of smallBuffers: most client frames fit in one
+// read, most server frames in one write.
+const (
+	smallReadBuffer  = 512
+	smallWriteBuffer = 1024
+)
+
+func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := brw.Flush(); err != nil {
+		return nil, nil, err
+	}
+	n := brw.Reader.Buffered()
+	if n > smallReadBuffer {
+		return conn, brw, nil // the client sent a lot at once: keep it all
+	}
+	// What the client sent after its handshake is read first: it is put
+	// in the new buffer, where the library finds it.
+	pending, _ := brw.Reader.Peek(n)
+	br := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(pending)), conn), smallReadBuffer)
+	if _, err := br.Peek(n); err != nil {
+		return nil, nil, err
+	}
+	return conn, bufio.NewReadWriter(br, bufio.NewWriterSize(conn, smallWriteBuffer)), nil
 }
 
 var errClientGone = errors.New("transport: the client went away")
