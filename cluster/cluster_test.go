@@ -14,11 +14,13 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -75,13 +77,12 @@ var brokers = []brokerKind{
 		}},
 }
 
-// forEachBroker runs test once per broker, at once, each on a cluster
-// config of its own; a broker whose server is not configured is skipped,
-// naming the variable.
+// forEachBroker runs test once per broker, one after the other: the
+// cases load the one PostgreSQL server enough as it is. A broker whose
+// server is not configured is skipped, naming the variable.
 func forEachBroker(t *testing.T, test func(t *testing.T, b brokerKind)) {
 	for _, b := range brokers {
 		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
 			if os.Getenv(b.env) == "" {
 				t.Skipf("%s is not set (e.g. %s)", b.env, b.example)
 			}
@@ -96,7 +97,7 @@ type options struct {
 	agentLeaseTTL    time.Duration
 	replyNoticeDelay time.Duration
 	notifier         chat.Notifier
-	sweep            time.Duration // Desk.Run's interval; zero is 25 ms
+	sweep            time.Duration // Desk.Run's interval; zero is 500 ms
 }
 
 // cluster is the shared part: one PostgreSQL schema and one broker server,
@@ -150,7 +151,7 @@ func openStore(t *testing.T, dsn string) (*sql.DB, *sqlstore.Store) {
 	t.Helper()
 	db, err := sql.Open("pgx", dsn)
 	require.NoError(t, err)
-	db.SetMaxOpenConns(4)
+	db.SetMaxOpenConns(12)
 	s, err := sqlstore.Open(t.Context(), db, sqlstore.Config{Dialect: sqlstore.Postgres})
 	if err != nil {
 		db.Close()
@@ -166,6 +167,7 @@ func (c *cluster) start(name string) *instance {
 	t := c.t
 	t.Helper()
 	in := &instance{name: name}
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})).With("instance", name)
 	in.db, in.store = openStore(t, c.dsn)
 	var desk atomic.Pointer[chat.Desk]
 	b, closeBroker := c.broker.open(t, os.Getenv(c.broker.env), c.prefix, c.dsn, func() {
@@ -182,6 +184,7 @@ func (c *cluster) start(name string) *instance {
 		AgentLeaseTTL:    c.opts.agentLeaseTTL,
 		ReplyNoticeDelay: c.opts.replyNoticeDelay,
 		Notifier:         c.opts.notifier,
+		Logger:           log,
 	})
 	require.NoError(t, err)
 	desk.Store(in.desk)
@@ -191,6 +194,10 @@ func (c *cluster) start(name string) *instance {
 		AgentGracePeriod: -1,
 		RateLimit:        1000,
 		RateBurst:        1000,
+		// A start under a burst of a hundred waits for the store; on a
+		// loaded machine that can take longer than the default.
+		WriteTimeout: time.Minute,
+		Logger:       log,
 		AuthenticateAgent: func(r *http.Request) (chat.Agent, error) {
 			id := r.Header.Get("X-Test-Agent")
 			if id == "" {
@@ -220,7 +227,7 @@ func (c *cluster) start(name string) *instance {
 	in.stop = cancel
 	interval := c.opts.sweep
 	if interval == 0 {
-		interval = 25 * time.Millisecond
+		interval = 500 * time.Millisecond
 	}
 	in.runs.Go(func() { _ = in.desk.Run(ctx, interval) })
 	t.Cleanup(in.close)
@@ -311,6 +318,15 @@ func agentStatus(s chat.Store, id string) chat.AgentStatus {
 		return ""
 	}
 	return a.Status
+}
+
+// testWriter writes an instance's logs to the test's log, shown when it
+// fails or with -v.
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSuffix(string(p), "\n"))
+	return len(p), nil
 }
 
 // clock is a settable clock for chat.Config.Now.

@@ -1,0 +1,123 @@
+package cluster_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/wire"
+)
+
+// TestCapacityAcrossInstances has 100 visitors start chats at once, spread
+// over three instances, while six agents of capacity 2 are connected to
+// various instances, one of them to two. No agent is ever given more than
+// 2 conversations, neither by the events the consoles receive nor in the
+// store, and every conversation ends up open with an agent or queued, with
+// every agent full.
+func TestCapacityAcrossInstances(t *testing.T) {
+	forEachBroker(t, func(t *testing.T, b brokerKind) {
+		const (
+			agents   = 6
+			capacity = 2
+			visitors = 100
+		)
+		in := newCluster(t, b, options{}).instances(3)
+		var consoles []*client
+		var agentIDs []string
+		for i := range agents {
+			id := fmt.Sprintf("agent-%d", i)
+			agentIDs = append(agentIDs, id)
+			consoles = append(consoles, in[i%3].agent(t, id, capacity))
+		}
+		consoles = append(consoles, in[1].agent(t, "agent-0", capacity)) // on A and B
+
+		clients := make([]*client, visitors)
+		errs := make([]error, visitors)
+		var wg sync.WaitGroup
+		for i := range clients {
+			wg.Go(func() { clients[i], errs[i] = in[i%3].dial(t, dialOptions{}) })
+		}
+		wg.Wait()
+		require.NoError(t, errors.Join(errs...), "connecting the visitors")
+		start := make(chan struct{})
+		started := make([]wire.ServerFrame, visitors)
+		for i, c := range clients {
+			wg.Go(func() {
+				<-start
+				id := fmt.Sprint("start-", i)
+				if errs[i] = c.trySend(wire.ClientFrame{Type: wire.FrameStart, ID: id}); errs[i] != nil {
+					return
+				}
+				// A hundred starts at once keep the store busy for a while.
+				started[i], errs[i] = c.tryExpect(func(f wire.ServerFrame) bool { return f.ID == id }, 4*wait)
+			})
+		}
+		close(start)
+		wg.Wait()
+		require.NoError(t, errors.Join(errs...))
+		for i, f := range started {
+			require.Equal(t, wire.FrameStarted, f.Type, "visitor %d: %+v", i, f.Error)
+			assert.Contains(t, []chat.Status{chat.StatusOpen, chat.StatusQueued}, f.Conversation.Status, "visitor %d", i)
+		}
+
+		// Every console hears of every assignment. Nothing is closed here,
+		// so an agent ever given a third conversation went over capacity.
+		for _, c := range consoles {
+			c.until("every agent full", func(frames []wire.ServerFrame) bool {
+				n := 0
+				for _, convs := range assignments(frames) {
+					n += len(convs)
+				}
+				return n >= agents*capacity
+			})
+			c.mu.Lock()
+			given := assignments(c.frames)
+			c.mu.Unlock()
+			for _, id := range agentIDs {
+				assert.Len(t, given[id], capacity, "%s: conversations assigned to %s", c.name, id)
+			}
+		}
+
+		ctx := context.Background()
+		all, err := in[2].store.Conversations(ctx, chat.ConversationFilter{Limit: chat.MaxPageSize})
+		require.NoError(t, err)
+		require.Len(t, all, visitors, "every visitor's conversation is stored")
+		open := map[string]int{}
+		for _, c := range all {
+			switch c.Status {
+			case chat.StatusOpen:
+				open[c.AgentID]++
+			case chat.StatusQueued:
+				assert.Empty(t, c.AgentID, "a queued conversation has no agent")
+			default:
+				t.Errorf("conversation %s is %s, neither open nor queued", c.ID, c.Status)
+			}
+		}
+		for _, id := range agentIDs {
+			assert.Equal(t, capacity, open[id], "open conversations of %s in the store", id)
+		}
+		assert.Len(t, open, agents, "open conversations are with the agents online")
+	})
+}
+
+// assignments returns the conversations each agent was given, by the
+// assigned events among frames.
+func assignments(frames []wire.ServerFrame) map[string]map[uuid.UUID]bool {
+	out := map[string]map[uuid.UUID]bool{}
+	for _, f := range frames {
+		if f.Type == string(chat.EventAssigned) {
+			if out[f.AgentID] == nil {
+				out[f.AgentID] = map[uuid.UUID]bool{}
+			}
+			out[f.AgentID][f.ConversationID] = true
+		}
+	}
+	return out
+}
