@@ -96,7 +96,7 @@ type options struct {
 	now              func() time.Time // every Desk's clock; nil is time.Now
 	agentLeaseTTL    time.Duration
 	replyNoticeDelay time.Duration
-	notifier         chat.Notifier
+	outbox           *outbox       // records the notices every instance sends
 	sweep            time.Duration // Desk.Run's interval; zero is 500 ms
 }
 
@@ -176,6 +176,10 @@ func (c *cluster) start(name string) *instance {
 		}
 	})
 	in.broker = closeBroker
+	var notifier chat.Notifier
+	if c.opts.outbox != nil {
+		notifier = c.opts.outbox.notifier(name)
+	}
 	var err error
 	in.desk, err = chat.NewDesk(chat.Config{
 		Store:            in.store,
@@ -183,7 +187,7 @@ func (c *cluster) start(name string) *instance {
 		Now:              c.opts.now,
 		AgentLeaseTTL:    c.opts.agentLeaseTTL,
 		ReplyNoticeDelay: c.opts.replyNoticeDelay,
-		Notifier:         c.opts.notifier,
+		Notifier:         notifier,
 		Logger:           log,
 	})
 	require.NoError(t, err)
