@@ -16,7 +16,7 @@ import (
 )
 
 // TestCapacityAcrossInstances has 100 visitors start chats at once, spread
-// over three instances, while six agents of capacity 2 are connected to
+// over three instances, while four agents of capacity 2 are connected to
 // various instances, one of them to two. No agent is ever given more than
 // 2 conversations, neither by the events the consoles receive nor in the
 // store, and every conversation ends up open with an agent or queued, with
@@ -24,7 +24,7 @@ import (
 func TestCapacityAcrossInstances(t *testing.T) {
 	forEachBroker(t, func(t *testing.T, b brokerKind) {
 		const (
-			agents   = 6
+			agents   = 4
 			capacity = 2
 			visitors = 100
 		)
