@@ -77,12 +77,14 @@ var brokers = []brokerKind{
 		}},
 }
 
-// forEachBroker runs test once per broker, one after the other: the
-// cases load the one PostgreSQL server enough as it is. A broker whose
-// server is not configured is skipped, naming the variable.
+// forEachBroker runs test once per broker, the three at once: a case
+// mostly waits for the store, so they take little longer together than
+// one alone. A broker whose server is not configured is skipped, naming
+// the variable.
 func forEachBroker(t *testing.T, test func(t *testing.T, b brokerKind)) {
 	for _, b := range brokers {
 		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
 			if os.Getenv(b.env) == "" {
 				t.Skipf("%s is not set (e.g. %s)", b.env, b.example)
 			}

@@ -126,9 +126,10 @@ func TestInstanceKilledMidConversation(t *testing.T) {
 		done := map[*party]chan struct{}{}
 		for _, p := range parties {
 			p.acked = map[string]int64{}
-			done[p] = make(chan struct{})
+			finished := make(chan struct{})
+			done[p] = finished
 			wg.Go(func() {
-				defer close(done[p])
+				defer close(finished)
 				p.write(stop, progress)
 			})
 		}
