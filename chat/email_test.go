@@ -13,6 +13,7 @@ import (
 
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/store/memory"
+	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
 )
 
@@ -21,7 +22,7 @@ const confirmURL = "https://shop.example.com/chat/email/confirm"
 // sqliteStore opens a store on an SQLite file, closed when the test ends.
 func sqliteStore(t *testing.T, path string) *sqlstore.Store {
 	t.Helper()
-	s, err := sqlstore.OpenSQLite(context.Background(), path, sqlstore.Config{})
+	s, err := sqlite.Open(context.Background(), path, sqlstore.Config{})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, s.Close(context.Background())) })
 	return s

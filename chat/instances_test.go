@@ -15,6 +15,7 @@ import (
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/internal/pgtest"
 	"github.com/parleychat/parley/route"
+	"github.com/parleychat/parley/store/postgres"
 	"github.com/parleychat/parley/store/sqlstore"
 )
 
@@ -111,7 +112,7 @@ func postgresStore(t *testing.T, dsn string) *sqlstore.Store {
 	db, err := sql.Open("pgx", dsn)
 	require.NoError(t, err)
 	db.SetMaxOpenConns(8)
-	s, err := sqlstore.Open(t.Context(), db, sqlstore.Config{Dialect: sqlstore.Postgres})
+	s, err := postgres.Open(t.Context(), db, sqlstore.Config{})
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		require.NoError(t, s.Close(context.Background()))

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
 )
 
@@ -26,7 +27,7 @@ func TestReplyNoticeSurvivesARestart(t *testing.T) {
 	}
 	olga := chat.Author{Kind: chat.AuthorAgent, ID: "olga", Name: "Olga"}
 
-	first, err := sqlstore.OpenSQLite(t.Context(), path, sqlstore.Config{})
+	first, err := sqlite.Open(t.Context(), path, sqlstore.Config{})
 	require.NoError(t, err)
 	a := setup(t, cfg(first))
 	a.agent(t, "olga", 0, chat.AgentOnline)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
 )
 
@@ -21,7 +22,7 @@ import (
 func TestDeskConfirmationByEmail(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t, serverOptions{})
-	store, err := sqlstore.OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "parley.db"), sqlstore.Config{})
+	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "parley.db"), sqlstore.Config{})
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close(context.Background()) })
 	desk, err := chat.NewDesk(chat.Config{

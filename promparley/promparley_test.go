@@ -23,6 +23,7 @@ import (
 
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/promparley"
+	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
 	"github.com/parleychat/parley/transport"
 	"github.com/parleychat/parley/wire"
@@ -45,7 +46,7 @@ type setup struct {
 func newSetup(t *testing.T) *setup {
 	t.Helper()
 	ctx := t.Context()
-	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "parley.db"), sqlstore.Config{})
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"), sqlstore.Config{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close(context.Background()) })
 	reg := prometheus.NewRegistry()

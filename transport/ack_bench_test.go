@@ -13,10 +13,11 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/internal/pgtest"
+	"github.com/parleychat/parley/store/postgres"
+	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
 	"github.com/parleychat/parley/wire"
 )
@@ -49,7 +50,7 @@ func BenchmarkAcks(b *testing.B) {
 
 // openSQLiteBench opens a store in a new SQLite file.
 func openSQLiteBench(b *testing.B) chat.Store {
-	s, err := sqlstore.OpenSQLite(b.Context(), filepath.Join(b.TempDir(), "bench.db"), sqlstore.Config{})
+	s, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "bench.db"), sqlstore.Config{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -84,7 +85,7 @@ func openPostgresBench(b *testing.B) *sqlstore.Store {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err := sqlstore.Open(b.Context(), db, sqlstore.Config{Dialect: sqlstore.Postgres})
+	s, err := postgres.Open(b.Context(), db, sqlstore.Config{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/store/memory"
+	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
 	"github.com/parleychat/parley/transport"
 	"github.com/parleychat/parley/wire"
@@ -30,7 +31,7 @@ import (
 // p99 latencies are reported.
 func BenchmarkDelivery(b *testing.B) {
 	b.Run("SQLite", func(b *testing.B) {
-		store, err := sqlstore.OpenSQLite(b.Context(), filepath.Join(b.TempDir(), "bench.db"), sqlstore.Config{})
+		store, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "bench.db"), sqlstore.Config{})
 		if err != nil {
 			b.Fatal(err)
 		}

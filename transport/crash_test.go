@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
 	"github.com/parleychat/parley/transport"
 	"github.com/parleychat/parley/wire"
@@ -32,7 +33,7 @@ func TestCrashServerChild(t *testing.T) {
 		t.Skip("the server process of TestKillAndRestartLosesNothing; runs only as its child")
 	}
 	ctx := context.Background()
-	store, err := sqlstore.OpenSQLite(ctx, path, sqlstore.Config{})
+	store, err := sqlite.Open(ctx, path, sqlstore.Config{})
 	require.NoError(t, err)
 	desk, err := chat.NewDesk(chat.Config{Store: store})
 	require.NoError(t, err)

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
 	"github.com/parleychat/parley/transport"
 	"github.com/parleychat/parley/wire"
@@ -29,7 +30,7 @@ const confirmPage = "https://shop.example.com/chat/email/confirm"
 // emailHarness serves a Desk with a mailbox on an SQLite file.
 func emailHarness(t *testing.T, cfg chat.Config) (*harness, *mailbox) {
 	t.Helper()
-	s, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "parley.db"), sqlstore.Config{})
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "parley.db"), sqlstore.Config{})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close(context.Background()) })
 	box := &mailbox{}

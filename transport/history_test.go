@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
 	"github.com/parleychat/parley/transport"
 	"github.com/parleychat/parley/wire"
@@ -95,7 +96,7 @@ func storeConversations(t *testing.T, s chat.Store, visitorID uuid.UUID, at time
 // conversations and that before pages back through every one of them,
 // each once, with more false only on the last page.
 func TestHistoryNewestAndOlder(t *testing.T) {
-	store, err := sqlstore.OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "history.db"), sqlstore.Config{})
+	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "history.db"), sqlstore.Config{})
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close(context.Background()) })
 	h := newHarnessWithStore(t, store)

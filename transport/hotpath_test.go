@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
 	"github.com/parleychat/parley/wire"
 )
@@ -166,7 +167,7 @@ func (s *countingStore) DeleteAgentLeases(ctx context.Context, agentID string, a
 // newCountingHarness serves a Desk over a counting SQLite file store.
 func newCountingHarness(t *testing.T) (*harness, *countingStore) {
 	t.Helper()
-	s, err := sqlstore.OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "parley.db"), sqlstore.Config{})
+	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "parley.db"), sqlstore.Config{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close(context.Background()) })
 	cs := newCountingStore(s)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/store/memory"
+	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
 	"github.com/parleychat/parley/wire"
 )
@@ -42,7 +43,7 @@ func TestGhostAgentAfterCrash(t *testing.T) {
 	olga.close()
 
 	ctx := context.Background()
-	store, err := sqlstore.OpenSQLite(ctx, db, sqlstore.Config{})
+	store, err := sqlite.Open(ctx, db, sqlstore.Config{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close(context.Background()) })
 	require.Equal(t, chat.AgentOnline, agentStatus(store, "olga"), "the crash left the agent online")

@@ -16,6 +16,7 @@ import (
 	"github.com/parleychat/parley/broker/redisbroker"
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/store/memory"
+	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
 	"github.com/parleychat/parley/wire"
 )
@@ -61,7 +62,7 @@ func TestBrokerOutageCaughtUpWithoutReconnecting(t *testing.T) {
 
 func testBrokerOutage(t *testing.T, k kind, serverURL string) {
 	prefix := "parleytest-" + chat.NewID().String()
-	store, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "parley.db"), sqlstore.Config{})
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "parley.db"), sqlstore.Config{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close(context.Background()) })
 	a, _ := redisInstance(t, store, serverURL, prefix)

@@ -21,6 +21,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
 )
 
@@ -192,7 +193,7 @@ func run(ctx context.Context) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(dir, "parley.db"), sqlstore.Config{})
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "parley.db"), sqlstore.Config{})
 	if err != nil {
 		return err
 	}

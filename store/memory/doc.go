@@ -6,5 +6,5 @@
 //
 // It follows every rule of [chat.Store] and passes the conformance suite in
 // store/storetest. A shop that must keep its chats across restarts uses
-// store/sqlstore instead.
+// store/sqlite, store/postgres or store/mysql instead.
 package memory

@@ -39,7 +39,7 @@ func (s *Store) PutBlock(ctx context.Context, b chat.Block) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		idBytes(b.ID), visitor, b.CustomerID, b.Email, network, b.Reason, b.AgentID,
 		chat.Timestamp(b.CreatedAt).UnixMicro(), micros(chat.Timestamp(b.ExpiresAt)))
-	return dbErr("storing a block", err)
+	return s.dbErr("storing a block", err)
 }
 
 // DeleteBlock implements chat.Store.
@@ -53,11 +53,11 @@ func (s *Store) DeleteBlock(ctx context.Context, id uuid.UUID) error {
 	defer s.unlockWrites()
 	res, err := s.exec(ctx, s.blockQ(`DELETE FROM {blocks} WHERE id = ?`), idBytes(id))
 	if err != nil {
-		return dbErr("deleting a block", err)
+		return s.dbErr("deleting a block", err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return dbErr("deleting a block", err)
+		return s.dbErr("deleting a block", err)
 	}
 	if n == 0 {
 		return fmt.Errorf("%w: block %s", chat.ErrNotFound, id)
@@ -73,7 +73,7 @@ func (s *Store) Blocks(ctx context.Context, now time.Time) ([]chat.Block, error)
 	rows, err := s.query(ctx, s.blockQ(`SELECT id, visitor_id, customer_id, email, network, reason, agent_id, created_at, expires_at
 		FROM {blocks} WHERE expires_at IS NULL OR expires_at > ? ORDER BY created_at, id`), chat.Timestamp(now).UnixMicro())
 	if err != nil {
-		return nil, dbErr("reading blocks", err)
+		return nil, s.dbErr("reading blocks", err)
 	}
 	defer rows.Close()
 	out := []chat.Block{}
@@ -84,7 +84,7 @@ func (s *Store) Blocks(ctx context.Context, now time.Time) ([]chat.Block, error)
 		var expires sql.NullInt64
 		var b chat.Block
 		if err := rows.Scan(&id, &visitor, &b.CustomerID, &b.Email, &network, &b.Reason, &b.AgentID, &created, &expires); err != nil {
-			return nil, dbErr("reading blocks", err)
+			return nil, s.dbErr("reading blocks", err)
 		}
 		if b.ID, err = scanID(id); err != nil {
 			return nil, err
@@ -103,5 +103,5 @@ func (s *Store) Blocks(ctx context.Context, now time.Time) ([]chat.Block, error)
 		b.ExpiresAt = fromMicros(expires)
 		out = append(out, b)
 	}
-	return out, dbErr("reading blocks", rows.Err())
+	return out, s.dbErr("reading blocks", rows.Err())
 }

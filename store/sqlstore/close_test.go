@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
 )
 
@@ -21,7 +22,7 @@ import (
 func TestCloseBoundedByContext(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "parley.db")
-	s, err := sqlstore.OpenSQLite(ctx, path, sqlstore.Config{})
+	s, err := sqlite.Open(ctx, path, sqlstore.Config{})
 	require.NoError(t, err)
 	c := fixture(t, s)
 
@@ -78,11 +79,33 @@ func TestCloseBoundedByContext(t *testing.T) {
 	require.Eventually(t, func() bool { return s.DB().Ping() != nil }, 5*time.Second, time.Millisecond,
 		"the store closes its database once the append is committed")
 
-	again, err := sqlstore.OpenSQLite(ctx, path, sqlstore.Config{})
+	again, err := sqlite.Open(ctx, path, sqlstore.Config{})
 	require.NoError(t, err)
 	defer again.Close(ctx)
 	ms, err := again.Messages(ctx, c.ID, chat.MessageQuery{})
 	require.NoError(t, err)
 	require.Len(t, ms, 1)
 	assert.Equal(t, m.ID, ms[0].ID)
+}
+
+// TestCloseDB: Close leaves a *sql.DB the shop passed open for it, unless
+// Config.CloseDB hands the database to the store, which then closes it
+// after the last append.
+func TestCloseDB(t *testing.T) {
+	for _, handOver := range []bool{false, true} {
+		db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "shop.db")+"?_pragma=foreign_keys(1)")
+		require.NoError(t, err)
+		defer db.Close()
+		s, err := sqlstore.Open(t.Context(), db, sqlite.Dialect(), sqlstore.Config{CloseDB: handOver})
+		require.NoError(t, err)
+		_, _, err = s.AppendMessage(t.Context(), message(fixture(t, s).ID, "the last one"))
+		require.NoError(t, err)
+		require.NoError(t, s.Close(t.Context()))
+		err = db.PingContext(t.Context())
+		if handOver {
+			assert.ErrorContains(t, err, "database is closed", "CloseDB: the store closed the database")
+		} else {
+			assert.NoError(t, err, "the shop's database stays open")
+		}
+	}
 }

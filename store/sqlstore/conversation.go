@@ -63,7 +63,7 @@ func (s *Store) CreateConversation(ctx context.Context, c chat.ConversationInfo)
 		micros(c.CreatedAt), micros(c.UpdatedAt), micros(c.AssignedAt), micros(c.ClosedAt),
 		c.Rating, boolValue(c.Resolved), 0, 1, micros(c.FirstAssignedAt), micros(c.FirstMessageAt), micros(c.FirstResponseAt), flag(c.Offline))
 	if err != nil {
-		return chat.ConversationInfo{}, dbErr("creating conversation "+c.ID.String(), err)
+		return chat.ConversationInfo{}, s.dbErr("creating conversation "+c.ID.String(), err)
 	}
 	return c, nil
 }
@@ -106,7 +106,7 @@ func (s *Store) conversation(ctx context.Context, tx *sql.Tx, id uuid.UUID) (cha
 	if errors.Is(err, sql.ErrNoRows) {
 		return chat.ConversationInfo{}, notFound("conversation", id)
 	}
-	return c, dbErr("reading a conversation", err)
+	return c, s.dbErr("reading a conversation", err)
 }
 
 // UpdateConversation implements chat.Store.
@@ -121,7 +121,7 @@ func (s *Store) UpdateConversation(ctx context.Context, c chat.ConversationInfo)
 	c = normalize(c)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return chat.ConversationInfo{}, dbErr("updating a conversation", err)
+		return chat.ConversationInfo{}, s.dbErr("updating a conversation", err)
 	}
 	defer tx.Rollback()
 	stored, err := s.updateConversation(ctx, tx, c)
@@ -129,7 +129,7 @@ func (s *Store) UpdateConversation(ctx context.Context, c chat.ConversationInfo)
 		return chat.ConversationInfo{}, err
 	}
 	if err := tx.Commit(); err != nil {
-		return chat.ConversationInfo{}, dbErr("updating a conversation", err)
+		return chat.ConversationInfo{}, s.dbErr("updating a conversation", err)
 	}
 	return stored, nil
 }
@@ -147,11 +147,11 @@ func (s *Store) updateConversation(ctx context.Context, tx *sql.Tx, c chat.Conve
 		c.Rating, boolValue(c.Resolved), micros(c.FirstAssignedAt), micros(c.FirstMessageAt), micros(c.FirstResponseAt),
 		flag(c.Offline), idBytes(c.ID), c.Version)
 	if err != nil {
-		return chat.ConversationInfo{}, dbErr("updating a conversation", err)
+		return chat.ConversationInfo{}, s.dbErr("updating a conversation", err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return chat.ConversationInfo{}, dbErr("updating a conversation", err)
+		return chat.ConversationInfo{}, s.dbErr("updating a conversation", err)
 	}
 	stored, err := s.conversation(ctx, tx, c.ID)
 	if err != nil {
@@ -180,12 +180,12 @@ func (s *Store) AssignConversation(ctx context.Context, c chat.ConversationInfo,
 	defer s.unlockWrites()
 	c = normalize(c)
 	var opts *sql.TxOptions
-	if s.dialect == MySQL {
+	if s.dialect == mysql {
 		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
 	}
 	tx, err := s.db.BeginTx(ctx, opts)
 	if err != nil {
-		return chat.ConversationInfo{}, dbErr("assigning a conversation", err)
+		return chat.ConversationInfo{}, s.dbErr("assigning a conversation", err)
 	}
 	defer tx.Rollback()
 	var agent []byte
@@ -194,14 +194,14 @@ func (s *Store) AssignConversation(ctx context.Context, c chat.ConversationInfo,
 		return chat.ConversationInfo{}, notFound("agent", fmt.Sprintf("%.64q", c.AgentID))
 	}
 	if err != nil {
-		return chat.ConversationInfo{}, dbErr("assigning a conversation", err)
+		return chat.ConversationInfo{}, s.dbErr("assigning a conversation", err)
 	}
 	if capacity > 0 {
 		var n int
 		err := s.txQueryRow(ctx, tx, `SELECT COUNT(*) FROM {conversations} WHERE agent_id = ? AND status = ? AND id <> ?`,
 			c.AgentID, string(chat.StatusOpen), idBytes(c.ID)).Scan(&n)
 		if err != nil {
-			return chat.ConversationInfo{}, dbErr("assigning a conversation", err)
+			return chat.ConversationInfo{}, s.dbErr("assigning a conversation", err)
 		}
 		if n >= capacity {
 			return chat.ConversationInfo{}, fmt.Errorf("%w: agent %.64q has %d open conversations, their capacity", chat.ErrAgentBusy, c.AgentID, n)
@@ -212,7 +212,7 @@ func (s *Store) AssignConversation(ctx context.Context, c chat.ConversationInfo,
 		return chat.ConversationInfo{}, err
 	}
 	if err := tx.Commit(); err != nil {
-		return chat.ConversationInfo{}, dbErr("assigning a conversation", err)
+		return chat.ConversationInfo{}, s.dbErr("assigning a conversation", err)
 	}
 	return stored, nil
 }
@@ -225,18 +225,18 @@ func (s *Store) Conversations(ctx context.Context, f chat.ConversationFilter) ([
 	query, args := conversationsQuery(f)
 	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
-		return nil, dbErr("listing conversations", err)
+		return nil, s.dbErr("listing conversations", err)
 	}
 	defer rows.Close()
 	out := []chat.ConversationInfo{}
 	for rows.Next() {
 		c, err := scanConversation(rows)
 		if err != nil {
-			return nil, dbErr("listing conversations", err)
+			return nil, s.dbErr("listing conversations", err)
 		}
 		out = append(out, c)
 	}
-	return out, dbErr("listing conversations", rows.Err())
+	return out, s.dbErr("listing conversations", rows.Err())
 }
 
 // conversationsQuery returns the query of a valid filter and its

@@ -1,39 +1,59 @@
 package sqlstore
 
 import (
-	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
-	"github.com/go-sql-driver/mysql"
-	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/parleychat/parley/chat"
 )
 
-// Dialect is the SQL flavour of a database: SQLite, Postgres or MySQL.
+// Dialect is what a Store needs to know of its database beyond what
+// database/sql says: which SQL the database speaks, and what its driver's
+// errors mean. It is all that ties the store to a driver, so sqlstore
+// imports none: the package of each database provides its Dialect and an
+// Open that passes it here, and a shop compiles only the driver it uses.
 type Dialect struct {
-	name string
+	// Name is the SQL the database speaks, and names the directory of
+	// its migrations: "sqlite" (SQLite 3), "postgres" (PostgreSQL 12 or
+	// later) or "mysql" (MySQL 8, MariaDB 10.6 or later).
+	Name string
+	// Classify tells what an error of the driver means for the store:
+	// chat.ErrConflict for a unique or primary key violation,
+	// chat.ErrNotFound for a foreign key violation (a row that refers to
+	// one that is not there), nil for any other error. The store wraps
+	// the error it returns in what Classify says, so callers can branch
+	// with errors.Is.
+	Classify func(error) error
 }
 
-// The dialects sqlstore speaks.
-var (
-	// SQLite is SQLite 3 through modernc.org/sqlite (driver name "sqlite").
-	SQLite = Dialect{"sqlite"}
-	// Postgres is PostgreSQL 12 or later through github.com/jackc/pgx/v5/stdlib
-	// (driver name "pgx").
-	Postgres = Dialect{"postgres"}
-	// MySQL is MySQL 8 or MariaDB 10.6 or later through
-	// github.com/go-sql-driver/mysql (driver name "mysql").
-	MySQL = Dialect{"mysql"}
+// flavour is the SQL a store writes: a valid Dialect.Name.
+type flavour string
+
+// The flavours of SQL the store writes.
+const (
+	sqlite   flavour = "sqlite"
+	postgres flavour = "postgres"
+	mysql    flavour = "mysql"
 )
 
-// String returns the dialect's name.
-func (d Dialect) String() string { return d.name }
-
-func (d Dialect) valid() bool { return d == SQLite || d == Postgres || d == MySQL }
+// validate returns an error wrapping chat.ErrInvalid unless d can open a
+// store.
+func (d Dialect) validate() error {
+	switch flavour(d.Name) {
+	case sqlite, postgres, mysql:
+	default:
+		return fmt.Errorf("%w: sqlstore: Dialect.Name %.20q is none of sqlite, postgres and mysql", chat.ErrInvalid, d.Name)
+	}
+	if d.Classify == nil {
+		return fmt.Errorf("%w: sqlstore: Dialect.Classify is nil", chat.ErrInvalid)
+	}
+	return nil
+}
 
 // rebind turns the ? placeholders of q into $1, $2... for PostgreSQL.
-func (d Dialect) rebind(q string) string {
-	if d != Postgres {
+func (d flavour) rebind(q string) string {
+	if d != postgres {
 		return q
 	}
 	var b strings.Builder
@@ -52,16 +72,16 @@ func (d Dialect) rebind(q string) string {
 
 // forUpdate is the locking clause that keeps another process's writer off
 // the rows until commit. SQLite locks the whole database instead.
-func (d Dialect) forUpdate() string {
-	if d == SQLite {
+func (d flavour) forUpdate() string {
+	if d == sqlite {
 		return ""
 	}
 	return " FOR UPDATE"
 }
 
 // byteOrder makes ORDER BY on a text column compare bytes.
-func (d Dialect) byteOrder(col string) string {
-	if d == Postgres {
+func (d flavour) byteOrder(col string) string {
+	if d == postgres {
 		return col + ` COLLATE "C"`
 	}
 	return col
@@ -69,9 +89,9 @@ func (d Dialect) byteOrder(col string) string {
 
 // upsert returns the clause that turns an INSERT into a replace of the row
 // with the same primary key.
-func (d Dialect) upsert(cols ...string) string {
+func (d flavour) upsert(cols ...string) string {
 	var b strings.Builder
-	if d == MySQL {
+	if d == mysql {
 		b.WriteString(" ON DUPLICATE KEY UPDATE ")
 		for i, c := range cols {
 			if i > 0 {
@@ -89,53 +109,4 @@ func (d Dialect) upsert(cols ...string) string {
 		b.WriteString(c + " = excluded." + c)
 	}
 	return b.String()
-}
-
-// Kinds of constraint violation that dbErr translates.
-const (
-	otherError = iota
-	uniqueViolation
-	foreignKeyViolation
-)
-
-// constraint classifies err: a unique or primary key violation, a foreign
-// key violation, or something else.
-func constraint(err error) int {
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) {
-		switch pg.Code {
-		case "23505":
-			return uniqueViolation
-		case "23503":
-			return foreignKeyViolation
-		}
-		return otherError
-	}
-	var my *mysql.MySQLError
-	if errors.As(err, &my) {
-		switch my.Number {
-		case 1062:
-			return uniqueViolation
-		case 1452, 1216:
-			return foreignKeyViolation
-		}
-		return otherError
-	}
-	var lite interface{ Code() int }
-	if errors.As(err, &lite) {
-		switch lite.Code() {
-		case 1555, 2067: // SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE
-			return uniqueViolation
-		case 787: // SQLITE_CONSTRAINT_FOREIGNKEY
-			return foreignKeyViolation
-		}
-	}
-	return otherError
-}
-
-// sqliteBusy reports whether err is SQLite's SQLITE_BUSY, in any of its
-// extended forms.
-func sqliteBusy(err error) bool {
-	var lite interface{ Code() int }
-	return errors.As(err, &lite) && lite.Code()&0xff == 5
 }

@@ -1,37 +1,55 @@
 // Package sqlstore is a [chat.Store] over database/sql, for SQLite,
 // PostgreSQL and MySQL/MariaDB. It is what a shop runs in production.
 //
+// sqlstore holds everything the databases share (the statements, the
+// migrations, the batching writer) and imports no database driver. Each
+// database has a package of its own beside it, named after it, which
+// brings its driver and opens the store: a shop imports the one it uses
+// and compiles no other driver.
+//
+//   - [github.com/parleychat/parley/store/sqlite] (modernc.org/sqlite,
+//     pure Go, no cgo)
+//   - [github.com/parleychat/parley/store/postgres]
+//     (github.com/jackc/pgx/v5)
+//   - [github.com/parleychat/parley/store/mysql]
+//     (github.com/go-sql-driver/mysql), for MySQL and MariaDB
+//
 // # Opening a store
 //
 // The simplest is an SQLite file next to the shop, with nothing else to
-// install or run (the driver is modernc.org/sqlite, pure Go, no cgo):
+// install or run:
 //
-//	store, err := sqlstore.OpenSQLite(ctx, "parley.db", sqlstore.Config{})
+//	store, err := sqlite.Open(ctx, "parley.db", sqlstore.Config{})
 //	if err != nil {
 //		return err
 //	}
 //	defer store.Close(ctx)
 //
-// OpenSQLite owns the database it opens: WAL mode, synchronous=NORMAL,
+// sqlite.Open owns the database it opens: WAL mode, synchronous=NORMAL,
 // foreign keys on, a busy timeout, and write transactions that take the
 // lock when they begin. Its pool keeps every connection it opens (at most
 // 4×GOMAXPROCS, 8 or more), so bursts of reads reuse connections with
 // their page caches and prepared statements. Close closes it.
 //
 // A shop that already has a PostgreSQL or MySQL database passes its own
-// *sql.DB, opened with the "pgx" (github.com/jackc/pgx/v5/stdlib) or
-// "mysql" (github.com/go-sql-driver/mysql) driver; importing sqlstore
-// registers both. Parley's tables then live beside the shop's, every table
-// and index name starting with Config.TablePrefix ("parley_" unless set):
+// *sql.DB, opened with the "pgx" or "mysql" driver, which importing
+// store/postgres or store/mysql registers. Parley's tables then live
+// beside the shop's, every table and index name starting with
+// Config.TablePrefix ("parley_" unless set):
 //
 //	db, err := sql.Open("pgx", os.Getenv("DATABASE_URL"))
 //	...
-//	store, err := sqlstore.Open(ctx, db, sqlstore.Config{Dialect: sqlstore.Postgres, TablePrefix: "chat_"})
+//	store, err := postgres.Open(ctx, db, sqlstore.Config{TablePrefix: "chat_"})
 //	...
 //	defer store.Close(ctx) // stops the store; db stays open for the shop
 //
 // Two stores with different prefixes in one database do not see each
-// other's data, which is also how the tests share one database.
+// other's data.
+//
+// The packages' Open functions pass a [Dialect] to [Open]: which SQL the
+// database speaks and what its driver's errors mean. A shop needs Open and
+// a package's Dialect itself only for a database it opened some other
+// way, an SQLite file of its own, say.
 //
 // MySQL and MariaDB DSNs need no special parameters: times are stored as
 // integers of microseconds, so parseTime and the server's time zone do not

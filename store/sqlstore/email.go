@@ -28,8 +28,8 @@ func (s *Store) emailSQL(format string) string {
 
 // insertIgnore returns the clause that makes an INSERT leave an existing
 // row with the same key as it is.
-func (d Dialect) insertIgnore(keys, col string) string {
-	if d == MySQL {
+func (d flavour) insertIgnore(keys, col string) string {
+	if d == mysql {
 		return " ON DUPLICATE KEY UPDATE " + col + " = " + col
 	}
 	return " ON CONFLICT (" + keys + ") DO NOTHING"
@@ -50,7 +50,7 @@ func (s *Store) CountEmail(ctx context.Context, visitorID uuid.UUID, address str
 	day := utcDay(at)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return dbErr("counting an email", err)
+		return s.dbErr("counting an email", err)
 	}
 	defer tx.Rollback()
 	// Each count is made sure to exist, then raised only while below its
@@ -63,21 +63,21 @@ func (s *Store) CountEmail(ctx context.Context, visitorID uuid.UUID, address str
 	}{{scopeVisitor, visitorID.String(), limits.PerVisitor}, {scopeAddress, address, limits.PerAddress}} {
 		if _, err := tx.ExecContext(ctx, s.emailSQL(`INSERT INTO %[1]s (scope, subject, day, sent) VALUES (?, ?, ?, 0)`+
 			s.dialect.insertIgnore("scope, subject, day", "sent")), c.scope, c.subject, day); err != nil {
-			return dbErr("counting an email", err)
+			return s.dbErr("counting an email", err)
 		}
 		res, err := tx.ExecContext(ctx, s.emailSQL(`UPDATE %[1]s SET sent = sent + 1 WHERE scope = ? AND subject = ? AND day = ? AND sent < ?`),
 			c.scope, c.subject, day, c.limit)
 		if err != nil {
-			return dbErr("counting an email", err)
+			return s.dbErr("counting an email", err)
 		}
 		if n, err := res.RowsAffected(); err != nil {
-			return dbErr("counting an email", err)
+			return s.dbErr("counting an email", err)
 		} else if n == 0 {
 			return fmt.Errorf("%w: %s %.64q was sent %d emails today", chat.ErrEmailLimit, c.scope, c.subject, c.limit)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return dbErr("counting an email", err)
+		return s.dbErr("counting an email", err)
 	}
 	s.tidy(ctx, `DELETE FROM %[1]s WHERE day < ?`, day)
 	return nil
@@ -109,7 +109,7 @@ func (s *Store) prove(ctx context.Context, db interface {
 }, visitorID uuid.UUID, address string, at time.Time) (sql.Result, error) {
 	res, err := db.ExecContext(ctx, s.emailSQL(`INSERT INTO %[2]s (visitor_id, address, proven_at) VALUES (?, ?, ?)`+
 		s.dialect.insertIgnore("visitor_id, address", "proven_at")), idBytes(visitorID), address, chat.Timestamp(at).UnixMicro())
-	return res, dbErr("proving an email address", err)
+	return res, s.dbErr("proving an email address", err)
 }
 
 // EmailProven implements chat.Store.
@@ -123,7 +123,7 @@ func (s *Store) EmailProven(ctx context.Context, visitorID uuid.UUID, address st
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
-	return err == nil, dbErr("reading a proven email address", err)
+	return err == nil, s.dbErr("reading a proven email address", err)
 }
 
 // AddEmailConfirmation implements chat.Store.
@@ -141,7 +141,7 @@ func (s *Store) AddEmailConfirmation(ctx context.Context, c chat.EmailConfirmati
 	}
 	_, err := s.db.ExecContext(ctx, s.emailSQL(`INSERT INTO %[3]s (token_hash, visitor_id, address, conversation_id, expires_at) VALUES (?, ?, ?, ?, ?)`),
 		c.TokenHash, idBytes(c.VisitorID), c.Address, conv, chat.Timestamp(c.ExpiresAt).UnixMicro())
-	return dbErr("storing an email confirmation", err)
+	return s.dbErr("storing an email confirmation", err)
 }
 
 // ConfirmEmail implements chat.Store.
@@ -156,7 +156,7 @@ func (s *Store) ConfirmEmail(ctx context.Context, tokenHash string, now time.Tim
 	nowMicros := chat.Timestamp(now).UnixMicro()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return chat.EmailConfirmation{}, dbErr("confirming an email address", err)
+		return chat.EmailConfirmation{}, s.dbErr("confirming an email address", err)
 	}
 	defer tx.Rollback()
 	c := chat.EmailConfirmation{TokenHash: tokenHash}
@@ -168,16 +168,16 @@ func (s *Store) ConfirmEmail(ctx context.Context, tokenHash string, now time.Tim
 		return chat.EmailConfirmation{}, fmt.Errorf("%w: no pending confirmation with this token", chat.ErrNotFound)
 	}
 	if err != nil {
-		return chat.EmailConfirmation{}, dbErr("confirming an email address", err)
+		return chat.EmailConfirmation{}, s.dbErr("confirming an email address", err)
 	}
 	// Of concurrent confirmations, the one whose DELETE takes the row wins;
 	// the others delete nothing.
 	res, err := tx.ExecContext(ctx, s.emailSQL(`DELETE FROM %[3]s WHERE token_hash = ? AND expires_at > ?`), tokenHash, nowMicros)
 	if err != nil {
-		return chat.EmailConfirmation{}, dbErr("confirming an email address", err)
+		return chat.EmailConfirmation{}, s.dbErr("confirming an email address", err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return chat.EmailConfirmation{}, dbErr("confirming an email address", err)
+		return chat.EmailConfirmation{}, s.dbErr("confirming an email address", err)
 	} else if n == 0 {
 		return chat.EmailConfirmation{}, fmt.Errorf("%w: no pending confirmation with this token", chat.ErrNotFound)
 	}
@@ -194,7 +194,7 @@ func (s *Store) ConfirmEmail(ctx context.Context, tokenHash string, now time.Tim
 		return chat.EmailConfirmation{}, err
 	}
 	if err := tx.Commit(); err != nil {
-		return chat.EmailConfirmation{}, dbErr("confirming an email address", err)
+		return chat.EmailConfirmation{}, s.dbErr("confirming an email address", err)
 	}
 	s.tidy(ctx, `DELETE FROM %[3]s WHERE expires_at <= ?`, nowMicros)
 	return c, nil
@@ -210,12 +210,12 @@ func (s *Store) SuppressEmail(ctx context.Context, sup chat.EmailSuppression) er
 	}
 	defer s.unlockWrites()
 	upsert := ` ON CONFLICT (address) DO UPDATE SET reason = excluded.reason, at = excluded.at`
-	if s.dialect == MySQL {
+	if s.dialect == mysql {
 		upsert = ` ON DUPLICATE KEY UPDATE reason = VALUES(reason), at = VALUES(at)`
 	}
 	_, err := s.db.ExecContext(ctx, s.emailSQL(`INSERT INTO %[4]s (address, reason, at) VALUES (?, ?, ?)`+upsert),
 		sup.Address, string(sup.Reason), chat.Timestamp(sup.At).UnixMicro())
-	return dbErr("suppressing an email address", err)
+	return s.dbErr("suppressing an email address", err)
 }
 
 // UnsuppressEmail implements chat.Store.
@@ -229,11 +229,11 @@ func (s *Store) UnsuppressEmail(ctx context.Context, address string) error {
 	defer s.unlockWrites()
 	res, err := s.db.ExecContext(ctx, s.emailSQL(`DELETE FROM %[4]s WHERE address = ?`), address)
 	if err != nil {
-		return dbErr("unsuppressing an email address", err)
+		return s.dbErr("unsuppressing an email address", err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return dbErr("unsuppressing an email address", err)
+		return s.dbErr("unsuppressing an email address", err)
 	}
 	if n == 0 {
 		return notFound("suppressed address", fmt.Sprintf("%.64q", address))
@@ -254,7 +254,7 @@ func (s *Store) EmailSuppression(ctx context.Context, address string) (chat.Emai
 		return chat.EmailSuppression{}, notFound("suppressed address", fmt.Sprintf("%.64q", address))
 	}
 	if err != nil {
-		return chat.EmailSuppression{}, dbErr("reading a suppressed address", err)
+		return chat.EmailSuppression{}, s.dbErr("reading a suppressed address", err)
 	}
 	sup.Reason, sup.At = chat.SuppressionReason(reason), fromMicros(sql.NullInt64{Int64: at, Valid: true})
 	return sup, nil

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
 )
 
@@ -21,7 +22,7 @@ func ExampleStore_Migrate() {
 	}
 	defer os.RemoveAll(dir)
 
-	store, err := sqlstore.OpenSQLite(ctx, filepath.Join(dir, "parley.db"), sqlstore.Config{SkipMigrate: true})
+	store, err := sqlite.Open(ctx, filepath.Join(dir, "parley.db"), sqlstore.Config{SkipMigrate: true})
 	if err != nil {
 		log.Fatal(err)
 	}

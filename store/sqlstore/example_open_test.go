@@ -10,13 +10,15 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
 )
 
-// A shop that already has a database passes its own *sql.DB and keeps
-// Parley's tables apart with a prefix. The shop's database here is SQLite
-// so that the example runs anywhere; with PostgreSQL it would be
-// sql.Open("pgx", dsn) and Dialect: sqlstore.Postgres.
+// A shop that opened a database itself passes its own *sql.DB with the
+// Dialect of its database's package, and keeps Parley's tables apart with
+// a prefix. The shop's database here is an SQLite file of its own, so
+// that the example runs anywhere; with PostgreSQL or MySQL, postgres.Open
+// or mysql.Open does the same in one call.
 func ExampleOpen() {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "parley-example")
@@ -34,7 +36,7 @@ func ExampleOpen() {
 	db.SetMaxOpenConns(16)
 	db.SetMaxIdleConns(16)
 
-	store, err := sqlstore.Open(ctx, db, sqlstore.Config{Dialect: sqlstore.SQLite, TablePrefix: "chat_"})
+	store, err := sqlstore.Open(ctx, db, sqlite.Dialect(), sqlstore.Config{TablePrefix: "chat_"})
 	if err != nil {
 		log.Fatal(err)
 	}

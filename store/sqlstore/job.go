@@ -28,28 +28,28 @@ func (s *Store) AcquireJob(ctx context.Context, job, holder string, now, until t
 	defer s.unlockWrites()
 	end := micros(chat.Timestamp(until))
 	insert := `INSERT INTO {job_leases} (job, holder, expires_at) VALUES (?, ?, ?) ON CONFLICT (job) DO NOTHING`
-	if s.dialect == MySQL {
+	if s.dialect == mysql {
 		insert = `INSERT INTO {job_leases} (job, holder, expires_at) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE job = job`
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return false, dbErr("acquiring a job lease", err)
+		return false, s.dbErr("acquiring a job lease", err)
 	}
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, s.sql(s.jobSQL(insert)), job, holder, end); err != nil {
-		return false, dbErr("acquiring a job lease", err)
+		return false, s.dbErr("acquiring a job lease", err)
 	}
 	if _, err := tx.ExecContext(ctx, s.sql(s.jobSQL(`UPDATE {job_leases} SET holder = ?, expires_at = ? WHERE job = ? AND (holder = ? OR expires_at <= ?)`)),
 		holder, end, job, holder, micros(chat.Timestamp(now))); err != nil {
-		return false, dbErr("acquiring a job lease", err)
+		return false, s.dbErr("acquiring a job lease", err)
 	}
 	var got []byte
 	var gotEnd int64
 	if err := tx.QueryRowContext(ctx, s.sql(s.jobSQL(`SELECT holder, expires_at FROM {job_leases} WHERE job = ?`)), job).Scan(&got, &gotEnd); err != nil {
-		return false, dbErr("acquiring a job lease", err)
+		return false, s.dbErr("acquiring a job lease", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return false, dbErr("acquiring a job lease", err)
+		return false, s.dbErr("acquiring a job lease", err)
 	}
 	return string(got) == holder && gotEnd == end, nil
 }
@@ -64,5 +64,5 @@ func (s *Store) ReleaseJob(ctx context.Context, job, holder string) error {
 	}
 	defer s.unlockWrites()
 	_, err := s.exec(ctx, s.jobSQL(`DELETE FROM {job_leases} WHERE job = ? AND holder = ?`), job, holder)
-	return dbErr("releasing a job lease", err)
+	return s.dbErr("releasing a job lease", err)
 }

@@ -29,21 +29,21 @@ func (s *Store) RenewAgentLeases(ctx context.Context, holder string, until time.
 	}
 	defer s.unlockWrites()
 	upsert := " ON CONFLICT (agent_id, holder) DO UPDATE SET expires_at = excluded.expires_at"
-	if s.dialect == MySQL {
+	if s.dialect == mysql {
 		upsert = " ON DUPLICATE KEY UPDATE expires_at = VALUES(expires_at)"
 	}
 	query := s.sql(s.leaseSQL(`INSERT INTO {agent_leases} (agent_id, holder, expires_at) VALUES (?, ?, ?)` + upsert))
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return dbErr("renewing agent leases", err)
+		return s.dbErr("renewing agent leases", err)
 	}
 	defer tx.Rollback()
 	for _, id := range agentIDs {
 		if _, err := tx.ExecContext(ctx, query, id, holder, micros(chat.Timestamp(until))); err != nil {
-			return dbErr("renewing agent leases", err)
+			return s.dbErr("renewing agent leases", err)
 		}
 	}
-	return dbErr("renewing agent leases", tx.Commit())
+	return s.dbErr("renewing agent leases", tx.Commit())
 }
 
 // ReleaseAgentLease implements chat.Store.
@@ -58,12 +58,12 @@ func (s *Store) ReleaseAgentLease(ctx context.Context, agentID, holder string, a
 	t := micros(chat.Timestamp(at))
 	if _, err := s.exec(ctx, s.leaseSQL(`UPDATE {agent_leases} SET expires_at = ? WHERE agent_id = ? AND holder = ? AND expires_at > ?`),
 		t, agentID, holder, t); err != nil {
-		return false, dbErr("releasing an agent lease", err)
+		return false, s.dbErr("releasing an agent lease", err)
 	}
 	var others int
 	err := s.queryRow(ctx, s.leaseSQL(`SELECT COUNT(*) FROM {agent_leases} WHERE agent_id = ? AND holder <> ? AND expires_at > ?`),
 		agentID, holder, t).Scan(&others)
-	return others > 0, dbErr("releasing an agent lease", err)
+	return others > 0, s.dbErr("releasing an agent lease", err)
 }
 
 // ExpiredAgentLeases implements chat.Store.
@@ -78,18 +78,18 @@ func (s *Store) ExpiredAgentLeases(ctx context.Context, at time.Time, limit int)
 	rows, err := s.query(ctx, s.leaseSQL(`SELECT agent_id FROM {agent_leases} GROUP BY agent_id HAVING MAX(expires_at) <= ?
 		ORDER BY `+s.dialect.byteOrder("agent_id")+` LIMIT ?`), micros(chat.Timestamp(at)), limit)
 	if err != nil {
-		return nil, dbErr("listing expired agent leases", err)
+		return nil, s.dbErr("listing expired agent leases", err)
 	}
 	defer rows.Close()
 	out := []string{}
 	for rows.Next() {
 		var id []byte
 		if err := rows.Scan(&id); err != nil {
-			return nil, dbErr("listing expired agent leases", err)
+			return nil, s.dbErr("listing expired agent leases", err)
 		}
 		out = append(out, string(id))
 	}
-	return out, dbErr("listing expired agent leases", rows.Err())
+	return out, s.dbErr("listing expired agent leases", rows.Err())
 }
 
 // DeleteAgentLeases implements chat.Store.
@@ -102,5 +102,5 @@ func (s *Store) DeleteAgentLeases(ctx context.Context, agentID string, at time.T
 	}
 	defer s.unlockWrites()
 	_, err := s.exec(ctx, s.leaseSQL(`DELETE FROM {agent_leases} WHERE agent_id = ? AND expires_at <= ?`), agentID, micros(chat.Timestamp(at)))
-	return dbErr("deleting agent leases", err)
+	return s.dbErr("deleting agent leases", err)
 }

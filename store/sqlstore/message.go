@@ -161,9 +161,9 @@ func (w *writer) commit(batch []*appendReq) {
 	var results []appendResult
 	var err error
 	switch w.s.dialect {
-	case SQLite:
+	case sqlite:
 		results, err = w.s.appendBatchSQLite(batch)
-	case Postgres:
+	case postgres:
 		results, err = w.s.appendBatchPostgres(batch)
 	default:
 		results, err = w.s.appendBatch(batch, false)
@@ -200,7 +200,7 @@ func (s *Store) appendBatch(batch []*appendReq, lookupKeys bool) ([]appendResult
 	results := make([]appendResult, len(batch))
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, dbErr("appending messages", err)
+		return nil, s.dbErr("appending messages", err)
 	}
 	defer tx.Rollback()
 
@@ -269,7 +269,7 @@ func (s *Store) appendBatch(batch []*appendReq, lookupKeys bool) ([]appendResult
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, dbErr("appending messages", err)
+		return nil, s.dbErr("appending messages", err)
 	}
 	return results, nil
 }
@@ -301,7 +301,7 @@ func (s *Store) appendBatchSQLite(batch []*appendReq) ([]appendResult, error) {
 
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, dbErr("appending messages", err)
+		return nil, s.dbErr("appending messages", err)
 	}
 	defer tx.Rollback()
 	n := bucket(len(order))
@@ -319,7 +319,7 @@ func (s *Store) appendBatchSQLite(batch []*appendReq) ([]appendResult, error) {
 	}
 	prev, err := scanSeqs(tx.StmtContext(ctx, st).QueryContext(ctx, args...))
 	if err != nil {
-		return nil, dbErr("moving conversations on", err)
+		return nil, s.dbErr("moving conversations on", err)
 	}
 	for id, last := range prev {
 		prev[id] = last - moves[id].n // the Seq before this batch's first message
@@ -346,7 +346,7 @@ func (s *Store) appendBatchSQLite(batch []*appendReq) ([]appendResult, error) {
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, dbErr("appending messages", err)
+		return nil, s.dbErr("appending messages", err)
 	}
 	return results, nil
 }
@@ -461,7 +461,7 @@ func (s *Store) appendBatchPostgres(batch []*appendReq) ([]appendResult, error) 
 		SELECT ord, seq FROM numbered`),
 		convs, ids, msgConvs, kinds, authors, names, bodies, attachments, keys, created, internal)
 	if err != nil {
-		return nil, dbErr("appending messages", err)
+		return nil, s.dbErr("appending messages", err)
 	}
 	defer rows.Close()
 	results := make([]appendResult, len(batch))
@@ -471,7 +471,7 @@ func (s *Store) appendBatchPostgres(batch []*appendReq) ([]appendResult, error) 
 	for rows.Next() {
 		var ord, seq int64
 		if err := rows.Scan(&ord, &seq); err != nil {
-			return nil, dbErr("appending messages", err)
+			return nil, s.dbErr("appending messages", err)
 		}
 		if ord < 1 || ord > int64(n) {
 			return nil, fmt.Errorf("sqlstore: appending messages: the database returned row %d of %d", ord, n)
@@ -482,10 +482,10 @@ func (s *Store) appendBatchPostgres(batch []*appendReq) ([]appendResult, error) 
 		results[i] = appendResult{m: m, created: true}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, dbErr("appending messages", err)
+		return nil, s.dbErr("appending messages", err)
 	}
 	if err := rows.Close(); err != nil {
-		return nil, dbErr("appending messages", err)
+		return nil, s.dbErr("appending messages", err)
 	}
 	plan.answerRepeats(results)
 	return results, nil
@@ -513,7 +513,7 @@ func (s *Store) lockConversations(ctx context.Context, tx *sql.Tx, ids []uuid.UU
 	var rows *sql.Rows
 	var err error
 	switch s.dialect {
-	case Postgres:
+	case postgres:
 		arg := make([][]byte, len(ids))
 		for i := range ids {
 			arg[i] = ids[i][:]
@@ -524,7 +524,7 @@ func (s *Store) lockConversations(ctx context.Context, tx *sql.Tx, ids []uuid.UU
 		// lock at once (a transaction that reads first could not upgrade
 		// after another connection's commit) and reads LastSeq.
 		query := `SELECT id, last_seq FROM {conversations} WHERE id IN (%s) ORDER BY id FOR UPDATE`
-		if s.dialect == SQLite {
+		if s.dialect == sqlite {
 			query = `UPDATE {conversations} SET last_seq = last_seq WHERE id IN (%s) RETURNING id, last_seq`
 		}
 		n := bucket(len(ids))
@@ -539,7 +539,7 @@ func (s *Store) lockConversations(ctx context.Context, tx *sql.Tx, ids []uuid.UU
 		rows, err = tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
 	out, err := scanSeqs(rows, err)
-	return out, dbErr("locking conversations", err)
+	return out, s.dbErr("locking conversations", err)
 }
 
 // existingKeys returns the stored messages whose idempotency keys the
@@ -559,17 +559,17 @@ func (s *Store) existingKeys(ctx context.Context, tx *sql.Tx, batch []*appendReq
 	}
 	rows, err := tx.QueryContext(ctx, s.q(`SELECT `+messageColumns+` FROM {messages} WHERE `+strings.Join(conds, " OR ")), args...)
 	if err != nil {
-		return nil, dbErr("looking up idempotency keys", err)
+		return nil, s.dbErr("looking up idempotency keys", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		m, err := scanMessage(rows)
 		if err != nil {
-			return nil, dbErr("looking up idempotency keys", err)
+			return nil, s.dbErr("looking up idempotency keys", err)
 		}
 		out[convKey{m.ConversationID, m.IdempotencyKey}] = m
 	}
-	return out, dbErr("looking up idempotency keys", rows.Err())
+	return out, s.dbErr("looking up idempotency keys", rows.Err())
 }
 
 // messageRow returns the stored form of m's columns, in messageColumns
@@ -602,7 +602,7 @@ func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, ms []chat.Messag
 		}
 		rows[i] = r
 	}
-	if s.dialect == Postgres {
+	if s.dialect == postgres {
 		cols := make([]any, 11)
 		ids, convs := make([][]byte, len(rows)), make([][]byte, len(rows))
 		seqs, created := make([]int64, len(rows)), make([]int64, len(rows))
@@ -617,7 +617,7 @@ func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, ms []chat.Messag
 		cols[5], cols[6], cols[7], cols[8], cols[9], cols[10] = names, bodies, attachments, keys, created, internal
 		_, err := tx.ExecContext(ctx, s.sql(`INSERT INTO {messages} (`+messageColumns+`) SELECT * FROM unnest(
 			?::bytea[], ?::bytea[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::smallint[])`), cols...)
-		return dbErr("inserting messages", err)
+		return s.dbErr("inserting messages", err)
 	}
 	for len(rows) > 0 {
 		n := 1
@@ -633,7 +633,7 @@ func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, ms []chat.Messag
 			args = append(args, r[:]...)
 		}
 		if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, args...); err != nil {
-			return dbErr("inserting messages", err)
+			return s.dbErr("inserting messages", err)
 		}
 		rows = rows[n:]
 	}
@@ -648,18 +648,18 @@ const maxInsertRows = 64
 // those of its newest message in the batch, in one UPDATE. It touches
 // nothing else, so a concurrent UpdateConversation keeps its Version.
 func (s *Store) moveConversations(ctx context.Context, tx *sql.Tx, newest []chat.Message) error {
-	if s.dialect == Postgres {
+	if s.dialect == postgres {
 		ids, seqs, ats := make([][]byte, len(newest)), make([]int64, len(newest)), make([]int64, len(newest))
 		for i, m := range newest {
 			ids[i], seqs[i], ats[i] = idBytes(m.ConversationID), m.Seq, m.CreatedAt.UnixMicro()
 		}
 		_, err := tx.ExecContext(ctx, s.sql(`UPDATE {conversations} AS c SET last_seq = v.seq, updated_at = v.at
 			FROM unnest(?::bytea[], ?::bigint[], ?::bigint[]) AS v(id, seq, at) WHERE c.id = v.id`), ids, seqs, ats)
-		return dbErr("moving conversations on", err)
+		return s.dbErr("moving conversations on", err)
 	}
 	n := bucket(len(newest))
 	var query string
-	if s.dialect == SQLite {
+	if s.dialect == sqlite {
 		query = `UPDATE {conversations} SET last_seq = v.column2, updated_at = v.column3 FROM (VALUES ` +
 			placeholders("(?, ?, ?)", n) + `) AS v WHERE {conversations}.id = v.column1`
 	} else {
@@ -676,7 +676,7 @@ func (s *Store) moveConversations(ctx context.Context, tx *sql.Tx, newest []chat
 		args = append(args, idBytes(m.ConversationID), m.Seq, m.CreatedAt.UnixMicro())
 	}
 	_, err = tx.StmtContext(ctx, st).ExecContext(ctx, args...)
-	return dbErr("moving conversations on", err)
+	return s.dbErr("moving conversations on", err)
 }
 
 const messageColumns = `id, conversation_id, seq, author_kind, author_id, author_name, body, attachments, idem_key, created_at, internal`
@@ -728,19 +728,19 @@ func (s *Store) Messages(ctx context.Context, conversationID uuid.UUID, q chat.M
 	args = append(args, limit)
 	rows, err := s.query(ctx, query, args...)
 	if err != nil {
-		return nil, dbErr("reading messages", err)
+		return nil, s.dbErr("reading messages", err)
 	}
 	defer rows.Close()
 	out := make([]chat.Message, 0, min(limit, 64))
 	for rows.Next() {
 		m, err := scanMessage(rows)
 		if err != nil {
-			return nil, dbErr("reading messages", err)
+			return nil, s.dbErr("reading messages", err)
 		}
 		out = append(out, m)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, dbErr("reading messages", err)
+		return nil, s.dbErr("reading messages", err)
 	}
 	if q.Latest {
 		slices.Reverse(out)

@@ -25,7 +25,7 @@ type migration struct {
 // migrations returns the dialect's migrations in order, with the table
 // prefix filled in.
 func (s *Store) migrations() ([]migration, error) {
-	dir := path.Join("migrations", s.dialect.name)
+	dir := path.Join("migrations", string(s.dialect))
 	entries, err := fs.ReadDir(migrationFiles, dir)
 	if err != nil {
 		return nil, err
@@ -89,7 +89,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 // named lock guards the whole run instead.
 func (s *Store) lockSchema(ctx context.Context, conn *sql.Conn) (func() error, error) {
 	switch s.dialect {
-	case Postgres:
+	case postgres:
 		h := fnv.New64a()
 		h.Write([]byte("parley migrate " + s.prefix))
 		if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
@@ -100,7 +100,7 @@ func (s *Store) lockSchema(ctx context.Context, conn *sql.Conn) (func() error, e
 			return nil, err
 		}
 		return s.endSchemaTx(ctx, conn), nil
-	case MySQL:
+	case mysql:
 		name := "parley_migrate_" + s.prefix
 		var got sql.NullInt64
 		if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 60)", name).Scan(&got); err != nil {
@@ -148,7 +148,7 @@ func (s *Store) applyMigrations(ctx context.Context, conn *sql.Conn, ms []migrat
 		}
 		for _, stmt := range m.statements {
 			if _, err := conn.ExecContext(ctx, stmt); err != nil {
-				if s.dialect != MySQL {
+				if s.dialect != mysql {
 					// Roll back now so the deferred COMMIT has nothing to commit.
 					_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 					_, _ = conn.ExecContext(context.WithoutCancel(ctx), "BEGIN")
@@ -160,7 +160,7 @@ func (s *Store) applyMigrations(ctx context.Context, conn *sql.Conn, ms []migrat
 			m.version, s.now().UnixMicro()); err != nil {
 			return fmt.Errorf("sqlstore: recording migration %d: %w", m.version, err)
 		}
-		s.log.InfoContext(ctx, "sqlstore: applied migration", "version", m.version, "prefix", s.prefix, "dialect", s.dialect.name)
+		s.log.InfoContext(ctx, "sqlstore: applied migration", "version", m.version, "prefix", s.prefix, "dialect", string(s.dialect))
 	}
 	return nil
 }

@@ -21,7 +21,7 @@ func (s *Store) AddPageView(ctx context.Context, p chat.PageView) error {
 	defer s.unlockWrites()
 	_, err := s.exec(ctx, `INSERT INTO {page_views} (id, visitor_id, url, title, referrer, at) VALUES (?, ?, ?, ?, ?, ?)`,
 		idBytes(p.ID), idBytes(p.VisitorID), p.URL, p.Title, p.Referrer, chat.Timestamp(p.At).UnixMicro())
-	return dbErr("storing a page view", err)
+	return s.dbErr("storing a page view", err)
 }
 
 // PageViews implements chat.Store.
@@ -33,7 +33,7 @@ func (s *Store) PageViews(ctx context.Context, visitorID uuid.UUID, limit int) (
 	rows, err := s.query(ctx, `SELECT id, url, title, referrer, at FROM {page_views}
 		WHERE visitor_id = ? ORDER BY at DESC, id DESC LIMIT ?`, idBytes(visitorID), limit)
 	if err != nil {
-		return nil, dbErr("reading page views", err)
+		return nil, s.dbErr("reading page views", err)
 	}
 	defer rows.Close()
 	out := []chat.PageView{}
@@ -42,7 +42,7 @@ func (s *Store) PageViews(ctx context.Context, visitorID uuid.UUID, limit int) (
 		var at int64
 		p := chat.PageView{VisitorID: visitorID}
 		if err := rows.Scan(&id, &p.URL, &p.Title, &p.Referrer, &at); err != nil {
-			return nil, dbErr("reading page views", err)
+			return nil, s.dbErr("reading page views", err)
 		}
 		if p.ID, err = scanID(id); err != nil {
 			return nil, err
@@ -51,5 +51,5 @@ func (s *Store) PageViews(ctx context.Context, visitorID uuid.UUID, limit int) (
 		out = append(out, p)
 	}
 	slices.Reverse(out)
-	return out, dbErr("reading page views", rows.Err())
+	return out, s.dbErr("reading page views", rows.Err())
 }

@@ -1,8 +1,6 @@
 package sqlstore
 
 import (
-	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,9 +18,7 @@ import (
 // of the table).
 func TestConversationPagesUseIndexes(t *testing.T) {
 	ctx := t.Context()
-	s, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "plan.db"), Config{})
-	require.NoError(t, err)
-	defer s.Close(context.Background())
+	s := openSQLite(t, Config{})
 	after := chat.ConversationCursor{CreatedAt: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC), ID: chat.NewID()}
 	active := []chat.Status{chat.StatusWaiting, chat.StatusQueued, chat.StatusOpen}
 	tests := []struct {

@@ -26,16 +26,16 @@ func (s *Store) ScheduleReplyNotice(ctx context.Context, n chat.ReplyNotice) (bo
 	}
 	defer s.unlockWrites()
 	insert := `INSERT INTO {reply_notices} (conversation_id, visitor_id, after_seq, due_at) VALUES (?, ?, ?, ?) ON CONFLICT (conversation_id) DO NOTHING`
-	if s.dialect == MySQL {
+	if s.dialect == mysql {
 		insert = `INSERT IGNORE INTO {reply_notices} (conversation_id, visitor_id, after_seq, due_at) VALUES (?, ?, ?, ?)`
 	}
 	res, err := s.exec(ctx, s.replySQL(insert),
 		idBytes(n.ConversationID), idBytes(n.VisitorID), n.After, micros(chat.Timestamp(n.Due)))
 	if err != nil {
-		return false, dbErr("scheduling a reply notice", err)
+		return false, s.dbErr("scheduling a reply notice", err)
 	}
 	rows, err := res.RowsAffected()
-	return rows > 0, dbErr("scheduling a reply notice", err)
+	return rows > 0, s.dbErr("scheduling a reply notice", err)
 }
 
 // DueReplyNotices implements chat.Store.
@@ -47,7 +47,7 @@ func (s *Store) DueReplyNotices(ctx context.Context, at time.Time, limit int) ([
 	rows, err := s.query(ctx, s.replySQL(`SELECT conversation_id, visitor_id, after_seq, due_at FROM {reply_notices}
 		WHERE due_at <= ? ORDER BY due_at, conversation_id LIMIT ?`), micros(chat.Timestamp(at)), limit)
 	if err != nil {
-		return nil, dbErr("listing due reply notices", err)
+		return nil, s.dbErr("listing due reply notices", err)
 	}
 	defer rows.Close()
 	out := []chat.ReplyNotice{}
@@ -56,7 +56,7 @@ func (s *Store) DueReplyNotices(ctx context.Context, at time.Time, limit int) ([
 		var due int64
 		var n chat.ReplyNotice
 		if err := rows.Scan(&conv, &visitor, &n.After, &due); err != nil {
-			return nil, dbErr("listing due reply notices", err)
+			return nil, s.dbErr("listing due reply notices", err)
 		}
 		if n.ConversationID, err = scanID(conv); err != nil {
 			return nil, err
@@ -67,7 +67,7 @@ func (s *Store) DueReplyNotices(ctx context.Context, at time.Time, limit int) ([
 		n.Due = time.UnixMicro(due).UTC()
 		out = append(out, n)
 	}
-	return out, dbErr("listing due reply notices", rows.Err())
+	return out, s.dbErr("listing due reply notices", rows.Err())
 }
 
 // TakeReplyNotice implements chat.Store.
@@ -82,10 +82,10 @@ func (s *Store) TakeReplyNotice(ctx context.Context, n chat.ReplyNotice) (bool, 
 	res, err := s.exec(ctx, s.replySQL(`DELETE FROM {reply_notices} WHERE conversation_id = ? AND after_seq = ?`),
 		idBytes(n.ConversationID), n.After)
 	if err != nil {
-		return false, dbErr("taking a reply notice", err)
+		return false, s.dbErr("taking a reply notice", err)
 	}
 	rows, err := res.RowsAffected()
-	return rows > 0, dbErr("taking a reply notice", err)
+	return rows > 0, s.dbErr("taking a reply notice", err)
 }
 
 // CancelReplyNotices implements chat.Store.
@@ -98,5 +98,5 @@ func (s *Store) CancelReplyNotices(ctx context.Context, visitorID uuid.UUID) err
 	}
 	defer s.unlockWrites()
 	_, err := s.exec(ctx, s.replySQL(`DELETE FROM {reply_notices} WHERE visitor_id = ?`), idBytes(visitorID))
-	return dbErr("cancelling reply notices", err)
+	return s.dbErr("cancelling reply notices", err)
 }

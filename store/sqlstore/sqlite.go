@@ -2,8 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"runtime"
 	"time"
 )
 
@@ -36,26 +34,7 @@ const (
 	// the checkpoint catches up, and the next write starts the WAL over
 	// rather than growing it.
 	restartFrames = 8192
-	// safetyFrames is SQLite's own checkpoint, run by a commit that finds
-	// the WAL this large: never reached while the checkpointer keeps up,
-	// it bounds the WAL if it cannot.
-	safetyFrames = 4 * restartFrames
 )
-
-// sqlitePoolSize is how many connections OpenSQLite keeps: enough for
-// every core to read while the writer and the checkpointer hold one each.
-// All of them stay open while idle, so that a burst of reads never opens
-// connections (each with its own page cache and prepared statements)
-// only to close them again.
-func sqlitePoolSize() int { return max(8, 4*runtime.GOMAXPROCS(0)) }
-
-// sizePool keeps n connections open for good.
-func sizePool(db *sql.DB, n int) {
-	db.SetMaxOpenConns(n)
-	db.SetMaxIdleConns(n)
-	db.SetConnMaxIdleTime(0)
-	db.SetConnMaxLifetime(0)
-}
 
 // lockWrites waits for the store's write turn on SQLite; unlockWrites
 // gives it back. Other dialects lock rows, so there both do nothing.
@@ -91,7 +70,8 @@ func (s *Store) unlockWritesN(n int) {
 // checkpoint runs until stop is closed: once checkpointRows rows have been
 // written, or checkpointIdle after fewer, it copies the WAL back into the
 // database file. Failures are logged and tried again after the next
-// write; SQLite's own checkpoint (safetyFrames) bounds the WAL meanwhile.
+// write; SQLite's own checkpoint (wal_autocheckpoint, which sqlite.Open sets
+// to four times restartFrames) bounds the WAL meanwhile.
 func (s *Store) checkpoint(stop <-chan struct{}) {
 	defer s.ckpt.Done()
 	ctx := context.Background()

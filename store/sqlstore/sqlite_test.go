@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
 )
 
@@ -47,7 +48,7 @@ func appendUntil(ctx context.Context, s chat.Store, id [16]byte, stop <-chan str
 // rather than opening and closing connections each time.
 func TestSQLiteReadBurstsKeepConnections(t *testing.T) {
 	ctx := context.Background()
-	s, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "parley.db"), sqlstore.Config{})
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"), sqlstore.Config{})
 	require.NoError(t, err)
 	defer s.Close(ctx)
 	c := fixture(t, s)
@@ -94,7 +95,7 @@ func TestSQLiteWritesNeverBusy(t *testing.T) {
 	db, err := sql.Open("sqlite", path+"?_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(0)&_txlock=immediate")
 	require.NoError(t, err)
 	defer db.Close()
-	s, err := sqlstore.Open(ctx, db, sqlstore.Config{Dialect: sqlstore.SQLite})
+	s, err := sqlstore.Open(ctx, db, sqlite.Dialect(), sqlstore.Config{})
 	require.NoError(t, err)
 	defer s.Close(ctx)
 	c := fixture(t, s)
@@ -157,7 +158,7 @@ func TestSQLiteWritesNeverBusy(t *testing.T) {
 func TestSQLiteCheckpointsInBackground(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "parley.db")
-	s, err := sqlstore.OpenSQLite(ctx, path, sqlstore.Config{})
+	s, err := sqlite.Open(ctx, path, sqlstore.Config{})
 	require.NoError(t, err)
 	defer s.Close(ctx)
 	c := fixture(t, s)

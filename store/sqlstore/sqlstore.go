@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"log/slog"
-	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -18,10 +17,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/chat"
-
-	_ "github.com/go-sql-driver/mysql" // the "mysql" driver
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
-	_ "modernc.org/sqlite"             // the "sqlite" driver
 )
 
 // DefaultTablePrefix starts the name of every table, unless Config says
@@ -37,12 +32,8 @@ const (
 
 var prefixPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,30}$`)
 
-// Config configures a Store. The zero value is valid for OpenSQLite; Open
-// needs Dialect.
+// Config configures a Store. The zero value is valid.
 type Config struct {
-	// Dialect is the database's SQL flavour. Required by Open; OpenSQLite
-	// sets it.
-	Dialect Dialect
 	// TablePrefix starts the name of every table and index, so that
 	// Parley's tables can live in the shop's own database. Lower-case
 	// letters, digits and underscores, starting with a letter, at most 31
@@ -62,6 +53,11 @@ type Config struct {
 	MaxBatch int
 	// Logger receives the store's logs. Nil means no logs.
 	Logger *slog.Logger
+	// CloseDB hands the *sql.DB to the store once Open succeeds: Close
+	// closes it after the last accepted append is committed. False leaves
+	// it open for its owner, as does an Open that fails. sqlite.Open,
+	// which opens the database itself, sets it.
+	CloseDB bool
 }
 
 // Store is a chat.Store over database/sql. It is safe for concurrent use.
@@ -72,12 +68,13 @@ type Config struct {
 // cannot be reached or a statement that fails returns the driver's error,
 // wrapped.
 type Store struct {
-	db      *sql.DB
-	ownsDB  bool
-	dialect Dialect
-	prefix  string
-	log     *slog.Logger
-	now     func() time.Time
+	db       *sql.DB
+	ownsDB   bool
+	dialect  flavour
+	classify func(error) error // Dialect.Classify
+	prefix   string
+	log      *slog.Logger
+	now      func() time.Time
 
 	t    tables // table names with the prefix
 	seed maphash.Seed
@@ -107,71 +104,24 @@ type tables struct {
 	visitors, agents, conversations, messages, pageViews string
 }
 
-// Open returns a Store over db, a database the caller opened and keeps
-// owning: Close leaves it open. Unless cfg.SkipMigrate is set, Open brings
-// the schema up to date first. It starts the store's writer goroutines,
-// which Close stops. An invalid cfg returns an error wrapping
-// chat.ErrInvalid.
-//
-// db must come from the driver of cfg.Dialect: "pgx"
-// (github.com/jackc/pgx/v5/stdlib), "mysql" (github.com/go-sql-driver/mysql)
-// or "sqlite" (modernc.org/sqlite). MySQL and MariaDB DSNs need no special
-// parameters: times are stored as integers, so parseTime and the
-// connection's time zone do not matter, and statements are sent one at a
-// time, so multiStatements is not needed. Leave the connection character
-// set at its default, utf8mb4. An SQLite db should enable foreign_keys and
-// a busy_timeout, as OpenSQLite does.
+// Open returns a Store over db, which speaks d. Shops call the Open of
+// their database's package, which passes its Dialect here: see the
+// package documentation. Close leaves db open unless cfg.CloseDB is set.
+// Unless cfg.SkipMigrate is set, Open brings the schema up to date first.
+// It starts the store's writer goroutines, which Close stops. An invalid
+// d or cfg returns an error wrapping chat.ErrInvalid.
 //
 // database/sql keeps only 2 idle connections unless told otherwise, so
 // after a burst of reads it closes the others, and the next burst opens
 // them again (on PostgreSQL and MySQL a new session each, whose prepared
 // statements are lost with it). Give db as many idle connections as open
 // ones: db.SetMaxOpenConns(n) and db.SetMaxIdleConns(n).
-func Open(ctx context.Context, db *sql.DB, cfg Config) (*Store, error) {
-	return open(ctx, db, false, cfg)
-}
-
-// OpenSQLite opens (creating if needed) the SQLite database file at path
-// and returns a Store over it that owns the database: Close closes it.
-// cfg.Dialect may be left zero. The file is put in WAL mode with
-// synchronous=NORMAL, foreign keys on, a 10 s busy timeout, and
-// transactions that take the write lock when they begin. The pool keeps
-// every connection it opens, up to 4×GOMAXPROCS and at least 8. With WAL and
-// NORMAL, a process crash loses nothing that was acknowledged; a power cut
-// or OS crash may lose the last commits before the next checkpoint.
-func OpenSQLite(ctx context.Context, path string, cfg Config) (*Store, error) {
-	if cfg.Dialect != (Dialect{}) && cfg.Dialect != SQLite {
-		return nil, fmt.Errorf("%w: sqlstore: OpenSQLite with Config.Dialect %s", chat.ErrInvalid, cfg.Dialect)
-	}
-	cfg.Dialect = SQLite
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_pragma", "temp_store(MEMORY)")
-	q.Add("_pragma", "cache_size(-16384)")                                // 16 MiB of page cache per connection
-	q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", safetyFrames)) // the store checkpoints in the background
-	q.Add("_txlock", "immediate")
-	db, err := sql.Open("sqlite", path+"?"+q.Encode())
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: opening %s: %w", path, err)
-	}
-	sizePool(db, sqlitePoolSize())
-	s, err := open(ctx, db, true, cfg)
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	return s, nil
-}
-
-func open(ctx context.Context, db *sql.DB, owns bool, cfg Config) (*Store, error) {
+func Open(ctx context.Context, db *sql.DB, d Dialect, cfg Config) (*Store, error) {
 	if db == nil {
 		return nil, fmt.Errorf("%w: sqlstore: nil *sql.DB", chat.ErrInvalid)
 	}
-	if !cfg.Dialect.valid() {
-		return nil, fmt.Errorf("%w: sqlstore: Config.Dialect must be SQLite, Postgres or MySQL", chat.ErrInvalid)
+	if err := d.validate(); err != nil {
+		return nil, err
 	}
 	if cfg.TablePrefix == "" {
 		cfg.TablePrefix = DefaultTablePrefix
@@ -185,9 +135,10 @@ func open(ctx context.Context, db *sql.DB, owns bool, cfg Config) (*Store, error
 	if cfg.MaxBatch < 0 || cfg.MaxBatch > MaxMaxBatch {
 		return nil, fmt.Errorf("%w: sqlstore: Config.MaxBatch %d is outside 0 to %d", chat.ErrInvalid, cfg.MaxBatch, MaxMaxBatch)
 	}
+	fl := flavour(d.Name)
 	if cfg.Writers == 0 {
 		cfg.Writers = 2
-		if cfg.Dialect == SQLite {
+		if fl == sqlite {
 			cfg.Writers = 1
 		}
 	}
@@ -200,15 +151,15 @@ func open(ctx context.Context, db *sql.DB, owns bool, cfg Config) (*Store, error
 	}
 	p := cfg.TablePrefix
 	s := &Store{
-		db: db, ownsDB: owns, dialect: cfg.Dialect, prefix: p, log: log, now: time.Now,
+		db: db, ownsDB: cfg.CloseDB, dialect: fl, classify: d.Classify, prefix: p, log: log, now: time.Now,
 		t:     tables{p + "visitors", p + "agents", p + "conversations", p + "messages", p + "page_views"},
 		seed:  maphash.MakeSeed(),
 		stmts: make(map[string]*sql.Stmt),
 	}
-	if cfg.Dialect == SQLite {
+	if fl == sqlite {
 		s.writeTurn, s.wrote, s.stopCkpt = make(chan struct{}, 1), make(chan struct{}, 1), make(chan struct{})
 	}
-	if err := ping(ctx, db, cfg.Dialect); err != nil {
+	if err := db.PingContext(ctx); err != nil {
 		return nil, fmt.Errorf("sqlstore: %w", err)
 	}
 	if !cfg.SkipMigrate {
@@ -232,7 +183,7 @@ func open(ctx context.Context, db *sql.DB, owns bool, cfg Config) (*Store, error
 
 // Close stops taking appends (AppendMessage then returns chat.ErrClosed),
 // waits until every append already accepted is committed and answered, and
-// closes the database if OpenSQLite opened it. An append is either
+// closes the database if Config.CloseDB is set. An append is either
 // answered with its stored message, and then stored, or with an error.
 // Reads and other writes go straight to the database and work until it is
 // closed.
@@ -326,7 +277,7 @@ func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	}
 	st, err := s.db.PrepareContext(ctx, s.sql(query))
 	if err != nil {
-		return nil, dbErr("preparing a statement", err)
+		return nil, s.dbErr("preparing a statement", err)
 	}
 	s.stmts[query] = st
 	return st, nil
@@ -336,7 +287,7 @@ func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 // statements by itself; SQLite and MySQL use the store's, which spares
 // SQLite the parsing and MySQL two round trips per query.
 func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if s.dialect == Postgres {
+	if s.dialect == postgres {
 		return s.db.QueryContext(ctx, s.sql(query), args...)
 	}
 	st, err := s.stmt(ctx, query)
@@ -348,7 +299,7 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows
 
 // queryRow is query for a single row.
 func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	if s.dialect != Postgres {
+	if s.dialect != postgres {
 		if st, err := s.stmt(ctx, query); err == nil {
 			return st.QueryRowContext(ctx, args...)
 		}
@@ -360,7 +311,7 @@ func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Ro
 
 // exec runs a write of a fixed shape.
 func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if s.dialect == Postgres {
+	if s.dialect == postgres {
 		return s.db.ExecContext(ctx, s.sql(query), args...)
 	}
 	st, err := s.stmt(ctx, query)
@@ -373,7 +324,7 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 // txExec is exec inside tx; the statement stays prepared on tx's
 // connection for the next transaction there.
 func (s *Store) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
-	if s.dialect == Postgres {
+	if s.dialect == postgres {
 		return tx.ExecContext(ctx, s.sql(query), args...)
 	}
 	st, err := s.stmt(ctx, query)
@@ -385,7 +336,7 @@ func (s *Store) txExec(ctx context.Context, tx *sql.Tx, query string, args ...an
 
 // txQueryRow is queryRow inside tx.
 func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
-	if s.dialect != Postgres {
+	if s.dialect != postgres {
 		if st, err := s.stmt(ctx, query); err == nil {
 			return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 		}
@@ -401,20 +352,18 @@ func check(ctx context.Context, invalid error) error {
 	return invalid
 }
 
-// dbErr translates a database error: unique violations become conflicts,
-// foreign key violations (a row that refers to a missing one) not-found.
-func dbErr(what string, err error) error {
+// dbErr translates a database error as the dialect classifies it: unique
+// violations become conflicts, foreign key violations (a row that refers
+// to a missing one) not-found.
+func (s *Store) dbErr(what string, err error) error {
 	if err == nil {
 		return nil
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	switch constraint(err) {
-	case uniqueViolation:
-		return fmt.Errorf("%w: sqlstore: %s: %v", chat.ErrConflict, what, err)
-	case foreignKeyViolation:
-		return fmt.Errorf("%w: sqlstore: %s: %v", chat.ErrNotFound, what, err)
+	if kind := s.classify(err); kind != nil {
+		return fmt.Errorf("%w: sqlstore: %s: %v", kind, what, err)
 	}
 	return fmt.Errorf("sqlstore: %s: %w", what, err)
 }
@@ -472,7 +421,7 @@ func (s *Store) PutVisitor(ctx context.Context, v chat.Visitor) error {
 	_, err := s.exec(ctx, `INSERT INTO {visitors} (id, name, email, locale, time_zone, customer_id, created_at, last_seen_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`+s.dialect.upsert("name", "email", "locale", "time_zone", "customer_id", "created_at", "last_seen_at"),
 		idBytes(v.ID), v.Name, v.Email, v.Locale, v.TimeZone, v.CustomerID, micros(chat.Timestamp(v.CreatedAt)), micros(chat.Timestamp(v.LastSeenAt)))
-	return dbErr("storing a visitor", err)
+	return s.dbErr("storing a visitor", err)
 }
 
 // Visitor implements chat.Store.
@@ -488,7 +437,7 @@ func (s *Store) Visitor(ctx context.Context, id uuid.UUID) (chat.Visitor, error)
 		return chat.Visitor{}, notFound("visitor", id)
 	}
 	if err != nil {
-		return chat.Visitor{}, dbErr("reading a visitor", err)
+		return chat.Visitor{}, s.dbErr("reading a visitor", err)
 	}
 	v.ID, v.CreatedAt, v.LastSeenAt = id, fromMicros(created), fromMicros(seen)
 	return v, nil
@@ -513,7 +462,7 @@ func (s *Store) PutAgent(ctx context.Context, a chat.Agent) error {
 	_, err = s.exec(ctx, `INSERT INTO {agents} (id, name, departments, capacity, status) VALUES (?, ?, ?, ?, ?)`+
 		s.dialect.upsert("name", "departments", "capacity", "status"),
 		a.ID, a.Name, string(deps), a.Capacity, string(a.Status))
-	return dbErr("storing an agent", err)
+	return s.dbErr("storing an agent", err)
 }
 
 const agentColumns = `id, name, departments, capacity, status`
@@ -544,7 +493,7 @@ func (s *Store) Agent(ctx context.Context, id string) (chat.Agent, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return chat.Agent{}, notFound("agent", fmt.Sprintf("%.64q", id))
 	}
-	return a, dbErr("reading an agent", err)
+	return a, s.dbErr("reading an agent", err)
 }
 
 // Agents implements chat.Store.
@@ -554,37 +503,16 @@ func (s *Store) Agents(ctx context.Context) ([]chat.Agent, error) {
 	}
 	rows, err := s.query(ctx, `SELECT `+agentColumns+` FROM {agents} ORDER BY `+s.dialect.byteOrder("id"))
 	if err != nil {
-		return nil, dbErr("listing agents", err)
+		return nil, s.dbErr("listing agents", err)
 	}
 	defer rows.Close()
 	out := []chat.Agent{}
 	for rows.Next() {
 		a, err := scanAgent(rows)
 		if err != nil {
-			return nil, dbErr("listing agents", err)
+			return nil, s.dbErr("listing agents", err)
 		}
 		out = append(out, a)
 	}
-	return out, dbErr("listing agents", rows.Err())
-}
-
-// ping checks that db can be reached. Several processes opening a new
-// SQLite file at once race to switch it to WAL, and SQLite reports the
-// loser busy without waiting for the busy timeout; ping retries that for
-// as long as the timeout OpenSQLite sets.
-func ping(ctx context.Context, db *sql.DB, d Dialect) error {
-	deadline := time.Now().Add(10 * time.Second)
-	for wait := time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
-		err := db.PingContext(ctx)
-		if err == nil || d != SQLite || !sqliteBusy(err) || time.Now().After(deadline) {
-			return err
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
+	return out, s.dbErr("listing agents", rows.Err())
 }

@@ -18,52 +18,57 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/internal/mysqltest"
+	"github.com/parleychat/parley/internal/pgtest"
+	"github.com/parleychat/parley/store/mysql"
+	"github.com/parleychat/parley/store/postgres"
+	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
-	"github.com/parleychat/parley/store/storetest"
 )
 
 // backend is a database the tests run against.
 type backend struct {
-	name    string
-	env     string // the DSN variable; empty for SQLite
-	example string // a DSN for env
-	driver  string
-	dialect sqlstore.Dialect
+	name string
+	// setup returns a database of the test's own, or skips the test
+	// naming the variable that would enable it.
+	setup func(tb testing.TB) *database
 }
 
 var (
-	sqliteBackend   = backend{"SQLite", "", "", "sqlite", sqlstore.SQLite}
-	postgresBackend = backend{"Postgres", "PARLEY_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "pgx", sqlstore.Postgres}
-	mysqlBackend    = backend{"MySQL", "PARLEY_TEST_MYSQL", "root@tcp(127.0.0.1:3306)/test", "mysql", sqlstore.MySQL}
+	sqliteBackend   = backend{"SQLite", sqliteDatabase}
+	postgresBackend = backend{"Postgres", postgresDatabase}
+	mysqlBackend    = backend{"MySQL", mysqlDatabase}
 	backends        = []backend{sqliteBackend, postgresBackend, mysqlBackend}
 )
 
-// database is one database of a test: an SQLite file in a temporary
-// directory, or the shared PostgreSQL or MySQL database.
+// database is one database of a test, of its own: an SQLite file in a
+// temporary directory, a PostgreSQL schema or a MySQL database. Stores
+// with different table prefixes share it.
 type database struct {
-	b    backend
-	path string  // SQLite: the file
-	db   *sql.DB // PostgreSQL, MySQL: the pool every store of the test shares
+	dialect sqlstore.Dialect
+	path    string  // SQLite: the file
+	db      *sql.DB // PostgreSQL, MySQL: the pool every store of the test shares
 }
 
-// setup returns the backend's database, or skips the test naming the
-// variable that would enable it.
-func (b backend) setup(tb testing.TB) *database {
-	tb.Helper()
-	if b.env == "" {
-		return &database{b: b, path: filepath.Join(tb.TempDir(), "parley.db")}
-	}
-	dsn := os.Getenv(b.env)
-	if dsn == "" {
-		tb.Skipf("set %s to run the %s tests (for example %s)", b.env, b.name, b.example)
-	}
-	db, err := sql.Open(b.driver, dsn)
+func sqliteDatabase(tb testing.TB) *database {
+	return &database{dialect: sqlite.Dialect(), path: filepath.Join(tb.TempDir(), "parley.db")}
+}
+
+func postgresDatabase(tb testing.TB) *database {
+	db, err := sql.Open("pgx", pgtest.Schema(tb, "sqlstore_"))
 	require.NoError(tb, err)
 	tb.Cleanup(func() { db.Close() })
-	return &database{b: b, db: db}
+	return &database{dialect: postgres.Dialect(), db: db}
 }
 
-// randomPrefix keeps each run's tables apart in a shared database.
+func mysqlDatabase(tb testing.TB) *database {
+	db, err := sql.Open("mysql", mysqltest.Database(tb, "sqlstore_"))
+	require.NoError(tb, err)
+	tb.Cleanup(func() { db.Close() })
+	return &database{dialect: mysql.Dialect(), db: db}
+}
+
+// randomPrefix gives a store tables of its own in the test's database.
 func randomPrefix() string {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
@@ -71,64 +76,24 @@ func randomPrefix() string {
 }
 
 // open opens a store with the prefix, without cleanup: SQLite with
-// OpenSQLite, as a shop would, the others with Open on the shared pool.
+// sqlite.Open, as a shop would, the others over the shared pool.
 func (d *database) open(ctx context.Context, cfg sqlstore.Config) (*sqlstore.Store, error) {
 	if d.path != "" {
-		return sqlstore.OpenSQLite(ctx, d.path, cfg)
+		return sqlite.Open(ctx, d.path, cfg)
 	}
-	cfg.Dialect = d.b.dialect
-	return sqlstore.Open(ctx, d.db, cfg)
+	return sqlstore.Open(ctx, d.db, d.dialect, cfg)
 }
 
-// store opens a migrated store with the prefix; after the test it is
-// closed and, in a shared database, its tables are dropped.
+// store opens a migrated store with the prefix, closed after the test.
 func (d *database) store(tb testing.TB, prefix string) *sqlstore.Store {
 	tb.Helper()
 	s, err := d.open(context.Background(), sqlstore.Config{TablePrefix: prefix})
 	require.NoError(tb, err)
 	tb.Cleanup(func() {
 		require.NoError(tb, s.Close(context.Background()))
-		if d.db != nil {
-			d.drop(tb, prefix)
-		}
 	})
 	return s
 }
-
-// drop removes the prefix's tables from the shared database.
-func (d *database) drop(tb testing.TB, prefix string) {
-	for _, t := range []string{"messages", "conversations", "page_views", "agents", "visitors", "blocks", "agent_leases", "job_leases", "reply_notices", "schema_migrations",
-		"email_counts", "email_proofs", "email_confirmations", "email_suppressions"} {
-		_, err := d.db.Exec("DROP TABLE IF EXISTS " + prefix + t)
-		assert.NoError(tb, err)
-	}
-}
-
-// testSuite runs the conformance suite against one store with fresh
-// tables; the suite's cases all share it, as they are designed to.
-func testSuite(t *testing.T, b backend) {
-	s := b.setup(t).store(t, randomPrefix())
-	storetest.Run(t, func(*testing.T) chat.Store { return s })
-}
-
-func TestSQLite(t *testing.T)   { testSuite(t, sqliteBackend) }
-func TestPostgres(t *testing.T) { testSuite(t, postgresBackend) }
-func TestMySQL(t *testing.T)    { testSuite(t, mysqlBackend) }
-
-// benchSuite runs storetest's benchmarks with fresh tables for each one.
-func benchSuite(b *testing.B, be backend) {
-	d := be.setup(b)
-	storetest.Benchmark(b, func(b *testing.B) chat.Store {
-		if d.path != "" {
-			d = be.setup(b) // a fresh file
-		}
-		return d.store(b, randomPrefix())
-	})
-}
-
-func BenchmarkSQLite(b *testing.B)   { benchSuite(b, sqliteBackend) }
-func BenchmarkPostgres(b *testing.B) { benchSuite(b, postgresBackend) }
-func BenchmarkMySQL(b *testing.B)    { benchSuite(b, mysqlBackend) }
 
 // forEach runs test as a parallel subtest for every backend.
 func forEach(t *testing.T, test func(t *testing.T, d *database)) {
@@ -178,7 +143,7 @@ func TestMigrations(t *testing.T) {
 		require.NoError(t, s.Migrate(t.Context()), "Migrate on an up-to-date schema is a no-op")
 		var n int
 		require.NoError(t, s.DB().QueryRow("SELECT COUNT(*) FROM "+prefix+"schema_migrations").Scan(&n))
-		files, err := os.ReadDir(filepath.Join("migrations", d.b.dialect.String()))
+		files, err := os.ReadDir(filepath.Join("migrations", d.dialect.Name))
 		require.NoError(t, err)
 		assert.Equal(t, len(files), n, "each migration is recorded once")
 		fixture(t, s) // and the schema works
@@ -192,9 +157,6 @@ func TestSkipMigrate(t *testing.T) {
 		require.NoError(t, err)
 		t.Cleanup(func() {
 			require.NoError(t, s.Close(context.Background()))
-			if d.db != nil {
-				d.drop(t, prefix)
-			}
 		})
 		_, err = s.Visitor(t.Context(), uuid.New())
 		require.Error(t, err, "SkipMigrate creates no tables")
@@ -231,20 +193,30 @@ func TestInvalidConfig(t *testing.T) {
 	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "x.db"))
 	require.NoError(t, err)
 	defer db.Close()
+	lite := sqlite.Dialect()
 	for _, cfg := range []sqlstore.Config{
-		{},
-		{Dialect: sqlstore.SQLite, TablePrefix: "Parley_"},
-		{Dialect: sqlstore.SQLite, TablePrefix: "parley; DROP TABLE x; --"},
-		{Dialect: sqlstore.SQLite, TablePrefix: "1parley_"},
-		{Dialect: sqlstore.SQLite, TablePrefix: "p23456789012345678901234567890_x"},
-		{Dialect: sqlstore.SQLite, Writers: -1},
+		{TablePrefix: "Parley_"},
+		{TablePrefix: "parley; DROP TABLE x; --"},
+		{TablePrefix: "1parley_"},
+		{TablePrefix: "p23456789012345678901234567890_x"},
+		{Writers: -1},
+		{MaxBatch: sqlstore.MaxMaxBatch + 1},
 	} {
-		_, err := sqlstore.Open(t.Context(), db, cfg)
+		_, err := sqlstore.Open(t.Context(), db, lite, cfg)
 		assert.ErrorIs(t, err, chat.ErrInvalid, "%+v", cfg)
 	}
-	_, err = sqlstore.Open(t.Context(), nil, sqlstore.Config{Dialect: sqlstore.SQLite})
+	for _, d := range []sqlstore.Dialect{
+		{},
+		{Name: "sqlite"},
+		{Name: "oracle", Classify: lite.Classify},
+		{Name: "SQLite", Classify: lite.Classify},
+	} {
+		_, err := sqlstore.Open(t.Context(), db, d, sqlstore.Config{})
+		assert.ErrorIs(t, err, chat.ErrInvalid, "Dialect %q, Classify set: %t", d.Name, d.Classify != nil)
+	}
+	_, err = sqlstore.Open(t.Context(), nil, lite, sqlstore.Config{})
 	assert.ErrorIs(t, err, chat.ErrInvalid)
-	_, err = sqlstore.OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "y.db"), sqlstore.Config{TablePrefix: "Bad"})
+	_, err = sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "y.db"), sqlstore.Config{TablePrefix: "Bad"})
 	assert.ErrorIs(t, err, chat.ErrInvalid)
 }
 
@@ -308,7 +280,7 @@ func TestCloseLosesNothing(t *testing.T) {
 func TestReopenSQLite(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "parley.db")
-	s, err := sqlstore.OpenSQLite(ctx, path, sqlstore.Config{})
+	s, err := sqlite.Open(ctx, path, sqlstore.Config{})
 	require.NoError(t, err)
 	c := fixture(t, s)
 	var want []chat.Message
@@ -319,7 +291,7 @@ func TestReopenSQLite(t *testing.T) {
 	}
 	require.NoError(t, s.Close(context.Background()))
 
-	s, err = sqlstore.OpenSQLite(ctx, path, sqlstore.Config{})
+	s, err = sqlite.Open(ctx, path, sqlstore.Config{})
 	require.NoError(t, err)
 	defer s.Close(ctx)
 	got, err := s.Messages(ctx, c.ID, chat.MessageQuery{})
@@ -333,7 +305,7 @@ func TestReopenSQLite(t *testing.T) {
 }
 
 func TestClosedStoreRefusesAppends(t *testing.T) {
-	s, err := sqlstore.OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "x.db"), sqlstore.Config{})
+	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "x.db"), sqlstore.Config{})
 	require.NoError(t, err)
 	require.NoError(t, s.Close(context.Background()))
 	require.NoError(t, s.Close(context.Background()), "Close twice is fine")

@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -17,9 +16,7 @@ import (
 // fields at their zero values.
 func TestUpgradeKeepsData(t *testing.T) {
 	ctx := t.Context()
-	s, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "old.db"), Config{SkipMigrate: true})
-	require.NoError(t, err)
-	defer s.Close(ctx)
+	s := openSQLite(t, Config{SkipMigrate: true})
 	ms, err := s.migrations()
 	require.NoError(t, err)
 	require.Greater(t, len(ms), 1, "there is a later migration to upgrade to")
@@ -72,9 +69,7 @@ func TestUpgradeKeepsData(t *testing.T) {
 // migrated, without an earlier one, gets the earlier one too.
 func TestMigrateFillsAGap(t *testing.T) {
 	ctx := t.Context()
-	s, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "gap.db"), Config{SkipMigrate: true})
-	require.NoError(t, err)
-	defer s.Close(ctx)
+	s := openSQLite(t, Config{SkipMigrate: true})
 	ms, err := s.migrations()
 	require.NoError(t, err)
 	require.Greater(t, len(ms), 2, "there is a migration between the first and the last")

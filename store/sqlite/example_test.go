@@ -1,4 +1,4 @@
-package sqlstore_test
+package sqlite_test
 
 import (
 	"context"
@@ -8,10 +8,11 @@ import (
 	"path/filepath"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
 )
 
-func ExampleOpenSQLite() {
+func ExampleOpen() {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "parley-example")
 	if err != nil {
@@ -19,7 +20,7 @@ func ExampleOpenSQLite() {
 	}
 	defer os.RemoveAll(dir)
 
-	store, err := sqlstore.OpenSQLite(ctx, filepath.Join(dir, "parley.db"), sqlstore.Config{})
+	store, err := sqlite.Open(ctx, filepath.Join(dir, "parley.db"), sqlstore.Config{})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -1,0 +1,38 @@
+package postgres_test
+
+import (
+	"context"
+	"database/sql"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/internal/pgtest"
+	"github.com/parleychat/parley/store/postgres"
+	"github.com/parleychat/parley/store/sqlstore"
+	"github.com/parleychat/parley/store/storetest"
+)
+
+// open opens a store in a schema of its own, closed after the test.
+func open(tb testing.TB) *sqlstore.Store {
+	tb.Helper()
+	db, err := sql.Open("pgx", pgtest.Schema(tb, "postgres_"))
+	require.NoError(tb, err)
+	tb.Cleanup(func() { db.Close() })
+	s, err := postgres.Open(context.Background(), db, sqlstore.Config{})
+	require.NoError(tb, err)
+	tb.Cleanup(func() { require.NoError(tb, s.Close(context.Background())) })
+	return s
+}
+
+// TestConformance runs the conformance suite; its cases share one store,
+// as they are designed to.
+func TestConformance(t *testing.T) {
+	s := open(t)
+	storetest.Run(t, func(*testing.T) chat.Store { return s })
+}
+
+func BenchmarkStore(b *testing.B) {
+	storetest.Benchmark(b, func(b *testing.B) chat.Store { return open(b) })
+}
