@@ -26,7 +26,6 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/broker/natsbroker"
@@ -34,6 +33,7 @@ import (
 	"github.com/parleychat/parley/broker/redisbroker"
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/internal/pgtest"
+	"github.com/parleychat/parley/store/postgres"
 	"github.com/parleychat/parley/store/sqlstore"
 	"github.com/parleychat/parley/transport"
 )
@@ -154,7 +154,7 @@ func openStore(t *testing.T, dsn string) (*sql.DB, *sqlstore.Store) {
 	db, err := sql.Open("pgx", dsn)
 	require.NoError(t, err)
 	db.SetMaxOpenConns(12)
-	s, err := sqlstore.Open(t.Context(), db, sqlstore.Config{Dialect: sqlstore.Postgres})
+	s, err := postgres.Open(t.Context(), db, sqlstore.Config{})
 	if err != nil {
 		db.Close()
 	}
