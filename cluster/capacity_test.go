@@ -55,8 +55,7 @@ func TestCapacityAcrossInstances(t *testing.T) {
 				if errs[i] = c.trySend(wire.ClientFrame{Type: wire.FrameStart, ID: id}); errs[i] != nil {
 					return
 				}
-				// A hundred starts at once keep the store busy for a while.
-				started[i], errs[i] = c.tryExpect(func(f wire.ServerFrame) bool { return f.ID == id }, 4*wait)
+				started[i], errs[i] = c.tryExpect(func(f wire.ServerFrame) bool { return f.ID == id }, burstWait)
 			})
 		}
 		close(start)

@@ -38,8 +38,12 @@ import (
 	"github.com/parleychat/parley/transport"
 )
 
-// wait is how long a test waits for something that should happen.
-const wait = 15 * time.Second
+// wait is how long a test waits for something that should happen, and
+// burstWait how long for the answers to a burst of starts.
+const (
+	wait      = 15 * time.Second
+	burstWait = 3 * time.Minute
+)
 
 var testSecret = []byte("cluster-test-secret-0123456789abcdef")
 
@@ -200,9 +204,10 @@ func (c *cluster) start(name string) *instance {
 		AgentGracePeriod: -1,
 		RateLimit:        1000,
 		RateBurst:        1000,
-		// A start under a burst of a hundred waits for the store; on a
-		// loaded machine that can take longer than the default.
-		WriteTimeout: time.Minute,
+		// A start in a burst of a hundred waits for the store, and for the
+		// queue's positions to be published, behind the others; under the
+		// race detector on a loaded machine that takes minutes.
+		WriteTimeout: burstWait,
 		Logger:       log,
 		AuthenticateAgent: func(r *http.Request) (chat.Agent, error) {
 			id := r.Header.Get("X-Test-Agent")
@@ -283,7 +288,7 @@ type listener struct {
 	net.Listener
 	mu    sync.Mutex
 	conns []net.Conn
-	cutAt bool
+	isCut bool
 }
 
 func (l *listener) Accept() (net.Conn, error) {
@@ -293,7 +298,7 @@ func (l *listener) Accept() (net.Conn, error) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.cutAt {
+	if l.isCut {
 		c.Close()
 		return nil, net.ErrClosed
 	}
@@ -306,7 +311,7 @@ func (l *listener) Accept() (net.Conn, error) {
 func (l *listener) cut() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.cutAt = true
+	l.isCut = true
 	_ = l.Listener.Close()
 	for _, c := range l.conns {
 		if tc, ok := c.(*net.TCPConn); ok {
