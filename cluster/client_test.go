@@ -73,7 +73,9 @@ func (in *instance) dial(t testing.TB, o dialOptions) (*client, error) {
 		}
 		name = o.agent + " on " + in.name
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	// A hundred visitors connecting at once may wait for the store as
+	// long as a burst of starts.
+	ctx, cancel := context.WithTimeout(context.Background(), burstWait)
 	defer cancel()
 	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(in.url, "http")+path, &websocket.DialOptions{HTTPHeader: header})
 	if err != nil {
