@@ -158,6 +158,19 @@ func (c *convCache) event(e Event, now time.Time) {
 	}
 }
 
+// assignee returns the agent of a cached conversation, however old the
+// entry: an event about the conversation is routed to the agent the Desk
+// knows of last.
+func (c *convCache) assignee(id uuid.UUID) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.items[id]
+	if !ok {
+		return "", false
+	}
+	return el.Value.(*convEntry).info.AgentID, true
+}
+
 // acknowledged reports whether the offline acknowledgement of a cached
 // conversation is known to be stored.
 func (c *convCache) acknowledged(id uuid.UUID) bool {

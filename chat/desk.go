@@ -379,8 +379,22 @@ func (d *Desk) publish(ctx context.Context, e Event) {
 		e.At = d.timestamp()
 	}
 	d.convs.event(e, d.now())
+	d.route(&e)
 	if err := d.broker.Publish(context.WithoutCancel(ctx), e); err != nil {
 		d.log.ErrorContext(ctx, "chat: publishing event", "type", e.Type, "conversation", e.ConversationID, "err", err)
+	}
+}
+
+// route sets the AgentID of a message, typing or read event to the agent
+// the conversation has now, as far as the Desk knows: the state read
+// before a message was stored may predate an assignment made meanwhile,
+// and the event must reach the agent who will answer.
+func (d *Desk) route(e *Event) {
+	switch e.Type {
+	case EventMessage, EventTyping, EventRead:
+		if a, ok := d.convs.assignee(e.ConversationID); ok {
+			e.AgentID = a
+		}
 	}
 }
 

@@ -102,7 +102,10 @@
 // its connection has missed events: call [Desk.Resync] from its reconnect
 // hook, and the Desk forgets what it cached and tells each subscription,
 // with an [EventResync], to read what it follows from the Store again.
-// Subscribe to a [Topic] with [Desk.Subscribe] or [Conversation.Subscribe].
+// Subscribe to a [Topic] with [Desk.Subscribe] or [Conversation.Subscribe],
+// and add or drop topics while the subscription lives with
+// [Subscription.Follow] and [Subscription.Unfollow]; an event on several of
+// its topics is delivered once.
 // Each [Subscription] has a bounded buffer: a subscriber that falls behind is
 // cut off with [ErrSlowConsumer] instead of slowing anyone else down, and
 // catches up from the Store by message sequence number.

@@ -81,8 +81,13 @@ func ConversationTopic(id uuid.UUID) Topic { return Topic("conversation:" + id.S
 // the visitor's own presence, but never an internal note.
 func VisitorTopic(id uuid.UUID) Topic { return Topic("visitor:" + id.String()) }
 
-// AgentTopic carries the events of the conversations assigned to one agent
-// (and of a conversation taken away from them) and the agent's presence.
+// AgentTopic carries the events of the conversations assigned to one
+// agent (their messages, internal notes, typing, read receipts, status
+// changes and ratings, routed by the agent the Desk knows the conversation
+// has when it publishes the event), the event that takes a conversation
+// away from them (by PreviousAgentID), and the agent's presence. A
+// Subscription adds topics with Follow, such as the ConversationTopic of a
+// conversation an agent opens to watch.
 func AgentTopic(id string) Topic { return Topic("agent:" + id) }
 
 // Topics returns the topics e is delivered on, TopicAll first.

@@ -5,15 +5,18 @@ import (
 	"sync"
 )
 
-// Subscription receives the events of one Topic. Each subscription has a
+// Subscription receives the events of the topics it follows: the one it
+// was made with, and those added with Follow. An event on several of them
+// is delivered once. Each subscription has a
 // bounded buffer; a subscriber that falls so far behind that the buffer
 // overflows is cut off with ErrSlowConsumer rather than slowing down the
 // publisher or anyone else. It then reads what it missed from the store
 // (Conversation.History) and subscribes again.
 type Subscription struct {
-	topic Topic
-	hub   *hub
-	c     chan Event
+	topic  Topic
+	topics map[Topic]struct{} // what it follows; guarded by hub.mu
+	hub    *hub
+	c      chan Event
 
 	mu     sync.Mutex
 	closed bool
@@ -21,7 +24,7 @@ type Subscription struct {
 	stop   func() bool // stops the context watcher
 }
 
-// Topic returns the topic the subscription listens to.
+// Topic returns the topic the subscription was made with.
 func (s *Subscription) Topic() Topic { return s.topic }
 
 // Events returns the channel of events. It is closed when the subscription
@@ -92,18 +95,13 @@ func (h *hub) add(ctx context.Context, topic Topic, n int) (*Subscription, error
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s := &Subscription{topic: topic, hub: h, c: make(chan Event, n)}
+	s := &Subscription{topic: topic, topics: make(map[Topic]struct{}, 1), hub: h, c: make(chan Event, n)}
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
 		return nil, ErrClosed
 	}
-	subs := h.topics[topic]
-	if subs == nil {
-		subs = make(map[*Subscription]struct{})
-		h.topics[topic] = subs
-	}
-	subs[s] = struct{}{}
+	h.followLocked(s, topic)
 	h.mu.Unlock()
 	stop := context.AfterFunc(ctx, func() { s.end(context.Cause(ctx)) })
 	s.mu.Lock()
@@ -115,23 +113,16 @@ func (h *hub) add(ctx context.Context, topic Topic, n int) (*Subscription, error
 func (h *hub) remove(s *Subscription) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if subs := h.topics[s.topic]; subs != nil {
-		delete(subs, s)
-		if len(subs) == 0 {
-			delete(h.topics, s.topic)
-		}
+	for t := range s.topics {
+		h.unfollowLocked(s, t)
 	}
 }
 
-// deliver offers e to every subscription of each of its topics.
+// deliver offers e once to every subscription that follows any of its
+// topics.
 func (h *hub) deliver(e Event) {
 	h.mu.RLock()
-	var targets []*Subscription
-	for _, t := range e.Topics() {
-		for s := range h.topics[t] {
-			targets = append(targets, s)
-		}
-	}
+	targets := h.targetsLocked(e.Topics())
 	h.mu.RUnlock()
 	for _, s := range targets {
 		s.offer(e)
@@ -148,12 +139,16 @@ func (h *hub) broadcast(e Event) {
 	}
 }
 
-// allLocked returns every subscription; h.mu is held.
+// allLocked returns every subscription once; h.mu is held.
 func (h *hub) allLocked() []*Subscription {
+	seen := make(map[*Subscription]struct{})
 	var all []*Subscription
 	for _, subs := range h.topics {
 		for s := range subs {
-			all = append(all, s)
+			if _, dup := seen[s]; !dup {
+				seen[s] = struct{}{}
+				all = append(all, s)
+			}
 		}
 	}
 	return all

@@ -133,6 +133,34 @@ func TestConsoleTransfer(t *testing.T) {
 	marek.click(`document.querySelector("#mine .conv-item button")`)
 	marek.reply("Marek here, I handle returns.")
 	visitor.until("the new agent answers", wAll(".msg.agent p")+`.includes("Marek here, I handle returns.")`)
+	olga.until("Olga, who still has it on screen, watches it", cAll("#log .msg.agent p")+`.includes("Marek here, I handle returns.")`)
+}
+
+// A queued chat opened in the console is followed while it is on screen:
+// the visitor's new messages appear live; after the agent opens another,
+// coming back to it shows what was written meanwhile.
+func TestConsoleWatchesTheChatOnScreen(t *testing.T) {
+	s := newShop(t, nil, func(sc *shopConfig) { sc.Capacity = 1 })
+	agent := s.agentTab("olga")
+	anna, ben := s.newTab(), s.newTab()
+	anna.open(s.url + "/shop/x")
+	anna.widgetReady()
+	anna.ask("I was first")
+	agent.until("Anna's chat is the agent's", cAll("#mine .conv-item")+`.length === 1`)
+	ben.open(s.url + "/shop/x")
+	ben.widgetReady()
+	ben.ask("And I am second")
+	agent.until("the console lists Ben in the queue", cAll("#queue .conv-item")+`.length === 1`)
+	agent.click(`document.querySelector("#queue .conv-item button")`)
+	agent.until("his chat shows", cAll("#log .msg.visitor p")+`.join("|") === "And I am second"`)
+	ben.say("Anyone there?")
+	agent.until("his new message appears live", cAll("#log .msg.visitor p")+`.join("|") === "And I am second|Anyone there?"`)
+
+	agent.click(`document.querySelector("#mine .conv-item button")`)
+	agent.until("Anna's chat shows", cAll("#log .msg.visitor p")+`.join("|") === "I was first"`)
+	ben.say("Hello?")
+	agent.click(`document.querySelector("#queue .conv-item button")`)
+	agent.until("back on Ben's chat, the message written meanwhile is there", cAll("#log .msg.visitor p")+`.join("|") === "And I am second|Anyone there?|Hello?"`)
 }
 
 // The statistics page draws the service report as figures, inline SVG

@@ -103,6 +103,15 @@
 // each Server for the visitors connected to it: with several instances
 // behind a load balancer, an agent sees the visitors of their instance.
 //
+// An agent's connection receives the events of the agent's own
+// conversations and of those the console has open (a sync of another's
+// watches it until unwatch), and the rest of the shop (the queue, offline
+// requests, other agents' chats) as conversations summaries, at most one
+// per Config.SummaryInterval; so a message costs one frame per agent who
+// shows its conversation, not one per agent online. Config.Supervisor
+// names the agents who follow every event instead. docs/protocol.md
+// describes what an agent connection receives.
+//
 // The server can also invite visitors to chat on its own, by rules the
 // shop writes in Go (Config.Invitations): a product page for 30 seconds, a
 // returning visitor, a full cart. An accepted invitation starts a

@@ -71,7 +71,7 @@ type Config struct {
 	WriteTimeout time.Duration
 	// SendQueue is how many live events may wait for a slow visitor
 	// connection before it is closed with the slow_consumer code. Agents,
-	// who see every conversation, get eight times as many. Answers to the
+	// who follow many conversations, get eight times as many. Answers to the
 	// client's own frames are not counted: the server holds at most 32
 	// frames of a connection, and reads no more of it until their answers
 	// are written.
@@ -123,6 +123,22 @@ type Config struct {
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
 
+	// Supervisor tells whether an agent follows the whole shop: their
+	// connections receive every event of every conversation, as the
+	// events happen, instead of the events of their own and watched
+	// conversations and a summary of the rest (see docs/protocol.md, What
+	// an agent connection receives). Each supervisor connection costs the
+	// server a copy of every event, so keep them few. It is called once
+	// per connection, with the agent from AuthenticateAgent. Nil means
+	// nobody.
+	Supervisor func(chat.Agent) bool
+	// SummaryInterval is how often, at most, an agent connection is sent
+	// a conversations frame summing up the changes to the shop's
+	// conversations (new, queued, assigned, closed, places in the queue).
+	// Changes within one interval go out together, each conversation in
+	// its newest state. Zero means DefaultSummaryInterval.
+	SummaryInterval time.Duration
+
 	// ClientIP tells the address a request comes from, which blocks by
 	// network are matched against. Nil means the address of the TCP
 	// connection (http.Request.RemoteAddr). A shop behind a reverse proxy
@@ -163,6 +179,7 @@ type Server struct {
 	instanceTag       string
 	misdirectedLogged atomic.Int64
 	live              *liveRegistry
+	sums              *summaryFeed
 	leases            leaseKeeper
 	// refusedOrigins are the origins logged as refused; see originAllowed.
 	refusedOrigins map[string]struct{}
@@ -194,6 +211,10 @@ func New(cfg Config) (*Server, error) {
 	def(&cfg.AgentGracePeriod, DefaultAgentGracePeriod)
 	def(&cfg.VisitorGracePeriod, DefaultVisitorGracePeriod)
 	def(&cfg.InvitationInterval, DefaultInvitationInterval)
+	def(&cfg.SummaryInterval, DefaultSummaryInterval)
+	if cfg.SummaryInterval < 0 {
+		return bad("Config.SummaryInterval is negative")
+	}
 	if cfg.InvitationInterval < 0 {
 		return bad("Config.InvitationInterval is negative")
 	}
@@ -252,6 +273,7 @@ func New(cfg Config) (*Server, error) {
 		refusedOrigins: make(map[string]struct{}),
 	}
 	s.live = newLiveRegistry(s)
+	s.sums = newSummaryFeed(s)
 	return s, nil
 }
 
@@ -324,6 +346,7 @@ func writeHTTPError(w http.ResponseWriter, status int, body *wire.ErrorBody) {
 // chat.Config.AgentLeaseTTL, a Desk's sweep sets them offline.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.live.shutdown(ctx)
+	s.sums.shutdown(ctx)
 	s.stopLeases()
 	s.mu.Lock()
 	s.closing = true

@@ -50,6 +50,10 @@ type session struct {
 	named atomic.Pointer[string]
 	sub   *chat.Subscription
 	live  *liveBox // agents: visitor-list frames waiting to be sent
+	// sums holds the conversations summaries waiting to be sent to an
+	// agent; nil for visitors and for supervisors, who follow everything.
+	sums       *summaryBox
+	supervisor bool
 
 	// queue holds the answers to the client's frames in the order the
 	// frames came, each taking one of the slots until the pump has
@@ -94,10 +98,11 @@ func (r *reply) set(it outItem) {
 
 // outItem is something the pump sends: a frame, or a sync it carries out.
 type outItem struct {
-	frame *wire.ServerFrame
-	sync  *syncRequest
-	track uuid.UUID // register the conversation as followed from seq 0
-	last  bool      // close the connection after this frame
+	frame   *wire.ServerFrame
+	sync    *syncRequest
+	track   uuid.UUID // register the conversation as followed from seq 0
+	untrack uuid.UUID // stop following the conversation
+	last    bool      // close the connection after this frame
 }
 
 type syncRequest struct {
@@ -141,11 +146,16 @@ func (s *Server) open(ctx context.Context, r *http.Request, data []byte, agent *
 		ss.agent = &a
 		ss.live = newLiveBox()
 		welcome.Agent = &a
-		welcome.Open, err = s.agentConversations(ctx, a.ID)
-		if err != nil {
+		if topic, err = s.followAgent(ss); err != nil {
 			return nil, nil, err
 		}
-		topic = chat.TopicAll
+		// The summaries collect the changes from now on, so none made
+		// after the list is read is lost.
+		welcome.Open, err = s.agentConversations(ctx, a.ID)
+		if err != nil {
+			ss.unfollowAgent()
+			return nil, nil, err
+		}
 	} else {
 		v, err := s.identifyVisitor(ctx, f, func(v chat.Visitor) error { return s.admit(ctx, r, v, ss.addr) })
 		if err != nil {
@@ -166,18 +176,20 @@ func (s *Server) open(ctx context.Context, r *http.Request, data []byte, agent *
 	ss.ctx, ss.cancel = context.WithCancelCause(context.WithoutCancel(ctx))
 	buffer := s.cfg.SendQueue
 	if agent != nil {
-		buffer *= agentQueueFactor // agents see the traffic of every conversation
+		buffer *= agentQueueFactor // agents follow many conversations
 	}
 	// The events of the client's own frames in flight have room besides:
 	// a client that reads is never cut off for what it sends.
 	buffer += maxInFlight
 	ss.sub, err = s.desk.SubscribeBuffer(ss.ctx, topic, buffer)
 	if err != nil {
+		ss.unfollowAgent()
 		ss.cancel(err)
 		return nil, nil, err
 	}
 	ss.touch()
 	if err := s.register(ss); err != nil {
+		ss.unfollowAgent()
 		ss.sub.Close()
 		ss.cancel(err)
 		return nil, nil, err
@@ -331,6 +343,7 @@ func (ss *session) finish(reason error) {
 	}
 	s.mu.Unlock()
 	if ss.agent != nil {
+		ss.unfollowAgent()
 		s.live.removeAgent(ss)
 	} else {
 		s.live.disconnect(ss)
@@ -514,7 +527,7 @@ func (ss *session) take(ctx context.Context, f wire.ClientFrame, bad error) bool
 // waits for it. docs/protocol.md states this rule.
 func orderKey(f wire.ClientFrame) uuid.UUID {
 	switch f.Type {
-	case wire.FrameSend, wire.FrameNote, wire.FrameTyping, wire.FrameRead, wire.FrameSync:
+	case wire.FrameSend, wire.FrameNote, wire.FrameTyping, wire.FrameRead, wire.FrameSync, wire.FrameUnwatch:
 		return f.ConversationID
 	}
 	return uuid.Nil
@@ -669,7 +682,13 @@ func (ss *session) handle(ctx context.Context, f wire.ClientFrame) (outItem, err
 	case wire.FrameNote:
 		return ss.note(ctx, conv, f)
 	case wire.FrameSync:
+		if err := ss.watch(info); err != nil {
+			return outItem{}, err
+		}
 		return outItem{sync: &syncRequest{id: f.ID, conversationID: info.ID, after: f.AfterSeq}}, nil
+	case wire.FrameUnwatch:
+		ok.untrack = ss.unwatch(info)
+		return ok, nil
 	case wire.FrameTyping:
 		return ok, d.Typing(ctx, info.ID, ss.author(), f.Typing)
 	case wire.FrameRead:
@@ -765,9 +784,12 @@ func (ss *session) pump(send sender) error {
 	tick := time.NewTicker(ss.srv.cfg.HeartbeatInterval)
 	defer tick.Stop()
 	events := ss.sub.Events()
-	var live <-chan struct{}
+	var live, sums <-chan struct{}
 	if ss.live != nil {
 		live = ss.live.ready
+	}
+	if ss.sums != nil {
+		sums = ss.sums.ready
 	}
 	var head *reply               // the next answer, once it is set
 	always := make(chan struct{}) // closed: a turn of catching up is ready at once
@@ -825,6 +847,10 @@ func (ss *session) pump(send sender) error {
 				if err := p.write(f); err != nil {
 					return ss.writeFailed(err)
 				}
+			}
+		case <-sums:
+			if err := p.summary(ss.sums.take()); err != nil {
+				return ss.writeFailed(err)
 			}
 		case <-tick.C:
 			// A client whose frames wait unread is not silent.
@@ -893,6 +919,11 @@ func (p *pumpState) write(f *wire.ServerFrame) error {
 	if err != nil {
 		return err
 	}
+	return p.writeEncoded(b)
+}
+
+// writeEncoded writes a frame already encoded.
+func (p *pumpState) writeEncoded(b []byte) error {
 	ctx, cancel := context.WithTimeout(p.ss.ctx, p.ss.srv.cfg.WriteTimeout)
 	defer cancel()
 	return p.send(ctx, b)
@@ -903,6 +934,9 @@ func (p *pumpState) item(it outItem) error {
 		if _, ok := p.seen[it.track]; !ok {
 			p.seen[it.track] = 0
 		}
+	}
+	if it.untrack != uuid.Nil {
+		delete(p.seen, it.untrack)
 	}
 	if it.sync != nil {
 		return p.sync(it.sync)
@@ -965,6 +999,7 @@ func (p *pumpState) message(m *chat.Message) error {
 
 // event turns a desk event into frames.
 func (p *pumpState) event(e chat.Event) error {
+	ss := p.ss
 	f := &wire.ServerFrame{Type: string(e.Type), ConversationID: e.ConversationID, At: e.At.UTC().Format(time.RFC3339Nano)}
 	switch e.Type {
 	case chat.EventResync:
@@ -990,10 +1025,14 @@ func (p *pumpState) event(e chat.Event) error {
 	case chat.EventAssigned, chat.EventStatus, chat.EventRated:
 		if c := e.Conversation; c != nil {
 			// A conversation that appears while the connection is open
-			// (started by an agent, or new in the queue) is followed from
-			// its state in the event; earlier messages come with a sync.
-			if _, followed := p.seen[c.ID]; !followed {
+			// (started by an agent, assigned to them, or new in the queue
+			// for a supervisor) is followed from its state in the event;
+			// earlier messages come with a sync. One that went to another
+			// agent is no longer followed, unless watched.
+			if _, followed := p.seen[c.ID]; !followed && ss.follows(c) {
 				p.seen[c.ID] = c.LastSeq
+			} else if followed && !ss.follows(c) {
+				delete(p.seen, c.ID)
 			}
 		}
 		f.Conversation, f.AgentID, f.PreviousAgentID = e.Conversation, e.AgentID, e.PreviousAgentID

@@ -14,11 +14,14 @@ import (
 
 func TestTypingReadAndPresence(t *testing.T) {
 	forKinds(t, func(t *testing.T, k kind) {
-		h := newHarness(t)
+		h := newHarness(t, func(c *transport.Config) {
+			c.Supervisor = func(a chat.Agent) bool { return a.ID == "boss" }
+		})
 		agent := h.agent(k, "olga")
 		v := h.visitor(k)
 		conv := v.start("")
 		agent.expect(func(f wire.ServerFrame) bool { return f.Type == string(chat.EventAssigned) })
+		boss := h.agent(k, "boss") // a supervisor, who sees visitors come and go
 
 		v.mustRequest(wire.ClientFrame{Type: wire.FrameTyping, ConversationID: conv.ID, Typing: true})
 		typing := agent.expectType(string(chat.EventTyping))
@@ -50,16 +53,17 @@ func TestTypingReadAndPresence(t *testing.T) {
 		assert.Equal(t, "olga", p.Author.ID)
 
 		v.mustRequest(wire.ClientFrame{Type: wire.FramePresence, Presence: chat.PresenceAway})
-		p = agent.expect(func(f wire.ServerFrame) bool {
+		p = boss.expect(func(f wire.ServerFrame) bool {
 			return f.Type == string(chat.EventPresence) && f.Author.Kind == chat.AuthorVisitor && f.Presence == chat.PresenceAway
 		})
 		assert.Equal(t, v.welcome.Visitor.ID.String(), p.Author.ID)
 
 		v.close()
-		agent.expect(func(f wire.ServerFrame) bool {
+		boss.expect(func(f wire.ServerFrame) bool {
 			return f.Type == string(chat.EventPresence) && f.Author.Kind == chat.AuthorVisitor && f.Presence == chat.PresenceOffline
 		})
 		agent.close()
+		boss.close()
 		require.Eventually(t, func() bool {
 			a, err := h.store.Agent(t.Context(), "olga")
 			return err == nil && a.Status == chat.AgentOffline

@@ -45,6 +45,8 @@ const (
 	FrameBlock   = "block"   // agents: block visitors; answered with block
 	FrameUnblock = "unblock" // agents: lift a block
 	FrameBlocks  = "blocks"  // agents: the blocks in force; answered with blocks
+
+	FrameUnwatch = "unwatch" // agents: stop following a conversation a sync started to watch
 )
 
 // Server frame types that are not client frame types too. Events use the
@@ -66,6 +68,18 @@ const (
 	FrameVisitorLeft = "visitor_left" // a visitor left the site
 	FrameInvite      = "invite"       // to a visitor: an invitation to chat
 )
+
+// FrameConversations is the agents' summary of the shop's conversations
+// that changed: their current states and queue places, sent at a bounded
+// rate per connection.
+const FrameConversations = "conversations"
+
+// QueuePlace is a queued conversation's place in a conversations summary.
+type QueuePlace struct {
+	ConversationID uuid.UUID `json:"conversation_id"`
+	Position       int       `json:"position"`          // 1 is next
+	WaitMS         int64     `json:"wait_ms,omitempty"` // the estimated wait
+}
 
 // FrameQueue tells a queued visitor, and the agents, the conversation's
 // place in the queue and the estimated wait. It is chat.EventQueue.
@@ -194,6 +208,10 @@ type ServerFrame struct {
 	Stats    *chat.Report `json:"stats,omitempty"`    // stats
 	More     bool         `json:"more,omitempty"`     // history: older conversations remain; ask with before
 
+	// Queue is the changed queue places of a conversations summary, whose
+	// changed conversations are in Open.
+	Queue []QueuePlace `json:"queue,omitempty"`
+
 	Block  *chat.Block  `json:"block,omitempty"`  // block
 	Blocks []chat.Block `json:"blocks,omitempty"` // blocks
 
@@ -295,7 +313,7 @@ func (f ClientFrame) check() error {
 		if len(f.Body) > chat.MaxBodyBytes {
 			return Errorf(CodeInvalid, "the message is %d bytes, over the limit of %d", len(f.Body), chat.MaxBodyBytes)
 		}
-	case FrameSync, FrameTyping, FrameClose, FrameRate, FrameAssign:
+	case FrameSync, FrameTyping, FrameClose, FrameRate, FrameAssign, FrameUnwatch:
 		if err := needConversation(); err != nil {
 			return err
 		}

@@ -61,8 +61,11 @@
   // begin with the time they were made, so their starts look alike.
   function anonymous(id) { return "Visitor " + String(id).slice(-6); }
 
+  // setInfo records a conversation's state, unless an event or summary
+  // already brought a later one.
   function setInfo(info) {
     var c = conv(info.id), was = c.info ? c.info.status : "";
+    if (c.info && c.info.version > info.version) return c;
     c.info = info;
     if (!was && info.status === "queued") notify("New chat in the queue", visitorName(c));
     if (!was && info.status === "waiting") notify("New offline request", visitorName(c));
@@ -87,8 +90,23 @@
     if (fromVisitor && S.selected === c.id) $("typing").textContent = "";
   }
 
+  function mine(c) { return !!(c.info && S.me && c.info.agent_id === S.me.id); }
+
+  // follow keeps the connection following what the console needs: the
+  // agent's own conversations and the one on screen. A sync of another
+  // agent's or a queued conversation watches it until unwatch; one that
+  // left the agent is no longer followed, and is synced again when it is
+  // on screen or next opened.
+  function follow(c) {
+    var need = mine(c) || c.id === S.selected;
+    if (need && (!c.following || c.watched === false && !mine(c))) syncConv(c.id);
+    else if (!need && c.watched === false) c.following = c.synced = false;
+  }
+
   function syncConv(id) {
     var c = conv(id);
+    c.following = true;
+    c.watched = !mine(c);
     return request({type: "sync", conversation_id: id, after_seq: c.lastSeq}).then(function () {
       c.synced = true;
       render();
@@ -180,13 +198,21 @@
   }
 
   function select(id) {
+    var before = S.selected && S.convs[S.selected];
+    if (before && before.id !== id && before.watched) {
+      // No longer on screen: stop watching it, unless it became the
+      // agent's own meanwhile.
+      before.watched = false;
+      request({type: "unwatch", conversation_id: before.id});
+      if (!mine(before)) before.following = before.synced = false;
+    }
     S.selected = id;
     var c = conv(id);
     c.unread = 0;
     $("transfer-form").hidden = true;
     $("block-form").hidden = true;
     S.history = null;
-    if (!c.synced) syncConv(id);
+    if (!c.following) syncConv(id);
     render();
     markRead();
     $("input").focus();
@@ -322,7 +348,9 @@
   function startChat(visitorID) {
     request({type: "start", visitor_id: visitorID}).then(function (a) {
       if (a.conversation) setInfo(a.conversation);
-      conv(a.conversation_id).synced = true;
+      var c = conv(a.conversation_id);
+      c.following = c.synced = true;
+      c.watched = false;
       show("chats");
       select(a.conversation_id);
     });
@@ -565,9 +593,13 @@
     }
     (w.conversations || []).forEach(function (i) { setInfo(i); });
     loadBlocks();
+    // The agent's own conversations and the one on screen are followed;
+    // the rest of the shop arrives in conversations summaries.
     Object.keys(S.convs).forEach(function (id) {
       var c = S.convs[id];
-      if (c.info && c.info.status !== "closed" || id === S.selected) syncConv(id);
+      c.following = c.synced = false;
+      c.watched = undefined;
+      if (mine(c) && c.info.status !== "closed" || id === S.selected) syncConv(id);
     });
     flush();
     render();
@@ -586,7 +618,7 @@
       case "rated":
         if (f.conversation) {
           var c = setInfo(f.conversation);
-          c.synced = true; // this connection follows it from here
+          follow(c);
           if (f.type === "assigned" && f.conversation.agent_id === S.me.id && f.previous_agent_id && f.previous_agent_id !== S.me.id) {
             notify("A chat was transferred to you", visitorName(c));
           }
@@ -594,6 +626,12 @@
         break;
       case "queue":
         conv(f.conversation_id).queue = f;
+        break;
+      case "conversations":
+        // A summary of the shop's changed conversations, at most a few a
+        // second: each in its newest state, and the queue places.
+        (f.conversations || []).forEach(function (i) { follow(setInfo(i)); });
+        (f.queue || []).forEach(function (q) { conv(q.conversation_id).queue = q; });
         break;
       case "typing":
         if (f.conversation_id === S.selected && f.author && f.author.kind === "visitor") {
