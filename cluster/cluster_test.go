@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -104,6 +105,8 @@ type options struct {
 	replyNoticeDelay time.Duration
 	outbox           *outbox       // records the notices every instance sends
 	sweep            time.Duration // Desk.Run's interval; zero is 500 ms
+	// supervisors are the agents whose consoles follow the whole shop.
+	supervisors []string
 }
 
 // cluster is the shared part: one PostgreSQL schema and one broker server,
@@ -202,6 +205,7 @@ func (c *cluster) start(name string) *instance {
 		Desk:             in.desk,
 		Secret:           testSecret,
 		AgentGracePeriod: -1,
+		Supervisor:       func(a chat.Agent) bool { return slices.Contains(c.opts.supervisors, a.ID) },
 		RateLimit:        1000,
 		RateBurst:        1000,
 		// A start in a burst of a hundred waits for the store, and for the

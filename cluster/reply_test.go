@@ -54,7 +54,10 @@ func TestReplyNoticeAfterACrash(t *testing.T) {
 		const delay = 2 * time.Minute
 		clk := newClock()
 		box := &outbox{}
-		in := newCluster(t, b, options{now: clk.Now, replyNoticeDelay: delay, outbox: box, sweep: 20 * time.Millisecond}).instances(3)
+		// Olga follows the whole shop, visitors' presence included, so the
+		// test knows when B has heard that the visitor left.
+		in := newCluster(t, b, options{now: clk.Now, replyNoticeDelay: delay, outbox: box, sweep: 20 * time.Millisecond,
+			supervisors: []string{"olga"}}).instances(3)
 		olga := in[1].agent(t, "olga", 5)
 		anna := in[0].visitor(t, "")
 		conv := anna.start("anna@example.com")
