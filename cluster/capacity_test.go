@@ -97,6 +97,9 @@ func TestCapacityAcrossInstances(t *testing.T) {
 			assert.Equal(t, capacity, open[id], "open conversations of %s in the store", id)
 		}
 		assert.Len(t, open, agents, "open conversations are with the agents online")
+		for _, c := range consoles {
+			assert.NoError(t, c.ended(), "%s stayed connected through the burst", c.name)
+		}
 	})
 }
 

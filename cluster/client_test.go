@@ -126,6 +126,13 @@ func (c *client) read() {
 
 func (c *client) close() { _ = c.conn.CloseNow() }
 
+// ended returns why the connection ended, or nil while it is open.
+func (c *client) ended() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
 // trySend sends one frame.
 func (c *client) trySend(f wire.ClientFrame) error {
 	b, err := json.Marshal(f)
