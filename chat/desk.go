@@ -114,6 +114,8 @@ type Config struct {
 	// times as often. An agent whose every lease has expired, because the
 	// instance serving them stopped without a goodbye, is set offline by
 	// the next Sweep, which Run makes at least every third of this time.
+	// A visitor's presence lease (see VisitStore) lasts as long: a visitor
+	// of an instance that stopped leaves the agents' list within it.
 	// Zero means DefaultAgentLeaseTTL; negative is invalid.
 	AgentLeaseTTL time.Duration
 

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -24,6 +25,12 @@ const (
 	EventQueue    EventType = "queue"    // a queued conversation's place or estimated wait changed; Queue is set
 	EventBlock    EventType = "block"    // an agent or the shop blocked visitors; Block is set
 	EventUnblock  EventType = "unblock"  // a block was lifted; Block carries its ID
+	// EventVisit and EventVisitEnd keep the agents' live visitor list the
+	// same on every instance: a visitor's entry changed (Entry is set, as
+	// the transport encodes it), or the visitor left the site. VisitorID
+	// is set; they go to TopicAll only. See Desk.PublishVisit.
+	EventVisit    EventType = "visit"
+	EventVisitEnd EventType = "visit_end"
 	// EventResync tells every subscription of one Desk that the Desk may
 	// have missed events of other instances (Desk.Resync was called, as
 	// when its Broker reconnected): read what you follow from the Store
@@ -64,6 +71,7 @@ type Event struct {
 	Presence        Presence          `json:"presence,omitempty"`
 	Queue           *QueueStatus      `json:"queue,omitempty"`
 	Block           *Block            `json:"block,omitempty"`
+	Entry           json.RawMessage   `json:"entry,omitempty"` // EventVisit: the visitor's entry
 	At              time.Time         `json:"at"`
 }
 
@@ -94,6 +102,9 @@ func AgentTopic(id string) Topic { return Topic("agent:" + id) }
 func (e Event) Topics() []Topic {
 	ts := make([]Topic, 1, 5)
 	ts[0] = TopicAll
+	if e.Type == EventVisit || e.Type == EventVisitEnd {
+		return ts // for the agents' list, never to the visitor
+	}
 	if e.ConversationID != uuid.Nil {
 		ts = append(ts, ConversationTopic(e.ConversationID))
 	}

@@ -36,6 +36,7 @@ type Store interface {
 	AssignStore
 	JobLeaseStore
 	ReplyNoticeStore
+	VisitStore
 }
 
 // VisitorStore keeps visitors.

@@ -13,7 +13,8 @@ const DefaultSweepInterval = time.Minute
 
 // Sweep does the Desk's timed work once: it sets offline the agents whose
 // every presence lease has expired (see AgentLeaseStore), so that their
-// conversations go back to the queue; closes queued and open
+// conversations go back to the queue; forgets the expired presence leases
+// of visitors and the visits that ended VisitGap ago (see VisitStore); closes queued and open
 // conversations that have had no message or change for
 // Config.InactivityTimeout, each with a system message saying why; offers
 // offline requests to agents once their department's hours begin; emails
@@ -26,7 +27,7 @@ func (d *Desk) Sweep(ctx context.Context) error {
 	if err := d.checkOpen(); err != nil {
 		return err
 	}
-	errs := []error{d.expireAgentLeases(ctx)}
+	errs := []error{d.expireAgentLeases(ctx), d.pruneVisits(ctx)}
 	if d.inactivity > 0 {
 		cutoff := d.timestamp().Add(-d.inactivity)
 		var idle []ConversationInfo

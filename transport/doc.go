@@ -99,9 +99,11 @@
 // the page they are on, the pages of their visit, how long they have been
 // there, whether they are chatting and whether they came before (see
 // wire.VisitorState). The shop adds its own view of the visitor, such as the
-// cart and recent orders, with Config.VisitorContext. The list is kept by
-// each Server for the visitors connected to it: with several instances
-// behind a load balancer, an agent sees the visitors of their instance.
+// cart and recent orders, with Config.VisitorContext. With several
+// instances behind a load balancer, every agent sees every visitor: who is
+// on the site is kept in the store as presence leases (chat.VisitStore),
+// and each change of a visitor's entry travels to the other instances
+// through the Desk's broker.
 //
 // An agent's connection receives the events of the agent's own
 // conversations and of those the console has open (a sync of another's
@@ -115,7 +117,8 @@
 // The server can also invite visitors to chat on its own, by rules the
 // shop writes in Go (Config.Invitations): a product page for 30 seconds, a
 // returning visitor, a full cart. An accepted invitation starts a
-// conversation whose first message is the invitation.
+// conversation whose first message is the invitation. Each rule invites a
+// visitor at most once per visit, across instances and restarts.
 //
 // # Web clients
 //

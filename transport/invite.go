@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -106,7 +107,7 @@ func (r *InvitationRule) matches(st wire.VisitorState) bool {
 		if st.Page == nil {
 			return false
 		}
-		if st.At.Sub(st.Page.At) < r.MinTimeOnPage {
+		if max(st.At.Sub(st.Page.At), 0) < r.MinTimeOnPage {
 			return false
 		}
 		if r.Path != "" {
@@ -119,7 +120,9 @@ func (r *InvitationRule) matches(st wire.VisitorState) bool {
 			}
 		}
 	}
-	if st.At.Sub(st.OnlineSince) < r.MinTimeOnSite || st.At.Sub(st.LastActiveAt) < r.MinIdle {
+	// The times may come from another instance, whose clock may be a
+	// little ahead: a negative duration counts as none.
+	if max(st.At.Sub(st.OnlineSince), 0) < r.MinTimeOnSite || max(st.At.Sub(st.LastActiveAt), 0) < r.MinIdle {
 		return false
 	}
 	if r.ReturningOnly && !st.Returning {
@@ -138,40 +141,25 @@ func (r *liveRegistry) rule(name string) *InvitationRule {
 	return nil
 }
 
-// invitable reports whether the visitor may be invited now.
-func (lv *liveVisitor) invitable(rules int) bool {
-	if lv.loading || len(lv.conns) == 0 || lv.state.ConversationID != uuid.Nil || len(lv.fired) >= rules {
-		return false
+// invitable reports whether a visitor connected to this Server may be
+// invited now: not chatting, no invitation pending, and a rule left that
+// has not fired this visit. It returns the rules that fired.
+func (lv *liveVisitor) invitable(rules int) (map[string]bool, bool) {
+	if !lv.held || lv.loading || len(lv.conns) == 0 || lv.visitID == uuid.Nil || lv.state.ConversationID != uuid.Nil {
+		return nil, false
 	}
+	fired := make(map[string]bool, len(lv.state.Invitations))
 	for _, inv := range lv.state.Invitations {
 		if inv.Status == chat.InvitationPending {
-			return false
+			return nil, false
 		}
+		fired[inv.Rule] = true
 	}
-	return true
-}
-
-// withdrawInvitations marks the pending invitations withdrawn once the
-// visitor is chatting.
-func (lv *liveVisitor) withdrawInvitations() {
-	for i := range lv.state.Invitations {
-		if inv := &lv.state.Invitations[i]; inv.Status == chat.InvitationPending && inv.ConversationID == uuid.Nil {
-			inv.Status = chat.InvitationWithdrawn
-		}
-	}
-}
-
-func (lv *liveVisitor) invitation(id uuid.UUID) *chat.Invitation {
-	for i := range lv.state.Invitations {
-		if lv.state.Invitations[i].ID == id {
-			return &lv.state.Invitations[i]
-		}
-	}
-	return nil
+	return fired, len(fired) < rules
 }
 
 // evaluate tries the invitation rules on the given visitors, or on every
-// listed visitor when ids is nil.
+// visitor connected to this Server when ids is nil.
 func (r *liveRegistry) evaluate(ids []uuid.UUID) {
 	rules := r.srv.cfg.Invitations
 	if len(rules) == 0 {
@@ -186,11 +174,10 @@ func (r *liveRegistry) evaluate(ids []uuid.UUID) {
 	var cands []candidate
 	r.mu.Lock()
 	consider := func(lv *liveVisitor) {
-		if lv != nil && lv.invitable(len(rules)) {
-			fired := make(map[string]bool, len(lv.fired))
-			for name := range lv.fired {
-				fired[name] = true
-			}
+		if lv == nil {
+			return
+		}
+		if fired, ok := lv.invitable(len(rules)); ok {
 			cands = append(cands, candidate{lv: lv, st: lv.snapshot(now), fired: fired})
 		}
 	}
@@ -216,21 +203,51 @@ func (r *liveRegistry) evaluate(ids []uuid.UUID) {
 }
 
 // invite sends the visitor an invitation from rule, unless the visitor
-// changed meanwhile so that they may not be invited.
+// changed meanwhile so that they may not be invited. The store decides:
+// of the instances that try a rule on one visit at once, one invites.
 func (r *liveRegistry) invite(lv *liveVisitor, rule *InvitationRule, now time.Time) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.visitors[lv.state.Visitor.ID] != lv || !lv.invitable(len(r.srv.cfg.Invitations)) || lv.fired[rule.Name] {
+	id := lv.state.Visitor.ID
+	fired, ok := lv.invitable(len(r.srv.cfg.Invitations))
+	visitID, current := lv.visitID, r.visitors[id] == lv
+	r.mu.Unlock()
+	if !current || !ok || fired[rule.Name] {
 		return
 	}
-	lv.fired[rule.Name] = true
+	ctx, cancel := context.WithTimeout(context.Background(), r.srv.cfg.WriteTimeout)
+	defer cancel()
 	inv := chat.Invitation{ID: chat.NewID(), Rule: rule.Name, Body: rule.Message, Status: chat.InvitationPending, At: chat.Timestamp(now)}
-	lv.state.Invitations = append(lv.state.Invitations, inv)
-	f := r.inviteFrame(inv)
-	for ss := range lv.conns {
-		ss.enqueue(outItem{frame: f})
+	store := r.srv.desk.Store()
+	if err := store.AddInvitation(ctx, visitID, inv); err != nil {
+		if !errors.Is(err, chat.ErrConflict) && !errors.Is(err, chat.ErrNotFound) {
+			r.srv.log.Warn("transport: storing an invitation", "visitor", id, "rule", rule.Name, "err", err)
+			return
+		}
+		// Another instance invited first: take its invitations, so that
+		// the rule is not tried again.
+		stored, err := store.Visit(ctx, id)
+		if err != nil {
+			return
+		}
+		r.mu.Lock()
+		if r.visitors[id] == lv && mergeInvitations(&lv.state, stored.Invitations) {
+			r.showInvitations(lv)
+			r.broadcast(lv)
+		}
+		r.mu.Unlock()
+		return
 	}
+	r.mu.Lock()
+	if r.visitors[id] != lv {
+		r.mu.Unlock()
+		return
+	}
+	mergeInvitations(&lv.state, []chat.Invitation{inv})
+	r.showInvitations(lv)
 	r.broadcast(lv)
+	entry := r.entry(lv)
+	r.mu.Unlock()
+	r.publish(ctx, id, entry)
 }
 
 // inviteFrame is the frame that shows inv to the visitor.
@@ -242,46 +259,37 @@ func (r *liveRegistry) inviteFrame(inv chat.Invitation) *wire.ServerFrame {
 	return f
 }
 
-// reply carries out a visitor's answer to an invitation. Accepting starts
-// a conversation whose first message is the invitation; accepting again
-// returns the same conversation.
+// reply carries out a visitor's answer to an invitation, on whichever
+// instance made it. Accepting starts a conversation whose first message
+// is the invitation; accepting again returns the same conversation.
 func (r *liveRegistry) reply(ctx context.Context, ss *session, f wire.ClientFrame) (outItem, error) {
 	id := ss.visitor.ID
-	r.mu.Lock()
-	lv := r.visitors[id]
-	var inv *chat.Invitation
-	if lv != nil {
-		inv = lv.invitation(f.InvitationID)
+	store := r.srv.desk.Store()
+	visit, err := store.Visit(ctx, id)
+	if err != nil && !errors.Is(err, chat.ErrNotFound) {
+		return outItem{}, err
 	}
-	if inv == nil {
-		r.mu.Unlock()
+	if !slices.ContainsFunc(visit.Invitations, func(inv chat.Invitation) bool { return inv.ID == f.InvitationID }) {
 		return outItem{}, wire.Errorf(wire.CodeNotFound, "no such invitation")
 	}
 	if !f.Accept {
-		if inv.Status == chat.InvitationPending || inv.Status == chat.InvitationWithdrawn {
-			inv.Status = chat.InvitationDismissed
-			r.broadcast(lv)
+		inv, err := store.UpdateInvitation(ctx, f.InvitationID, chat.InvitationDismissed, uuid.Nil)
+		if err != nil && !errors.Is(err, chat.ErrConflict) { // an accepted one stays accepted
+			return outItem{}, err
 		}
-		r.mu.Unlock()
+		r.answered(ctx, id, inv)
 		return outItem{frame: &wire.ServerFrame{Type: wire.FrameOK, ID: f.ID, InvitationID: f.InvitationID}}, nil
 	}
-	if inv.Status == chat.InvitationDismissed {
-		r.mu.Unlock()
+	// The conversation's id is stored with the acceptance, so that a
+	// retried accept, on any instance, finds the same conversation.
+	inv, err := store.UpdateInvitation(ctx, f.InvitationID, chat.InvitationAccepted, chat.NewID())
+	if errors.Is(err, chat.ErrConflict) {
 		return outItem{}, wire.Errorf(wire.CodeInvalid, "the invitation was dismissed")
 	}
-	if inv.ConversationID == uuid.Nil {
-		inv.ConversationID = chat.NewID() // kept, so that a retried accept finds it
+	if err != nil {
+		return outItem{}, err
 	}
-	done := *inv
-	r.mu.Unlock()
-
-	var conv chat.Conversation
-	var err error
-	if done.Status == chat.InvitationAccepted {
-		conv, err = r.srv.desk.Conversation(ctx, done.ConversationID)
-	} else {
-		conv, err = r.open(ctx, id, done)
-	}
+	conv, err := r.open(ctx, id, inv)
 	if err != nil {
 		return outItem{}, err
 	}
@@ -289,14 +297,9 @@ func (r *liveRegistry) reply(ctx context.Context, ss *session, f wire.ClientFram
 	if err != nil {
 		return outItem{}, err
 	}
-	r.mu.Lock()
-	if inv := lv.invitation(done.ID); inv != nil && inv.Status != chat.InvitationAccepted {
-		inv.Status = chat.InvitationAccepted
-		r.broadcast(lv)
-	}
-	r.mu.Unlock()
+	r.answered(ctx, id, inv)
 	return outItem{frame: &wire.ServerFrame{Type: wire.FrameStarted, ID: f.ID, ConversationID: info.ID, Conversation: &info,
-		InvitationID: done.ID}, track: info.ID}, nil
+		InvitationID: inv.ID}, track: info.ID}, nil
 }
 
 // open starts the conversation of an accepted invitation and posts the

@@ -24,22 +24,22 @@ const (
 	// result; a larger result is logged and left out.
 	MaxVisitorContextBytes = 16 << 10
 	// VisitGap is the pause after which a visitor's next page starts a new
-	// visit: pages closer together than this belong to one visit.
-	VisitGap = 30 * time.Minute
+	// visit: pages closer together than this belong to one visit, and a
+	// visitor who comes back within it continues the stored visit.
+	VisitGap = chat.VisitGap
 
 	// liveBuffer is the watcher's event buffer; on overflow it reads the
 	// visitors' conversations from the store again.
 	liveBuffer = 4096
-	// maxDeparted caps the visits remembered after their visitor left, so
-	// that a dismissed invitation is not repeated when they come back.
-	maxDeparted = 10000
 	// maxActive caps the conversations tracked per visitor.
 	maxActive = 16
 )
 
-// liveRegistry tracks the visitors connected to one Server and the agent
-// connections that watch them. A Server behind a load balancer sees only
-// the visitors connected to it.
+// liveRegistry keeps the agents' live visitor list of one Server: every
+// visitor on the site, whichever instance they are connected to. Who is on
+// the site is in the store, as presence leases (chat.VisitStore) that each
+// instance holds on the visitors connected to it; the entries themselves
+// travel between instances as chat.EventVisit events (livesync.go).
 type liveRegistry struct {
 	srv *Server
 
@@ -47,7 +47,6 @@ type liveRegistry struct {
 	closing  bool
 	visitors map[uuid.UUID]*liveVisitor
 	agents   map[*session]struct{}
-	departed map[uuid.UUID]departedVisit
 
 	startMu sync.Mutex
 	started bool // the watcher was started, or never will be: shut down
@@ -55,17 +54,24 @@ type liveRegistry struct {
 	done    chan struct{}
 }
 
-// liveVisitor is the registry's record of one visitor.
+// liveVisitor is the registry's record of one visitor. A visitor of
+// another instance has no connections here and is not held: their entry
+// is what that instance published.
 type liveVisitor struct {
 	state   wire.VisitorState
-	loading bool // the visit is being read from the store
+	listed  bool      // state is complete and agents were told of it
+	loading bool      // this instance is taking the lease and reading the visit
+	held    bool      // this instance holds a presence lease on the visitor
+	visitID uuid.UUID // the stored visit, once held
+	seen    time.Time // when an instance last told of the entry (wall clock)
 	conns   map[*session]struct{}
 	leaving *time.Timer
 	// active holds the visitor's conversations that are not closed, with
 	// their creation times; open false records a close seen while
-	// loading.
+	// loading. Only held visitors follow their conversations: the entry of
+	// another instance's visitor comes with its conversation.
 	active map[uuid.UUID]activeConversation
-	fired  map[string]bool // invitation rules that fired this visit
+	shown  map[uuid.UUID]bool // invitations sent to this instance's connections
 }
 
 type activeConversation struct {
@@ -78,14 +84,15 @@ func newLiveRegistry(s *Server) *liveRegistry {
 		srv:      s,
 		visitors: make(map[uuid.UUID]*liveVisitor),
 		agents:   make(map[*session]struct{}),
-		departed: make(map[uuid.UUID]departedVisit),
 	}
 }
 
-// departedVisit is what is remembered of a visit after the visitor left.
-type departedVisit struct {
-	left  time.Time
-	fired map[string]bool
+func newLiveVisitor() *liveVisitor {
+	return &liveVisitor{
+		conns:  make(map[*session]struct{}),
+		active: make(map[uuid.UUID]activeConversation),
+		shown:  make(map[uuid.UUID]bool),
+	}
 }
 
 // liveBox holds the visitor-list frames waiting for one agent connection:
@@ -130,12 +137,15 @@ func (b *liveBox) take() []*wire.ServerFrame {
 // addAgent subscribes an agent connection to the list and returns the
 // list as it is now; changes after it reach the connection's box.
 func (r *liveRegistry) addAgent(ss *session) []wire.VisitorState {
+	if err := r.start(); err != nil {
+		r.srv.log.Warn("transport: watching the desk for the visitor list", "err", err)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.agents[ss] = struct{}{}
 	out := make([]wire.VisitorState, 0, len(r.visitors))
 	for _, lv := range r.visitors {
-		if !lv.loading {
+		if lv.listed {
 			out = append(out, lv.snapshot(time.Time{}))
 		}
 	}
@@ -163,10 +173,10 @@ func (lv *liveVisitor) snapshot(at time.Time) wire.VisitorState {
 	return st
 }
 
-// broadcast tells every agent connection about a visitor's new state.
-// r.mu is held.
+// broadcast tells every agent connection of this Server about a visitor's
+// new state. r.mu is held.
 func (r *liveRegistry) broadcast(lv *liveVisitor) {
-	if lv.loading || len(r.agents) == 0 {
+	if !lv.listed || len(r.agents) == 0 {
 		return
 	}
 	st := lv.snapshot(time.Time{})
@@ -176,12 +186,42 @@ func (r *liveRegistry) broadcast(lv *liveVisitor) {
 	}
 }
 
-// connect adds a visitor connection. The first connection of a visit
-// reads the visit from the store and asks the shop for its context. A
-// pending invitation is sent to the new connection.
+// unlist takes a visitor off the list and tells the agents. r.mu is held.
+func (r *liveRegistry) unlist(id uuid.UUID, lv *liveVisitor) {
+	delete(r.visitors, id)
+	if !lv.listed {
+		return // agents were never told of it
+	}
+	f := &wire.ServerFrame{Type: wire.FrameVisitorLeft, VisitorID: id}
+	for ss := range r.agents {
+		ss.live.put(id, f)
+	}
+}
+
+// showInvitations sends the pending invitations not sent yet to this
+// Server's connections of the visitor. r.mu is held.
+func (r *liveRegistry) showInvitations(lv *liveVisitor) {
+	if len(lv.conns) == 0 {
+		return
+	}
+	for _, inv := range lv.state.Invitations {
+		if inv.Status == chat.InvitationPending && !lv.shown[inv.ID] {
+			lv.shown[inv.ID] = true
+			f := r.inviteFrame(inv)
+			for ss := range lv.conns {
+				ss.enqueue(outItem{frame: f})
+			}
+		}
+	}
+}
+
+// connect adds a visitor connection. The first connection of the visitor
+// to this Server takes a presence lease on them, reads the visit from the
+// store and asks the shop for its context. Pending invitations are sent
+// to the new connection.
 func (r *liveRegistry) connect(ctx context.Context, ss *session) {
 	if err := r.start(); err != nil {
-		r.srv.log.Warn("transport: watching conversations for the visitor list", "err", err)
+		r.srv.log.Warn("transport: watching the desk for the visitor list", "err", err)
 	}
 	id := ss.visitor.ID
 	now := r.srv.cfg.Now()
@@ -191,20 +231,8 @@ func (r *liveRegistry) connect(ctx context.Context, ss *session) {
 		return
 	}
 	lv := r.visitors[id]
-	fresh := lv == nil
-	if fresh {
-		lv = &liveVisitor{
-			loading: true,
-			conns:   make(map[*session]struct{}),
-			active:  make(map[uuid.UUID]activeConversation),
-			fired:   make(map[string]bool),
-		}
-		if d, ok := r.departed[id]; ok {
-			delete(r.departed, id)
-			if now.Sub(d.left) < VisitGap {
-				lv.fired = d.fired // the same visit: no invitation twice
-			}
-		}
+	if lv == nil {
+		lv = newLiveVisitor()
 		r.visitors[id] = lv
 	}
 	if lv.leaving != nil {
@@ -217,44 +245,38 @@ func (r *liveRegistry) connect(ctx context.Context, ss *session) {
 	lv.state.LastActiveAt = now
 	for _, inv := range lv.state.Invitations {
 		if inv.Status == chat.InvitationPending {
+			lv.shown[inv.ID] = true
 			ss.enqueue(outItem{frame: r.inviteFrame(inv)})
 		}
 	}
-	if !fresh {
+	if lv.held || lv.loading {
 		r.broadcast(lv)
+		entry := r.entry(lv)
 		r.mu.Unlock()
 		if !sameIdentity(known, ss.visitor) {
 			r.refreshContext(ctx, id, ss.visitor) // a customer logged in
+		} else {
+			r.publish(ctx, id, entry)
 		}
 		return
 	}
+	lv.loading = true
 	r.mu.Unlock()
 
-	visit := r.loadVisit(ctx, ss.visitor, now)
+	stored, err := r.srv.desk.StartVisit(ctx, r.srv.leases.holder, id)
+	if err != nil {
+		r.srv.log.Warn("transport: starting a visitor's visit", "visitor", id, "err", err)
+	}
+	visit := r.loadVisit(ctx, ss.visitor, now, stored.BeganAt)
 	raw, value := r.visitorContext(ctx, ss.visitor)
 	r.mu.Lock()
 	if r.visitors[id] != lv {
 		r.mu.Unlock()
 		return
 	}
-	lv.loading = false
-	// Pages that arrived on another connection while loading come after
-	// the stored ones, unless the store had them already.
-	for _, p := range lv.state.Pages {
-		if !slices.ContainsFunc(visit.pages, func(q wire.VisitedPage) bool { return q.URL == p.URL && q.At.Equal(p.At) }) {
-			visit.pages = append(visit.pages, p)
-		}
-	}
-	lv.state.Pages = visit.pages
-	if n := len(lv.state.Pages); n > MaxVisitPages {
-		lv.state.Pages = slices.Clone(lv.state.Pages[n-MaxVisitPages:])
-	}
-	if n := len(lv.state.Pages); n > 0 && lv.state.Page == nil {
-		p := lv.state.Pages[n-1]
-		lv.state.Page = &p
-	}
-	lv.state.OnlineSince = visit.start
-	lv.state.Returning = visit.returning
+	lv.loading, lv.held, lv.visitID = false, true, stored.ID
+	lv.seen = time.Now()
+	r.applyVisit(lv, visit)
 	lv.state.Context, lv.state.ContextValue = raw, value
 	// Changes seen by the watcher while loading are newer than the load.
 	for cid, c := range visit.active {
@@ -263,83 +285,123 @@ func (r *liveRegistry) connect(ctx context.Context, ss *session) {
 		}
 	}
 	maps.DeleteFunc(lv.active, func(_ uuid.UUID, c activeConversation) bool { return !c.open })
+	lv.state.ConversationID = uuid.Nil
 	lv.updateConversation()
+	mergeInvitations(&lv.state, stored.Invitations)
+	r.showInvitations(lv)
+	withdraw := lv.toWithdraw()
+	lv.listed = true
 	r.broadcast(lv)
+	entry := r.entry(lv)
 	r.mu.Unlock()
+	r.publish(ctx, id, entry)
+	r.withdraw(ctx, id, withdraw)
 	r.evaluate([]uuid.UUID{id})
+}
+
+// applyVisit puts what was read of the visit into the entry: pages that
+// the entry has already (from another connection or instance) are kept.
+// r.mu is held.
+func (r *liveRegistry) applyVisit(lv *liveVisitor, visit visit) {
+	lv.state.Pages = mergePages(visit.pages, lv.state.Pages)
+	if n := len(lv.state.Pages); n > 0 {
+		p := lv.state.Pages[n-1]
+		lv.state.Page = &p
+	}
+	if lv.state.OnlineSince.IsZero() || visit.start.Before(lv.state.OnlineSince) {
+		lv.state.OnlineSince = visit.start
+	}
+	lv.state.Returning = lv.state.Returning || visit.returning
+}
+
+// mergePages returns the pages of a and b, each once, in the order opened,
+// at most MaxVisitPages of the newest.
+func mergePages(a, b []wire.VisitedPage) []wire.VisitedPage {
+	out := slices.Clone(a)
+	for _, p := range b {
+		if !slices.ContainsFunc(out, func(q wire.VisitedPage) bool { return q.URL == p.URL && q.At.Equal(p.At) }) {
+			out = append(out, p)
+		}
+	}
+	slices.SortStableFunc(out, func(p, q wire.VisitedPage) int { return p.At.Compare(q.At) })
+	if n := len(out); n > MaxVisitPages {
+		out = slices.Clone(out[n-MaxVisitPages:])
+	}
+	return out
 }
 
 // disconnect removes a visitor connection. After the last one the visitor
 // stays on the list for the grace period, so that moving to the next page
-// of the shop does not make them flicker off and on.
+// of the shop does not make them flicker off and on; then the Server
+// gives up its lease.
 func (r *liveRegistry) disconnect(ss *session) {
 	id := ss.visitor.ID
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	lv := r.visitors[id]
 	if lv == nil {
+		r.mu.Unlock()
 		return
 	}
 	delete(lv.conns, ss)
 	if len(lv.conns) > 0 || r.closing || lv.leaving != nil {
+		r.mu.Unlock()
 		return
 	}
 	grace := r.srv.cfg.VisitorGracePeriod
 	if grace < 0 {
-		r.leave(id, lv)
+		r.mu.Unlock()
+		r.depart(id, lv, nil)
 		return
 	}
 	var t *time.Timer
 	t = time.AfterFunc(grace, func() {
 		r.mu.Lock()
-		defer r.mu.Unlock()
-		if lv.leaving == t && len(lv.conns) == 0 && r.visitors[id] == lv {
-			r.leave(id, lv)
-		}
+		self := t // assigned under r.mu
+		r.mu.Unlock()
+		r.depart(id, lv, self)
 	})
 	lv.leaving = t
+	r.mu.Unlock()
 }
 
-// leave takes a visitor off the list. r.mu is held.
-func (r *liveRegistry) leave(id uuid.UUID, lv *liveVisitor) {
-	delete(r.visitors, id)
-	now := r.srv.cfg.Now()
-	if len(r.departed) >= maxDeparted {
-		r.pruneDeparted(now)
-	}
-	if len(lv.fired) > 0 && len(r.departed) < maxDeparted {
-		r.departed[id] = departedVisit{left: now, fired: lv.fired}
-	}
-	if lv.loading {
-		return // agents were never told of it
-	}
-	f := &wire.ServerFrame{Type: wire.FrameVisitorLeft, VisitorID: id}
-	for ss := range r.agents {
-		ss.live.put(id, f)
-	}
-}
-
-// pruneDeparted forgets visits that ended more than VisitGap ago, and the
-// older half when that is not enough. r.mu is held.
-func (r *liveRegistry) pruneDeparted(now time.Time) {
-	for id, d := range r.departed {
-		if now.Sub(d.left) >= VisitGap {
-			delete(r.departed, id)
-		}
-	}
-	if len(r.departed) < maxDeparted {
+// depart releases the lease on a visitor whose last connection closed
+// (after the grace timer t, or at once when t is nil). A visitor still
+// held by another instance stays on the list as theirs; one held by none
+// has left the site, and every instance is told.
+func (r *liveRegistry) depart(id uuid.UUID, lv *liveVisitor, t *time.Timer) {
+	r.mu.Lock()
+	if r.visitors[id] != lv || len(lv.conns) > 0 || lv.leaving != t || r.closing {
+		r.mu.Unlock()
 		return
 	}
-	times := make([]time.Time, 0, len(r.departed))
-	for _, d := range r.departed {
-		times = append(times, d.left)
-	}
-	slices.SortFunc(times, time.Time.Compare)
-	cut := times[len(times)/2]
-	for id, d := range r.departed {
-		if !d.left.After(cut) {
-			delete(r.departed, id)
+	lv.leaving = nil
+	held := lv.held
+	lv.held = false
+	r.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), r.srv.cfg.WriteTimeout)
+	defer cancel()
+	elsewhere := false
+	if held {
+		var err error
+		if elsewhere, err = r.srv.desk.ReleaseVisitLease(ctx, id, r.srv.leases.holder); err != nil && !errors.Is(err, chat.ErrClosed) {
+			r.srv.log.Warn("transport: releasing a visitor's presence lease", "visitor", id, "err", err)
 		}
+	}
+	r.mu.Lock()
+	if r.visitors[id] != lv || len(lv.conns) > 0 || lv.held || lv.loading {
+		r.mu.Unlock()
+		return // back meanwhile
+	}
+	if elsewhere {
+		clear(lv.active) // the other instance's entries say who they chat with
+		lv.seen = time.Now()
+		r.mu.Unlock()
+		return
+	}
+	r.unlist(id, lv)
+	r.mu.Unlock()
+	if err := r.srv.desk.PublishVisit(ctx, id, nil); err != nil && !errors.Is(err, chat.ErrClosed) {
+		r.srv.log.Warn("transport: telling other instances a visitor left", "visitor", id, "err", err)
 	}
 }
 
@@ -359,10 +421,19 @@ func (r *liveRegistry) page(ctx context.Context, ss *session, pv chat.PageView) 
 	lv.state.Pages = append(lv.state.Pages, p)
 	lv.state.Page = &p
 	lv.state.LastActiveAt = r.srv.cfg.Now()
+	visitID := lv.visitID
 	r.broadcast(lv)
+	entry := r.entry(lv)
 	r.mu.Unlock()
+	if visitID != uuid.Nil {
+		if err := r.srv.desk.Store().TouchVisit(ctx, visitID, pv.At); err != nil && !errors.Is(err, chat.ErrNotFound) {
+			r.srv.log.Warn("transport: noting a visitor's activity", "visitor", ss.visitor.ID, "err", err)
+		}
+	}
 	if r.srv.cfg.VisitorContext != nil {
 		r.refreshContext(ctx, ss.visitor.ID, ss.visitor)
+	} else {
+		r.publish(ctx, ss.visitor.ID, entry)
 	}
 	r.evaluate([]uuid.UUID{ss.visitor.ID})
 }
@@ -370,14 +441,22 @@ func (r *liveRegistry) page(ctx context.Context, ss *session, pv chat.PageView) 
 // rename shows the visitor's new name and address on the agents' list.
 func (r *liveRegistry) rename(v chat.Visitor) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if lv := r.visitors[v.ID]; lv != nil {
-		lv.state.Visitor = v
-		r.broadcast(lv)
+	lv := r.visitors[v.ID]
+	if lv == nil {
+		r.mu.Unlock()
+		return
 	}
+	lv.state.Visitor = v
+	r.broadcast(lv)
+	entry := r.entry(lv)
+	r.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), r.srv.cfg.WriteTimeout)
+	defer cancel()
+	r.publish(ctx, v.ID, entry)
 }
 
-// active notes that the visitor did something.
+// active notes that the visitor did something. Other instances learn of
+// it with the entry's next change.
 func (r *liveRegistry) active(ss *session) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -387,16 +466,21 @@ func (r *liveRegistry) active(ss *session) {
 }
 
 // refreshContext asks the shop for the visitor's context and tells the
-// agents.
+// agents of every instance.
 func (r *liveRegistry) refreshContext(ctx context.Context, id uuid.UUID, v chat.Visitor) {
 	raw, value := r.visitorContext(ctx, v)
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if lv := r.visitors[id]; lv != nil {
-		lv.state.Visitor = v
-		lv.state.Context, lv.state.ContextValue = raw, value
-		r.broadcast(lv)
+	lv := r.visitors[id]
+	if lv == nil {
+		r.mu.Unlock()
+		return
 	}
+	lv.state.Visitor = v
+	lv.state.Context, lv.state.ContextValue = raw, value
+	r.broadcast(lv)
+	entry := r.entry(lv)
+	r.mu.Unlock()
+	r.publish(ctx, id, entry)
 }
 
 // visitorContext calls Config.VisitorContext, with Config.WriteTimeout
@@ -443,8 +527,13 @@ type visit struct {
 
 // loadVisit reads the visitor's recent pages and conversations. The visit
 // is the run of newest pages without a pause of VisitGap, ending less than
-// VisitGap ago. Failures are logged and leave that part empty.
-func (r *liveRegistry) loadVisit(ctx context.Context, v chat.Visitor, now time.Time) visit {
+// VisitGap ago. It began when the store says it began (began; zero when
+// unknown, then now), or with its first page when that is earlier, so that
+// every instance counts from the same start. The visitor is returning when they
+// have a page or a conversation from before its first page, or from
+// before now when it has none. Failures are logged and leave that part
+// empty.
+func (r *liveRegistry) loadVisit(ctx context.Context, v chat.Visitor, now, began time.Time) visit {
 	out := visit{start: now, active: make(map[uuid.UUID]activeConversation)}
 	store := r.srv.desk.Store()
 	views, err := store.PageViews(ctx, v.ID, MaxVisitPages)
@@ -481,6 +570,9 @@ func (r *liveRegistry) loadVisit(ctx context.Context, v chat.Visitor, now time.T
 		}
 		out.returning = len(earlier) > 0
 	}
+	if !began.IsZero() && (began.Before(out.start) || len(out.pages) == 0) {
+		out.start = began
+	}
 	return out
 }
 
@@ -498,22 +590,22 @@ func (lv *liveVisitor) updateConversation() bool {
 		return false
 	}
 	lv.state.ConversationID = newest
-	if newest != uuid.Nil {
-		lv.withdrawInvitations()
-	}
 	return true
 }
 
-// conversation applies a conversation change seen on the desk.
-func (r *liveRegistry) conversation(c *chat.ConversationInfo) {
+// conversation applies a conversation change seen on the desk to a
+// visitor this Server holds, and withdraws their pending invitations once
+// they are chatting.
+func (r *liveRegistry) conversation(ctx context.Context, c *chat.ConversationInfo) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	lv := r.visitors[c.VisitorID]
-	if lv == nil {
+	if lv == nil || !lv.held && !lv.loading {
+		r.mu.Unlock()
 		return
 	}
 	open := c.Status != chat.StatusClosed
 	if old, ok := lv.active[c.ID]; ok && old.open == open {
+		r.mu.Unlock()
 		return
 	}
 	if open || lv.loading {
@@ -524,9 +616,16 @@ func (r *liveRegistry) conversation(c *chat.ConversationInfo) {
 	if len(lv.active) > maxActive {
 		lv.dropOldestActive()
 	}
-	if lv.updateConversation() {
-		r.broadcast(lv)
+	if lv.loading || !lv.updateConversation() {
+		r.mu.Unlock()
+		return
 	}
+	withdraw := lv.toWithdraw()
+	r.broadcast(lv)
+	entry := r.entry(lv)
+	r.mu.Unlock()
+	r.publish(ctx, c.VisitorID, entry)
+	r.withdraw(ctx, c.VisitorID, withdraw)
 }
 
 func (lv *liveVisitor) dropOldestActive() {
@@ -540,9 +639,10 @@ func (lv *liveVisitor) dropOldestActive() {
 	delete(lv.active, oldest)
 }
 
-// start runs the watcher on first use: it follows the desk's conversation
-// events, to know who is chatting, and evaluates invitation rules on a
-// ticker. Shutdown stops it.
+// start runs the watcher on first use: it follows the desk's events, to
+// keep the list the same as on other instances and to know who is
+// chatting, renews this Server's visitor leases, and evaluates invitation
+// rules on a ticker. Shutdown stops it.
 func (r *liveRegistry) start() error {
 	r.startMu.Lock()
 	defer r.startMu.Unlock()
@@ -569,6 +669,9 @@ func (r *liveRegistry) watch(ctx context.Context, sub *chat.Subscription) {
 		defer t.Stop()
 		tick = t.C
 	}
+	renew := time.NewTicker(max(r.srv.desk.AgentLeaseTTL()/3, time.Millisecond))
+	defer renew.Stop()
+	r.sync(ctx)
 	for {
 		select {
 		case <-ctx.Done():
@@ -576,37 +679,58 @@ func (r *liveRegistry) watch(ctx context.Context, sub *chat.Subscription) {
 			return
 		case <-tick:
 			r.evaluate(nil)
+		case <-renew.C:
+			r.renew(ctx)
+			r.sync(ctx)
 		case e, ok := <-sub.Events():
 			if ok {
-				if e.Conversation != nil {
-					r.conversation(e.Conversation)
-				}
-				if e.Type == chat.EventBlock && e.Block != nil {
-					r.srv.tellBlocked(*e.Block)
-				}
+				r.event(ctx, e)
 				continue
 			}
 			if !errors.Is(sub.Err(), chat.ErrSlowConsumer) {
 				return // the desk closed
 			}
-			// Events were lost: subscribe again and read who is chatting
-			// from the store.
+			// Events were lost: subscribe again and read the list and
+			// who is chatting from the store.
 			var err error
 			if sub, err = r.srv.desk.SubscribeBuffer(ctx, chat.TopicAll, liveBuffer); err != nil {
-				r.srv.log.Warn("transport: watching conversations for the visitor list", "err", err)
+				r.srv.log.Warn("transport: watching the desk for the visitor list", "err", err)
 				return
 			}
 			r.reload(ctx)
+			r.sync(ctx)
 		}
 	}
 }
 
-// reload reads the conversations of every listed visitor from the store.
+// event applies one desk event.
+func (r *liveRegistry) event(ctx context.Context, e chat.Event) {
+	switch e.Type {
+	case chat.EventVisit:
+		r.received(e.VisitorID, e.Entry)
+	case chat.EventVisitEnd:
+		r.ended(e.VisitorID)
+	case chat.EventResync:
+		r.reload(ctx)
+		r.sync(ctx)
+	case chat.EventBlock:
+		if e.Block != nil {
+			r.srv.tellBlocked(*e.Block)
+		}
+	}
+	if e.Conversation != nil {
+		r.conversation(ctx, e.Conversation)
+	}
+}
+
+// reload reads the conversations of every held visitor from the store.
 func (r *liveRegistry) reload(ctx context.Context) {
 	r.mu.Lock()
 	ids := make([]uuid.UUID, 0, len(r.visitors))
-	for id := range r.visitors {
-		ids = append(ids, id)
+	for id, lv := range r.visitors {
+		if lv.held {
+			ids = append(ids, id)
+		}
 	}
 	r.mu.Unlock()
 	for _, id := range ids {
@@ -616,21 +740,32 @@ func (r *liveRegistry) reload(ctx context.Context) {
 			continue
 		}
 		r.mu.Lock()
-		if lv := r.visitors[id]; lv != nil && !lv.loading {
-			clear(lv.active)
-			for _, c := range convs {
-				lv.active[c.ID] = activeConversation{created: c.CreatedAt, open: true}
-			}
-			if lv.updateConversation() {
-				r.broadcast(lv)
-			}
+		lv := r.visitors[id]
+		if lv == nil || !lv.held {
+			r.mu.Unlock()
+			continue
 		}
+		clear(lv.active)
+		for _, c := range convs {
+			lv.active[c.ID] = activeConversation{created: c.CreatedAt, open: true}
+		}
+		if !lv.updateConversation() {
+			r.mu.Unlock()
+			continue
+		}
+		withdraw := lv.toWithdraw()
+		r.broadcast(lv)
+		entry := r.entry(lv)
 		r.mu.Unlock()
+		r.publish(ctx, id, entry)
+		r.withdraw(ctx, id, withdraw)
 	}
 }
 
 // shutdown stops the watcher and the grace timers; nobody is told that
-// visitors left, since every connection is closing.
+// visitors left, since every connection is closing. The leases are not
+// released: a visitor who reconnects to another instance within the lease
+// time stays on the list, and one who does not drops off when it ends.
 func (r *liveRegistry) shutdown(ctx context.Context) {
 	r.mu.Lock()
 	r.closing = true

@@ -94,10 +94,12 @@ type Config struct {
 	// instance holds one, the agent is set offline and their open
 	// conversations go back to the queue. Negative means at once.
 	AgentGracePeriod time.Duration
-	// VisitorGracePeriod is how long a visitor whose last connection
-	// closed stays on the agents' live visitor list, so that moving to the
-	// next page of the shop (which reconnects the widget) does not make
-	// them drop off and reappear. Negative means at once.
+	// VisitorGracePeriod is how long a visitor whose last connection to
+	// this Server closed stays on the agents' live visitor list, so that
+	// moving to the next page of the shop (which reconnects the widget)
+	// does not make them drop off and reappear; then the Server releases
+	// its presence lease on them (see chat.VisitStore). Negative means at
+	// once.
 	VisitorGracePeriod time.Duration
 	// VisitorContext, when set, tells agents about a visitor from the
 	// shop's own data: the customer's name, cart, recent orders. Its
@@ -105,7 +107,9 @@ type Config struct {
 	// visitor's entry of the live list. It is called when a visit starts,
 	// when the visitor logs in and on every page the visitor opens, on the
 	// visitor's connection, so keep it quick: its context ends after
-	// WriteTimeout. An error is logged and the entry is sent without
+	// WriteTimeout. An instance that lists a visitor of another instance
+	// it had not heard of (it started after them) calls it too, in the
+	// background. An error is logged and the entry is sent without
 	// context.
 	VisitorContext func(ctx context.Context, v chat.Visitor) (any, error)
 	// Invitations are the rules by which the server invites visitors to

@@ -1,6 +1,7 @@
 package brokertest
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -249,6 +250,9 @@ func everyEvent(key uuid.UUID) []chat.Event {
 		{Type: chat.EventQueue, ConversationID: key, VisitorID: visitor, Queue: &chat.QueueStatus{Position: 3, Wait: 90*time.Second + 123*time.Nanosecond}},
 		{Type: chat.EventBlock, ConversationID: key, Block: block},
 		{Type: chat.EventUnblock, ConversationID: key, Block: &chat.Block{ID: block.ID}},
+		{Type: chat.EventVisit, ConversationID: key, VisitorID: visitor,
+			Entry: json.RawMessage(`{"visitor":{"name":"Zoë \u003cZ\u003e"},"pages":[{"url":"https://shop.example.com/p/1?a=1\u0026b=2"}]}`)},
+		{Type: chat.EventVisitEnd, ConversationID: key, VisitorID: visitor},
 	}
 	for i := range events {
 		events[i].Seq = int64(i + 1)

@@ -2,6 +2,7 @@ package pgnotify
 
 import (
 	"context"
+	"encoding/json"
 	"net/netip"
 	"net/url"
 	"reflect"
@@ -89,7 +90,8 @@ func fullEvent() chat.Event {
 			Network: netip.MustParsePrefix("192.0.2.0/24"), Reason: "spam", AgentID: "olga",
 			CreatedAt: at, ExpiresAt: at.Add(24 * time.Hour),
 		},
-		At: at,
+		Entry: json.RawMessage(`{"visitor":{"name":"Anna"},"pages":[{"url":"https://shop.example.com/p/1"}]}`),
+		At:    at,
 	}
 }
 

@@ -28,6 +28,7 @@ type Store struct {
 	leases        map[string]map[string]time.Time // agent id to holder to end; made on first use
 	jobs          map[string]jobLease             // by job; made on first use
 	replyNotices  map[uuid.UUID]chat.ReplyNotice  // by conversation; made on first use
+	visitTable                                    // guarded by mu
 }
 
 // conversation is a stored conversation with its transcript.

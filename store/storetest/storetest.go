@@ -63,6 +63,7 @@ func groups() []group {
 		{"Assign", assignCases()},
 		{"JobLease", jobCases()},
 		{"ReplyNotice", replyCases()},
+		{"Visit", visitCases()},
 	}
 }
 
