@@ -107,6 +107,7 @@ type options struct {
 	sweep            time.Duration // Desk.Run's interval; zero is 500 ms
 	// supervisors are the agents whose consoles follow the whole shop.
 	supervisors []string
+	invitations []transport.InvitationRule
 }
 
 // cluster is the shared part: one PostgreSQL schema and one broker server,
@@ -206,6 +207,7 @@ func (c *cluster) start(name string) *instance {
 		Secret:           testSecret,
 		AgentGracePeriod: -1,
 		Supervisor:       func(a chat.Agent) bool { return slices.Contains(c.opts.supervisors, a.ID) },
+		Invitations:      c.opts.invitations,
 		RateLimit:        1000,
 		RateBurst:        1000,
 		// A start in a burst of a hundred waits for the store, and for the
