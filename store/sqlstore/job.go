@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
@@ -45,7 +47,13 @@ func (s *Store) AcquireJob(ctx context.Context, job, holder string, now, until t
 	}
 	var got []byte
 	var gotEnd int64
-	if err := tx.QueryRowContext(ctx, s.sql(s.jobSQL(`SELECT holder, expires_at FROM {job_leases} WHERE job = ?`)), job).Scan(&got, &gotEnd); err != nil {
+	err = tx.QueryRowContext(ctx, s.sql(s.jobSQL(`SELECT holder, expires_at FROM {job_leases} WHERE job = ?`)), job).Scan(&got, &gotEnd)
+	if errors.Is(err, sql.ErrNoRows) {
+		// The holder released the job after the insert found its lease:
+		// not acquired this time, and free for the next try.
+		return false, nil
+	}
+	if err != nil {
 		return false, s.dbErr("acquiring a job lease", err)
 	}
 	if err := tx.Commit(); err != nil {

@@ -19,6 +19,7 @@ func jobCases() []testCase {
 		{"HolderRules", testJobHolder},
 		{"Release", testJobRelease},
 		{"AtOnce", testJobAtOnce},
+		{"ReleasedWhileAcquired", testJobReleasedWhileAcquired},
 		{"Invalid", testJobInvalid},
 		{"DoneContext", testJobDoneContext},
 	}
@@ -82,6 +83,31 @@ func testJobAtOnce(t *testing.T, f *fixture) {
 		wg.Wait()
 		assert.Equal(t, 1, won, "round %d: one holder gets the job", round)
 	}
+}
+
+// testJobReleasedWhileAcquired has holders take and give up one job over
+// and over at once, as instances whose Run starts and stops do: a lease
+// released while another holder is acquiring the job is no error.
+func testJobReleasedWhileAcquired(t *testing.T, f *fixture) {
+	const holders, rounds = 4, 100
+	job := "job-" + uuid.NewString()
+	t0 := baseTime()
+	var wg sync.WaitGroup
+	for h := range holders {
+		wg.Go(func() {
+			holder := "holder-" + strings.Repeat("x", h+1)
+			for range rounds {
+				ok, err := f.s.AcquireJob(f.ctx, job, holder, t0, t0.Add(time.Minute))
+				if !assert.NoError(t, err, "AcquireJob") {
+					return
+				}
+				if ok {
+					assert.NoError(t, f.s.ReleaseJob(f.ctx, job, holder), "ReleaseJob")
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func testJobInvalid(t *testing.T, f *fixture) {

@@ -1,0 +1,105 @@
+package cluster_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/wire"
+)
+
+// outbox records the notices every instance sends, with the instance that
+// sent each.
+type outbox struct {
+	mu   sync.Mutex
+	sent []sentNotice
+}
+
+type sentNotice struct {
+	instance string
+	notice   chat.Notice
+}
+
+// notifier returns the chat.Notifier of the instance named name.
+func (o *outbox) notifier(name string) chat.Notifier { return instanceNotifier{o, name} }
+
+func (o *outbox) all() []sentNotice {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]sentNotice(nil), o.sent...)
+}
+
+type instanceNotifier struct {
+	box  *outbox
+	name string
+}
+
+func (n instanceNotifier) Notify(_ context.Context, notice chat.Notice) error {
+	n.box.mu.Lock()
+	defer n.box.mu.Unlock()
+	n.box.sent = append(n.box.sent, sentNotice{instance: n.name, notice: notice})
+	return nil
+}
+
+// TestReplyNoticeAfterACrash has a visitor on A leave, and the agent on B
+// reply twice: B schedules the email of the replies. B is killed before
+// it is due; once due, the sweep of another instance sends it, once.
+func TestReplyNoticeAfterACrash(t *testing.T) {
+	forEachBroker(t, func(t *testing.T, b brokerKind) {
+		const delay = 2 * time.Minute
+		clk := newClock()
+		box := &outbox{}
+		// Olga follows the whole shop, visitors' presence included, so the
+		// test knows when B has heard that the visitor left.
+		in := newCluster(t, b, options{now: clk.Now, replyNoticeDelay: delay, outbox: box, sweep: 20 * time.Millisecond,
+			supervisors: []string{"olga"}}).instances(3)
+		olga := in[1].agent(t, "olga", 5)
+		anna := in[0].visitor(t, "")
+		conv := anna.start("anna@example.com")
+		require.Equal(t, "olga", conv.AgentID)
+		anna.say(conv.ID, "question")
+		olga.expect("the question", isMessage(conv.ID, "question"))
+
+		anna.close()
+		olga.expect("the visitor leaving", func(f wire.ServerFrame) bool {
+			return f.Type == string(chat.EventPresence) && f.Author != nil && f.Author.Kind == chat.AuthorVisitor &&
+				f.Author.ID == conv.VisitorID.String() && f.Presence == chat.PresenceOffline
+		})
+		olga.say(conv.ID, "reply-1")
+		olga.say(conv.ID, "reply-2")
+		ctx := t.Context()
+		due, err := in[2].store.DueReplyNotices(ctx, clk.Now().Add(delay), 10)
+		require.NoError(t, err)
+		require.Len(t, due, 1, "B scheduled the email in the store")
+		assert.Equal(t, conv.ID, due[0].ConversationID)
+
+		in[1].kill()
+		require.NoError(t, in[0].desk.Sweep(ctx))
+		assert.Empty(t, box.all(), "nothing is sent before it is due")
+		clk.advance(delay)
+		eventually(t, "the email sent by another instance's sweep", func() bool { return len(box.all()) > 0 })
+		for _, other := range []*instance{in[0], in[2]} {
+			require.NoError(t, other.desk.Sweep(ctx))
+		}
+		sent := box.all()
+		require.Len(t, sent, 1, "sent once")
+		assert.NotEqual(t, "B", sent[0].instance)
+		n := sent[0].notice
+		assert.Equal(t, chat.NoticeReply, n.Kind)
+		assert.Equal(t, "anna@example.com", n.To.Email)
+		assert.Equal(t, conv.ID, n.Conversation.ID)
+		var keys []string
+		for _, m := range n.Messages {
+			keys = append(keys, m.IdempotencyKey)
+		}
+		assert.Equal(t, []string{"reply-1", "reply-2"}, keys, "both replies, in one email")
+		due, err = in[2].store.DueReplyNotices(ctx, clk.Now().Add(time.Hour), 10)
+		require.NoError(t, err)
+		assert.Empty(t, due, "nothing is left to send")
+	})
+}
