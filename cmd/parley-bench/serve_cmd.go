@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -34,8 +35,9 @@ serves until interrupted.
 func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", serveHelp, stderr)
 	var (
-		cfg      benchserve.Config
-		logLevel slog.Level
+		cfg        benchserve.Config
+		logLevel   slog.Level
+		cpuProfile string
 	)
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "`address` to listen on; port 0 picks one")
 	fs.StringVar(&cfg.Store, "store", "memory", "the `store`: memory, sqlite:PATH, postgres://DSN or mysql:DSN")
@@ -46,6 +48,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.Float64Var(&cfg.RateLimit, "rate-limit", 100_000, "frames per second each connection may send")
 	fs.IntVar(&cfg.RateBurst, "rate-burst", 100_000, "frames each connection may send at once")
 	fs.TextVar(&logLevel, "log-level", slog.LevelWarn, "least `level` logged to stderr: DEBUG, INFO, WARN or ERROR")
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to `file`, for go tool pprof")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -57,6 +60,17 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel}))
 	if _, err := raiseFileLimit(1<<20, stderr); err != nil {
 		return err
+	}
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	srv, err := benchserve.Start(ctx, cfg)
 	if err != nil {
