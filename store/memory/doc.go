@@ -5,6 +5,8 @@
 //	desk, err := chat.NewDesk(chat.Config{Store: memory.New()})
 //
 // It follows every rule of [chat.Store] and passes the conformance suite in
-// store/storetest. A shop that must keep its chats across restarts uses
-// store/sqlite, store/postgres or store/mysql instead.
+// store/storetest. It serves one instance: the Desks of other processes
+// cannot reach it. A shop that must keep its chats across restarts uses
+// store/sqlite, store/postgres or store/mysql instead, and a shop that
+// runs several instances store/postgres or store/mysql.
 package memory

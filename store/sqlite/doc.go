@@ -14,6 +14,12 @@
 // busy timeout. The store writes one transaction at a time and copies the
 // WAL back into the file in the background, so commits stay short.
 //
+// An SQLite store serves one instance. The file must be on the machine's
+// own disk, since SQLite's WAL mode does not work over a network file
+// system; processes on one machine may share it, but their writes take
+// turns on its one write lock. A shop that runs several instances uses
+// store/postgres or store/mysql.
+//
 // A shop that opens the file itself (to keep its own tables in it, say)
 // passes its *sql.DB, opened with the "sqlite" driver this package
 // registers, to [sqlstore.Open] with [Dialect].
