@@ -60,7 +60,7 @@ func relayCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if cfg.VisitorURL, err = t.wsURL(t.visitorPath); err != nil {
 		return err
 	}
-	if cfg.AgentURL, err = t.wsURL(t.agentPath); err != nil {
+	if cfg.AgentURL, err = t.agentWSURL(); err != nil {
 		return err
 	}
 	if cfg.Sources, err = t.sourceAddrs(); err != nil {

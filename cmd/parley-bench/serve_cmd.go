@@ -48,6 +48,8 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.Float64Var(&cfg.RateLimit, "rate-limit", 100_000, "frames per second each connection may send")
 	fs.IntVar(&cfg.RateBurst, "rate-burst", 100_000, "frames each connection may send at once")
 	fs.TextVar(&logLevel, "log-level", slog.LevelWarn, "least `level` logged to stderr: DEBUG, INFO, WARN or ERROR")
+	fs.StringVar(&cfg.Broker, "broker", "", "connect to the other instances through this broker `URL`: redis://, nats:// or postgres:// (empty: this instance alone)")
+	fs.StringVar(&cfg.BrokerPrefix, "broker-prefix", "parleybench", "the broker's channel `prefix`, the same on every instance")
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to `file`, for go tool pprof")
 	if err := parse(fs, args); err != nil {
 		return err

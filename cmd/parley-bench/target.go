@@ -11,9 +11,10 @@ import (
 // target is where the server is: its base URL and the paths of the
 // handlers' WebSocket endpoints.
 type target struct {
-	base, visitorPath, agentPath string
-	sources                      int
-	fs                           *flag.FlagSet
+	base, agentBase        string
+	visitorPath, agentPath string
+	sources                int
+	fs                     *flag.FlagSet
 }
 
 func (t *target) flags(fs *flag.FlagSet, agents bool, sources int) {
@@ -22,13 +23,25 @@ func (t *target) flags(fs *flag.FlagSet, agents bool, sources int) {
 	fs.StringVar(&t.visitorPath, "visitor-path", "/chat/ws", "`path` of the visitors' WebSocket endpoint under the base URL")
 	if agents {
 		fs.StringVar(&t.agentPath, "agent-path", "/staff/chat/ws", "`path` of the agents' WebSocket endpoint under the base URL")
+		fs.StringVar(&t.agentBase, "agent-url", "", "the agents' base `URL` when they connect to another instance than the visitors (empty: -url)")
 	}
 	fs.IntVar(&t.sources, "sources", sources, "connect from this many loopback source addresses, 127.0.0.2 and up (about 28,000 connections each); 0 lets the system choose. Only for a server on loopback: to another host the system always chooses")
 }
 
 // wsURL turns the base URL and path into a ws or wss URL.
-func (t *target) wsURL(path string) (string, error) {
-	u, err := url.Parse(t.base)
+func (t *target) wsURL(path string) (string, error) { return wsURL(t.base, path) }
+
+// agentWSURL is wsURL for the agents, on -agent-url when it is set.
+func (t *target) agentWSURL() (string, error) {
+	if t.agentBase != "" {
+		return wsURL(t.agentBase, t.agentPath)
+	}
+	return wsURL(t.base, t.agentPath)
+}
+
+// wsURL turns a base URL and path into a ws or wss URL.
+func wsURL(base, path string) (string, error) {
+	u, err := url.Parse(base)
 	if err != nil {
 		return "", usageError(fmt.Sprintf("-url: %v", err))
 	}
@@ -38,7 +51,7 @@ func (t *target) wsURL(path string) (string, error) {
 	case "https", "wss":
 		u.Scheme = "wss"
 	default:
-		return "", usageError(fmt.Sprintf("-url %q: the scheme must be http or https", t.base))
+		return "", usageError(fmt.Sprintf("-url %q: the scheme must be http or https", base))
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/") + path
 	return u.String(), nil

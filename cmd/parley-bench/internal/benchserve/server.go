@@ -52,6 +52,12 @@ type Config struct {
 	// generator's console carries hundreds of conversations.
 	RateLimit float64
 	RateBurst int
+	// Broker is the URL of the broker that connects this instance to
+	// others on the same store: redis://, nats:// or postgres://. Empty
+	// means none: events stay in this instance.
+	Broker string
+	// BrokerPrefix is the broker's prefix, the same on every instance.
+	BrokerPrefix string
 	// Logger receives the server's logs. Nil means none.
 	Logger *slog.Logger
 }
@@ -63,8 +69,10 @@ type Server struct {
 	chat   *transport.Server
 	desk   *chat.Desk
 	closer func(context.Context) error
-	stop   context.CancelFunc
-	served chan error
+	// closeBroker closes the broker, if there is one.
+	closeBroker func(context.Context) error
+	stop        context.CancelFunc
+	served      chan error
 }
 
 // Start opens the store and starts serving. Shutdown stops it.
@@ -105,7 +113,16 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	fail := func(err error) (*Server, error) {
 		return nil, errors.Join(err, s.close(context.Background()))
 	}
-	s.desk, err = chat.NewDesk(chat.Config{Store: store, Router: router, Logger: log})
+	broker, closeBroker, err := openBroker(cfg.Broker, cfg.BrokerPrefix, log, func() {
+		if s.desk != nil {
+			s.desk.Resync()
+		}
+	})
+	if err != nil {
+		return fail(err)
+	}
+	s.closeBroker = closeBroker
+	s.desk, err = chat.NewDesk(chat.Config{Store: store, Broker: broker, Router: router, Logger: log})
 	if err != nil {
 		return fail(err)
 	}
@@ -170,6 +187,9 @@ func (s *Server) close(ctx context.Context) error {
 	}
 	if s.desk != nil {
 		errs = append(errs, s.desk.Close(ctx))
+	}
+	if s.closeBroker != nil {
+		errs = append(errs, s.closeBroker(ctx))
 	}
 	return errors.Join(append(errs, s.closer(ctx))...)
 }
