@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"maps"
 	"net"
@@ -32,16 +33,16 @@ const testToken = "test-token"
 var agentFlags = []string{"-agent-header", "Authorization: Bearer " + testToken, "-agent-header", "X-Bench-Agent: %s"}
 
 // serve runs "parley-bench serve" in the test's process on a free port
-// with the store spec names, and returns its address. The server stops
-// when the test ends.
-func serve(t *testing.T, store string) string {
+// with the store spec names and any further flags, and returns its
+// address. The server stops when the test ends.
+func serve(t *testing.T, store string, flags ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	var stderr syncBuffer
 	code := make(chan int, 1)
 	go func() {
-		code <- run(ctx, []string{"serve", "-addr", "127.0.0.1:0", "-store", store, "-token", testToken}, pw, &stderr)
+		code <- run(ctx, append([]string{"serve", "-addr", "127.0.0.1:0", "-store", store, "-token", testToken}, flags...), pw, &stderr)
 		pw.Close()
 	}()
 	first := make(chan string, 1)
@@ -189,6 +190,28 @@ func TestRelay(t *testing.T) {
 				t.Errorf("%d conversations left open after the run", len(open))
 			}
 		})
+	}
+}
+
+// TestRelayBetweenInstances runs two servers on one SQLite file, joined
+// by a Redis broker, with the visitors on one and the agents on the other
+// (-agent-url): every message crosses the broker and arrives.
+func TestRelayBetweenInstances(t *testing.T) {
+	t.Parallel()
+	redisURL := os.Getenv("PARLEY_TEST_REDIS")
+	if redisURL == "" {
+		t.Skip("PARLEY_TEST_REDIS is not set (e.g. redis://127.0.0.1:6379/0)")
+	}
+	store := "sqlite:" + filepath.Join(t.TempDir(), "bench.db")
+	prefix := fmt.Sprintf("benchtest%d", time.Now().UnixNano())
+	visitors := serve(t, store, "-broker", redisURL, "-broker-prefix", prefix)
+	agents := serve(t, store, "-broker", redisURL, "-broker-prefix", prefix)
+	var rep load.RelayReport
+	command(t, &rep, append([]string{"relay", "-url", "http://" + visitors, "-agent-url", "http://" + agents,
+		"-conversations", "10", "-per-agent", "5", "-rate", "50", "-duration", "2s", "-grace", "5s"}, agentFlags...)...)
+	checkFlow(t, "visitor → agent", rep.ToAgent)
+	if rep.ToAgent.Sent != 100 || rep.Delivered != rep.Sent || rep.Lost != 0 {
+		t.Errorf("sent %d, delivered %d, lost %d; want 100 sent, every one delivered", rep.ToAgent.Sent, rep.Delivered, rep.Lost)
 	}
 }
 

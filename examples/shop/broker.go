@@ -6,10 +6,8 @@ import (
 	"log/slog"
 	"net/url"
 
-	"github.com/parleychat/parley/broker/natsbroker"
-	"github.com/parleychat/parley/broker/pgnotify"
-	"github.com/parleychat/parley/broker/redisbroker"
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/internal/brokerurl"
 )
 
 // openBroker returns the broker that rawURL names, chosen by its scheme:
@@ -23,31 +21,11 @@ import (
 // LocalBroker: events then stay in this instance. The returned close
 // function closes the broker; it is never nil.
 func openBroker(rawURL, prefix string, log *slog.Logger, onReconnect func()) (chat.Broker, func(context.Context) error, error) {
-	if rawURL == "" {
-		return nil, func(context.Context) error { return nil }, nil
-	}
-	u, err := url.Parse(rawURL)
+	b, closeBroker, err := brokerurl.Open(rawURL, brokerurl.Config{Prefix: prefix, ApplicationName: "shop", Logger: log, OnReconnect: onReconnect})
 	if err != nil {
-		return nil, nil, fmt.Errorf("-broker: %w", err)
+		return nil, nil, fmt.Errorf("-broker %w", err)
 	}
-	var b interface {
-		chat.Broker
-		Close(context.Context) error
-	}
-	switch u.Scheme {
-	case "redis", "rediss":
-		b, err = redisbroker.New(redisbroker.Config{URL: rawURL, Prefix: prefix, Logger: log, OnReconnect: onReconnect})
-	case "nats":
-		b, err = natsbroker.New(natsbroker.Config{URL: rawURL, Prefix: prefix, Logger: log, OnReconnect: onReconnect})
-	case "postgres", "postgresql":
-		b, err = pgnotify.New(pgnotify.Config{ConnString: rawURL, Prefix: prefix, ApplicationName: "shop", Logger: log, OnReconnect: onReconnect})
-	default:
-		return nil, nil, fmt.Errorf("-broker %s: want a redis://, nats:// or postgres:// URL", u.Redacted())
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("-broker %s: %w", u.Redacted(), err)
-	}
-	return b, b.Close, nil
+	return b, closeBroker, nil
 }
 
 // describeBroker says how events reach the other instances, without the

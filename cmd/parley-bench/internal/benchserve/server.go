@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/internal/brokerurl"
 	"github.com/parleychat/parley/route"
 	"github.com/parleychat/parley/transport"
 )
@@ -113,11 +114,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	fail := func(err error) (*Server, error) {
 		return nil, errors.Join(err, s.close(context.Background()))
 	}
-	broker, closeBroker, err := openBroker(cfg.Broker, cfg.BrokerPrefix, log, func() {
+	broker, closeBroker, err := brokerurl.Open(cfg.Broker, brokerurl.Config{Prefix: cfg.BrokerPrefix, ApplicationName: "parley-bench", Logger: log, OnReconnect: func() {
 		if s.desk != nil {
 			s.desk.Resync()
 		}
-	})
+	}})
 	if err != nil {
 		return fail(err)
 	}
