@@ -48,10 +48,7 @@ type liveRegistry struct {
 	visitors map[uuid.UUID]*liveVisitor
 	agents   map[*session]struct{}
 
-	startMu sync.Mutex
-	started bool // the watcher was started, or never will be: shut down
-	stop    context.CancelFunc
-	done    chan struct{}
+	watcher shopWatch
 }
 
 // liveVisitor is the registry's record of one visitor. A visitor of
@@ -644,25 +641,11 @@ func (lv *liveVisitor) dropOldestActive() {
 // chatting, renews this Server's visitor leases, and evaluates invitation
 // rules on a ticker. Shutdown stops it.
 func (r *liveRegistry) start() error {
-	r.startMu.Lock()
-	defer r.startMu.Unlock()
-	if r.started {
-		return nil
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	sub, err := r.srv.desk.SubscribeBuffer(ctx, chat.TopicAll, liveBuffer)
-	if err != nil {
-		cancel()
-		return err
-	}
-	r.started, r.stop, r.done = true, cancel, make(chan struct{})
-	go r.watch(ctx, sub)
-	return nil
+	return r.watcher.start(r.srv.desk, liveBuffer, r.watch)
 }
 
 // watch is the watcher's loop.
 func (r *liveRegistry) watch(ctx context.Context, sub *chat.Subscription) {
-	defer close(r.done)
 	var tick <-chan time.Time
 	if len(r.srv.cfg.Invitations) > 0 {
 		t := time.NewTicker(r.srv.cfg.InvitationInterval)
@@ -775,16 +758,5 @@ func (r *liveRegistry) shutdown(ctx context.Context) {
 		}
 	}
 	r.mu.Unlock()
-	r.startMu.Lock()
-	stop, done := r.stop, r.done
-	r.started = true // a connection racing with the shutdown starts no watcher
-	r.startMu.Unlock()
-	if stop == nil {
-		return
-	}
-	stop()
-	select {
-	case <-done:
-	case <-ctx.Done():
-	}
+	r.watcher.shutdown(ctx)
 }

@@ -23,7 +23,7 @@ func TestLiveWatcherLifecycle(t *testing.T) {
 		Invitations: []InvitationRule{{Name: "hi", Message: "Hi"}}, InvitationInterval: time.Millisecond})
 	require.NoError(t, err)
 	require.NoError(t, srv.live.start())
-	done := srv.live.done
+	done := srv.live.watcher.done
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	require.NoError(t, srv.Shutdown(ctx))
@@ -37,7 +37,7 @@ func TestLiveWatcherLifecycle(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, late.Shutdown(ctx))
 	require.NoError(t, late.live.start())
-	require.Nil(t, late.live.done, "no watcher starts after Shutdown")
+	require.Nil(t, late.live.watcher.done, "no watcher starts after Shutdown")
 }
 
 // TestLiveBoxKeepsNewestPerVisitor checks that a slow console is sent

@@ -162,10 +162,7 @@ type summaryFeed struct {
 	mu    sync.Mutex
 	boxes map[*summaryBox]struct{}
 
-	startMu sync.Mutex
-	started bool
-	stop    context.CancelFunc
-	done    chan struct{}
+	watch shopWatch
 }
 
 func newSummaryFeed(s *Server) *summaryFeed {
@@ -192,27 +189,13 @@ func (f *summaryFeed) remove(b *summaryBox) {
 
 // start subscribes the feed to the whole shop and runs it, once.
 func (f *summaryFeed) start() error {
-	f.startMu.Lock()
-	defer f.startMu.Unlock()
-	if f.started {
-		return nil
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	sub, err := f.srv.desk.SubscribeBuffer(ctx, chat.TopicAll, summaryBuffer)
-	if err != nil {
-		cancel()
-		return err
-	}
-	f.started, f.stop, f.done = true, cancel, make(chan struct{})
-	go f.run(ctx, sub)
-	return nil
+	return f.watch.start(f.srv.desk, summaryBuffer, f.run)
 }
 
 // run gathers changes and hands them out. The first change after a quiet
 // interval goes out at once; later ones wait until an interval has passed
 // since the last summary.
 func (f *summaryFeed) run(ctx context.Context, sub *chat.Subscription) {
-	defer close(f.done)
 	interval := f.srv.cfg.SummaryInterval
 	pending := newSummary()
 	var last time.Time
@@ -278,17 +261,4 @@ func (f *summaryFeed) hand(s *summary) {
 }
 
 // shutdown stops the feed.
-func (f *summaryFeed) shutdown(ctx context.Context) {
-	f.startMu.Lock()
-	stop, done := f.stop, f.done
-	f.started = true // a connection racing with the shutdown starts no feed
-	f.startMu.Unlock()
-	if stop == nil {
-		return
-	}
-	stop()
-	select {
-	case <-done:
-	case <-ctx.Done():
-	}
-}
+func (f *summaryFeed) shutdown(ctx context.Context) { f.watch.shutdown(ctx) }
