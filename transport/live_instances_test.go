@@ -24,8 +24,10 @@ import (
 )
 
 // instanceLease is the presence lease time of the instances in these
-// tests: short, so that a stopped instance's visitors drop off soon.
-const instanceLease = time.Second
+// tests: short, so that a stopped instance's visitors drop off soon,
+// yet three renewals long, so that a renewal late under the race detector
+// on a loaded machine does not drop a visitor who is still there.
+const instanceLease = 3 * time.Second
 
 // cluster is several instances of one shop, each a Desk and a Server on a
 // real listener, with a store of its own on one database and a broker
