@@ -29,8 +29,8 @@ type Candidate struct {
 	Agent  Agent
 	Active int // open conversations assigned to the agent now
 	// LastAssignedAt is when the agent last got a conversation, as the
-	// Store tells it (the latest assignment among their open conversations
-	// and their newest conversation); zero if never. Every instance of a
+	// Store tells it (AgentLoad.LastAssignedAt: the latest assignment of
+	// any of their conversations); zero if never. Every instance of a
 	// shop reads the same, so a Router that turns on it agrees with the
 	// others.
 	LastAssignedAt time.Time

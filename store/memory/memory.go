@@ -191,6 +191,38 @@ func (s *Store) AssignConversation(ctx context.Context, c chat.ConversationInfo,
 	return s.updateConversation(c)
 }
 
+// AgentLoads implements chat.Store.
+func (s *Store) AgentLoads(ctx context.Context, ids []string) ([]chat.AgentLoad, error) {
+	if err := check(ctx, nil); err != nil {
+		return nil, err
+	}
+	loads := make(map[string]*chat.AgentLoad, len(ids))
+	out := make([]chat.AgentLoad, len(ids))
+	for i, id := range ids {
+		out[i].AgentID = id
+		loads[id] = &chat.AgentLoad{}
+	}
+	s.mu.RLock()
+	for _, c := range s.conversations {
+		l, ok := loads[c.info.AgentID]
+		if !ok {
+			continue
+		}
+		if c.info.Status == chat.StatusOpen {
+			l.Open++
+		}
+		if c.info.AssignedAt.After(l.LastAssignedAt) {
+			l.LastAssignedAt = c.info.AssignedAt
+		}
+	}
+	s.mu.RUnlock()
+	for i := range out {
+		l := loads[out[i].AgentID]
+		out[i].Open, out[i].LastAssignedAt = l.Open, l.LastAssignedAt
+	}
+	return out, nil
+}
+
 // updateConversation stores the valid, normalized c; the caller holds mu.
 func (s *Store) updateConversation(c chat.ConversationInfo) (chat.ConversationInfo, error) {
 	stored, ok := s.conversations[c.ID]
