@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -250,7 +251,7 @@ func (a *absence) stop() {
 // back first. This Desk sends it when it is due; when it stopped meanwhile,
 // the sweep of any instance does.
 func (d *Desk) replied(ctx context.Context, c ConversationInfo, m Message) {
-	if d.notifier == nil || d.absent.isPresent(c.VisitorID) || d.absent.isWaiting(c.ID) {
+	if d.notifier == nil || d.absent.isWaiting(c.ID) || d.visitorPresent(ctx, c.VisitorID) {
 		return
 	}
 	n := ReplyNotice{ConversationID: c.ID, VisitorID: c.VisitorID, After: m.Seq - 1, Due: d.timestamp().Add(d.replyNoticeDelay)}
@@ -293,6 +294,24 @@ func (d *Desk) replied(ctx context.Context, c ConversationInfo, m Message) {
 	a.waiting[c.ID] = w
 }
 
+// visitorPresent reports whether the visitor is on the site. While the
+// store keeps a visit of theirs, that is whether one of their presence
+// leases is live: every instance reads the same, an instance that started
+// after the visitor came knows it, and the leases of an instance that
+// stopped without a goodbye end by themselves. A visitor with no visit
+// stored (a Desk used without the transport, which takes the leases) is
+// present when the presence events seen say so.
+func (d *Desk) visitorPresent(ctx context.Context, visitorID uuid.UUID) bool {
+	v, err := d.store.Visit(ctx, visitorID)
+	if err == nil {
+		return v.EndsAt.After(d.timestamp())
+	}
+	if !errors.Is(err, ErrNotFound) {
+		d.log.ErrorContext(ctx, "chat: reading whether a visitor is on the site", "visitor", visitorID, "err", err)
+	}
+	return d.absent.isPresent(visitorID)
+}
+
 // sendDueReplies sends the reply notices that are due. It is part of
 // Sweep.
 func (d *Desk) sendDueReplies(ctx context.Context) error {
@@ -326,7 +345,7 @@ func (d *Desk) sendReplies(ctx context.Context, n ReplyNotice) error {
 		d.log.ErrorContext(ctx, "chat: emailing replies", "conversation", n.ConversationID, "err", err)
 		return nil
 	}
-	if d.absent.isPresent(c.VisitorID) {
+	if d.visitorPresent(ctx, c.VisitorID) {
 		return nil
 	}
 	v, err := d.store.Visitor(ctx, c.VisitorID)
