@@ -1009,11 +1009,37 @@ type pumpState struct {
 	behind []uuid.UUID
 }
 
-// catchUpNext catches up one conversation of behind.
+// catchUpNext catches up one conversation of behind: the messages it
+// missed, then its state as stored, in a status frame, since it may have
+// been closed, transferred or rated meanwhile.
 func (p *pumpState) catchUpNext() error {
 	id := p.behind[len(p.behind)-1]
 	p.behind = p.behind[:len(p.behind)-1]
-	return p.catchUp(id, 0)
+	if err := p.catchUp(id, 0); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(p.ss.ctx, p.ss.srv.cfg.WriteTimeout)
+	c, err := p.ss.srv.desk.Store().Conversation(ctx, id)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("transport: reading a conversation to catch up: %w", err)
+	}
+	p.followState(&c)
+	return p.write(&wire.ServerFrame{Type: string(chat.EventStatus), ConversationID: id, Conversation: &c,
+		AgentID: c.AgentID, At: c.UpdatedAt.UTC().Format(time.RFC3339Nano)})
+}
+
+// followState follows a conversation that appears in state c while the
+// connection is open (started by an agent, assigned to them, or new in
+// the queue for a supervisor) from the state's last message; earlier
+// messages come with a sync. One that went to another agent is no longer
+// followed, unless watched.
+func (p *pumpState) followState(c *chat.ConversationInfo) {
+	if _, followed := p.seen[c.ID]; !followed && p.ss.follows(c) {
+		p.seen[c.ID] = c.LastSeq
+	} else if followed && !p.ss.follows(c) {
+		delete(p.seen, c.ID)
+	}
 }
 
 func (p *pumpState) write(f *wire.ServerFrame) error {
@@ -1101,12 +1127,12 @@ func (p *pumpState) message(m *chat.Message) error {
 
 // event turns a desk event into frames.
 func (p *pumpState) event(e chat.Event) error {
-	ss := p.ss
 	f := &wire.ServerFrame{Type: string(e.Type), ConversationID: e.ConversationID, At: e.At.UTC().Format(time.RFC3339Nano)}
 	switch e.Type {
 	case chat.EventResync:
-		// The Desk may have missed messages of other instances: every
-		// followed conversation is read again after the last one sent.
+		// The Desk may have missed events of other instances: every
+		// followed conversation is read again after the last message
+		// sent, and its state resent.
 		p.behind = slices.Collect(maps.Keys(p.seen))
 		return nil
 	case chat.EventMessage:
@@ -1125,17 +1151,8 @@ func (p *pumpState) event(e chat.Event) error {
 		}
 		return p.message(m)
 	case chat.EventAssigned, chat.EventStatus, chat.EventRated:
-		if c := e.Conversation; c != nil {
-			// A conversation that appears while the connection is open
-			// (started by an agent, assigned to them, or new in the queue
-			// for a supervisor) is followed from its state in the event;
-			// earlier messages come with a sync. One that went to another
-			// agent is no longer followed, unless watched.
-			if _, followed := p.seen[c.ID]; !followed && ss.follows(c) {
-				p.seen[c.ID] = c.LastSeq
-			} else if followed && !ss.follows(c) {
-				delete(p.seen, c.ID)
-			}
+		if e.Conversation != nil {
+			p.followState(e.Conversation)
 		}
 		f.Conversation, f.AgentID, f.PreviousAgentID = e.Conversation, e.AgentID, e.PreviousAgentID
 		if e.Type == chat.EventAssigned && e.Author.Kind == chat.AuthorAgent {
