@@ -118,6 +118,10 @@ type Config struct {
 	// of an instance that stopped leaves the agents' list within it.
 	// Zero means DefaultAgentLeaseTTL; negative is invalid.
 	AgentLeaseTTL time.Duration
+	// Retention is how long closed conversations and page views are kept;
+	// Sweep deletes older ones. The zero value keeps them for ever.
+	// Negative durations are invalid.
+	Retention Retention
 
 	// ConversationCacheSize is how many conversations the Desk keeps in
 	// memory (status, agent, visitor, Version, last Seq), so that posting
@@ -165,6 +169,7 @@ type Desk struct {
 	shopName         string
 	loc              *time.Location
 	inactivity       time.Duration
+	retention        Retention
 	queueWait        time.Duration
 	replyNoticeDelay time.Duration
 	offlineAck       func(Visitor, time.Time) string
@@ -207,6 +212,9 @@ func NewDesk(cfg Config) (*Desk, error) {
 	if cfg.ConversationCacheSize < 0 || cfg.ConversationCacheTTL < 0 {
 		return nil, invalid("Config.ConversationCacheSize and ConversationCacheTTL cannot be negative")
 	}
+	if cfg.Retention.Conversations < 0 || cfg.Retention.PageViews < 0 {
+		return nil, invalid("Config.Retention cannot be negative")
+	}
 	d := &Desk{
 		store:  cfg.Store,
 		holder: "desk-" + uuid.NewString(),
@@ -227,6 +235,7 @@ func NewDesk(cfg Config) (*Desk, error) {
 		replyNoticeDelay: cmp.Or(cfg.ReplyNoticeDelay, DefaultReplyNoticeDelay),
 		offlineAck:       cfg.OfflineAck,
 		leaseTTL:         cmp.Or(cfg.AgentLeaseTTL, DefaultAgentLeaseTTL),
+		retention:        cfg.Retention,
 		convs: newConvCache(cmp.Or(cfg.ConversationCacheSize, DefaultConversationCacheSize),
 			cmp.Or(cfg.ConversationCacheTTL, DefaultConversationCacheTTL)),
 		stopped: make(chan struct{}),
