@@ -60,6 +60,8 @@ func TestWidgetAvailabilityOfflineForm(t *testing.T) {
 		"the phone's hours come from the shop's schedule, on the shop's clock")
 	b.click(w(".contact-btn"))
 	b.until("the contact panel closes", w(".contact")+`.hidden`)
+	b.say("Is anyone there?")
+	b.until("an offline request shows the contacts", w(".status")+`.textContent === "We are offline" && !`+w(".contact")+`.hidden`)
 }
 
 // The shop may show its contacts instead of the chat while nobody is
@@ -73,7 +75,7 @@ func TestWidgetAvailabilityContactPanel(t *testing.T) {
 	s.setPage("x", page{Title: "Sklep", Lang: "pl", Widget: map[string]string{"email": "sklep@shop.example"}})
 	b := s.zonedTab("/shop/x", "Europe/Warsaw") // the shop's zone is not named
 	b.click(w(".launcher"))
-	b.until("the contact panel is the window", `!`+w(".contact")+`.hidden && `+w(".composer")+`.hidden && `+w(".contact-btn")+`.hidden`)
+	b.until("the contact panel is the window", `!`+w(".contact")+`.hidden && `+w(".composer")+`.hidden && `+w(".log")+`.hidden && `+w(".contact-btn")+`.hidden`)
 	require.Equal(t, "Jesteśmy offline", eval[string](b, w("#pw-avail")+`.textContent`))
 	require.Equal(t, []string{
 		"Telefon: +48 22 123 45 67 pon.–pt. 09:00–17:00, sob. 10:00–14:00",
@@ -82,6 +84,14 @@ func TestWidgetAvailabilityContactPanel(t *testing.T) {
 	}, eval[[]string](b, wAll(".contacts li")))
 	require.True(t, eval[bool](b, w(".contact")+`.contains(`+w(".panel")+`.getRootNode().activeElement)`), "the focus goes to the first contact")
 	b.screenshot("widget-contact")
+}
+
+// Without contact options to show, the contact choice keeps the chat.
+func TestWidgetAvailabilityContactPanelEmpty(t *testing.T) {
+	s := newShop(t, nil, func(sc *shopConfig) { sc.Server.WhenOffline = transport.WhenOfflineContact })
+	b := s.visitorTab("/shop/x")
+	b.click(w(".launcher"))
+	b.until("the offline form shows", `!`+w(".offline")+`.hidden && !`+w(".composer")+`.hidden && `+w(".contact")+`.hidden && `+w(".contact-btn")+`.hidden`)
 }
 
 // The shop may hide the launcher while nobody is online; a visitor who

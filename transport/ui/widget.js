@@ -464,7 +464,7 @@
     ui.rateForm.hidden = st.rated;
     ui.thanks.hidden = !st.rated;
     ui.endBtn.hidden = !st.convID || closed;
-    ui.offline.hidden = status !== "waiting" && !(away && mode !== "contact");
+    ui.offline.hidden = status !== "waiting" && !(away && !contactOnly);
     renderAvailability(away, mode, contactOnly, status);
     ui.replyForm.hidden = !!(st.replyEmail || (st.prechat && st.prechat.email) || (st.visitor && st.visitor.email));
     var email = (st.prechat && st.prechat.email) || (st.visitor && st.visitor.email) || "";
@@ -502,6 +502,8 @@
     ui.contactBtn.setAttribute("aria-expanded", String(!!st.showContact));
     ui.contact.hidden = !ui.hasContacts || !(st.showContact || contactOnly || status === "waiting");
     ui.contactIntro.hidden = !contactOnly;
+    ui.contact.classList.toggle("only", contactOnly);
+    ui.log.hidden = ui.typing.hidden = contactOnly;
   }
 
   function replyText(ms) {
