@@ -15,13 +15,15 @@ import (
 )
 
 // Before writing, the visitor sees whether anyone is there and how fast
-// they usually answer, on the launcher and in the window's header; the
-// launcher becomes the window's close control while it is open.
+// they usually answer, on the launcher and in the window's header, and
+// sees it change while on the page; the launcher becomes the window's
+// close control while it is open.
 func TestWidgetAvailabilityOnline(t *testing.T) {
 	s := newShop(t, nil, func(sc *shopConfig) { sc.Server.TypicalReply = 3 * time.Minute })
-	s.agentTab("olga")
 	b := s.visitorTab("/shop/x")
-	b.until("the launcher shows someone is online", w(".launcher .dot.on")+` && !`+w(".launcher .dot")+`.hidden`)
+	b.until("the launcher shows nobody is online", w(".launcher .dot.off")+` && !`+w(".launcher .dot")+`.hidden`)
+	s.agentTab("olga")
+	b.until("the launcher shows someone came online", w(".launcher .dot.on"))
 	require.Equal(t, "We are online · Usually replies within 3 minutes", eval[string](b, w("#pw-avail")+`.textContent`))
 	require.Equal(t, "pw-avail", eval[string](b, w(".launcher")+`.getAttribute("aria-describedby")`), "screen readers hear it on the launcher")
 	require.Equal(t, "Open chat", eval[string](b, w(".launcher")+`.getAttribute("aria-label")`))

@@ -92,11 +92,13 @@ func week(s hours.Schedule) *wire.Week {
 	return w
 }
 
-// availability remembers whether anyone answers the chat, as last read.
+// availability remembers whether anyone answers the chat, as last read,
+// and as last pushed to visitors.
 type availability struct {
 	mu     sync.Mutex
 	at     time.Time
 	online bool
+	pushed *bool // nil before the first recheck
 }
 
 // availability returns what a visitor's welcome says about the chat being
@@ -115,5 +117,42 @@ func (s *Server) availability(ctx context.Context) *wire.Availability {
 		}
 		a.at, a.online = now, online
 	}
-	return &wire.Availability{Online: a.online, ReplyMS: s.cfg.TypicalReply.Milliseconds(), WhenOffline: s.cfg.WhenOffline}
+	return s.availabilityOf(a.online)
+}
+
+func (s *Server) availabilityOf(online bool) *wire.Availability {
+	return &wire.Availability{Online: online, ReplyMS: s.cfg.TypicalReply.Milliseconds(), WhenOffline: s.cfg.WhenOffline}
+}
+
+// recheckAvailability finds out again whether anyone answers the chat and,
+// when that changed since the last recheck, tells every visitor connected
+// to this Server with an availability frame. The live list's watcher
+// calls it when an agent's presence changes and on its lease ticker, which
+// also catches the shop opening and closing.
+func (s *Server) recheckAvailability(ctx context.Context) {
+	online, err := s.desk.Staffed(ctx, "")
+	if err != nil {
+		s.log.WarnContext(ctx, "transport: finding out whether agents are online", "err", err)
+		return
+	}
+	a := &s.avail
+	a.mu.Lock()
+	changed := a.pushed == nil || *a.pushed != online
+	a.at, a.online, a.pushed = s.cfg.Now(), online, &online
+	a.mu.Unlock()
+	if !changed {
+		return
+	}
+	f := &wire.ServerFrame{Type: wire.FrameAvailability, Availability: s.availabilityOf(online)}
+	s.mu.Lock()
+	var visitors []*session
+	for ss := range s.sessions {
+		if ss.agent == nil {
+			visitors = append(visitors, ss)
+		}
+	}
+	s.mu.Unlock()
+	for _, ss := range visitors {
+		ss.enqueue(outItem{frame: f})
+	}
 }

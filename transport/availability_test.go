@@ -37,10 +37,53 @@ func TestWelcomeAvailability(t *testing.T) {
 
 		a := h.agent(k, "olga")
 		require.Nil(t, a.welcome.Availability, "agents are not told")
-		require.False(t, h.visitor(k).welcome.Availability.Online, "what the Server found out lasts a second")
-		skew.Add(int64(time.Second))
+		skew.Add(int64(time.Second)) // what the Server found out lasts a second
 		require.True(t, h.visitor(k).welcome.Availability.Online, "an agent is online")
 	})
+}
+
+// A visitor already connected hears when the chat's availability
+// changes: an agent comes online, or goes.
+func TestAvailabilityPushed(t *testing.T) {
+	forKinds(t, func(t *testing.T, k kind) {
+		h := newHarness(t, func(c *transport.Config) { c.TypicalReply = time.Minute })
+		v := h.visitor(k)
+		require.False(t, v.welcome.Availability.Online)
+		online := func(want bool) func(wire.ServerFrame) bool {
+			return func(f wire.ServerFrame) bool {
+				return f.Type == wire.FrameAvailability && f.Availability != nil && f.Availability.Online == want
+			}
+		}
+		// Promptly: well before the lease ticker (every ten seconds here)
+		// would find out.
+		const promptly = 3 * time.Second
+		a := h.agent(k, "olga")
+		f, ok := v.tryExpect(online(true), promptly)
+		require.True(t, ok, "told that an agent came online")
+		require.Equal(t, &wire.Availability{Online: true, ReplyMS: 60000, WhenOffline: "form"}, f.Availability)
+		a.close() // the agent leaves at once: no grace period here
+		_, ok = v.tryExpect(online(false), promptly)
+		require.True(t, ok, "told that nobody is online")
+	})
+}
+
+// The shop opening is found out on the lease ticker, a third of the
+// agents' lease time, and told to the visitors connected.
+func TestAvailabilityPushedWhenTheShopOpens(t *testing.T) {
+	monday := time.Date(2026, 11, 23, 8, 59, 0, 0, time.UTC)
+	var skew atomic.Int64
+	now := func() time.Time { return monday.Add(time.Duration(skew.Load())) }
+	week, err := hours.New(time.UTC, "Mon-Fri 09:00-17:00")
+	require.NoError(t, err)
+	h := newHarnessWithDesk(t, chat.Config{Hours: hours.Hours{Default: week}, Now: now, AgentLeaseTTL: 600 * time.Millisecond})
+	h.agent(ws, "olga")
+	v := h.visitor(ws)
+	require.False(t, v.welcome.Availability.Online, "before opening time")
+	skew.Store(int64(time.Minute))
+	_, ok := v.tryExpect(func(f wire.ServerFrame) bool {
+		return f.Type == wire.FrameAvailability && f.Availability.Online
+	}, 3*time.Second)
+	require.True(t, ok, "told that the shop opened")
 }
 
 // Without a contact option or a typical reply time the welcome says only

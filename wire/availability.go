@@ -16,6 +16,10 @@ type Availability struct {
 	WhenOffline string `json:"when_offline"`
 }
 
+// FrameAvailability tells a connected visitor that the chat's availability
+// changed since the welcome: the frame's availability is the new one.
+const FrameAvailability = "availability"
+
 // The values of Availability.WhenOffline.
 const (
 	WhenOfflineForm    = "form"

@@ -896,6 +896,10 @@
       case "invite":
         showInvite(f);
         break;
+      case "availability":
+        st.avail = f.availability || null;
+        render();
+        break;
       case "error":
         if (f.error && f.error.code === "blocked") blocked();
         break;
