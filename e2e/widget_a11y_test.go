@@ -40,6 +40,23 @@ func TestWidgetAccessibility(t *testing.T) {
 	p.audit("pre-chat form")
 }
 
+// The audit passes in a chat with an agent and at its end, with the
+// rating and the transcript form.
+func TestWidgetAccessibilityInChat(t *testing.T) {
+	s := newShop(t, nil)
+	agent := s.agentTab("olga")
+	b := s.visitorTab("/shop/x")
+	b.ask("Hi")
+	agent.until("the chat reaches the agent", cAll("#mine .preview")+`.includes("Hi")`)
+	agent.click(`document.querySelector("#mine .conv-item button")`)
+	agent.reply("Hello, how can I help?")
+	b.until("the reply arrives", wAll(".msg.agent p")+`.length === 1`)
+	b.audit("in a chat")
+	agent.click(`document.getElementById("close-btn")`)
+	b.until("the end view shows", `!`+w(".endview")+`.hidden`)
+	b.audit("ended")
+}
+
 // Focus stays inside the open window, as in a modal dialog: Tab from its
 // last control goes to its first, Shift+Tab from the first to the last.
 func TestWidgetKeepsFocusInside(t *testing.T) {
