@@ -39,6 +39,17 @@ func (d *Desk) staffed(ctx context.Context, department string, t time.Time) (boo
 	return false, nil
 }
 
+// Staffed reports whether a conversation of department started now would
+// be answered live rather than left as an offline request: the department
+// is open (Config.Hours) and one of the agents who serve it is online.
+// Department "" asks whether anyone at all is there.
+func (d *Desk) Staffed(ctx context.Context, department string) (bool, error) {
+	if err := d.checkOpen(); err != nil {
+		return false, err
+	}
+	return d.staffed(ctx, department, d.timestamp())
+}
+
 // expectedReply returns when an offline request of department left at t
 // can expect an answer, in loc.
 func (d *Desk) expectedReply(department string, t time.Time, loc *time.Location) time.Time {

@@ -112,7 +112,9 @@ type page struct {
 	Title  string
 	Lang   string
 	Widget map[string]string
-	Next   string // the path a link on the page leads to
+	Next   string        // the path a link on the page leads to
+	Style  template.CSS  // more of the page's own styles
+	Body   template.HTML // more of the page's own markup, after the link
 }
 
 // mailbox is the shop's mail as far as the tests care: a chat.Notifier
@@ -232,8 +234,9 @@ var pageHTML = template.Must(template.New("page").Parse(`<!doctype html>
 <style>
 body { font-family: serif; background: #fafaf5; margin: 40px; }
 button, textarea, p, div { font-size: 30px !important; background: #f0f !important; }
+{{.Style}}
 </style></head>
-<body><h1>{{.Title}}</h1><p>Our finest products.</p>{{if .Next}}<a id="next" href="{{.Next}}">Next page</a>{{end}}
+<body><h1>{{.Title}}</h1><p>Our finest products.</p>{{if .Next}}<a id="next" href="{{.Next}}">Next page</a>{{end}}{{.Body}}
 <script src="/chat/widget.js" async{{.Attrs}}></script>
 </body></html>`))
 

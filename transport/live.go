@@ -665,6 +665,7 @@ func (r *liveRegistry) watch(ctx context.Context, sub *chat.Subscription) {
 		case <-renew.C:
 			r.renew(ctx)
 			r.sync(ctx)
+			r.srv.recheckAvailability(ctx)
 		case e, ok := <-sub.Events():
 			if ok {
 				r.event(ctx, e)
@@ -699,6 +700,10 @@ func (r *liveRegistry) event(ctx context.Context, e chat.Event) {
 	case chat.EventBlock:
 		if e.Block != nil {
 			r.srv.tellBlocked(*e.Block)
+		}
+	case chat.EventPresence:
+		if e.Author.Kind == chat.AuthorAgent && e.ConversationID == uuid.Nil {
+			r.srv.recheckAvailability(ctx)
 		}
 	}
 	if e.Conversation != nil {

@@ -169,6 +169,7 @@ func (s *Server) open(ctx context.Context, r *http.Request, data []byte, agent *
 		}
 		ss.visitor = v
 		welcome.Visitor = &v
+		welcome.Availability, welcome.Contact = s.availability(ctx), s.contact
 		welcome.Token = visitorToken(s.cfg.Secret, v.ID, s.cfg.Now().Add(s.cfg.VisitorTokenTTL))
 		welcome.Open, err = s.activeConversations(ctx, v.ID)
 		if err != nil {

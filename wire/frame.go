@@ -180,6 +180,11 @@ type ServerFrame struct {
 	Limits      *Limits                 `json:"limits,omitempty"`       // welcome: the sizes the server accepts
 	Open        []chat.ConversationInfo `json:"conversations,omitempty"`
 
+	// Availability and Contact are for a visitor's welcome: whether the
+	// chat is answered now, and how else to reach the shop.
+	Availability *Availability `json:"availability,omitempty"`
+	Contact      *Contact      `json:"contact,omitempty"`
+
 	Visitors      []VisitorState   `json:"visitors,omitempty"`        // welcome to an agent: who is on the site
 	Canned        []CannedResponse `json:"canned,omitempty"`          // welcome to an agent: canned responses
 	WaitWarningMS int64            `json:"wait_warning_ms,omitempty"` // welcome to an agent: warn after a wait this long

@@ -105,7 +105,7 @@ func TestProtocolDocExamples(t *testing.T) {
 	}
 	for _, typ := range []string{"welcome", "started", "ack", "synced", "ok", "error", "reconnect", "ping", "pong",
 		"message", "assigned", "status", "rated", "typing", "read", "presence",
-		"visitor", "visitor_left", "invite", "history", "queue", "stats", "block", "blocks"} {
+		"visitor", "visitor_left", "invite", "history", "queue", "stats", "block", "blocks", "availability"} {
 		assert.True(t, seen["server:"+typ], "docs/protocol.md shows a server %s frame", typ)
 	}
 }

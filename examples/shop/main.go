@@ -53,6 +53,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/hours"
 	"github.com/parleychat/parley/promparley"
 	"github.com/parleychat/parley/transport"
 	"github.com/parleychat/parley/wire"
@@ -154,6 +155,10 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	go func() { _ = desk.Run(ctx, 0) }()
 
 	shopState := newShop(time.Now())
+	phoneHours, err := hours.New(time.UTC, "Mon-Fri 09:00-17:00")
+	if err != nil {
+		return err
+	}
 	chatServer, err := transport.New(transport.Config{
 		Desk:              desk,
 		Secret:            secret,
@@ -166,6 +171,10 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 			{Shortcut: "delivery", Text: "We ship within one working day; delivery takes two to three days."},
 			{Shortcut: "returns", Text: "You can return anything unused within 30 days, free of charge."},
 		},
+		// The widget says how fast agents usually answer, and lists the
+		// shop's other contacts in its contact panel.
+		TypicalReply: 2 * time.Minute,
+		Contact:      transport.Contact{Phone: "+48 22 123 45 67", PhoneHours: &phoneHours, Email: "hello@example.com"},
 		Invitations: []transport.InvitationRule{{
 			Name:          "product-page",
 			Message:       "Questions about this product? We are happy to help.",
