@@ -33,7 +33,9 @@ func (d *Desk) placeOrFull(ctx context.Context, c ConversationInfo, exclude stri
 		if len(candidates) == 0 {
 			return true, nil
 		}
-		agentID, err := d.router.Route(ctx, RouteRequest{Conversation: c, Candidates: candidates})
+		req := RouteRequest{Conversation: c, Candidates: candidates}
+		d.routeShop(ctx, &req)
+		agentID, err := d.router.Route(ctx, req)
 		if err != nil {
 			return false, fmt.Errorf("chat: router: %w", err)
 		}
