@@ -159,6 +159,11 @@ type Config struct {
 	// An error refuses the hello with the blocked code; the error itself
 	// is logged, not sent. Nil lets every visitor in.
 	CheckVisitor func(r *http.Request, v chat.Visitor) error
+
+	// Actions are what the shop's own code does for agents in a
+	// conversation, shown as buttons in the console; see Action. At most
+	// MaxActions.
+	Actions []Action
 }
 
 // Server serves Parley's realtime protocol over WebSocket and over
@@ -235,6 +240,10 @@ func New(cfg Config) (*Server, error) {
 		return bad("%v", err)
 	}
 	cfg.CannedResponses = slices.Clone(cfg.CannedResponses)
+	if err := checkActions(cfg.Actions); err != nil {
+		return bad("%v", err)
+	}
+	cfg.Actions = slices.Clone(cfg.Actions)
 	if cfg.HeartbeatInterval < 0 || cfg.HeartbeatTimeout <= cfg.HeartbeatInterval {
 		return bad("Config.HeartbeatTimeout must exceed a positive HeartbeatInterval")
 	}

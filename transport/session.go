@@ -203,6 +203,7 @@ func (s *Server) open(ctx context.Context, r *http.Request, data []byte, agent *
 	if ss.agent != nil {
 		welcome.Visitors = s.live.addAgent(ss)
 		welcome.Canned, welcome.WaitWarningMS = s.cfg.CannedResponses, s.cfg.WaitWarning.Milliseconds()
+		welcome.Actions = s.actionList()
 	} else {
 		s.live.connect(ctx, ss)
 	}
@@ -598,7 +599,7 @@ func (ss *session) take(ctx context.Context, f wire.ClientFrame, bad error) bool
 // waits for it. docs/protocol.md states this rule.
 func orderKey(f wire.ClientFrame) uuid.UUID {
 	switch f.Type {
-	case wire.FrameSend, wire.FrameNote, wire.FrameTyping, wire.FrameRead, wire.FrameSync, wire.FrameUnwatch:
+	case wire.FrameSend, wire.FrameNote, wire.FrameTyping, wire.FrameRead, wire.FrameSync, wire.FrameUnwatch, wire.FrameAction:
 		return f.ConversationID
 	}
 	return uuid.Nil
@@ -755,6 +756,8 @@ func (ss *session) handle(ctx context.Context, f wire.ClientFrame) (outItem, err
 		return outItem{frame: ackFrame(f, m)}, nil
 	case wire.FrameNote:
 		return ss.note(ctx, conv, f)
+	case wire.FrameAction:
+		return ss.action(ctx, conv, info, f)
 	case wire.FrameSync:
 		if err := ss.watch(info); err != nil {
 			return outItem{}, err
