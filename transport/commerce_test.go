@@ -62,8 +62,9 @@ func newShopHarness(t *testing.T, shop *testShop, configure ...func(*transport.C
 }
 
 // TestShopContextOnTheList: agents see the customer, their orders and
-// their cart as the shop's sources tell, read again on every page, and an
-// invitation rule on the cart's value fires once the cart is large.
+// their cart as the shop's sources tell, read again on every page and on
+// a cart frame, and an invitation rule on the cart's value fires once the
+// cart is large.
 func TestShopContextOnTheList(t *testing.T) {
 	t.Parallel()
 	shop := newTestShop()
@@ -93,6 +94,15 @@ func TestShopContextOnTheList(t *testing.T) {
 	})
 	inv := v.expect(isInvite)
 	assert.Equal(t, "Ordering for a restaurant? Ask about our trade prices.", inv.Body, "the cart rule fires once the cart is large")
+
+	// A product added from the chat changes the cart without a page.
+	shop.setCart("c-anna", 30000)
+	v.mustRequest(wire.ClientFrame{Type: wire.FrameCart})
+	agent.expectVisitor(id, func(st wire.VisitorState) bool {
+		return st.Shop != nil && st.Shop.Cart != nil && st.Shop.Cart.Value.Amount == 30000
+	})
+	r := agent.request(wire.ClientFrame{Type: wire.FrameCart})
+	assert.Equal(t, wire.CodeUnknownType, r.Error.Code, "cart is a visitor's frame")
 }
 
 // triggerRefusal returns why a trigger was refused, or "".
@@ -189,6 +199,27 @@ func TestTriggersPerVisit(t *testing.T) {
 		inv := v.expect(isInvite)
 		v.mustRequest(wire.ClientFrame{Type: wire.FrameInviteReply, InvitationID: inv.InvitationID})
 	}
+}
+
+// TestTriggerCustomerOnTwoDevices: a trigger for a customer on the site
+// on two devices reaches the one active last.
+func TestTriggerCustomerOnTwoDevices(t *testing.T) {
+	t.Parallel()
+	h := newShopHarness(t, newTestShop())
+	agent := h.agent(ws, "olga")
+	phone := h.visitor(ws, clientOptions{identity: signIdentity(t, "c-anna", "Anna")})
+	laptop := h.visitor(ws, clientOptions{identity: signIdentity(t, "c-anna", "Anna")})
+	require.NotEqual(t, phone.welcome.Visitor.ID, laptop.welcome.Visitor.ID)
+	for _, v := range []*client{phone, laptop} {
+		agent.expectVisitor(v.welcome.Visitor.ID, func(wire.VisitorState) bool { return true })
+	}
+	laptop.page("https://shop.example.com/checkout")
+	phone.page("https://shop.example.com/cart")
+	res, err := h.srv.Trigger(t.Context(), transport.Trigger{CustomerID: "c-anna", Reason: transport.ReasonCartIdle, Message: "Still deciding?"})
+	require.NoError(t, err)
+	assert.Equal(t, phone.welcome.Visitor.ID, res.VisitorID, "the device used last")
+	phone.expect(isInvite)
+	laptop.noInviteYet()
 }
 
 // TestTriggerAcrossInstances: the shop's code on one instance reaches a

@@ -711,6 +711,11 @@ func (ss *session) handle(ctx context.Context, f wire.ClientFrame) (outItem, err
 	if ss.agent == nil {
 		ss.srv.live.active(ss)
 	}
+	if f.Type == wire.FrameCart {
+		// The cart changed without a page: agents see it at once.
+		ss.srv.live.refreshContext(ctx, ss.visitor.ID, ss.visitor)
+		return ok, nil
+	}
 	if f.Type == wire.FrameInviteReply {
 		return ss.srv.live.reply(ctx, ss, f)
 	}

@@ -49,6 +49,7 @@ const (
 	FrameUnwatch = "unwatch" // agents: stop following a conversation a sync started to watch
 
 	FrameAction = "action" // agents: run one of the shop's actions on a conversation; answered with ack
+	FrameCart   = "cart"   // visitors: the cart changed from the chat (a product card's "add to cart"); answered with ok
 )
 
 // Server frame types that are not client frame types too. Events use the
@@ -385,7 +386,7 @@ func (f ClientFrame) check() error {
 			return Errorf(CodeInvalid, "action needs the action's name, at most %d bytes", MaxActionNameBytes)
 		}
 		return checkBytes("input", f.Input, MaxActionInputBytes)
-	case FramePing, FramePong:
+	case FramePing, FramePong, FrameCart:
 	default:
 		return Errorf(CodeUnknownType, "unknown frame type %.32q", f.Type)
 	}

@@ -39,6 +39,7 @@
       emailLimit: "No more emails today. Please try again tomorrow.", emailRefused: "We cannot send email to {email}. Try another address.",
       newChat: "Start a new chat", accept: "Reply", dismiss: "No, thanks",
       invitation: "Message from {name}", unread: "{n} new messages",
+      addToCart: "Add to cart", adding: "Adding…", added: "Added to cart", addFailed: "Could not add. Try again", quickReplies: "Quick replies",
       blocked: "Sorry, you cannot chat with us here. If you think this is a mistake, please contact the shop another way."
     },
     pl: {
@@ -70,6 +71,7 @@
       emailLimit: "Na dziś to już wszystkie wiadomości. Spróbuj jutro.", emailRefused: "Nie możemy wysłać wiadomości na adres {email}. Podaj inny adres.",
       newChat: "Rozpocznij nowy czat", accept: "Odpowiedz", dismiss: "Nie, dziękuję",
       invitation: "Wiadomość od: {name}", unread: "Nowe wiadomości: {n}",
+      addToCart: "Dodaj do koszyka", adding: "Dodaję…", added: "Dodano do koszyka", addFailed: "Nie udało się dodać. Spróbuj ponownie", quickReplies: "Szybkie odpowiedzi",
       blocked: "Przepraszamy, nie możesz tu z nami rozmawiać. Jeśli to pomyłka, skontaktuj się ze sklepem w inny sposób."
     },
     fi: {
@@ -101,6 +103,7 @@
       emailLimit: "Tänään ei voi lähettää enempää viestejä. Yritä huomenna uudelleen.", emailRefused: "Osoitteeseen {email} ei voi lähettää viestejä. Kokeile toista osoitetta.",
       newChat: "Aloita uusi chat", accept: "Vastaa", dismiss: "Ei kiitos",
       invitation: "Viesti henkilöltä {name}", unread: "{n} uutta viestiä",
+      addToCart: "Lisää ostoskoriin", adding: "Lisätään…", added: "Lisätty ostoskoriin", addFailed: "Lisääminen ei onnistunut. Yritä uudelleen", quickReplies: "Pikavastaukset",
       blocked: "Valitettavasti et voi keskustella kanssamme täällä. Jos tämä on mielestäsi virhe, ota yhteyttä kauppaan muulla tavalla."
     },
     ru: {
@@ -132,6 +135,7 @@
       emailLimit: "На сегодня письма закончились. Попробуйте завтра.", emailRefused: "Мы не можем отправить письмо на {email}. Укажите другой адрес.",
       newChat: "Начать новый чат", accept: "Ответить", dismiss: "Нет, спасибо",
       invitation: "Сообщение от: {name}", unread: "Новых сообщений: {n}",
+      addToCart: "В корзину", adding: "Добавляем…", added: "Добавлено в корзину", addFailed: "Не удалось добавить. Попробуйте ещё раз", quickReplies: "Быстрые ответы",
       blocked: "К сожалению, вы не можете писать нам в этот чат. Если это ошибка, свяжитесь с магазином другим способом."
     }
   };
