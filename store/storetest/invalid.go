@@ -230,6 +230,10 @@ func messageChanges() []change[chat.Message] {
 			m.Author = chat.Author{Kind: chat.AuthorVisitor, ID: uuid.NewString()}
 			m.Card = &chat.ProductCard{ProductID: "p", Name: "Teapot"}
 		}},
+		{"quick replies from a visitor", func(m *chat.Message) {
+			m.Author = chat.Author{Kind: chat.AuthorVisitor, ID: uuid.NewString()}
+			m.QuickReplies = []string{"Yes"}
+		}},
 		{"empty quick reply", func(m *chat.Message) {
 			m.Author = chat.Author{Kind: chat.AuthorBot}
 			m.QuickReplies = []string{"Yes", " "}
