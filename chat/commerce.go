@@ -132,30 +132,36 @@ func (d *Desk) ShopContext(ctx context.Context, v Visitor) (ShopContext, error) 
 	var out ShopContext
 	var errs []error
 	if d.customers != nil {
-		cctx, cancel := context.WithTimeout(ctx, ShopContextTimeout)
-		c, err := d.customers.Customer(cctx, v)
-		cancel()
-		if err != nil {
-			errs = append(errs, fmt.Errorf("chat: Config.Customers: %w", err))
-		} else if c != nil {
-			cc := *c
-			cc.Orders = cc.Orders[:min(len(cc.Orders), MaxShopOrders):min(len(cc.Orders), MaxShopOrders)]
-			out.Customer = &cc
+		c, err := askShop(ctx, "Customers", v, d.customers.Customer)
+		if c != nil {
+			c.Orders = c.Orders[:min(len(c.Orders), MaxShopOrders):min(len(c.Orders), MaxShopOrders)]
 		}
+		out.Customer, errs = c, append(errs, err)
 	}
 	if d.carts != nil {
-		cctx, cancel := context.WithTimeout(ctx, ShopContextTimeout)
-		c, err := d.carts.Cart(cctx, v)
-		cancel()
-		if err != nil {
-			errs = append(errs, fmt.Errorf("chat: Config.Carts: %w", err))
-		} else if c != nil {
-			cc := *c
-			cc.Items = cc.Items[:min(len(cc.Items), MaxCartItems):min(len(cc.Items), MaxCartItems)]
-			out.Cart = &cc
+		c, err := askShop(ctx, "Carts", v, d.carts.Cart)
+		if c != nil {
+			c.Items = c.Items[:min(len(c.Items), MaxCartItems):min(len(c.Items), MaxCartItems)]
 		}
+		out.Cart, errs = c, append(errs, err)
 	}
 	return out, errors.Join(errs...)
+}
+
+// askShop calls one of the shop's sources with ShopContextTimeout and
+// returns a copy of its answer, or nil and the error naming the field.
+func askShop[T any](ctx context.Context, field string, v Visitor, source func(context.Context, Visitor) (*T, error)) (*T, error) {
+	ctx, cancel := context.WithTimeout(ctx, ShopContextTimeout)
+	defer cancel()
+	got, err := source(ctx, v)
+	if err != nil {
+		return nil, fmt.Errorf("chat: Config.%s: %w", field, err)
+	}
+	if got == nil {
+		return nil, nil
+	}
+	c := *got
+	return &c, nil
 }
 
 // HasShopContext reports whether Config.Customers or Config.Carts is set.

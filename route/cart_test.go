@@ -81,13 +81,7 @@ func TestCartValueWithDesk(t *testing.T) {
 		t.Helper()
 		v, err := desk.SaveVisitor(ctx, chat.Visitor{CustomerID: customer, Name: customer})
 		require.NoError(t, err)
-		c, err := desk.Start(ctx, chat.StartRequest{VisitorID: v.ID})
-		require.NoError(t, err)
-		info, err := c.Info(ctx)
-		require.NoError(t, err)
-		_, err = c.Close(ctx)
-		require.NoError(t, err)
-		return info.AgentID
+		return chatWith(t, desk, v)
 	}
 	assert.Equal(t, "senior", start("big"))
 	assert.Equal(t, "junior", start("small"))
