@@ -137,6 +137,14 @@ type Config struct {
 	// messages here. Zero means DefaultConversationCacheTTL; negative is
 	// invalid.
 	ConversationCacheTTL time.Duration
+
+	// Customers tells who a visitor is in the shop: name, email and
+	// latest orders. Nil means unknown. See ShopContext.
+	Customers CustomerSource
+	// Carts tells what a visitor has in their cart. Nil means unknown.
+	// With Customers, it is given to the Router in RouteRequest.Shop and
+	// shown to agents.
+	Carts CartSource
 }
 
 // OpeningHours tells when each department answers chats. hours.Hours
@@ -175,6 +183,8 @@ type Desk struct {
 	offlineAck       func(Visitor, time.Time) string
 	email            emailRules
 	leaseTTL         time.Duration
+	customers        CustomerSource
+	carts            CartSource
 
 	hub      *hub
 	closed   atomic.Bool
@@ -238,7 +248,9 @@ func NewDesk(cfg Config) (*Desk, error) {
 		retention:        cfg.Retention,
 		convs: newConvCache(cmp.Or(cfg.ConversationCacheSize, DefaultConversationCacheSize),
 			cmp.Or(cfg.ConversationCacheTTL, DefaultConversationCacheTTL)),
-		stopped: make(chan struct{}),
+		stopped:   make(chan struct{}),
+		customers: cfg.Customers,
+		carts:     cfg.Carts,
 	}
 	var err error
 	if d.email, err = newEmailRules(cfg); err != nil {

@@ -153,6 +153,8 @@ type shopConfig struct {
 	Desk     chat.Config
 	Server   transport.Config
 	Capacity int
+	// Routes adds the shop's own endpoints, such as its cart, to the mux.
+	Routes func(*http.ServeMux)
 }
 
 func newShop(t *testing.T, store chat.Store, configure ...func(*shopConfig)) *shop {
@@ -204,6 +206,9 @@ func newShop(t *testing.T, store chat.Store, configure ...func(*shopConfig)) *sh
 		http.Redirect(w, r, "/staff/chat/", http.StatusSeeOther)
 	})
 	mux.HandleFunc("GET /shop/{page}", s.servePage)
+	if sc.Routes != nil {
+		sc.Routes(mux)
+	}
 	hs := httptest.NewUnstartedServer(mux)
 	s.net = &cutListener{Listener: hs.Listener}
 	hs.Listener = s.net

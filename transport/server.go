@@ -172,6 +172,10 @@ type Config struct {
 	// widget shows before a visitor writes ("usually replies in 2
 	// minutes"). Zero shows nothing.
 	TypicalReply time.Duration
+	// Actions are what the shop's own code does for agents in a
+	// conversation, shown as buttons in the console; see Action. At most
+	// MaxActions.
+	Actions []Action
 }
 
 // Server serves Parley's realtime protocol over WebSocket and over
@@ -264,6 +268,10 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return bad("%v", err)
 	}
+	if err := checkActions(cfg.Actions); err != nil {
+		return bad("%v", err)
+	}
+	cfg.Actions = slices.Clone(cfg.Actions)
 	if cfg.HeartbeatInterval < 0 || cfg.HeartbeatTimeout <= cfg.HeartbeatInterval {
 		return bad("Config.HeartbeatTimeout must exceed a positive HeartbeatInterval")
 	}

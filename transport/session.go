@@ -204,6 +204,7 @@ func (s *Server) open(ctx context.Context, r *http.Request, data []byte, agent *
 	if ss.agent != nil {
 		welcome.Visitors = s.live.addAgent(ss)
 		welcome.Canned, welcome.WaitWarningMS = s.cfg.CannedResponses, s.cfg.WaitWarning.Milliseconds()
+		welcome.Actions = s.actionList()
 	} else {
 		s.live.connect(ctx, ss)
 	}
@@ -599,7 +600,7 @@ func (ss *session) take(ctx context.Context, f wire.ClientFrame, bad error) bool
 // waits for it. docs/protocol.md states this rule.
 func orderKey(f wire.ClientFrame) uuid.UUID {
 	switch f.Type {
-	case wire.FrameSend, wire.FrameNote, wire.FrameTyping, wire.FrameRead, wire.FrameSync, wire.FrameUnwatch:
+	case wire.FrameSend, wire.FrameNote, wire.FrameTyping, wire.FrameRead, wire.FrameSync, wire.FrameUnwatch, wire.FrameAction:
 		return f.ConversationID
 	}
 	return uuid.Nil
@@ -711,6 +712,11 @@ func (ss *session) handle(ctx context.Context, f wire.ClientFrame) (outItem, err
 	if ss.agent == nil {
 		ss.srv.live.active(ss)
 	}
+	if f.Type == wire.FrameCart {
+		// The cart changed without a page: agents see it at once.
+		ss.srv.live.refreshContext(ctx, ss.visitor.ID, ss.visitor)
+		return ok, nil
+	}
 	if f.Type == wire.FrameInviteReply {
 		return ss.srv.live.reply(ctx, ss, f)
 	}
@@ -756,6 +762,8 @@ func (ss *session) handle(ctx context.Context, f wire.ClientFrame) (outItem, err
 		return outItem{frame: ackFrame(f, m)}, nil
 	case wire.FrameNote:
 		return ss.note(ctx, conv, f)
+	case wire.FrameAction:
+		return ss.action(ctx, conv, info, f)
 	case wire.FrameSync:
 		if err := ss.watch(info); err != nil {
 			return outItem{}, err

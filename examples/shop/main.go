@@ -144,7 +144,13 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	defer closeBroker(ctx) // on an early return; the shutdown below closes it with a deadline
-	desk, err = chat.NewDesk(chat.Config{Store: metrics.Store(store), Broker: metrics.Broker(broker), Logger: log})
+	shopState := newShop(time.Now())
+	shopPages := &pages{shop: shopState, secret: secret, log: log, now: time.Now}
+	// Agents see the customer, their orders and their cart; the console
+	// offers the shop's actions; a declined card invites the customer.
+	shopCommerce := newCommerce(shopState, shopPages, log)
+	desk, err = chat.NewDesk(chat.Config{Store: metrics.Store(store), Broker: metrics.Broker(broker), Logger: log,
+		Customers: shopCommerce, Carts: shopCommerce})
 	if err != nil {
 		return err
 	}
@@ -154,7 +160,6 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	// offline the agents of an instance that crashed. desk.Close stops it.
 	go func() { _ = desk.Run(ctx, 0) }()
 
-	shopState := newShop(time.Now())
 	phoneHours, err := hours.New(time.UTC, "Mon-Fri 09:00-17:00")
 	if err != nil {
 		return err
@@ -164,8 +169,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		Secret:            secret,
 		AuthenticateAgent: authenticateAgent,
 		Logger:            log,
-		// Agents see the customer's cart and orders next to the visitor.
-		VisitorContext: shopState.visitorContext,
+		Actions:           shopCommerce.actions(),
 		CannedResponses: []wire.CannedResponse{
 			{Shortcut: "hello", Text: "Hello {name}, this is {agent} from Kettle & Crumb. How can I help?"},
 			{Shortcut: "delivery", Text: "We ship within one working day; delivery takes two to three days."},
@@ -191,9 +195,10 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 
-	shopPages := &pages{shop: shopState, secret: secret, log: log, now: time.Now}
+	shopCommerce.chat = chatServer
 	mux := http.NewServeMux()
 	shopPages.register(mux)
+	shopCommerce.register(mux)
 	mux.Handle("/chat/", http.StripPrefix("/chat", chatServer.VisitorHandler()))
 	mux.Handle("/staff/chat/", staffOnly(http.StripPrefix("/staff/chat", chatServer.AgentHandler())))
 	// Open to anyone here, for the demo; a real shop serves it on an

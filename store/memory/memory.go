@@ -289,6 +289,7 @@ func (s *Store) AppendMessage(ctx context.Context, m chat.Message) (chat.Message
 	}
 	m.CreatedAt = chat.Timestamp(m.CreatedAt)
 	m.Attachments = slices.Clone(m.Attachments)
+	cloneRich(&m)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, ok := s.conversations[m.ConversationID]
@@ -438,5 +439,16 @@ func copyAgent(a chat.Agent) chat.Agent {
 
 func copyMessage(m chat.Message) chat.Message {
 	m.Attachments = slices.Clone(m.Attachments)
+	cloneRich(&m)
 	return m
+}
+
+// cloneRich gives m its own copy of its card and quick replies, so that
+// the caller's and the store's messages share nothing.
+func cloneRich(m *chat.Message) {
+	if m.Card != nil {
+		c := *m.Card
+		m.Card = &c
+	}
+	m.QuickReplies = slices.Clone(m.QuickReplies)
 }

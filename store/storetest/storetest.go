@@ -289,6 +289,9 @@ func normMessage(m chat.Message) chat.Message {
 	if len(m.Attachments) == 0 {
 		m.Attachments = nil
 	}
+	if len(m.QuickReplies) == 0 {
+		m.QuickReplies = nil
+	}
 	return m
 }
 

@@ -536,11 +536,53 @@
     var kind = (m.author && m.author.kind) || "system";
     var b = el("div", {"class": "msg " + kind, "data-seq": m.seq || null});
     if (kind === "agent" || kind === "bot") b.append(el("span", {"class": "who", text: m.author.name || t("support")}));
-    var p = el("p");
-    linkify(p, m.body || "");
-    b.append(p);
+    if (m.body || !m.card) {
+      var p = el("p");
+      linkify(p, m.body || "");
+      b.append(p);
+    }
+    richNodes(m).forEach(function (n) { b.append(n); });
     if (state) b.append(el("span", {"class": "state " + state, text: t(state)}));
     return b;
+  }
+
+  // --- rich messages: product cards and quick replies ---
+  // st.carts keeps, by message id, what became of its "add to cart".
+  function richNodes(m) {
+    var out = [];
+    if (m.card) out.push(cardNode(m.card, lang, m.card.add_to_cart && m.id ? addButton(m) : null));
+    var open = st.conv && st.conv.status !== "closed";
+    if (m.quick_replies && m.quick_replies.length && m.seq && m.seq === st.lastSeq && open) {
+      out.push(el("div", {"class": "quick", role: "group", "aria-label": t("quickReplies")}, m.quick_replies.map(function (q) {
+        return el("button", {type: "button", text: String(q), onclick: function () { sendText(String(q)); }});
+      })));
+    }
+    return out;
+  }
+
+  function addButton(m) {
+    st.carts = st.carts || {};
+    var state = st.carts[m.id] || "";
+    var text = {adding: t("adding"), added: t("added"), failed: t("addFailed")}[state] || t("addToCart");
+    return el("button", {type: "button", "class": "add" + (state ? " " + state : ""), disabled: state === "adding" || state === "added",
+      text: text, onclick: function () { addToCart(m); }});
+  }
+
+  // addToCart posts the card's product to the shop's own cart endpoint,
+  // a path of the page's own site, with the visitor's cookies.
+  function addToCart(m) {
+    var c = m.card, url = safeURL(c.add_to_cart);
+    if (!url || new URL(url).origin !== location.origin) return;
+    var done = function (state) { st.carts[m.id] = state; renderLog(); };
+    done("adding");
+    fetch(url, {method: "POST", credentials: "same-origin", body: new URLSearchParams({product_id: String(c.product_id), quantity: "1"})})
+      .then(function (r) {
+        if (!r.ok) throw new Error(String(r.status));
+        done("added");
+        request({type: "cart"}); // agents see the new cart
+        emit("cart", {product_id: c.product_id});
+      }, function () { done("failed"); })
+      .catch(function () { done("failed"); });
   }
 
   // --- opening and closing ---
