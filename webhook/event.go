@@ -13,13 +13,14 @@ type EventType string
 
 // The events an endpoint can subscribe to.
 const (
-	// ConversationStarted: a visitor started a conversation while the
-	// shop was open (queued, or straight to an agent). Conversation is
-	// set.
+	// ConversationStarted: a visitor started a conversation that an
+	// agent can answer live (queued, or straight to an agent).
+	// Conversation is set.
 	ConversationStarted EventType = "conversation.started"
-	// OfflineRequest: a conversation started outside opening hours, as a
-	// request to answer later. Conversation is set; the visitor's words
-	// follow as MessageCreated.
+	// OfflineRequest: a conversation started while nobody could answer
+	// it live (outside opening hours, or with no agent of its department
+	// online), as a request to answer later. Conversation is set; the
+	// visitor's words follow as MessageCreated.
 	OfflineRequest EventType = "offline_request.created"
 	// MessageCreated: a message was stored: the visitor's, an agent's, a
 	// bot's or the system's; never an internal note. Message is set.
