@@ -543,3 +543,57 @@ func retryAfter(h http.Handler, seconds string) http.Handler {
 		h.ServeHTTP(w, r)
 	})
 }
+
+// TestTwoInstances: two Desks on one SQLite file, joined by a broker, each
+// with its own Webhooks delivering from the shared outbox: every fact is
+// recorded once, by the instance that made it, and every delivery reaches
+// the endpoint once, though both instances deliver at the same time.
+func TestTwoInstances(t *testing.T) {
+	ctx := t.Context()
+	rc := newReceiver(t, nil)
+	path := filepath.Join(t.TempDir(), "parley.db")
+	broker := &chat.LocalBroker{}
+	var desks []*chat.Desk
+	var hooks []*webhook.Webhooks
+	for range 2 {
+		s := openStore(t, path)
+		w := newWebhooks(t, config(s, rc.URL, webhook.MessageCreated))
+		run(t, w)
+		hooks = append(hooks, w)
+		d, err := chat.NewDesk(chat.Config{Store: s, Broker: broker, Recorder: w})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = d.Close(context.Background()) })
+		desks = append(desks, d)
+	}
+	// Each Desk follows the other's events, as the console would.
+	for _, d := range desks {
+		sub, err := d.Subscribe(ctx, chat.TopicAll)
+		require.NoError(t, err)
+		t.Cleanup(sub.Close)
+	}
+	v, err := desks[0].SaveVisitor(ctx, chat.Visitor{})
+	require.NoError(t, err)
+	conv, err := desks[0].Start(ctx, chat.StartRequest{VisitorID: v.ID})
+	require.NoError(t, err)
+	const n = 30
+	for i := range n {
+		c, err := desks[i%2].Conversation(ctx, conv.ID())
+		require.NoError(t, err)
+		_, err = c.Post(ctx, chat.Message{Author: chat.Author{Kind: chat.AuthorVisitor, ID: v.ID.String()}, Body: "message " + strconv.Itoa(i)})
+		require.NoError(t, err)
+	}
+	// Nobody is online: the first message also gets the system's
+	// acknowledgement of an offline request.
+	got := rc.waitAccepted(t, n+1)
+	bodies := map[string]int{}
+	for _, d := range got {
+		bodies[d.Message.Body]++
+	}
+	for i := range n {
+		assert.Equal(t, 1, bodies["message "+strconv.Itoa(i)], "message %d once", i)
+	}
+	for _, w := range hooks {
+		require.NoError(t, w.DeliverDue(ctx))
+	}
+	assert.Len(t, rc.requests(), n+1, "no delivery was attempted twice")
+}
