@@ -250,6 +250,22 @@ func TestNoticeRoundTrip(t *testing.T) {
 	assert.Empty(t, m.Header.Get("Reply-To"), "a confirmation link has no reply address")
 }
 
+// TestMaxBytes: an email over Config.MaxBytes is refused unread.
+func TestMaxBytes(t *testing.T) {
+	s := newSetup(t)
+	conv := s.conversation(t, "mark@example.org")
+	raw := email(t, "attachment.eml", s.addresses.Address(conv.ID()))
+	small, err := mailreply.New(mailreply.Config{Desk: s.desk, Addresses: s.addresses, MaxBytes: int64(len(raw) - 1)})
+	require.NoError(t, err)
+	_, err = small.Receive(t.Context(), bytes.NewReader(raw))
+	require.ErrorIs(t, err, mailreply.ErrMalformed)
+	assert.Empty(t, visitorMessages(t, conv))
+	fits, err := mailreply.New(mailreply.Config{Desk: s.desk, Addresses: s.addresses, MaxBytes: int64(len(raw))})
+	require.NoError(t, err)
+	_, err = fits.Receive(t.Context(), bytes.NewReader(raw))
+	require.NoError(t, err)
+}
+
 // TestAnySender: with InsecureAnySender, whoever has the reply address
 // writes into the conversation.
 func TestAnySender(t *testing.T) {
