@@ -111,7 +111,9 @@ func (a *Addresses) Conversation(address string) (uuid.UUID, error) {
 		return uuid.Nil, fmt.Errorf("%w: %.100q", ErrNoReplyAddress, address)
 	}
 	raw, err := token.DecodeString(strings.ToUpper(tok))
-	if err != nil || len(raw) != len(uuid.UUID{})+tokenMAC {
+	// The last character has bits the decoder ignores: an address is only
+	// the one Address makes, never a variant that decodes the same.
+	if err != nil || len(raw) != len(uuid.UUID{})+tokenMAC || strings.ToLower(token.EncodeToString(raw)) != tok {
 		return uuid.Nil, fmt.Errorf("%w: %.100q has no token", ErrForgedAddress, address)
 	}
 	id := uuid.UUID(raw[:len(uuid.UUID{})])
