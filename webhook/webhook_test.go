@@ -210,13 +210,19 @@ func TestDeskEvents(t *testing.T) {
 	require.NoError(t, desk.Typing(ctx, conv.ID(), visitor, true))
 	_, err = conv.Post(ctx, chat.Message{Author: agent, Body: "Jutro."})
 	require.NoError(t, err)
+	require.NoError(t, desk.SaveAgent(ctx, chat.Agent{ID: "ben", Name: "Ben"}))
+	_, err = desk.SetAgentStatus(ctx, "ben", chat.AgentOnline)
+	require.NoError(t, err)
+	_, err = conv.Transfer(ctx, chat.Transfer{AgentID: "ben", By: agent})
+	require.NoError(t, err)
 	_, err = conv.Close(ctx)
 	require.NoError(t, err)
 	yes := true
 	_, err = conv.Rate(ctx, 5, &yes)
 	require.NoError(t, err)
 
-	got := all.waitAccepted(t, 6)
+	// The transfer adds an assignment and a system message saying so.
+	got := all.waitAccepted(t, 8)
 	types := map[webhook.EventType][]webhook.Delivery{}
 	for _, d := range got {
 		types[d.Type] = append(types[d.Type], d)
@@ -224,23 +230,32 @@ func TestDeskEvents(t *testing.T) {
 		assert.Equal(t, v.ID, d.VisitorID)
 	}
 	require.Len(t, types[webhook.ConversationStarted], 1)
-	require.Len(t, types[webhook.ConversationAssigned], 1)
-	require.Len(t, types[webhook.MessageCreated], 2, "the note is not delivered")
+	require.Len(t, types[webhook.ConversationAssigned], 2)
+	require.Len(t, types[webhook.MessageCreated], 3, "the note is not delivered")
 	require.Len(t, types[webhook.ConversationClosed], 1)
 	require.Len(t, types[webhook.ConversationRated], 1)
-	assert.Equal(t, "anna", types[webhook.ConversationAssigned][0].AgentID)
+	assigned := map[string]string{} // agent to previous agent
+	for _, d := range types[webhook.ConversationAssigned] {
+		assigned[d.AgentID] = d.PreviousAgentID
+	}
+	assert.Equal(t, map[string]string{"anna": "", "ben": "anna"}, assigned, "a transfer names the agent it leaves")
 	assert.Equal(t, 5, types[webhook.ConversationRated][0].Conversation.Rating)
-	bodies := []string{types[webhook.MessageCreated][0].Message.Body, types[webhook.MessageCreated][1].Message.Body}
+	var bodies []string
+	for _, d := range types[webhook.MessageCreated] {
+		if d.Message.Author.Kind != chat.AuthorSystem {
+			bodies = append(bodies, d.Message.Body)
+		}
+	}
 	assert.ElementsMatch(t, []string{"Gdzie jest moja paczka?", "Jutro."}, bodies)
 
-	only := messages.waitAccepted(t, 2)
+	only := messages.waitAccepted(t, 3)
 	for _, d := range only {
 		assert.Equal(t, webhook.MessageCreated, d.Type, "an endpoint gets only what it subscribed to")
 		_, same := got[d.ID]
 		assert.False(t, same, "each endpoint's delivery has an id of its own")
 	}
 	require.NoError(t, w.DeliverDue(ctx))
-	assert.Len(t, all.requests(), 6, "nothing more arrives")
+	assert.Len(t, all.requests(), 8, "nothing more arrives")
 }
 
 // TestOfflineRequest: a conversation started while the shop is closed
