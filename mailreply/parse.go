@@ -139,6 +139,9 @@ func (e *email) walk(h header, body io.Reader, parts *int) error {
 	if err != nil {
 		return err
 	}
+	if media == "text/plain" && strings.EqualFold(params["format"], "flowed") {
+		text = unflow(text, strings.EqualFold(params["delsp"], "yes"))
+	}
 	switch {
 	case media == "text/plain" && e.plain == "":
 		e.plain = text
@@ -146,6 +149,28 @@ func (e *email) walk(h header, body io.Reader, parts *int) error {
 		e.html = text
 	}
 	return nil
+}
+
+// unflow joins the lines of a format=flowed text (RFC 3676) that a space
+// at their end marks as wrapped, and takes out the space stuffed in front
+// of lines. With delsp, the space that marks a wrap is not part of the
+// text. Quoted lines keep their '>' marks.
+func unflow(text string, delsp bool) string {
+	var b strings.Builder
+	for line := range strings.Lines(strings.ReplaceAll(text, "\r\n", "\n")) {
+		line = strings.TrimSuffix(line, "\n")
+		line = strings.TrimPrefix(line, " ") // space-stuffed
+		if strings.HasSuffix(line, " ") && line != "-- " {
+			if delsp {
+				line = line[:len(line)-1]
+			}
+			b.WriteString(line) // the next line continues it
+			continue
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	return b.String()
 }
 
 // decodeText undoes a part's transfer encoding and character set.

@@ -45,6 +45,18 @@ func TestParseTestdata(t *testing.T) {
 	}
 }
 
+// TestFlowed: a format=flowed text, as Thunderbird and Apple Mail send
+// it, comes back as the lines the sender wrote.
+func TestFlowed(t *testing.T) {
+	raw := "From: a@example.com\r\nTo: b@example.com\r\nContent-Type: text/plain; charset=utf-8; format=flowed\r\n\r\n" +
+		"Czy mogę zapłacić przy odbiorze? Zależy mi na \r\nszybkiej dostawie.\r\n From the start.\r\n\r\nPozdrawiam\r\n-- \r\nAnna\r\n"
+	e, err := parse([]byte(raw))
+	require.NoError(t, err)
+	assert.Equal(t, "Czy mogę zapłacić przy odbiorze? Zależy mi na szybkiej dostawie.\nFrom the start.\n\nPozdrawiam", e.text())
+	assert.Equal(t, "one two\n", unflow("one \r\ntwo\r\n", false))
+	assert.Equal(t, "onetwo\n", unflow("one \r\ntwo\r\n", true))
+}
+
 func TestReplyText(t *testing.T) {
 	for name, c := range map[string]struct{ in, want string }{
 		"interleaved quotes are dropped": {"> Which size?\n42, please.\n> And colour?\nBlue.", "42, please.\nBlue."},
