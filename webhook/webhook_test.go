@@ -1,9 +1,11 @@
 package webhook_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -327,6 +329,8 @@ func TestGivesUp(t *testing.T) {
 	s := openStore(t, filepath.Join(t.TempDir(), "parley.db"))
 	cfg := config(s, rc.URL)
 	cfg.MaxAttempts = 2
+	var logs syncBuffer
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	w := newWebhooks(t, cfg)
 	require.NoError(t, w.RecordEvent(t.Context(), messageEvent("hello")))
 	err := w.DeliverDue(t.Context())
@@ -341,6 +345,26 @@ func TestGivesUp(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, left, "dropped after the last attempt")
 	assert.Len(t, rc.requests(), 2)
+	assert.Contains(t, logs.String(), `level=ERROR msg="webhook: dropping a delivery after its last attempt" endpoint=shop delivery=`+
+		rc.requests()[0].delivery.ID.String(), "and the log names it")
+}
+
+// syncBuffer is a bytes.Buffer for a logger used from several goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // TestResumesAfterCrash: a delivery claimed by an instance that crashed
