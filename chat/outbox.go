@@ -91,10 +91,10 @@ type OutboxStore interface {
 	// false.
 	FinishOutbox(ctx context.Context, id uuid.UUID, holder string) (bool, error)
 	// RetryOutbox records a failed attempt at item id, when holder claimed
-	// it last: Attempts grows by one, LastError becomes lastError (cut to
-	// MaxOutboxErrorBytes at a UTF-8 boundary is the caller's job; a longer
-	// one is ErrInvalid), Due becomes due, and the lease ends, so that the
-	// item is claimed again once due. It reports whether it did.
+	// it last: Attempts grows by one, LastError becomes lastError (up to
+	// MaxOutboxErrorBytes of UTF-8 without NUL, or ErrInvalid), Due
+	// becomes due, and the lease ends, so that the item is claimed again
+	// once due. It reports whether it did.
 	RetryOutbox(ctx context.Context, id uuid.UUID, holder string, due time.Time, lastError string) (bool, error)
 }
 

@@ -3,6 +3,7 @@ package webhook
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,4 +55,13 @@ func TestLeaseLength(t *testing.T) {
 	assert.Empty(t, early, "leased for nine attempts' time")
 	close(release)
 	<-done
+}
+
+// TestCut: whatever an error says, the outbox takes it.
+func TestCut(t *testing.T) {
+	for _, s := range []string{"plain", "bad \xff byte", "nul \x00 byte", strings.Repeat("ż", chat.MaxOutboxErrorBytes)} {
+		item := chat.OutboxItem{ID: chat.NewID(), Target: "t", Payload: []byte("x"), CreatedAt: time.Now(), Due: time.Now(), LastError: cut(s)}
+		assert.NoError(t, item.Validate(), "%.40q", s)
+	}
+	assert.Equal(t, "plain", cut("plain"))
 }

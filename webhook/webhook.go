@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -363,9 +364,11 @@ func (w *Webhooks) backoff(n int) time.Duration {
 	return d + rand.N(d/10+1)
 }
 
-// cut shortens an error text to what the outbox keeps, at a UTF-8
-// boundary.
+// cut makes an error text one the outbox keeps: valid UTF-8 without NUL
+// bytes, shortened at a UTF-8 boundary. A text it refused would leave the
+// attempt unrecorded.
 func cut(s string) string {
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 	if len(s) <= chat.MaxOutboxErrorBytes {
 		return s
 	}
