@@ -132,18 +132,19 @@ func TestRefusals(t *testing.T) {
 		raw  []byte
 		want error
 	}{
-		"another shop's secret":  {email(t, "plain.eml", other.Address(conv.ID())), mailreply.ErrForgedAddress},
-		"a changed token":        {email(t, "plain.eml", string(flipped)+"@"+domain), mailreply.ErrForgedAddress},
-		"another conversation":   {email(t, "plain.eml", strings.Replace(good, local[6:14], "aaaaaaaa", 1)), mailreply.ErrForgedAddress},
-		"unsigned":               {email(t, "plain.eml", "reply@reply.shop.example"), mailreply.ErrNoReplyAddress},
-		"another domain":         {email(t, "plain.eml", strings.Replace(good, "reply.shop.example", "evil.example", 1)), mailreply.ErrNoReplyAddress},
-		"another sender":         {email(t, "html-only.eml", good), mailreply.ErrWrongSender},
-		"an automatic reply":     {email(t, "autoreply.eml", good), mailreply.ErrAutoReply},
-		"a bulk message":         {[]byte("From: anna.virtanen@example.fi\r\nTo: " + good + "\r\nPrecedence: bulk\r\n\r\nNews\r\n"), mailreply.ErrAutoReply},
-		"nothing but quotes":     {[]byte("From: anna.virtanen@example.fi\r\nTo: " + good + "\r\nMessage-ID: <q@x>\r\n\r\n> quoted\r\n"), mailreply.ErrEmptyReply},
-		"not an email":           {[]byte("hello"), mailreply.ErrMalformed},
-		"an unknown charset":     {[]byte("From: anna.virtanen@example.fi\r\nTo: " + good + "\r\nContent-Type: text/plain; charset=x-klingon\r\n\r\nHi\r\n"), mailreply.ErrMalformed},
-		"an unreadable boundary": {[]byte("From: anna.virtanen@example.fi\r\nTo: " + good + "\r\nContent-Type: multipart/mixed\r\n\r\nHi\r\n"), mailreply.ErrMalformed},
+		"another shop's secret":    {email(t, "plain.eml", other.Address(conv.ID())), mailreply.ErrForgedAddress},
+		"a changed token":          {email(t, "plain.eml", string(flipped)+"@"+domain), mailreply.ErrForgedAddress},
+		"another conversation":     {email(t, "plain.eml", strings.Replace(good, local[6:14], "aaaaaaaa", 1)), mailreply.ErrForgedAddress},
+		"unsigned":                 {email(t, "plain.eml", "reply@reply.shop.example"), mailreply.ErrNoReplyAddress},
+		"another domain":           {email(t, "plain.eml", strings.Replace(good, "reply.shop.example", "evil.example", 1)), mailreply.ErrNoReplyAddress},
+		"another sender":           {email(t, "html-only.eml", good), mailreply.ErrWrongSender},
+		"an automatic reply":       {email(t, "autoreply.eml", good), mailreply.ErrAutoReply},
+		"a bulk message":           {[]byte("From: anna.virtanen@example.fi\r\nTo: " + good + "\r\nPrecedence: bulk\r\n\r\nNews\r\n"), mailreply.ErrAutoReply},
+		"nothing but quotes":       {[]byte("From: anna.virtanen@example.fi\r\nTo: " + good + "\r\nMessage-ID: <q@x>\r\n\r\n> quoted\r\n"), mailreply.ErrEmptyReply},
+		"not an email":             {[]byte("hello"), mailreply.ErrMalformed},
+		"an unknown charset":       {[]byte("From: anna.virtanen@example.fi\r\nTo: " + good + "\r\nContent-Type: text/plain; charset=x-klingon\r\n\r\nHi\r\n"), mailreply.ErrMalformed},
+		"a text over MaxBodyBytes": {[]byte("From: anna.virtanen@example.fi\r\nTo: " + good + "\r\n\r\n" + strings.Repeat("long ", chat.MaxBodyBytes/5+1) + "\r\n"), chat.ErrInvalid},
+		"an unreadable boundary":   {[]byte("From: anna.virtanen@example.fi\r\nTo: " + good + "\r\nContent-Type: multipart/mixed\r\n\r\nHi\r\n"), mailreply.ErrMalformed},
 	} {
 		_, err := s.receiver.Receive(t.Context(), bytes.NewReader(c.raw))
 		assert.ErrorIs(t, err, c.want, name)
