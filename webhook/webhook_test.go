@@ -329,7 +329,8 @@ func TestGivesUp(t *testing.T) {
 	s := openStore(t, filepath.Join(t.TempDir(), "parley.db"))
 	cfg := config(s, rc.URL)
 	cfg.MaxAttempts = 2
-	var logs syncBuffer
+	// Written by DeliverDue's goroutines, read once they are done.
+	var logs bytes.Buffer
 	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	w := newWebhooks(t, cfg)
 	require.NoError(t, w.RecordEvent(t.Context(), messageEvent("hello")))
@@ -347,24 +348,6 @@ func TestGivesUp(t *testing.T) {
 	assert.Len(t, rc.requests(), 2)
 	assert.Contains(t, logs.String(), `level=ERROR msg="webhook: dropping a delivery after its last attempt" endpoint=shop delivery=`+
 		rc.requests()[0].delivery.ID.String(), "and the log names it")
-}
-
-// syncBuffer is a bytes.Buffer for a logger used from several goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // TestResumesAfterCrash: a delivery claimed by an instance that crashed
