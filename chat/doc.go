@@ -110,6 +110,12 @@
 // cut off with [ErrSlowConsumer] instead of slowing anyone else down, and
 // catches up from the Store by message sequence number.
 //
+// Events are lost when nobody listens. For what must reach the world
+// outside, set [Config.Recorder]: the Desk hands it each stored fact once,
+// on the instance that made it, and the webhook package's recorder keeps a
+// delivery per subscribed URL in the Store's outbox ([OutboxStore]) until
+// it is delivered.
+//
 // # Ordering and delivery
 //
 // Messages of a conversation are numbered 1, 2, 3... by the Store with no

@@ -25,6 +25,9 @@
 //
 // Without -broker, events stay in one instance.
 //
+// It sends the chat's webhooks to a small receiver of its own, which
+// verifies each delivery and prints it.
+//
 // It serves Prometheus metrics at /metrics, labelled with -instance (the
 // host name by default). It prints the shop's URL, the console's URL and
 // the demo logins, and shuts down cleanly on Ctrl-C.
@@ -149,8 +152,13 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	// Agents see the customer, their orders and their cart; the console
 	// offers the shop's actions; a declined card invites the customer.
 	shopCommerce := newCommerce(shopState, shopPages, log)
+	hooks, err := startWebhooks(ctx, secret, store, out, log)
+	if err != nil {
+		return err
+	}
+	defer hooks.stop(ctx) // on an early return; the shutdown below stops it with a deadline
 	desk, err = chat.NewDesk(chat.Config{Store: metrics.Store(store), Broker: metrics.Broker(broker), Logger: log,
-		Customers: shopCommerce, Carts: shopCommerce})
+		Customers: shopCommerce, Carts: shopCommerce, Recorder: hooks.hooks})
 	if err != nil {
 		return err
 	}
@@ -216,6 +224,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	fmt.Fprintf(out, "Staff login:    %s / %s\n", demoAgent.user, demoAgent.password)
 	fmt.Fprintf(out, "Chats stored in %s\n", describeStore(cfg))
 	fmt.Fprintf(out, "Broker:         %s\n", describeBroker(cfg.broker))
+	fmt.Fprintf(out, "Webhooks:       %s (deliveries it receives are printed here)\n", hooks.url)
 	fmt.Fprintln(out, "Press Ctrl-C to stop.")
 
 	errc := make(chan error, 1)
@@ -236,7 +245,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	// Then the Desk, which waits for email being sent; the broker, which
 	// the Desk publishes on until it is closed; and the store, which
 	// commits the last messages.
-	if err := errors.Join(desk.Close(shutdown), closeBroker(shutdown), closeStore(shutdown)); err != nil {
+	if err := errors.Join(desk.Close(shutdown), hooks.stop(shutdown), closeBroker(shutdown), closeStore(shutdown)); err != nil {
 		return err
 	}
 	fmt.Fprintln(out, "Stopped.")
