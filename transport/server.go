@@ -172,7 +172,12 @@ type Config struct {
 	// widget shows before a visitor writes ("usually replies in 2
 	// minutes"). Zero shows nothing.
 	TypicalReply time.Duration
-	// Actions are what the shop's own code does for agents in a
+	// Privacy tells whether an agent may export and erase visitors'
+	// data from the console (the export and erase frames), for requests
+	// to see or to be forgotten; see docs/privacy.md. Nil lets no agent:
+	// the shop answers such requests with chat.Desk's own calls.
+	Privacy func(chat.Agent) bool
+		// Actions are what the shop's own code does for agents in a
 	// conversation, shown as buttons in the console; see Action. At most
 	// MaxActions.
 	Actions []Action

@@ -698,6 +698,9 @@ func (ss *session) handle(ctx context.Context, f wire.ClientFrame) (outItem, err
 	if f.Type == wire.FrameBlock || f.Type == wire.FrameUnblock || f.Type == wire.FrameBlocks {
 		return ss.blockFrame(ctx, f)
 	}
+	if f.Type == wire.FrameExport || f.Type == wire.FrameErase {
+		return ss.privacyFrame(ctx, f)
+	}
 	if f.Type == wire.FramePresence {
 		return ok, ss.setPresence(ctx, f.Presence)
 	}
