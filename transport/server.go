@@ -177,7 +177,7 @@ type Config struct {
 	// to see or to be forgotten; see docs/privacy.md. Nil lets no agent:
 	// the shop answers such requests with chat.Desk's own calls.
 	Privacy func(chat.Agent) bool
-		// Actions are what the shop's own code does for agents in a
+	// Actions are what the shop's own code does for agents in a
 	// conversation, shown as buttons in the console; see Action. At most
 	// MaxActions.
 	Actions []Action
