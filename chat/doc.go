@@ -48,7 +48,7 @@
 // [Config.Hours]) the conversation starts [StatusWaiting]: an offline
 // request. The visitor's first message gets one automatic reply saying when
 // to expect an answer, and an email through [Config.Notifier] when their
-// address is known; agents get offline requests before the queue. Replies
+// address is known; agents get offline requests after the queue. Replies
 // a visitor who left has not seen are emailed to them, and
 // [Desk.SendTranscript] sends the whole conversation.
 //
