@@ -29,6 +29,7 @@ type Store struct {
 	jobs          map[string]jobLease             // by job; made on first use
 	replyNotices  map[uuid.UUID]chat.ReplyNotice  // by conversation; made on first use
 	visitTable                                    // guarded by mu
+	customers     map[string]uuid.UUID            // customer id to visitor id; made on first use
 }
 
 // conversation is a stored conversation with its transcript.
