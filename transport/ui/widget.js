@@ -38,7 +38,7 @@
   var st = {
     token: saved.token || "", known: saved.visitor || "", convID: saved.conv || "", outbox: saved.outbox || [], start: saved.start || null,
     conv: null, early: [], msgs: {}, lastSeq: 0, readSent: 0, agentRead: 0, visitor: null, names: {},
-    open: sessionGet("open") === "1", unread: 0, pageSent: false, connState: "connecting",
+    open: sessionGet("open") === "1", unread: 0, pageSent: false, lastPage: location.href, connState: "connecting",
     topic: "", ended: false, rated: false, limits: null, lost: false, startErr: null
   };
 
@@ -603,7 +603,7 @@
   function page(url, title) {
     var u = String(url == null ? location.href : url);
     try { u = new URL(u, location.href).href; } catch (e) { /* sent as given */ }
-    st.page = {type: "page", url: u, title: title == null ? document.title : String(title), referrer: st.lastPage || document.referrer};
+    st.page = {type: "page", url: u, title: title == null ? document.title : String(title), referrer: st.lastPage};
     st.lastPage = u;
     if (conn && conn.isOpen() && st.ready) { conn.send(st.page); st.page = null; }
   }
