@@ -1,9 +1,10 @@
 // Command shop is a small demo shop with Parley mounted the way a real shop
 // mounts it. It has a catalogue with a page per product, a cart, a checkout,
 // a customer login and the customer's orders; every page loads the chat
-// widget, and a logged-in customer is identified to Parley with a signed
-// identity. The staff console is under /staff/chat/, behind the shop's own
-// staff login.
+// widget, and a logged-in customer is identified to Parley from the shop's
+// own session, on the server; the shop's pages are recorded for the
+// agents' live list as they are served. The staff console is under
+// /staff/chat/, behind the shop's own staff login.
 //
 //	go run ./examples/shop
 //
@@ -173,6 +174,8 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 			Path:          "/p/*",
 			MinTimeOnPage: 30 * time.Second,
 		}},
+		// The logged-in customer comes from the shop's own session.
+		IdentifyVisitor: shopState.identifyVisitor,
 	})
 	if err != nil {
 		return err
@@ -182,9 +185,9 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 
-	shopPages := &pages{shop: shopState, secret: secret, log: log, now: time.Now}
+	shopPages := &pages{shop: shopState, log: log, now: time.Now}
 	mux := http.NewServeMux()
-	shopPages.register(mux)
+	mux.Handle("/", trackedPages(chatServer, shopPages))
 	mux.Handle("/chat/", http.StripPrefix("/chat", chatServer.VisitorHandler()))
 	mux.Handle("/staff/chat/", staffOnly(http.StripPrefix("/staff/chat", chatServer.AgentHandler())))
 	// Open to anyone here, for the demo; a real shop serves it on an
