@@ -161,3 +161,28 @@ func TestWidgetPageAPIAndCookie(t *testing.T) {
 	_ = eval[bool](b, `Parley.reset(), true`)
 	assert.False(t, eval[bool](b, `document.cookie.includes(`+js(transport.VisitorCookie+"=")+`)`), "reset removes the cookie")
 }
+
+// A single-page shop logs the customer in and out without a page load and
+// calls Parley.refresh: the anonymous chat goes on as the customer's after
+// the login, and is dropped after the logout.
+func TestWidgetRefreshAfterLogin(t *testing.T) {
+	s := sqliteShop(t)
+	agent := s.agentTab("olga")
+	b := s.visitorTab("/shop/app")
+	b.ask("Do you ship to Finland?")
+	answer(agent, b, "Do you ship to Finland?", "We do.")
+	before := widgetState(b)
+
+	_ = eval[bool](b, `fetch("/account/login?as=anna&to=/shop/x").then(() => Parley.refresh()), true`)
+	b.until("the widget is Anna's", widgetConnected+` && `+widgetStateJS+`.token !== `+js(before.Token))
+	assert.Equal(t, "c-anna", func() string {
+		v, err := s.desk.Visitor(t.Context(), visitorOf(t, s, before.Conv))
+		require.NoError(t, err)
+		return v.CustomerID
+	}(), "the chat is the customer's")
+	b.until("the chat goes on", wAll(".msg.agent p")+`.join() === "We do."`)
+	assert.Equal(t, before.Conv, widgetState(b).Conv)
+
+	_ = eval[bool](b, `fetch("/account/logout?to=/shop/x").then(() => Parley.refresh()), true`)
+	b.until("the chat is dropped after the logout", widgetConnected+` && !`+widgetStateJS+`.conv && !`+wAll(".msg p")+`.join().includes("We do.")`)
+}

@@ -303,6 +303,7 @@ func (s *Server) identity(r *http.Request, f wire.ClientFrame, now time.Time) (i
 	if s.cfg.IdentifyVisitor != nil {
 		id, identified, err = s.cfg.IdentifyVisitor(r)
 		if err != nil {
+			s.log.WarnContext(r.Context(), "transport: Config.IdentifyVisitor failed", "err", err)
 			return Identity{}, false, fmt.Errorf("transport: Config.IdentifyVisitor: %w", err)
 		}
 		if identified && id.CustomerID == "" {

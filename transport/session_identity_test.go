@@ -186,3 +186,19 @@ func TestSharedBrowserSessions(t *testing.T) {
 		assert.Equal(t, []uuid.UUID{conv.ID}, ids(back.welcome.Open))
 	})
 }
+
+// An identity token identifies the customer as the shop's session does: on
+// a second browser the customer is the same visitor, with their open
+// conversation.
+func TestIdentityTokenOnASecondBrowser(t *testing.T) {
+	forKinds(t, func(t *testing.T, k kind) {
+		h := newHarness(t)
+		laptop := h.visitor(k, clientOptions{identity: signIdentity(t, "c-anna", "Anna")})
+		conv := laptop.start("")
+		laptop.say(conv, "a gift for my sister")
+
+		phone := h.visitor(k, clientOptions{identity: signIdentity(t, "c-anna", "Anna")})
+		assert.Equal(t, laptop.welcome.Visitor.ID, phone.welcome.Visitor.ID)
+		assert.Equal(t, []uuid.UUID{conv.ID}, ids(phone.welcome.Open))
+	})
+}

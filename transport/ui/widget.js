@@ -20,8 +20,9 @@
 // The page talks to it through window.Parley: open(), close(), toggle(),
 // send(text), prefill(text), setTopic(topic), on(event, fn), off(event, fn),
 // with events "ready", "open", "close", "message", "invite" and
-// "conversation-closed", reset() when the customer logs out, and
-// page(url, title) when a single-page shop shows another route.
+// "conversation-closed", reset() when the customer logs out,
+// page(url, title) when a single-page shop shows another route, and
+// refresh() when its customer logs in or out without a page load.
 (function (P) {
   "use strict";
   if (P.open) return; // loaded twice
@@ -598,6 +599,13 @@
   }
   window.addEventListener("storage", follow);
 
+  // refresh reconnects, so that the server reads the shop's session again:
+  // for a single-page shop whose customer logged in or out without a page
+  // load.
+  function refresh() {
+    if (conn) conn.reconnect();
+  }
+
   // page tells the server the visitor opened a page that the browser did
   // not load: a route of a single-page shop.
   function page(url, title) {
@@ -946,6 +954,7 @@
   P.language = function () { return lang; };
   P.reset = reset;
   P.page = page;
+  P.refresh = refresh;
 
   function boot() {
     build();
