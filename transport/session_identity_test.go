@@ -202,3 +202,36 @@ func TestIdentityTokenOnASecondBrowser(t *testing.T) {
 		assert.Equal(t, []uuid.UUID{conv.ID}, ids(phone.welcome.Open))
 	})
 }
+
+// A customer is one visitor whichever instance each of their devices
+// reaches: the link and the merge are in the store, and the merge reaches
+// the other instance's connections through the broker.
+func TestCustomerAcrossInstances(t *testing.T) {
+	forClusters(t, func(t *testing.T, c *cluster) {
+		c.configure = append(c.configure, func(cfg *transport.Config) { cfg.IdentifyVisitor = shopSession })
+		a, b := c.add(), c.add()
+		laptop := a.visitor(ws, clientOptions{cookie: loggedIn("anna")})
+		mine := laptop.start("")
+		laptop.say(mine, "from the laptop")
+
+		phone := b.visitor(ws)
+		conv := phone.start("")
+		phone.say(conv, "from the phone")
+		phone.close()
+		in := b.visitor(ws, clientOptions{token: phone.welcome.Token, cookie: loggedIn("anna")})
+		assert.Equal(t, laptop.welcome.Visitor.ID, in.welcome.Visitor.ID, "the visitor the other instance linked")
+		assert.ElementsMatch(t, []uuid.UUID{mine.ID, conv.ID}, ids(in.welcome.Open))
+
+		require.Eventually(t, func() bool {
+			r := laptop.request(wire.ClientFrame{Type: wire.FrameSync, ConversationID: conv.ID})
+			return r.Type != wire.FrameError
+		}, wait, 20*time.Millisecond, "the laptop's instance lets the customer's connection reach the moved conversation")
+		in.say(conv, "logged in now")
+		laptop.expect(func(f wire.ServerFrame) bool { return f.Message != nil && f.Message.Body == "logged in now" })
+		assert.Equal(t, []string{"from the phone", "logged in now"}, bodies(visitorMessages(storedMessages(t, a, conv.ID))),
+			"every message once")
+
+		tablet := a.visitor(ws, clientOptions{cookie: loggedIn("anna")})
+		assert.ElementsMatch(t, []uuid.UUID{mine.ID, conv.ID}, ids(tablet.welcome.Open))
+	})
+}
