@@ -173,7 +173,9 @@ type Config struct {
 	// visitor's hello before anything is stored, after Parley's blocks
 	// (see chat.Block) let them in. Its request is the hello's (the
 	// WebSocket upgrade or the SSE POST); the visitor is as identified by
-	// their token and identity token, with a zero ID when they are new.
+	// their token and identity (IdentifyVisitor or the identity token),
+	// with a zero ID when they are new. A customer who is another visitor
+	// already (on another device) is checked again as that visitor.
 	// An error refuses the hello with the blocked code; the error itself
 	// is logged, not sent. Nil lets every visitor in.
 	CheckVisitor func(r *http.Request, v chat.Visitor) error
