@@ -235,3 +235,23 @@ func TestCustomerAcrossInstances(t *testing.T) {
 		assert.ElementsMatch(t, []uuid.UUID{mine.ID, conv.ID}, ids(tablet.welcome.Open))
 	})
 }
+
+// A block of the customer's visitor holds on every device: an anonymous
+// visitor who logs in as that customer is refused, and their own chat is
+// not merged into the customer's.
+func TestLoginChecksTheCustomersVisitor(t *testing.T) {
+	h := sessionHarness(t)
+	laptop := h.visitor(ws, clientOptions{cookie: loggedIn("anna")})
+	laptop.close()
+	_, err := h.desk.Block(t.Context(), chat.Block{VisitorID: laptop.welcome.Visitor.ID, Reason: "abuse"})
+	require.NoError(t, err)
+
+	phone := h.visitor(ws)
+	conv := phone.start("")
+	phone.say(conv, "hello")
+	phone.close()
+	h.requireBlocked(ws, clientOptions{token: phone.welcome.Token, cookie: loggedIn("anna")}, "the customer's visitor is blocked")
+	stored, err := h.store.Conversation(t.Context(), conv.ID)
+	require.NoError(t, err)
+	assert.Equal(t, phone.welcome.Visitor.ID, stored.VisitorID, "nothing was merged")
+}
