@@ -1,6 +1,9 @@
 package chat
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // AssignStore opens conversations with agents within the agents' capacity,
 // as one step in the store, so that no agent ever holds more open
@@ -29,6 +32,26 @@ type AssignStore interface {
 	//   - ErrInvalid, checked with CheckAssign, for a conversation that is
 	//     not open with an agent or a negative capacity.
 	AssignConversation(ctx context.Context, c ConversationInfo, capacity int) (ConversationInfo, error)
+	// AgentLoads returns how busy each agent in ids is, one AgentLoad per
+	// id in the order of ids, read in one step however many ids there are,
+	// so that placing a conversation costs the same few queries with one
+	// agent online or a hundred. An id with no agent or no conversation
+	// gets a zero load; that is no error.
+	AgentLoads(ctx context.Context, ids []string) ([]AgentLoad, error)
+}
+
+// AgentLoad is how busy one agent is, as AssignStore.AgentLoads reads it.
+type AgentLoad struct {
+	// AgentID is the agent's id.
+	AgentID string
+	// Open counts the conversations open with the agent: Status
+	// StatusOpen and AgentID the agent's.
+	Open int
+	// LastAssignedAt is the latest AssignedAt of the conversations whose
+	// AgentID is the agent's, whatever their status: when the agent last
+	// got a conversation, which round-robin routing orders by. Zero when
+	// the agent has none.
+	LastAssignedAt time.Time
 }
 
 // CheckAssign reports with ErrInvalid why the arguments of

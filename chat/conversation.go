@@ -252,7 +252,13 @@ func (h *handle) post(ctx context.Context, c ConversationInfo, m Message) (_ Mes
 // given their name between the first attempt and the retry.
 func sameMessage(stored, m Message) bool {
 	return stored.Author.Kind == m.Author.Kind && stored.Author.ID == m.Author.ID && stored.Body == m.Body &&
-		stored.Internal == m.Internal && slices.Equal(stored.Attachments, m.Attachments)
+		stored.Internal == m.Internal && slices.Equal(stored.Attachments, m.Attachments) &&
+		equalCards(stored.Card, m.Card) && slices.Equal(stored.QuickReplies, m.QuickReplies)
+}
+
+// equalCards reports whether a and b are both nil or show the same card.
+func equalCards(a, b *ProductCard) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
 }
 
 // firstTimes records the metrics' FirstMessageAt (the visitor's first

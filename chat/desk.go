@@ -118,6 +118,10 @@ type Config struct {
 	// of an instance that stopped leaves the agents' list within it.
 	// Zero means DefaultAgentLeaseTTL; negative is invalid.
 	AgentLeaseTTL time.Duration
+	// Retention is how long closed conversations and page views are kept;
+	// Sweep deletes older ones. The zero value keeps them for ever.
+	// Negative durations are invalid.
+	Retention Retention
 
 	// ConversationCacheSize is how many conversations the Desk keeps in
 	// memory (status, agent, visitor, Version, last Seq), so that posting
@@ -133,6 +137,14 @@ type Config struct {
 	// messages here. Zero means DefaultConversationCacheTTL; negative is
 	// invalid.
 	ConversationCacheTTL time.Duration
+
+	// Customers tells who a visitor is in the shop: name, email and
+	// latest orders. Nil means unknown. See ShopContext.
+	Customers CustomerSource
+	// Carts tells what a visitor has in their cart. Nil means unknown.
+	// With Customers, it is given to the Router in RouteRequest.Shop and
+	// shown to agents.
+	Carts CartSource
 }
 
 // OpeningHours tells when each department answers chats. hours.Hours
@@ -165,11 +177,14 @@ type Desk struct {
 	shopName         string
 	loc              *time.Location
 	inactivity       time.Duration
+	retention        Retention
 	queueWait        time.Duration
 	replyNoticeDelay time.Duration
 	offlineAck       func(Visitor, time.Time) string
 	email            emailRules
 	leaseTTL         time.Duration
+	customers        CustomerSource
+	carts            CartSource
 
 	hub      *hub
 	closed   atomic.Bool
@@ -207,6 +222,9 @@ func NewDesk(cfg Config) (*Desk, error) {
 	if cfg.ConversationCacheSize < 0 || cfg.ConversationCacheTTL < 0 {
 		return nil, invalid("Config.ConversationCacheSize and ConversationCacheTTL cannot be negative")
 	}
+	if cfg.Retention.Conversations < 0 || cfg.Retention.PageViews < 0 {
+		return nil, invalid("Config.Retention cannot be negative")
+	}
 	d := &Desk{
 		store:  cfg.Store,
 		holder: "desk-" + uuid.NewString(),
@@ -227,9 +245,12 @@ func NewDesk(cfg Config) (*Desk, error) {
 		replyNoticeDelay: cmp.Or(cfg.ReplyNoticeDelay, DefaultReplyNoticeDelay),
 		offlineAck:       cfg.OfflineAck,
 		leaseTTL:         cmp.Or(cfg.AgentLeaseTTL, DefaultAgentLeaseTTL),
+		retention:        cfg.Retention,
 		convs: newConvCache(cmp.Or(cfg.ConversationCacheSize, DefaultConversationCacheSize),
 			cmp.Or(cfg.ConversationCacheTTL, DefaultConversationCacheTTL)),
-		stopped: make(chan struct{}),
+		stopped:   make(chan struct{}),
+		customers: cfg.Customers,
+		carts:     cfg.Carts,
 	}
 	var err error
 	if d.email, err = newEmailRules(cfg); err != nil {
@@ -569,9 +590,11 @@ func (d *Desk) SetVisitorPresence(ctx context.Context, visitorID uuid.UUID, p Pr
 	if err := checkID("visitor id", visitorID); err != nil {
 		return err
 	}
-	if p != PresenceOffline && !d.absent.isPresent(visitorID) {
-		// The visitor is back: the replies waiting for them are seen in
-		// the chat, on whichever instance their email was scheduled.
+	if p != PresenceOffline {
+		// The visitor is here: the replies waiting for them are seen in
+		// the chat, on whichever instance their email was scheduled. The
+		// store is asked even when this Desk thinks the visitor never
+		// left, since the instance that told it so may have stopped.
 		if err := d.store.CancelReplyNotices(ctx, visitorID); err != nil {
 			d.log.ErrorContext(ctx, "chat: cancelling reply notices", "visitor", visitorID, "err", err)
 		}

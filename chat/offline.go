@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -36,6 +37,17 @@ func (d *Desk) staffed(ctx context.Context, department string, t time.Time) (boo
 		}
 	}
 	return false, nil
+}
+
+// Staffed reports whether a conversation of department started now would
+// be answered live rather than left as an offline request: the department
+// is open (Config.Hours) and one of the agents who serve it is online.
+// Department "" asks whether anyone at all is there.
+func (d *Desk) Staffed(ctx context.Context, department string) (bool, error) {
+	if err := d.checkOpen(); err != nil {
+		return false, err
+	}
+	return d.staffed(ctx, department, d.timestamp())
 }
 
 // expectedReply returns when an offline request of department left at t
@@ -250,7 +262,7 @@ func (a *absence) stop() {
 // back first. This Desk sends it when it is due; when it stopped meanwhile,
 // the sweep of any instance does.
 func (d *Desk) replied(ctx context.Context, c ConversationInfo, m Message) {
-	if d.notifier == nil || d.absent.isPresent(c.VisitorID) || d.absent.isWaiting(c.ID) {
+	if d.notifier == nil || d.absent.isWaiting(c.ID) || d.visitorPresent(ctx, c.VisitorID) {
 		return
 	}
 	n := ReplyNotice{ConversationID: c.ID, VisitorID: c.VisitorID, After: m.Seq - 1, Due: d.timestamp().Add(d.replyNoticeDelay)}
@@ -293,6 +305,24 @@ func (d *Desk) replied(ctx context.Context, c ConversationInfo, m Message) {
 	a.waiting[c.ID] = w
 }
 
+// visitorPresent reports whether the visitor is on the site. While the
+// store keeps a visit of theirs, that is whether one of their presence
+// leases is live: every instance reads the same, an instance that started
+// after the visitor came knows it, and the leases of an instance that
+// stopped without a goodbye end by themselves. A visitor with no visit
+// stored (a Desk used without the transport, which takes the leases) is
+// present when the presence events seen say so.
+func (d *Desk) visitorPresent(ctx context.Context, visitorID uuid.UUID) bool {
+	v, err := d.store.Visit(ctx, visitorID)
+	if err == nil {
+		return v.EndsAt.After(d.timestamp())
+	}
+	if !errors.Is(err, ErrNotFound) {
+		d.log.ErrorContext(ctx, "chat: reading whether a visitor is on the site", "visitor", visitorID, "err", err)
+	}
+	return d.absent.isPresent(visitorID)
+}
+
 // sendDueReplies sends the reply notices that are due. It is part of
 // Sweep.
 func (d *Desk) sendDueReplies(ctx context.Context) error {
@@ -326,7 +356,7 @@ func (d *Desk) sendReplies(ctx context.Context, n ReplyNotice) error {
 		d.log.ErrorContext(ctx, "chat: emailing replies", "conversation", n.ConversationID, "err", err)
 		return nil
 	}
-	if d.absent.isPresent(c.VisitorID) {
+	if d.visitorPresent(ctx, c.VisitorID) {
 		return nil
 	}
 	v, err := d.store.Visitor(ctx, c.VisitorID)

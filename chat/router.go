@@ -22,6 +22,13 @@ type RouteRequest struct {
 	// Candidates are the online agents who serve the conversation's
 	// department and have room under their Capacity, ordered by Agent.ID.
 	Candidates []Candidate
+	// Visitor is the conversation's visitor and Shop what the shop's
+	// Config.Customers and Config.Carts tell about them, for example to
+	// send a large cart to senior agents. Both are zero when neither
+	// source is configured, or when reading them failed (which is
+	// logged).
+	Visitor Visitor
+	Shop    ShopContext
 }
 
 // Candidate is an agent who could take a conversation, with their load.
@@ -29,8 +36,8 @@ type Candidate struct {
 	Agent  Agent
 	Active int // open conversations assigned to the agent now
 	// LastAssignedAt is when the agent last got a conversation, as the
-	// Store tells it (the latest assignment among their open conversations
-	// and their newest conversation); zero if never. Every instance of a
+	// Store tells it (AgentLoad.LastAssignedAt: the latest assignment of
+	// any of their conversations); zero if never. Every instance of a
 	// shop reads the same, so a Router that turns on it agrees with the
 	// others.
 	LastAssignedAt time.Time

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 )
 
 // place asks the Router for an agent for the queued or waiting
@@ -24,6 +23,7 @@ func (d *Desk) place(ctx context.Context, c ConversationInfo, exclude string) er
 // then the Router is asked again, with the candidates read again.
 func (d *Desk) placeOrFull(ctx context.Context, c ConversationInfo, exclude string) (full bool, _ error) {
 	const attempts = 8
+	var shop *RouteRequest // the visitor and their shop context, read once
 	for range attempts {
 		candidates, err := d.candidates(ctx, c.Department)
 		if err != nil {
@@ -33,7 +33,12 @@ func (d *Desk) placeOrFull(ctx context.Context, c ConversationInfo, exclude stri
 		if len(candidates) == 0 {
 			return true, nil
 		}
-		agentID, err := d.router.Route(ctx, RouteRequest{Conversation: c, Candidates: candidates})
+		if shop == nil {
+			shop = &RouteRequest{Conversation: c}
+			d.routeShop(ctx, shop)
+		}
+		req := RouteRequest{Conversation: c, Candidates: candidates, Visitor: shop.Visitor, Shop: shop.Shop}
+		agentID, err := d.router.Route(ctx, req)
 		if err != nil {
 			return false, fmt.Errorf("chat: router: %w", err)
 		}
@@ -55,51 +60,37 @@ func (d *Desk) placeOrFull(ctx context.Context, c ConversationInfo, exclude stri
 }
 
 // candidates returns the online agents who serve department and have room,
-// with their current load, ordered by ID.
+// with their current load, ordered by ID. The loads of all of them are
+// read in one store call.
 func (d *Desk) candidates(ctx context.Context, department string) ([]Candidate, error) {
 	agents, err := d.store.Agents(ctx)
 	if err != nil {
 		return nil, err
 	}
+	agents = slices.DeleteFunc(agents, func(a Agent) bool { return a.Status != AgentOnline || !serves(a, department) })
+	if len(agents) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(agents))
+	for i, a := range agents {
+		ids[i] = a.ID
+	}
+	loads, err := d.store.AgentLoads(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	if len(loads) != len(agents) {
+		return nil, fmt.Errorf("chat: the store returned %d agent loads for %d agents", len(loads), len(agents))
+	}
 	var out []Candidate
-	for _, a := range agents {
-		if a.Status != AgentOnline || !serves(a, department) {
+	for i, a := range agents {
+		load := loads[i]
+		if a.Capacity != 0 && load.Open >= a.Capacity {
 			continue
 		}
-		open, err := d.store.Conversations(ctx, ConversationFilter{
-			Statuses: []Status{StatusOpen},
-			AgentID:  a.ID,
-			Limit:    MaxPageSize,
-		})
-		if err != nil {
-			return nil, err
-		}
-		if a.Capacity != 0 && len(open) >= a.Capacity {
-			continue
-		}
-		last, err := d.lastAssigned(ctx, a.ID, open)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, Candidate{Agent: a, Active: len(open), LastAssignedAt: last})
+		out = append(out, Candidate{Agent: a, Active: load.Open, LastAssignedAt: load.LastAssignedAt})
 	}
 	return out, nil
-}
-
-// lastAssigned returns when agent id last got a conversation: the latest
-// assignment among their open conversations and their newest one.
-func (d *Desk) lastAssigned(ctx context.Context, id string, open []ConversationInfo) (time.Time, error) {
-	newest, err := d.store.Conversations(ctx, ConversationFilter{AgentID: id, Newest: true, Limit: 1})
-	if err != nil {
-		return time.Time{}, err
-	}
-	var last time.Time
-	for _, c := range slices.Concat(open, newest) {
-		if c.AgentID == id && c.AssignedAt.After(last) {
-			last = c.AssignedAt
-		}
-	}
-	return last, nil
 }
 
 // serves reports whether agent a takes conversations of department.

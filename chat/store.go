@@ -37,6 +37,7 @@ type Store interface {
 	JobLeaseStore
 	ReplyNoticeStore
 	VisitStore
+	PrivacyStore
 }
 
 // VisitorStore keeps visitors.

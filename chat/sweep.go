@@ -41,7 +41,7 @@ func (d *Desk) Sweep(ctx context.Context) error {
 			errs = append(errs, d.closeIdle(ctx, c, cutoff))
 		}
 	}
-	errs = append(errs, d.sendDueReplies(ctx))
+	errs = append(errs, d.sendDueReplies(ctx), d.purgeOld(ctx))
 	d.drainQueue(ctx)
 	return errors.Join(errs...)
 }

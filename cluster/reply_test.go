@@ -103,3 +103,44 @@ func TestReplyNoticeAfterACrash(t *testing.T) {
 		assert.Empty(t, due, "nothing is left to send")
 	})
 }
+
+// TestReplyNoticeFollowsTheVisitorsLeases has the agent on an instance
+// that started after the visitor came, so it never heard that they are
+// here: their reply is seen in the chat, and no email is scheduled. Once
+// the visitor's instance is killed and their presence lease has ended, a
+// reply is emailed.
+func TestReplyNoticeFollowsTheVisitorsLeases(t *testing.T) {
+	forEachBroker(t, func(t *testing.T, b brokerKind) {
+		const delay = 2 * time.Minute
+		clk := newClock()
+		box := &outbox{}
+		c := newCluster(t, b, options{now: clk.Now, replyNoticeDelay: delay, outbox: box})
+		in := c.instances(1)
+		anna := in[0].visitor(t, "")
+		eventually(t, "the visitor's presence lease", func() bool {
+			v, err := in[0].store.Visit(t.Context(), anna.welcome.Visitor.ID)
+			return err == nil && v.EndsAt.After(clk.Now())
+		})
+
+		late := c.start("B")
+		olga := late.agent(t, "olga", 5)
+		conv := anna.start("anna@example.com")
+		require.Equal(t, "olga", conv.AgentID)
+		anna.say(conv.ID, "question")
+		olga.expect("the question", isMessage(conv.ID, "question"))
+		olga.say(conv.ID, "reply-1")
+		anna.expect("the reply in the chat", isMessage(conv.ID, "reply-1"))
+		ctx := t.Context()
+		due, err := late.store.DueReplyNotices(ctx, clk.Now().Add(time.Hour), 10)
+		require.NoError(t, err)
+		assert.Empty(t, due, "no email for a visitor who is on the site, connected to another instance")
+
+		in[0].kill()
+		clk.advance(chat.DefaultAgentLeaseTTL + time.Second)
+		olga.say(conv.ID, "reply-2")
+		eventually(t, "the email of the reply scheduled once the visitor's lease ended", func() bool {
+			due, err := late.store.DueReplyNotices(ctx, clk.Now().Add(delay), 10)
+			return err == nil && len(due) == 1 && due[0].ConversationID == conv.ID
+		})
+	})
+}

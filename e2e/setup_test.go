@@ -112,7 +112,9 @@ type page struct {
 	Title  string
 	Lang   string
 	Widget map[string]string
-	Next   string // the path a link on the page leads to
+	Next   string        // the path a link on the page leads to
+	Style  template.CSS  // more of the page's own styles
+	Body   template.HTML // more of the page's own markup, after the link
 }
 
 // mailbox is the shop's mail as far as the tests care: a chat.Notifier
@@ -151,6 +153,8 @@ type shopConfig struct {
 	Desk     chat.Config
 	Server   transport.Config
 	Capacity int
+	// Routes adds the shop's own endpoints, such as its cart, to the mux.
+	Routes func(*http.ServeMux)
 }
 
 func newShop(t *testing.T, store chat.Store, configure ...func(*shopConfig)) *shop {
@@ -212,6 +216,9 @@ func newShop(t *testing.T, store chat.Store, configure ...func(*shopConfig)) *sh
 		http.SetCookie(w, &http.Cookie{Name: "customer", Path: "/", MaxAge: -1})
 		http.Redirect(w, r, r.URL.Query().Get("to"), http.StatusSeeOther)
 	})
+	if sc.Routes != nil {
+		sc.Routes(mux)
+	}
 	hs := httptest.NewUnstartedServer(mux)
 	s.net = &cutListener{Listener: hs.Listener}
 	hs.Listener = s.net
@@ -242,8 +249,9 @@ var pageHTML = template.Must(template.New("page").Parse(`<!doctype html>
 <style>
 body { font-family: serif; background: #fafaf5; margin: 40px; }
 button, textarea, p, div { font-size: 30px !important; background: #f0f !important; }
+{{.Style}}
 </style></head>
-<body><h1>{{.Title}}</h1><p>Our finest products.</p>{{if .Next}}<a id="next" href="{{.Next}}">Next page</a>{{end}}
+<body><h1>{{.Title}}</h1><p>Our finest products.</p>{{if .Next}}<a id="next" href="{{.Next}}">Next page</a>{{end}}{{.Body}}
 <script src="/chat/widget.js" async{{.Attrs}}></script>
 </body></html>`))
 

@@ -176,7 +176,7 @@ func (s *SMTP) content(n chat.Notice) content {
 		c.Messages = append(c.Messages, line{
 			Author:      author,
 			Time:        t.stamp(m.CreatedAt.In(loc)),
-			Body:        strings.Split(strings.ReplaceAll(m.Body, "\r\n", "\n"), "\n"),
+			Body:        strings.Split(strings.ReplaceAll(m.Text(), "\r\n", "\n"), "\n"),
 			Attachments: m.Attachments,
 		})
 	}

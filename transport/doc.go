@@ -108,8 +108,10 @@
 // Agents see who is on the site: each visitor with an open connection,
 // the page they are on, the pages of their visit, how long they have been
 // there, whether they are chatting and whether they came before (see
-// wire.VisitorState). The shop adds its own view of the visitor, such as the
-// cart and recent orders, with Config.VisitorContext. With several
+// wire.VisitorState). The shop tells who a customer is, with their latest
+// orders and their cart, through chat.Config.Customers and Carts, which
+// the console shows as lists; Config.VisitorContext adds anything else,
+// as JSON. With several
 // instances behind a load balancer, every agent sees every visitor: who is
 // on the site is kept in the store as presence leases (chat.VisitStore),
 // and each change of a visitor's entry travels to the other instances
@@ -129,6 +131,14 @@
 // returning visitor, a full cart. An accepted invitation starts a
 // conversation whose first message is the invitation. Each rule invites a
 // visitor at most once per visit, across instances and restarts.
+//
+// The shop's own code reaches out too: Server.Trigger invites a visitor,
+// or opens a chat with them, on the shop's events (a declined card, an
+// error at checkout), limited per visit in the store. Config.Actions are
+// the shop's functions that agents run from the console, after the
+// shop's own permission check; their results are posted into the
+// conversation and may carry a product card and quick replies.
+// docs/shop-integration.md shows each hook.
 //
 // # Web clients
 //

@@ -280,7 +280,7 @@ func (r *liveRegistry) arrive(ctx context.Context, v chat.Visitor, ss *session) 
 		r.srv.log.Warn("transport: starting a visitor's visit", "visitor", id, "err", err)
 	}
 	visit := r.loadVisit(ctx, v, now, stored.BeganAt)
-	raw, value := r.visitorContext(ctx, v)
+	facts := r.visitorContext(ctx, v)
 	r.mu.Lock()
 	if r.visitors[id] != lv {
 		r.mu.Unlock()
@@ -289,7 +289,7 @@ func (r *liveRegistry) arrive(ctx context.Context, v chat.Visitor, ss *session) 
 	lv.loading, lv.held, lv.visitID = false, true, stored.ID
 	lv.seen = time.Now()
 	r.applyVisit(lv, visit)
-	lv.state.Context, lv.state.ContextValue = raw, value
+	facts.apply(&lv.state)
 	// Changes seen by the watcher while loading are newer than the load.
 	for cid, c := range visit.active {
 		if _, seen := lv.active[cid]; !seen {
@@ -469,7 +469,7 @@ func (r *liveRegistry) addPage(ctx context.Context, v chat.Visitor, pv chat.Page
 			r.srv.log.Warn("transport: noting a visitor's activity", "visitor", v.ID, "err", err)
 		}
 	}
-	if r.srv.cfg.VisitorContext != nil {
+	if r.srv.cfg.VisitorContext != nil || r.srv.desk.HasShopContext() {
 		r.refreshContext(ctx, v.ID, v)
 	} else {
 		r.publish(ctx, v.ID, entry)
@@ -507,7 +507,7 @@ func (r *liveRegistry) active(ss *session) {
 // refreshContext asks the shop for the visitor's context and tells the
 // agents of every instance.
 func (r *liveRegistry) refreshContext(ctx context.Context, id uuid.UUID, v chat.Visitor) {
-	raw, value := r.visitorContext(ctx, v)
+	facts := r.visitorContext(ctx, v)
 	r.mu.Lock()
 	lv := r.visitors[id]
 	if lv == nil {
@@ -515,16 +515,48 @@ func (r *liveRegistry) refreshContext(ctx context.Context, id uuid.UUID, v chat.
 		return
 	}
 	lv.state.Visitor = v
-	lv.state.Context, lv.state.ContextValue = raw, value
+	facts.apply(&lv.state)
 	r.broadcast(lv)
 	entry := r.entry(lv)
 	r.mu.Unlock()
 	r.publish(ctx, id, entry)
 }
 
-// visitorContext calls Config.VisitorContext, with Config.WriteTimeout
-// to answer. A failure is logged and means no context.
-func (r *liveRegistry) visitorContext(ctx context.Context, v chat.Visitor) (json.RawMessage, any) {
+// shopFacts is what the shop tells about a visitor: the result of
+// Config.VisitorContext, as JSON and as returned, and the desk's
+// chat.ShopContext.
+type shopFacts struct {
+	raw   json.RawMessage
+	value any
+	shop  *chat.ShopContext
+}
+
+// apply puts the facts into a visitor's entry.
+func (f shopFacts) apply(st *wire.VisitorState) {
+	st.Context, st.ContextValue, st.Shop = f.raw, f.value, f.shop
+}
+
+// visitorContext asks the shop about the visitor: Config.VisitorContext,
+// with Config.WriteTimeout to answer, and the desk's customer and cart
+// sources. A failure is logged and leaves that part out.
+func (r *liveRegistry) visitorContext(ctx context.Context, v chat.Visitor) shopFacts {
+	var out shopFacts
+	if r.srv.desk.HasShopContext() {
+		shop, err := r.srv.desk.ShopContext(ctx, v)
+		if err != nil {
+			r.srv.log.Warn("transport: the shop's context of a visitor", "visitor", v.ID, "err", err)
+		}
+		if shop.Customer != nil || shop.Cart != nil {
+			out.shop = &shop
+		}
+	}
+	out.raw, out.value = r.hookContext(ctx, v)
+	return out
+}
+
+// hookContext calls Config.VisitorContext, with Config.WriteTimeout to
+// answer. A failure is logged and means no context.
+func (r *liveRegistry) hookContext(ctx context.Context, v chat.Visitor) (json.RawMessage, any) {
 	hook := r.srv.cfg.VisitorContext
 	if hook == nil {
 		return nil, nil
@@ -707,6 +739,7 @@ func (r *liveRegistry) watch(ctx context.Context, sub *chat.Subscription) {
 		case <-renew.C:
 			r.renew(ctx)
 			r.sync(ctx)
+			r.srv.recheckAvailability(ctx)
 		case e, ok := <-sub.Events():
 			if ok {
 				r.event(ctx, e)
@@ -741,6 +774,10 @@ func (r *liveRegistry) event(ctx context.Context, e chat.Event) {
 	case chat.EventBlock:
 		if e.Block != nil {
 			r.srv.tellBlocked(*e.Block)
+		}
+	case chat.EventPresence:
+		if e.Author.Kind == chat.AuthorAgent && e.ConversationID == uuid.Nil {
+			r.srv.recheckAvailability(ctx)
 		}
 	}
 	if e.Conversation != nil {

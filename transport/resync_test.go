@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -177,5 +178,65 @@ func TestResyncCatchesUpEveryFollowedConversation(t *testing.T) {
 			require.Greater(t, seqs[n], seqs[n-1], "conversation %d: each message once, in order", i)
 		}
 	}
+	require.NoError(t, ada.err(), "the agent's connection stayed open")
+}
+
+// TestResyncResendsWhatChangedMeanwhile closes one conversation and
+// transfers another on instance A while instance B, where the visitor and
+// the agent are connected, hears nothing: after Resync the visitor learns
+// that the chat was closed, and the agent that the other chat is no longer
+// theirs, on the connections they have.
+func TestResyncResendsWhatChangedMeanwhile(t *testing.T) {
+	t.Parallel()
+	store := memory.New()
+	shared := &chat.LocalBroker{}
+	a := newHarnessWithDesk(t, chat.Config{Store: store, Broker: shared})
+	broker := &deafBroker{LocalBroker: shared}
+	b := newHarnessWithDesk(t, chat.Config{Store: store, Broker: broker})
+	ada := b.agent(ws, "ada")
+	visitor := b.visitor(ws)
+	closing := visitor.start("")
+	require.Equal(t, "ada", closing.AgentID)
+	other, err := a.desk.SaveVisitor(t.Context(), chat.Visitor{Name: "Visitor"})
+	require.NoError(t, err)
+	h, err := a.desk.Start(t.Context(), chat.StartRequest{VisitorID: other.ID})
+	require.NoError(t, err)
+	moving, err := h.Info(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, "ada", moving.AgentID)
+	ada.expect(func(f wire.ServerFrame) bool {
+		return f.Type == string(chat.EventAssigned) && f.ConversationID == moving.ID
+	})
+	require.NoError(t, a.desk.SaveAgent(t.Context(), chat.Agent{ID: "bob", Name: "Bob", Capacity: 5}))
+	_, err = a.desk.SetAgentStatus(t.Context(), "bob", chat.AgentOnline)
+	require.NoError(t, err)
+
+	broker.deaf.Store(true)
+	hc, err := a.desk.Conversation(t.Context(), closing.ID)
+	require.NoError(t, err)
+	_, err = hc.Close(t.Context())
+	require.NoError(t, err)
+	hm, err := a.desk.Conversation(t.Context(), moving.ID)
+	require.NoError(t, err)
+	_, err = hm.Transfer(t.Context(), chat.Transfer{AgentID: "bob", By: chat.Author{Kind: chat.AuthorAgent, ID: "ada", Name: "Ada"}})
+	require.NoError(t, err)
+	late, err := a.desk.SaveVisitor(t.Context(), chat.Visitor{Name: "Late visitor"})
+	require.NoError(t, err)
+	hl, err := a.desk.Start(t.Context(), chat.StartRequest{VisitorID: late.ID})
+	require.NoError(t, err)
+	broker.deaf.Store(false)
+	b.desk.Resync()
+
+	closed := visitor.expect(func(f wire.ServerFrame) bool {
+		return f.ConversationID == closing.ID && f.Conversation != nil && f.Conversation.Status == chat.StatusClosed
+	})
+	assert.Equal(t, string(chat.EventStatus), closed.Type, "the visitor is told the chat was closed")
+	ada.expect(func(f wire.ServerFrame) bool {
+		return f.ConversationID == moving.ID && f.Conversation != nil && f.Conversation.AgentID == "bob"
+	})
+	ada.expect(func(f wire.ServerFrame) bool {
+		return f.Type == wire.FrameConversations && slices.ContainsFunc(f.Open, func(c chat.ConversationInfo) bool { return c.ID == hl.ID() })
+	})
+	require.NoError(t, visitor.err(), "the visitor's connection stayed open")
 	require.NoError(t, ada.err(), "the agent's connection stayed open")
 }

@@ -179,6 +179,23 @@ type Config struct {
 	// An error refuses the hello with the blocked code; the error itself
 	// is logged, not sent. Nil lets every visitor in.
 	CheckVisitor func(r *http.Request, v chat.Visitor) error
+
+	// WhenOffline is what the widget offers while nobody answers the chat
+	// (the shop is closed, per chat.Config.Hours, or no agent is online):
+	// WhenOfflineForm, WhenOfflineContact or WhenOfflineHide. Empty means
+	// WhenOfflineForm.
+	WhenOffline string
+	// Contact is how else visitors can reach the shop, listed in the
+	// widget's contact panel. The zero value lists nothing.
+	Contact Contact
+	// TypicalReply is how fast agents typically answer a chat, which the
+	// widget shows before a visitor writes ("usually replies in 2
+	// minutes"). Zero shows nothing.
+	TypicalReply time.Duration
+	// Actions are what the shop's own code does for agents in a
+	// conversation, shown as buttons in the console; see Action. At most
+	// MaxActions.
+	Actions []Action
 }
 
 // Server serves Parley's realtime protocol over WebSocket and over
@@ -208,6 +225,9 @@ type Server struct {
 	leases            leaseKeeper
 	// refusedOrigins are the origins logged as refused; see originAllowed.
 	refusedOrigins map[string]struct{}
+	// avail and contact are for visitors' welcomes; see availability.go.
+	avail   availability
+	contact *wire.Contact
 	// tracking is set once TrackPages wraps a handler.
 	tracking atomic.Bool
 }
@@ -261,6 +281,23 @@ func New(cfg Config) (*Server, error) {
 		return bad("%v", err)
 	}
 	cfg.CannedResponses = slices.Clone(cfg.CannedResponses)
+	if cfg.WhenOffline == "" {
+		cfg.WhenOffline = WhenOfflineForm
+	}
+	if cfg.WhenOffline != WhenOfflineForm && cfg.WhenOffline != WhenOfflineContact && cfg.WhenOffline != WhenOfflineHide {
+		return bad("Config.WhenOffline is %q; want %q, %q or %q", cfg.WhenOffline, WhenOfflineForm, WhenOfflineContact, WhenOfflineHide)
+	}
+	if cfg.TypicalReply < 0 {
+		return bad("Config.TypicalReply is negative")
+	}
+	contact, err := cfg.Contact.wire()
+	if err != nil {
+		return bad("%v", err)
+	}
+	if err := checkActions(cfg.Actions); err != nil {
+		return bad("%v", err)
+	}
+	cfg.Actions = slices.Clone(cfg.Actions)
 	if cfg.HeartbeatInterval < 0 || cfg.HeartbeatTimeout <= cfg.HeartbeatInterval {
 		return bad("Config.HeartbeatTimeout must exceed a positive HeartbeatInterval")
 	}
@@ -302,6 +339,7 @@ func New(cfg Config) (*Server, error) {
 		instanceTag:    strings.ReplaceAll(uuid.NewString(), "-", ""),
 		leases:         leaseKeeper{holder: uuid.NewString(), stop: make(chan struct{}), done: make(chan struct{})},
 		refusedOrigins: make(map[string]struct{}),
+		contact:        contact,
 	}
 	s.live = newLiveRegistry(s)
 	s.sums = newSummaryFeed(s)

@@ -169,6 +169,7 @@ func (s *Server) open(ctx context.Context, r *http.Request, data []byte, agent *
 		}
 		ss.visitor = v
 		welcome.Visitor = &v
+		welcome.Availability, welcome.Contact = s.availability(ctx), s.contact
 		welcome.Token = visitorToken(s.cfg.Secret, v.ID, s.cfg.Now().Add(s.cfg.VisitorTokenTTL))
 		welcome.Open, err = s.activeConversations(ctx, v.ID)
 		if err != nil {
@@ -203,6 +204,7 @@ func (s *Server) open(ctx context.Context, r *http.Request, data []byte, agent *
 	if ss.agent != nil {
 		welcome.Visitors = s.live.addAgent(ss)
 		welcome.Canned, welcome.WaitWarningMS = s.cfg.CannedResponses, s.cfg.WaitWarning.Milliseconds()
+		welcome.Actions = s.actionList()
 	} else {
 		s.live.connect(ctx, ss)
 	}
@@ -672,7 +674,7 @@ func (ss *session) take(ctx context.Context, f wire.ClientFrame, bad error) bool
 // waits for it. docs/protocol.md states this rule.
 func orderKey(f wire.ClientFrame) uuid.UUID {
 	switch f.Type {
-	case wire.FrameSend, wire.FrameNote, wire.FrameTyping, wire.FrameRead, wire.FrameSync, wire.FrameUnwatch:
+	case wire.FrameSend, wire.FrameNote, wire.FrameTyping, wire.FrameRead, wire.FrameSync, wire.FrameUnwatch, wire.FrameAction:
 		return f.ConversationID
 	}
 	return uuid.Nil
@@ -787,6 +789,11 @@ func (ss *session) handle(ctx context.Context, f wire.ClientFrame) (outItem, err
 	if ss.agent == nil {
 		ss.srv.live.active(ss)
 	}
+	if f.Type == wire.FrameCart {
+		// The cart changed without a page: agents see it at once.
+		ss.srv.live.refreshContext(ctx, ss.visitor.ID, ss.visitor)
+		return ok, nil
+	}
 	if f.Type == wire.FrameInviteReply {
 		return ss.srv.live.reply(ctx, ss, f)
 	}
@@ -832,6 +839,8 @@ func (ss *session) handle(ctx context.Context, f wire.ClientFrame) (outItem, err
 		return outItem{frame: ackFrame(f, m)}, nil
 	case wire.FrameNote:
 		return ss.note(ctx, conv, f)
+	case wire.FrameAction:
+		return ss.action(ctx, conv, info, f)
 	case wire.FrameSync:
 		if err := ss.watch(info); err != nil {
 			return outItem{}, err
@@ -1086,11 +1095,37 @@ type pumpState struct {
 	behind []uuid.UUID
 }
 
-// catchUpNext catches up one conversation of behind.
+// catchUpNext catches up one conversation of behind: the messages it
+// missed, then its state as stored, in a status frame, since it may have
+// been closed, transferred or rated meanwhile.
 func (p *pumpState) catchUpNext() error {
 	id := p.behind[len(p.behind)-1]
 	p.behind = p.behind[:len(p.behind)-1]
-	return p.catchUp(id, 0)
+	if err := p.catchUp(id, 0); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(p.ss.ctx, p.ss.srv.cfg.WriteTimeout)
+	c, err := p.ss.srv.desk.Store().Conversation(ctx, id)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("transport: reading a conversation to catch up: %w", err)
+	}
+	p.followState(&c)
+	return p.write(&wire.ServerFrame{Type: string(chat.EventStatus), ConversationID: id, Conversation: &c,
+		AgentID: c.AgentID, At: c.UpdatedAt.UTC().Format(time.RFC3339Nano)})
+}
+
+// followState follows a conversation that appears in state c while the
+// connection is open (started by an agent, assigned to them, or new in
+// the queue for a supervisor) from the state's last message; earlier
+// messages come with a sync. One that went to another agent is no longer
+// followed, unless watched.
+func (p *pumpState) followState(c *chat.ConversationInfo) {
+	if _, followed := p.seen[c.ID]; !followed && p.ss.follows(c) {
+		p.seen[c.ID] = c.LastSeq
+	} else if followed && !p.ss.follows(c) {
+		delete(p.seen, c.ID)
+	}
 }
 
 func (p *pumpState) write(f *wire.ServerFrame) error {
@@ -1178,12 +1213,12 @@ func (p *pumpState) message(m *chat.Message) error {
 
 // event turns a desk event into frames.
 func (p *pumpState) event(e chat.Event) error {
-	ss := p.ss
 	f := &wire.ServerFrame{Type: string(e.Type), ConversationID: e.ConversationID, At: e.At.UTC().Format(time.RFC3339Nano)}
 	switch e.Type {
 	case chat.EventResync:
-		// The Desk may have missed messages of other instances: every
-		// followed conversation is read again after the last one sent.
+		// The Desk may have missed events of other instances: every
+		// followed conversation is read again after the last message
+		// sent, and its state resent.
 		p.behind = slices.Collect(maps.Keys(p.seen))
 		return nil
 	case chat.EventMessage:
@@ -1202,17 +1237,8 @@ func (p *pumpState) event(e chat.Event) error {
 		}
 		return p.message(m)
 	case chat.EventAssigned, chat.EventStatus, chat.EventRated:
-		if c := e.Conversation; c != nil {
-			// A conversation that appears while the connection is open
-			// (started by an agent, assigned to them, or new in the queue
-			// for a supervisor) is followed from its state in the event;
-			// earlier messages come with a sync. One that went to another
-			// agent is no longer followed, unless watched.
-			if _, followed := p.seen[c.ID]; !followed && ss.follows(c) {
-				p.seen[c.ID] = c.LastSeq
-			} else if followed && !ss.follows(c) {
-				delete(p.seen, c.ID)
-			}
+		if e.Conversation != nil {
+			p.followState(e.Conversation)
 		}
 		f.Conversation, f.AgentID, f.PreviousAgentID = e.Conversation, e.AgentID, e.PreviousAgentID
 		if e.Type == chat.EventAssigned && e.Author.Kind == chat.AuthorAgent {

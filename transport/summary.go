@@ -228,6 +228,10 @@ func (f *summaryFeed) run(ctx context.Context, sub *chat.Subscription) {
 					return
 				}
 				f.reload(ctx, pending)
+			} else if e.Type == chat.EventResync {
+				// The desk may have missed changes made on other
+				// instances while its broker was away.
+				f.reload(ctx, pending)
 			} else if !pending.add(e) {
 				continue
 			}
@@ -239,15 +243,19 @@ func (f *summaryFeed) run(ctx context.Context, sub *chat.Subscription) {
 	}
 }
 
-// reload puts every active conversation in s, after the feed lost events.
+// reload puts the conversations that may have changed unseen in s, after
+// the feed or the desk lost events: the newest page of the active ones, and
+// of the closed ones, so that a console learns of a chat closed meanwhile.
 func (f *summaryFeed) reload(ctx context.Context, s *summary) {
-	convs, err := f.srv.desk.Conversations(ctx, chat.ConversationFilter{Statuses: activeStatuses, Newest: true, Limit: chat.MaxPageSize})
-	if err != nil {
-		f.srv.log.Warn("transport: reading the conversations for the agents' summaries", "err", err)
-		return
-	}
-	for _, c := range convs {
-		s.put(c)
+	for _, statuses := range [][]chat.Status{activeStatuses, {chat.StatusClosed}} {
+		convs, err := f.srv.desk.Conversations(ctx, chat.ConversationFilter{Statuses: statuses, Newest: true, Limit: chat.MaxPageSize})
+		if err != nil {
+			f.srv.log.Warn("transport: reading the conversations for the agents' summaries", "err", err)
+			return
+		}
+		for _, c := range convs {
+			s.put(c)
+		}
 	}
 }
 

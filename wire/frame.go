@@ -47,6 +47,9 @@ const (
 	FrameBlocks  = "blocks"  // agents: the blocks in force; answered with blocks
 
 	FrameUnwatch = "unwatch" // agents: stop following a conversation a sync started to watch
+
+	FrameAction = "action" // agents: run one of the shop's actions on a conversation; answered with ack
+	FrameCart   = "cart"   // visitors: the cart changed from the chat (a product card's "add to cart"); answered with ok
 )
 
 // Server frame types that are not client frame types too. Events use the
@@ -109,6 +112,8 @@ const (
 	CodeBlocked           = "blocked"              // the visitor is blocked from chatting
 	CodeKeyReused         = "key_reused"           // the idempotency key belongs to another message
 	CodeWrongInstance     = "wrong_instance"       // SSE: the session is held by another instance
+	CodeForbidden         = "forbidden"            // the shop's permission check refused the agent this action
+	CodeActionFailed      = "action_failed"        // the shop's action failed; the message says why
 	MaxRequestIDBytes     = 64
 	maxIdempotencyKeyByte = chat.MaxIDBytes
 )
@@ -163,6 +168,9 @@ type ClientFrame struct {
 	DurationMS int64     `json:"duration_ms,omitempty"` // block: how long; 0 means until lifted
 	Reason     string    `json:"reason,omitempty"`      // block: why, for the agents
 	BlockID    uuid.UUID `json:"block_id,omitzero"`     // unblock
+
+	Action string `json:"action,omitempty"` // action: the name of the shop's action
+	Input  string `json:"input,omitempty"`  // action: what the agent typed for it, if it asks
 }
 
 // ServerFrame is one frame from the server.
@@ -180,9 +188,15 @@ type ServerFrame struct {
 	Limits      *Limits                 `json:"limits,omitempty"`       // welcome: the sizes the server accepts
 	Open        []chat.ConversationInfo `json:"conversations,omitempty"`
 
+	// Availability and Contact are for a visitor's welcome: whether the
+	// chat is answered now, and how else to reach the shop.
+	Availability *Availability `json:"availability,omitempty"`
+	Contact      *Contact      `json:"contact,omitempty"`
+
 	Visitors      []VisitorState   `json:"visitors,omitempty"`        // welcome to an agent: who is on the site
 	Canned        []CannedResponse `json:"canned,omitempty"`          // welcome to an agent: canned responses
 	WaitWarningMS int64            `json:"wait_warning_ms,omitempty"` // welcome to an agent: warn after a wait this long
+	Actions       []Action         `json:"actions,omitempty"`         // welcome to an agent: the shop's actions
 
 	ConversationID  uuid.UUID              `json:"conversation_id,omitzero"`
 	Conversation    *chat.ConversationInfo `json:"conversation,omitempty"`
@@ -366,7 +380,18 @@ func (f ClientFrame) check() error {
 		}
 	case FrameBlock, FrameUnblock, FrameBlocks:
 		return f.checkBlock()
-	case FramePing, FramePong:
+	case FrameAction:
+		if err := needConversation(); err != nil {
+			return err
+		}
+		if f.Key == "" || len(f.Key) > maxIdempotencyKeyByte {
+			return Errorf(CodeInvalid, "action needs an idempotency key of 1 to %d bytes", maxIdempotencyKeyByte)
+		}
+		if f.Action == "" || len(f.Action) > MaxActionNameBytes {
+			return Errorf(CodeInvalid, "action needs the action's name, at most %d bytes", MaxActionNameBytes)
+		}
+		return checkBytes("input", f.Input, MaxActionInputBytes)
+	case FramePing, FramePong, FrameCart:
 	default:
 		return Errorf(CodeUnknownType, "unknown frame type %.32q", f.Type)
 	}
@@ -423,4 +448,18 @@ func (f ClientFrame) checkBlock() error {
 		}
 	}
 	return nil
+}
+
+// Limits of action frames.
+const (
+	MaxActionNameBytes  = 64   // an action's name
+	MaxActionInputBytes = 1024 // what the agent types for an action
+)
+
+// Action describes one of the shop's actions to the agents' console,
+// which shows it as a button on a conversation. The welcome lists them.
+type Action struct {
+	Name  string `json:"name"`            // what an action frame names
+	Label string `json:"label"`           // the button's text
+	Input string `json:"input,omitempty"` // when set, the console asks for a value with this prompt
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/parleychat/parley/broker/brokertest"
 	"github.com/parleychat/parley/chat"
 )
@@ -77,4 +79,38 @@ func reportLatencies(b *testing.B, latencies []time.Duration) {
 func BenchmarkBroker(b *testing.B) {
 	s := newSetup(b)
 	brokertest.Benchmark(b, func(tb testing.TB) chat.Broker { return s.broker(tb, nil) })
+}
+
+// BenchmarkPublishParallel publishes typing events from 64 goroutines at
+// once (32 per core on two cores) and reports events a second, each
+// counted once the subscriber of another broker has it.
+func BenchmarkPublishParallel(b *testing.B) {
+	s := newSetup(b)
+	pub := s.broker(b, nil)
+	received := make(chan struct{}, 1<<16)
+	stop, err := s.broker(b, nil).Subscribe(context.Background(), func(chat.Event) { received <- struct{}{} })
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(stop)
+	b.SetParallelism(32)
+	start := time.Now()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		e := chat.Event{Type: chat.EventTyping, ConversationID: uuid.New()}
+		for pb.Next() {
+			if err := pub.Publish(context.Background(), e); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	for range b.N {
+		select {
+		case <-received:
+		case <-time.After(10 * time.Second):
+			b.Fatal("an event was not delivered within 10s")
+		}
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
 }

@@ -115,6 +115,8 @@ type Broker struct {
 	cancel    context.CancelFunc
 	done      chan struct{} // closed when the listener goroutine ends
 
+	batch batcher
+
 	tableMu    sync.Mutex
 	tableReady bool
 	lastPrune  time.Time
@@ -220,7 +222,7 @@ func (b *Broker) Publish(ctx context.Context, e chat.Event) error {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.Timeout)
 	defer cancel()
 	if len(payload) <= maxPayload {
-		_, err = pool.Exec(ctx, b.sql.notify, b.channel, string(payload))
+		err = b.publishBatched(ctx, pool, string(payload))
 	} else {
 		err = b.publishLarge(ctx, pool, payload)
 	}

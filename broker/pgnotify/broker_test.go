@@ -3,6 +3,7 @@ package pgnotify
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"net/url"
 	"reflect"
@@ -420,4 +421,42 @@ func TestPrefixesApart(t *testing.T) {
 	assert.EqualValues(t, 2, inB.next(t).Seq)
 	assert.EqualValues(t, 4, inB.next(t).Seq)
 	assert.NotEqual(t, shopA.Channel(), shopB.Channel())
+}
+
+// TestConcurrentPublishesAllArrive publishes from many goroutines at once,
+// so that they share statements, identical events among them: each is
+// delivered as often as it was published (PostgreSQL would deliver
+// identical notifications of one transaction once), and each publisher's
+// events keep their order.
+func TestConcurrentPublishesAllArrive(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	pub := s.broker(t, nil)
+	in := subscribe(t, s.broker(t, nil))
+	const publishers, events = 32, 40
+	same := chat.Event{Type: chat.EventTyping, AgentID: "same"}
+	var wg sync.WaitGroup
+	for i := range publishers {
+		wg.Go(func() {
+			for seq := range int64(events) {
+				publish(t, pub, chat.Event{Type: chat.EventRead, AgentID: fmt.Sprint("p", i), Seq: seq + 1})
+				publish(t, pub, same)
+			}
+		})
+	}
+	wg.Wait()
+	last := map[string]int64{}
+	for range 2 * publishers * events {
+		e := in.next(t)
+		if e.AgentID == same.AgentID {
+			last[e.AgentID]++
+			continue
+		}
+		require.Equal(t, last[e.AgentID]+1, e.Seq, "publisher %s", e.AgentID)
+		last[e.AgentID] = e.Seq
+	}
+	assert.EqualValues(t, publishers*events, last[same.AgentID], "identical events delivered")
+	for i := range publishers {
+		assert.EqualValues(t, events, last[fmt.Sprint("p", i)], "events of publisher %d", i)
+	}
 }

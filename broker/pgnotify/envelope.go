@@ -27,19 +27,32 @@ func encode(e chat.Event) ([]byte, error) {
 	return relay.Marshal(e)
 }
 
+// maxReference is longer than any reference the broker writes: a payload
+// this long or longer is an envelope, and is parsed once, not twice.
+const maxReference = 64
+
 // decode reads a notification: an envelope, or a reference to a row. It
 // returns either the event or a positive row id, never both.
 func decode(payload []byte) (chat.Event, int64, error) {
-	var r reference
-	if err := json.Unmarshal(payload, &r); err == nil && r.Ref != 0 {
-		switch {
-		case r.V != relay.Version:
-			return chat.Event{}, 0, fmt.Errorf("%w %d (this release reads %d)", relay.ErrVersion, r.V, relay.Version)
-		case r.Ref < 0:
-			return chat.Event{}, 0, errors.New("pgnotify: a reference to a negative row id")
-		}
-		return chat.Event{}, r.Ref, nil
+	if ref, ok, err := decodeReference(payload); ok {
+		return chat.Event{}, ref, err
 	}
 	e, err := relay.Unmarshal(payload)
 	return e, 0, err
+}
+
+// decodeReference reads payload as a reference; ok is false when it is
+// none, and then payload is an envelope.
+func decodeReference(payload []byte) (ref int64, ok bool, err error) {
+	var r reference
+	if len(payload) >= maxReference || json.Unmarshal(payload, &r) != nil || r.Ref == 0 {
+		return 0, false, nil
+	}
+	switch {
+	case r.V != relay.Version:
+		return 0, true, fmt.Errorf("%w %d (this release reads %d)", relay.ErrVersion, r.V, relay.Version)
+	case r.Ref < 0:
+		return 0, true, errors.New("pgnotify: a reference to a negative row id")
+	}
+	return r.Ref, true, nil
 }

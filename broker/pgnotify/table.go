@@ -17,14 +17,16 @@ const undefinedTable = "42P01"
 // statements holds the SQL the broker runs, with its channel and table
 // names in place.
 type statements struct {
-	notify, listen, create, insert, read, prune string
+	notifyMany, listen, create, insert, read, prune string
 }
 
 func newStatements(channel, table string) statements {
 	t := pgx.Identifier{table}.Sanitize()
 	return statements{
-		notify: `SELECT pg_notify($1, $2)`,
-		listen: `LISTEN ` + pgx.Identifier{channel}.Sanitize(),
+		// A function scan yields the array's elements in order, and
+		// the select list is evaluated row by row as they come.
+		notifyMany: `SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`,
+		listen:     `LISTEN ` + pgx.Identifier{channel}.Sanitize(),
 		// Unlogged: the rows live for Retention and need no WAL; a crash of
 		// the server empties the table, and loses only events that
 		// delivery at most once allows to lose.

@@ -12,3 +12,9 @@ func (s *Store) AssignConversation(ctx context.Context, c chat.ConversationInfo,
 	defer func(t time.Time) { s.observe(ctx, "AssignConversation", t, err) }(time.Now())
 	return s.next.AssignConversation(ctx, c, capacity)
 }
+
+// AgentLoads implements chat.Store.
+func (s *Store) AgentLoads(ctx context.Context, ids []string) (_ []chat.AgentLoad, err error) {
+	defer func(t time.Time) { s.observe(ctx, "AgentLoads", t, err) }(time.Now())
+	return s.next.AgentLoads(ctx, ids)
+}

@@ -54,6 +54,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/hours"
 	"github.com/parleychat/parley/promparley"
 	"github.com/parleychat/parley/transport"
 	"github.com/parleychat/parley/wire"
@@ -144,7 +145,13 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	defer closeBroker(ctx) // on an early return; the shutdown below closes it with a deadline
-	desk, err = chat.NewDesk(chat.Config{Store: metrics.Store(store), Broker: metrics.Broker(broker), Logger: log})
+	shopState := newShop(time.Now())
+	shopPages := &pages{shop: shopState, log: log, now: time.Now}
+	// Agents see the customer, their orders and their cart; the console
+	// offers the shop's actions; a declined card invites the customer.
+	shopCommerce := newCommerce(shopState, shopPages, log)
+	desk, err = chat.NewDesk(chat.Config{Store: metrics.Store(store), Broker: metrics.Broker(broker), Logger: log,
+		Customers: shopCommerce, Carts: shopCommerce})
 	if err != nil {
 		return err
 	}
@@ -154,19 +161,25 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	// offline the agents of an instance that crashed. desk.Close stops it.
 	go func() { _ = desk.Run(ctx, 0) }()
 
-	shopState := newShop(time.Now())
+	phoneHours, err := hours.New(time.UTC, "Mon-Fri 09:00-17:00")
+	if err != nil {
+		return err
+	}
 	chatServer, err := transport.New(transport.Config{
 		Desk:              desk,
 		Secret:            secret,
 		AuthenticateAgent: authenticateAgent,
 		Logger:            log,
-		// Agents see the customer's cart and orders next to the visitor.
-		VisitorContext: shopState.visitorContext,
+		Actions:           shopCommerce.actions(),
 		CannedResponses: []wire.CannedResponse{
 			{Shortcut: "hello", Text: "Hello {name}, this is {agent} from Kettle & Crumb. How can I help?"},
 			{Shortcut: "delivery", Text: "We ship within one working day; delivery takes two to three days."},
 			{Shortcut: "returns", Text: "You can return anything unused within 30 days, free of charge."},
 		},
+		// The widget says how fast agents usually answer, and lists the
+		// shop's other contacts in its contact panel.
+		TypicalReply: 2 * time.Minute,
+		Contact:      transport.Contact{Phone: "+48 22 123 45 67", PhoneHours: &phoneHours, Email: "hello@example.com"},
 		Invitations: []transport.InvitationRule{{
 			Name:          "product-page",
 			Message:       "Questions about this product? We are happy to help.",
@@ -185,9 +198,10 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 
-	shopPages := &pages{shop: shopState, log: log, now: time.Now}
+	shopCommerce.chat = chatServer
 	mux := http.NewServeMux()
 	mux.Handle("/", trackedPages(chatServer, shopPages))
+	shopCommerce.register(mux)
 	mux.Handle("/chat/", http.StripPrefix("/chat", chatServer.VisitorHandler()))
 	mux.Handle("/staff/chat/", staffOnly(http.StripPrefix("/staff/chat", chatServer.AgentHandler())))
 	// Open to anyone here, for the demo; a real shop serves it on an

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/transport"
 	"github.com/parleychat/parley/wire"
 	"github.com/stretchr/testify/assert"
@@ -317,10 +318,10 @@ func TestAgentsSeeTheCustomersCartAndOrders(t *testing.T) {
 	visitor := hello(t, ws+"/chat/ws", "", cookies(c, base))
 	require.Equal(t, "c-1", visitor.Visitor.CustomerID)
 
-	var got CustomerContext
-	for got.Name == "" {
+	var got *chat.ShopContext
+	for got == nil || got.Cart == nil || len(got.Cart.Items) == 0 {
 		_, data, err := agent.Read(ctx)
-		require.NoError(t, err, "the agent never saw the customer's context")
+		require.NoError(t, err, "the agent never saw the customer and their cart")
 		var f wire.ServerFrame
 		require.NoError(t, json.Unmarshal(data, &f))
 		states := f.Visitors
@@ -328,20 +329,24 @@ func TestAgentsSeeTheCustomersCartAndOrders(t *testing.T) {
 			states = append(states, *f.State)
 		}
 		for _, s := range states {
-			if s.Visitor.CustomerID == "c-1" && len(s.Context) > 0 {
-				require.NoError(t, json.Unmarshal(s.Context, &got))
+			if s.Visitor.CustomerID == "c-1" && s.Shop != nil {
+				got = s.Shop
 			}
 		}
 	}
-	assert.Equal(t, "Anna Kowalska", got.Name)
-	assert.Equal(t, 2, got.CartItems)
-	assert.Equal(t, "€98.00", got.CartValue)
-	require.Len(t, got.Cart, 1)
-	assert.Equal(t, ContextLine{Product: "Oak cutting board", URL: "/p/oak-board", Quantity: 2, Total: "€98.00"}, got.Cart[0])
-	require.Len(t, got.Orders, 2)
-	assert.Equal(t, "1043", got.Orders[0].Number, "newest first")
-	assert.Equal(t, "shipped", got.Orders[0].Status)
-	assert.Equal(t, "1042", got.Orders[1].Number)
+	require.NotNil(t, got.Customer)
+	assert.Equal(t, "Anna Kowalska", got.Customer.Name)
+	assert.Equal(t, "/staff/customers/c-1", got.Customer.AdminURL)
+	assert.Equal(t, chat.Money{Amount: 9800, Currency: "EUR"}, got.Cart.Value)
+	require.Len(t, got.Cart.Items, 1)
+	assert.Equal(t, chat.CartItem{ProductID: "oak-board", Name: "Oak cutting board", Quantity: 2, Total: chat.Money{Amount: 9800, Currency: "EUR"},
+		URL: "/p/oak-board"}, got.Cart.Items[0])
+	require.Len(t, got.Customer.Orders, 2)
+	assert.Equal(t, "1043", got.Customer.Orders[0].Number, "newest first")
+	assert.Equal(t, "shipped", got.Customer.Orders[0].Status)
+	assert.Equal(t, "/staff/orders/1043", got.Customer.Orders[0].AdminURL)
+	assert.Equal(t, chat.Money{Amount: 3490, Currency: "EUR"}, got.Customer.Orders[0].Total)
+	assert.Equal(t, "1042", got.Customer.Orders[1].Number)
 }
 
 // TestStorageBackends runs the shop on PostgreSQL and MySQL when their

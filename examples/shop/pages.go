@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -80,10 +81,12 @@ var templates = map[string]string{
 <p><a href="/checkout">Checkout</a></p>
 {{else}}<p>Your cart is empty. <a href="/">Have a look around.</a></p>{{end}}`,
 	"checkout": `<h1>Checkout</h1>
+{{with .Error}}<p class="error">{{.}}</p>{{end}}
 {{if .Cart}}<p>Delivery to {{.Customer.Name}}, paid on delivery.</p>
 <table>{{range .Cart}}<tr><td>{{.Product.Name}} × {{.Quantity}}</td><td>{{.Total}}</td></tr>{{end}}
 <tr><th>Total</th><th>{{.Cart.Total}}</th></tr></table>
 <form method="post" action="/checkout"><button>Place order</button></form>
+<form method="post" action="/checkout/card"><button id="pay-card">Pay by card now</button> (demo: every card is declined)</form>
 {{else}}<p>Your cart is empty.</p>{{end}}`,
 	"orders": `<h1>Your orders</h1>
 {{if .Order.Number}}<p>Thank you! Order {{.Order.Number}} is placed.</p>{{end}}
@@ -171,7 +174,8 @@ func (p *pages) cart(w http.ResponseWriter, r *http.Request) {
 
 func (p *pages) addToCart(w http.ResponseWriter, r *http.Request) {
 	sid := p.session(w, r)
-	prod, ok := productBySlug(r.PostFormValue("slug"))
+	// A product card in the chat posts product_id.
+	prod, ok := productBySlug(cmp.Or(r.PostFormValue("slug"), r.PostFormValue("product_id")))
 	qty, err := strconv.Atoi(r.PostFormValue("quantity"))
 	if !ok || err != nil || qty < 1 || qty > 99 {
 		http.Error(w, "no such product, or a quantity outside 1 to 99", http.StatusBadRequest)

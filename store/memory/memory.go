@@ -192,6 +192,38 @@ func (s *Store) AssignConversation(ctx context.Context, c chat.ConversationInfo,
 	return s.updateConversation(c)
 }
 
+// AgentLoads implements chat.Store.
+func (s *Store) AgentLoads(ctx context.Context, ids []string) ([]chat.AgentLoad, error) {
+	if err := check(ctx, nil); err != nil {
+		return nil, err
+	}
+	loads := make(map[string]*chat.AgentLoad, len(ids))
+	out := make([]chat.AgentLoad, len(ids))
+	for i, id := range ids {
+		out[i].AgentID = id
+		loads[id] = &chat.AgentLoad{}
+	}
+	s.mu.RLock()
+	for _, c := range s.conversations {
+		l, ok := loads[c.info.AgentID]
+		if !ok {
+			continue
+		}
+		if c.info.Status == chat.StatusOpen {
+			l.Open++
+		}
+		if c.info.AssignedAt.After(l.LastAssignedAt) {
+			l.LastAssignedAt = c.info.AssignedAt
+		}
+	}
+	s.mu.RUnlock()
+	for i := range out {
+		l := loads[out[i].AgentID]
+		out[i].Open, out[i].LastAssignedAt = l.Open, l.LastAssignedAt
+	}
+	return out, nil
+}
+
 // updateConversation stores the valid, normalized c; the caller holds mu.
 func (s *Store) updateConversation(c chat.ConversationInfo) (chat.ConversationInfo, error) {
 	stored, ok := s.conversations[c.ID]
@@ -258,6 +290,7 @@ func (s *Store) AppendMessage(ctx context.Context, m chat.Message) (chat.Message
 	}
 	m.CreatedAt = chat.Timestamp(m.CreatedAt)
 	m.Attachments = slices.Clone(m.Attachments)
+	cloneRich(&m)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, ok := s.conversations[m.ConversationID]
@@ -407,5 +440,16 @@ func copyAgent(a chat.Agent) chat.Agent {
 
 func copyMessage(m chat.Message) chat.Message {
 	m.Attachments = slices.Clone(m.Attachments)
+	cloneRich(&m)
 	return m
+}
+
+// cloneRich gives m its own copy of its card and quick replies, so that
+// the caller's and the store's messages share nothing.
+func cloneRich(m *chat.Message) {
+	if m.Card != nil {
+		c := *m.Card
+		m.Card = &c
+	}
+	m.QuickReplies = slices.Clone(m.QuickReplies)
 }

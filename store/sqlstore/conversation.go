@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -215,6 +216,59 @@ func (s *Store) AssignConversation(ctx context.Context, c chat.ConversationInfo,
 		return chat.ConversationInfo{}, s.dbErr("assigning a conversation", err)
 	}
 	return stored, nil
+}
+
+// agentLoadsBatch is how many agents one AgentLoads query reads.
+const agentLoadsBatch = 256
+
+// AgentLoads implements chat.Store. One query per 256 agents reads, for
+// each agent, the count of their open conversations and their latest
+// assignment, each from an index on (agent_id, status) or (agent_id,
+// assigned_at), so the cost does not grow with an agent's history.
+func (s *Store) AgentLoads(ctx context.Context, ids []string) ([]chat.AgentLoad, error) {
+	if err := check(ctx, nil); err != nil {
+		return nil, err
+	}
+	found := make(map[string]chat.AgentLoad, len(ids))
+	for batch := range slices.Chunk(ids, agentLoadsBatch) {
+		query := `SELECT a.id,
+			(SELECT COUNT(*) FROM {conversations} c WHERE c.agent_id = a.id AND c.status = ?),
+			(SELECT MAX(c.assigned_at) FROM {conversations} c WHERE c.agent_id = a.id)
+			FROM {agents} a WHERE a.id IN (?` + strings.Repeat(", ?", len(batch)-1) + `)`
+		args := []any{string(chat.StatusOpen)}
+		for _, id := range batch {
+			args = append(args, id)
+		}
+		if err := s.readAgentLoads(ctx, query, args, found); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]chat.AgentLoad, len(ids))
+	for i, id := range ids {
+		out[i] = found[id]
+		out[i].AgentID = id
+	}
+	return out, nil
+}
+
+// readAgentLoads runs one AgentLoads query and adds its rows to found.
+func (s *Store) readAgentLoads(ctx context.Context, query string, args []any, found map[string]chat.AgentLoad) error {
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return s.dbErr("reading agent loads", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id []byte
+		var l chat.AgentLoad
+		var last sql.NullInt64
+		if err := rows.Scan(&id, &l.Open, &last); err != nil {
+			return s.dbErr("reading agent loads", err)
+		}
+		l.LastAssignedAt = fromMicros(last)
+		found[string(id)] = l
+	}
+	return s.dbErr("reading agent loads", rows.Err())
 }
 
 // Conversations implements chat.Store.

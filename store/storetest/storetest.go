@@ -65,6 +65,7 @@ func groups() []group {
 		{"ReplyNotice", replyCases()},
 		{"Visit", visitCases()},
 		{"Customer", customerCases()},
+		{"Privacy", privacyCases()},
 	}
 }
 
@@ -288,6 +289,9 @@ func wantConversation(c chat.ConversationInfo) chat.ConversationInfo {
 func normMessage(m chat.Message) chat.Message {
 	if len(m.Attachments) == 0 {
 		m.Attachments = nil
+	}
+	if len(m.QuickReplies) == 0 {
+		m.QuickReplies = nil
 	}
 	return m
 }

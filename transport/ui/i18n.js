@@ -7,6 +7,12 @@
 //   Parley.i18n = Object.assign(Parley.i18n || {}, {de: {title: "Chat mit uns", ...}});
 //
 // Missing keys fall back to English. {name}-style placeholders are filled in.
+// A text that depends on a number {n} is given as its plural forms, keyed
+// by the categories of Intl.PluralRules for the language (Polish and
+// Russian: one, few, many and other, for fractions; Finnish and English:
+// one and other):
+//
+//   unread: {one: "{n} nowa wiadomość", few: "{n} nowe wiadomości", many: "{n} nowych wiadomości", other: "{n} wiadomości"}
 (function (P) {
   "use strict";
   var builtin = {
@@ -38,7 +44,12 @@
       emailConfirm: "Check your inbox: open the link we sent to {email} to get the transcript.",
       emailLimit: "No more emails today. Please try again tomorrow.", emailRefused: "We cannot send email to {email}. Try another address.",
       newChat: "Start a new chat", accept: "Reply", dismiss: "No, thanks",
-      invitation: "Message from {name}", unread: "{n} new messages",
+      invitation: "Message from {name}", unread: {one: "{n} new message", other: "{n} new messages"},
+      closeWindow: "Close chat window", online: "We are online", contactShort: "Contact us",
+      replyMinutes: {one: "Usually replies within {n} minute", other: "Usually replies within {n} minutes"},
+      replyHours: {one: "Usually replies within {n} hour", other: "Usually replies within {n} hours"},
+      offlineContact: "Nobody is available to chat right now. You can reach us here:",
+      addToCart: "Add to cart", adding: "Adding…", added: "Added to cart", addFailed: "Could not add. Try again", quickReplies: "Quick replies",
       blocked: "Sorry, you cannot chat with us here. If you think this is a mistake, please contact the shop another way."
     },
     pl: {
@@ -69,7 +80,12 @@
       emailConfirm: "Sprawdź skrzynkę: otwórz link, który wysłaliśmy na adres {email}, aby otrzymać zapis rozmowy.",
       emailLimit: "Na dziś to już wszystkie wiadomości. Spróbuj jutro.", emailRefused: "Nie możemy wysłać wiadomości na adres {email}. Podaj inny adres.",
       newChat: "Rozpocznij nowy czat", accept: "Odpowiedz", dismiss: "Nie, dziękuję",
-      invitation: "Wiadomość od: {name}", unread: "Nowe wiadomości: {n}",
+      invitation: "Wiadomość od: {name}", unread: {one: "{n} nowa wiadomość", few: "{n} nowe wiadomości", many: "{n} nowych wiadomości", other: "{n} wiadomości"},
+      closeWindow: "Zamknij okno czatu", online: "Jesteśmy online", contactShort: "Kontakt",
+      replyMinutes: {one: "Odpowiadamy zwykle w {n} minutę", few: "Odpowiadamy zwykle w {n} minuty", many: "Odpowiadamy zwykle w {n} minut", other: "Odpowiadamy zwykle w {n} minuty"},
+      replyHours: {one: "Odpowiadamy zwykle w {n} godzinę", few: "Odpowiadamy zwykle w {n} godziny", many: "Odpowiadamy zwykle w {n} godzin", other: "Odpowiadamy zwykle w {n} godziny"},
+      offlineContact: "Nikt nie może teraz rozmawiać na czacie. Skontaktuj się z nami:",
+      addToCart: "Dodaj do koszyka", adding: "Dodaję…", added: "Dodano do koszyka", addFailed: "Nie udało się dodać. Spróbuj ponownie", quickReplies: "Szybkie odpowiedzi",
       blocked: "Przepraszamy, nie możesz tu z nami rozmawiać. Jeśli to pomyłka, skontaktuj się ze sklepem w inny sposób."
     },
     fi: {
@@ -100,7 +116,12 @@
       emailConfirm: "Tarkista sähköpostisi: avaa osoitteeseen {email} lähettämämme linkki, niin saat keskustelun.",
       emailLimit: "Tänään ei voi lähettää enempää viestejä. Yritä huomenna uudelleen.", emailRefused: "Osoitteeseen {email} ei voi lähettää viestejä. Kokeile toista osoitetta.",
       newChat: "Aloita uusi chat", accept: "Vastaa", dismiss: "Ei kiitos",
-      invitation: "Viesti henkilöltä {name}", unread: "{n} uutta viestiä",
+      invitation: "Viesti henkilöltä {name}", unread: {one: "{n} uusi viesti", other: "{n} uutta viestiä"},
+      closeWindow: "Sulje chat-ikkuna", online: "Olemme paikalla", contactShort: "Ota yhteyttä",
+      replyMinutes: {one: "Tyypillinen vastausaika: {n} minuutti", other: "Tyypillinen vastausaika: {n} minuuttia"},
+      replyHours: {one: "Tyypillinen vastausaika: {n} tunti", other: "Tyypillinen vastausaika: {n} tuntia"},
+      offlineContact: "Kukaan ei ole nyt tavoitettavissa chatissa. Tavoitat meidät näin:",
+      addToCart: "Lisää ostoskoriin", adding: "Lisätään…", added: "Lisätty ostoskoriin", addFailed: "Lisääminen ei onnistunut. Yritä uudelleen", quickReplies: "Pikavastaukset",
       blocked: "Valitettavasti et voi keskustella kanssamme täällä. Jos tämä on mielestäsi virhe, ota yhteyttä kauppaan muulla tavalla."
     },
     ru: {
@@ -131,9 +152,28 @@
       emailConfirm: "Проверьте почту: откройте ссылку, которую мы отправили на {email}, чтобы получить переписку.",
       emailLimit: "На сегодня письма закончились. Попробуйте завтра.", emailRefused: "Мы не можем отправить письмо на {email}. Укажите другой адрес.",
       newChat: "Начать новый чат", accept: "Ответить", dismiss: "Нет, спасибо",
-      invitation: "Сообщение от: {name}", unread: "Новых сообщений: {n}",
+      invitation: "Сообщение от: {name}", unread: {one: "{n} новое сообщение", few: "{n} новых сообщения", many: "{n} новых сообщений", other: "{n} нового сообщения"},
+      closeWindow: "Закрыть окно чата", online: "Мы на связи", contactShort: "Связаться с нами",
+      replyMinutes: {one: "Обычно отвечаем за {n} минуту", few: "Обычно отвечаем за {n} минуты", many: "Обычно отвечаем за {n} минут", other: "Обычно отвечаем за {n} минуты"},
+      replyHours: {one: "Обычно отвечаем за {n} час", few: "Обычно отвечаем за {n} часа", many: "Обычно отвечаем за {n} часов", other: "Обычно отвечаем за {n} часа"},
+      offlineContact: "Сейчас никто не может ответить в чате. Свяжитесь с нами:",
+      addToCart: "В корзину", adding: "Добавляем…", added: "Добавлено в корзину", addFailed: "Не удалось добавить. Попробуйте ещё раз", quickReplies: "Быстрые ответы",
       blocked: "К сожалению, вы не можете писать нам в этот чат. Если это ошибка, свяжитесь с магазином другим способом."
     }
+  };
+  // Parley.translate returns the text of key in lang, falling back to
+  // English, with {name} placeholders filled from vars; plural forms are
+  // chosen by vars.n.
+  P.translate = function (lang, key, vars) {
+    var s = (P.i18n[lang] || {})[key];
+    if (s == null) { s = P.i18n.en[key]; lang = "en"; }
+    if (s == null) return key;
+    if (typeof s === "object") {
+      var form = "other";
+      try { form = new Intl.PluralRules(lang).select(Number(vars && vars.n)); } catch (e) { /* no Intl: other */ }
+      s = s[form] != null ? s[form] : s.other;
+    }
+    return String(s).replace(/\{(\w+)\}/g, function (m, k) { return vars && vars[k] != null ? vars[k] : m; });
   };
   var own = P.i18n || {};
   P.i18n = {};

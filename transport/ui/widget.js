@@ -1,8 +1,9 @@
 // widget.js: the visitors' chat window. A shop page loads it with
 //   <script src="/chat/widget.js" async data-lang="pl" data-prechat="name,email"></script>
 // and it talks to the handler it was loaded from. Everything it draws lives
-// in a shadow root, so the shop's CSS does not reach it and its CSS does
-// not leak out; see docs/architecture.md.
+// in the shadow root of a <parley-chat> element, so the shop's CSS does not
+// reach it and its CSS does not leak out, and it is shown in the browser's
+// top layer, above whatever the page stacks; see docs/architecture.md.
 //
 // Settings come from the script's data- attributes or, winning over them,
 // from window.Parley.config set before the script:
@@ -13,8 +14,9 @@
 //   prechat     the pre-chat form's fields: "name", "email", or "name,email"
 //   topics      topics to choose from: "delivery:Delivery|returns:Returns"
 //               (value:label pairs; the value is sent as the department)
-//   phone, phoneHours, email, whatsapp, telegram, skype
-//               contact options shown in offline mode
+//   phone, phoneHours, email, gg, whatsapp, viber, telegram, skype
+//               contact options of the contact panel; they win over the
+//               server's (transport.Config.Contact)
 //   identity    a signed customer identity from transport.SignIdentity
 //   greeting    the first line shown before a chat starts
 // The page talks to it through window.Parley: open(), close(), toggle(),
@@ -89,10 +91,7 @@
     }
     return "en";
   }
-  function t(key, vars) {
-    var s = (P.i18n[lang] || {})[key] || P.i18n.en[key] || key;
-    return s.replace(/\{(\w+)\}/g, function (m, k) { return vars && vars[k] != null ? vars[k] : m; });
-  }
+  function t(key, vars) { return P.translate(lang, key, vars); }
 
 
 
@@ -100,8 +99,11 @@
   var ui = {};
   function build() {
     lang = pickLang();
-    var host = el("div", {id: "parley-chat", "data-parley": ""});
-    var root = host.attachShadow({mode: "open"});
+    // A custom element: page rules about divs do not match it, and its
+    // :host rules win over the page's (see widget.css).
+    if (window.customElements && !customElements.get("parley-chat")) customElements.define("parley-chat", class extends HTMLElement {});
+    var host = el("parley-chat", {id: "parley-chat", "data-parley": ""});
+    var root = ui.root = host.attachShadow({mode: "open"});
     var css = typeof PARLEY_WIDGET_CSS === "string" ? PARLEY_WIDGET_CSS : "";
     try {
       var sheet = new CSSStyleSheet();
@@ -111,7 +113,7 @@
       root.append(el("style", {text: css}));
     }
     var side = opt("position") === "left" ? "left" : "right";
-    ui.wrap = el("div", {"class": "pw " + side, lang: lang});
+    ui.wrap = el("div", {"class": "pw " + side, lang: lang, popover: "manual"});
     if (opt("color")) ui.wrap.style.setProperty("--accent", String(opt("color")));
 
     ui.invite = el("div", {"class": "invite", role: "alertdialog", "aria-labelledby": "pw-inv-who", "aria-describedby": "pw-inv-msg", hidden: true}, [
@@ -124,9 +126,16 @@
     ]);
 
     ui.title = el("h2", {id: "pw-title", text: opt("title") || t("title")});
+    ui.avail = el("p", {"class": "avail", id: "pw-avail", hidden: true});
+    ui.contactBtn = el("button", {type: "button", "class": "contact-btn", "aria-label": t("contactShort"), title: t("contactShort"),
+      "aria-controls": "pw-contact", "aria-expanded": "false", hidden: true, text: "\u260e", onclick: function () { st.showContact = !st.showContact; render(); }});
+    ui.contact = el("section", {"class": "contact", id: "pw-contact", "aria-labelledby": "pw-contact-h", hidden: true}, [
+      ui.contactIntro = el("p", {text: t("offlineContact")}),
+      el("h3", {id: "pw-contact-h", text: t("contact")}), ui.contactList = el("ul", {"class": "contacts"})
+    ]);
     ui.status = el("p", {"class": "status", role: "status", "aria-live": "polite"});
     ui.endBtn = el("button", {type: "button", "class": "end", text: t("end"), hidden: true, onclick: endChat});
-    ui.min = el("button", {type: "button", "class": "min", "aria-label": t("minimize"), text: "\u2013", onclick: function () { setOpen(false); }});
+    ui.min = el("button", {type: "button", "class": "min", "aria-label": t("minimize"), text: "\u2013", onclick: function () { setOpen(false); ui.launcher.focus(); }});
     ui.banner = el("div", {"class": "banner", role: "status", "aria-live": "polite", hidden: true});
     ui.offline = buildOffline();
     ui.log = el("div", {"class": "log", role: "log", "aria-live": "polite", "aria-labelledby": "pw-title", tabindex: "0"});
@@ -144,29 +153,60 @@
       ui.input,
       el("button", {type: "submit", "class": "send", "aria-label": t("send"), title: t("send")}, [icon("M3 20l18-8L3 4v6l12 2-12 2z")])
     ]);
-    ui.panel = el("section", {"class": "panel", id: "pw-panel", role: "dialog", "aria-labelledby": "pw-title", hidden: true}, [
-      el("header", {}, [el("div", {"class": "head"}, [ui.title, ui.status]), ui.endBtn, ui.min]),
-      ui.banner, ui.offline, ui.log, ui.typing, ui.prechat, ui.endView, ui.tooLong, ui.composer
+    ui.panel = el("section", {"class": "panel", id: "pw-panel", part: "panel", role: "dialog", "aria-modal": "true", "aria-labelledby": "pw-title", hidden: true}, [
+      el("header", {part: "header"}, [el("div", {"class": "head"}, [ui.title, ui.status, ui.avail]), ui.contactBtn, ui.endBtn, ui.min]),
+      ui.banner, ui.offline, ui.contact, ui.log, ui.typing, ui.prechat, ui.endView, ui.tooLong, ui.composer
     ]);
     ui.panel.addEventListener("keydown", function (e) {
       if (e.key === "Escape") { setOpen(false); ui.launcher.focus(); }
+      if (e.key === "Tab") keepFocus(e);
     });
     ui.badge = el("span", {"class": "badge", hidden: true});
-    ui.launcher = el("button", {type: "button", "class": "launcher", "aria-controls": "pw-panel", "aria-expanded": "false", "aria-label": t("launcher"),
-      onclick: function () { setOpen(!st.open); }}, [icon("M4 4h16v12H7l-3 3z"), ui.badge]);
+    ui.dot = el("span", {"class": "dot", hidden: true});
+    var face = opt("launcherIcon") ? el("img", {"class": "i-open", src: String(opt("launcherIcon")), alt: ""}) : icon("M4 4h16v12H7l-3 3z", "i-open");
+    ui.launcher = el("button", {type: "button", "class": "launcher", part: "launcher", "aria-controls": "pw-panel", "aria-expanded": "false", "aria-label": t("launcher"),
+      "aria-describedby": "pw-avail", onclick: function () { setOpen(!st.open); }},
+      [face, icon("M5 6.4L6.4 5 12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12z", "i-close"), ui.badge, ui.dot]);
     ui.wrap.append(ui.invite, ui.panel, ui.launcher);
     root.append(ui.wrap);
     document.body.append(host);
+    raise();
     document.addEventListener("visibilitychange", markRead);
+    ui.hasContacts = renderContacts();
     render();
     if (st.open) setOpen(true, true);
   }
 
-  function icon(d) {
+  // raise puts the widget in the browser's top layer, above anything the
+  // page stacks with z-index (and, shown again, above what the page put
+  // there since). Without the Popover API, z-index is all there is.
+  function raise() {
+    try {
+      if (ui.wrap.matches(":popover-open")) ui.wrap.hidePopover();
+      ui.wrap.showPopover();
+    } catch (e) { /* no Popover API */ }
+  }
+
+  // keepFocus keeps Tab and Shift+Tab inside the open window, as in any
+  // modal dialog; Escape or the window's own buttons leave it.
+  function keepFocus(e) {
+    var all = Array.prototype.filter.call(ui.panel.querySelectorAll("button,input,select,textarea,a[href],[tabindex]"), function (x) {
+      return !x.disabled && x.tabIndex >= 0 && x.getClientRects().length > 0;
+    });
+    if (!all.length) return;
+    var first = all[0], last = all[all.length - 1], at = ui.root.activeElement;
+    if (e.shiftKey ? at === first || !ui.panel.contains(at) : at === last) {
+      e.preventDefault();
+      (e.shiftKey ? last : first).focus();
+    }
+  }
+
+  function icon(d, cls) {
     var ns = "http://www.w3.org/2000/svg";
     var s = document.createElementNS(ns, "svg"), p = document.createElementNS(ns, "path");
     s.setAttribute("viewBox", "0 0 24 24");
     s.setAttribute("aria-hidden", "true");
+    if (cls) s.setAttribute("class", cls);
     p.setAttribute("d", d);
     s.append(p);
     return s;
@@ -285,19 +325,57 @@
     });
     ui.replyForm.elements.reply.addEventListener("input", function (e) { e.target.setCustomValidity(""); });
     box.append(ui.replyForm);
-    var list = el("ul", {"class": "contacts"}), any = false;
-    var add = function (label, href, text, extra) {
-      any = true;
-      list.append(el("li", {}, [el("span", {text: label + ": "}), href ? el("a", {href: href, target: "_blank", rel: "noopener noreferrer", text: text}) : text, extra ? el("small", {text: " " + extra}) : null]));
-    };
-    var phone = opt("phone"), mail = opt("email");
-    if (phone) add(t("phone"), "tel:" + String(phone).replace(/[^+\d]/g, ""), String(phone), opt("phoneHours"));
-    if (mail) add(t("email"), "mailto:" + encodeURIComponent(String(mail)).replace("%40", "@"), String(mail));
-    if (opt("whatsapp")) add("WhatsApp", "https://wa.me/" + String(opt("whatsapp")).replace(/\D/g, ""), String(opt("whatsapp")));
-    if (opt("telegram")) add("Telegram", "https://t.me/" + encodeURIComponent(String(opt("telegram")).replace(/^@/, "")), String(opt("telegram")));
-    if (opt("skype")) add("Skype", "skype:" + encodeURIComponent(String(opt("skype"))) + "?chat", String(opt("skype")));
-    if (any) box.append(el("h4", {text: t("contact")}), list);
     return box;
+  }
+
+  // --- the contact panel ---
+  // contacts returns the shop's contact options: the server's
+  // (transport.Config.Contact, in the welcome), with the page's own
+  // settings winning.
+  function contacts() {
+    var c = Object.assign({}, st.contact || {});
+    [["phone", "phone"], ["phoneHours", "phone_hours"], ["email", "email"], ["gg", "gadu_gadu"], ["whatsapp", "whatsapp"],
+      ["viber", "viber"], ["telegram", "telegram"], ["skype", "skype"]].forEach(function (p) { if (opt(p[0])) c[p[1]] = String(opt(p[0])); });
+    return c;
+  }
+
+  // renderContacts lists the contact options and reports whether there
+  // are any.
+  function renderContacts() {
+    var c = contacts(), items = [];
+    var add = function (label, href, text, extra) {
+      items.push(el("li", {}, [el("span", {text: label + ": "}), el("a", {href: href, target: "_blank", rel: "noopener noreferrer", text: text}), extra ? el("small", {text: " " + extra}) : null]));
+    };
+    var digits = function (s) { return String(s).replace(/\D/g, ""); };
+    if (c.phone) add(t("phone"), "tel:" + c.phone.replace(/[^+\d]/g, ""), c.phone, typeof c.phone_hours === "object" ? weekText(c.phone_hours) : c.phone_hours);
+    if (c.email) add(t("email"), "mailto:" + encodeURIComponent(c.email).replace("%40", "@"), c.email);
+    if (c.whatsapp) add("WhatsApp", "https://wa.me/" + digits(c.whatsapp), c.whatsapp);
+    if (c.telegram) add("Telegram", "https://t.me/" + encodeURIComponent(c.telegram.replace(/^@/, "")), c.telegram);
+    if (c.skype) add("Skype", "skype:" + encodeURIComponent(c.skype) + "?chat", c.skype);
+    if (c.gadu_gadu) add("Gadu-Gadu", "gg:" + digits(c.gadu_gadu), c.gadu_gadu);
+    if (c.viber) add("Viber", "viber://chat?number=%2B" + digits(c.viber), c.viber);
+    ui.contactList.replaceChildren.apply(ui.contactList, items);
+    return items.length > 0;
+  }
+
+  // weekText writes a week of opening hours (wire.Week) in the visitor's
+  // language, Monday first, days with the same hours together: "pon.–pt.
+  // 09:00–17:00". The zone is named when it is not the visitor's.
+  function weekText(w) {
+    var fmt, names = [], out = [], order = [1, 2, 3, 4, 5, 6, 0], here = "";
+    try {
+      fmt = new Intl.DateTimeFormat(lang, {weekday: "short", timeZone: "UTC"});
+      here = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    } catch (e) { return ""; }
+    for (var d = 0; d < 7; d++) names.push(fmt.format(new Date(Date.UTC(2023, 0, 1 + d)))); // a Sunday, then the week
+    var spans = function (i) { return (w.days[order[i]] || []).join(", ").replace(/-/g, "\u2013"); };
+    for (var i = 0; i < 7; i++) {
+      var j = i;
+      while (j < 6 && spans(j + 1) === spans(i)) j++;
+      if (spans(i)) out.push(names[order[i]] + (j > i ? "\u2013" + names[order[j]] : "") + " " + spans(i));
+      i = j;
+    }
+    return out.join(", ") + (w.zone && w.zone !== here ? " (" + w.zone + ")" : "");
   }
 
   function buildEnd() {
@@ -389,13 +467,16 @@
     var closed = status === "closed" || st.ended;
     ui.status.textContent = statusText();
     var needPre = !st.convID && (!st.prechat || !!st.startErr) && (prechatFields().length > 0 || topics().length > 0);
-    ui.prechat.hidden = !needPre;
-    ui.composer.hidden = needPre || closed;
+    var away = !!st.avail && !st.avail.online && !st.convID, mode = away ? st.avail.when_offline : "";
+    var contactOnly = mode === "contact" && ui.hasContacts;
+    ui.prechat.hidden = !needPre || contactOnly;
+    ui.composer.hidden = needPre || closed || contactOnly;
     ui.endView.hidden = !closed;
     ui.rateForm.hidden = st.rated;
     ui.thanks.hidden = !st.rated;
     ui.endBtn.hidden = !st.convID || closed;
-    ui.offline.hidden = status !== "waiting";
+    ui.offline.hidden = status !== "waiting" && !(away && !contactOnly);
+    renderAvailability(away, mode, contactOnly, status);
     ui.replyForm.hidden = !!(st.replyEmail || (st.prechat && st.prechat.email) || (st.visitor && st.visitor.email));
     var email = (st.prechat && st.prechat.email) || (st.visitor && st.visitor.email) || "";
     if (email && !ui.trForm.elements.tr.value) ui.trForm.elements.tr.value = email;
@@ -411,9 +492,34 @@
     }
     ui.badge.hidden = !st.unread;
     ui.badge.textContent = st.unread > 9 ? "9+" : String(st.unread);
-    ui.launcher.setAttribute("aria-label", st.unread ? t("launcher") + " (" + t("unread", {n: st.unread}) + ")" : t("launcher"));
+    ui.launcher.setAttribute("aria-label", st.open ? t("closeWindow") : st.unread ? t("launcher") + " (" + t("unread", {n: st.unread}) + ")" : t("launcher"));
     if (st.blocked) renderBlocked();
     renderLog();
+  }
+
+  // renderAvailability says, before the visitor writes, whether anyone is
+  // there and how fast they usually answer, and does what the shop chose
+  // for when nobody is: the offline form, the contact panel instead of the
+  // chat, or no launcher. The contact panel opens from the header at any
+  // time.
+  function renderAvailability(away, mode, contactOnly, status) {
+    var a = st.avail;
+    ui.wrap.hidden = mode === "hide";
+    ui.dot.hidden = !a;
+    ui.dot.className = "dot " + (a && a.online ? "on" : "off");
+    ui.avail.hidden = !a || !!st.convID;
+    ui.avail.textContent = !a ? "" : !a.online ? t("offlineTitle") : t("online") + (a.reply_ms ? " \u00b7 " + replyText(a.reply_ms) : "");
+    ui.contactBtn.hidden = !ui.hasContacts || contactOnly;
+    ui.contactBtn.setAttribute("aria-expanded", String(!!st.showContact));
+    ui.contact.hidden = !ui.hasContacts || !(st.showContact || contactOnly || status === "waiting");
+    ui.contactIntro.hidden = !contactOnly;
+    ui.contact.classList.toggle("only", contactOnly);
+    ui.log.hidden = ui.typing.hidden = contactOnly;
+  }
+
+  function replyText(ms) {
+    var mins = Math.max(1, Math.round(ms / 60000));
+    return mins < 60 ? t("replyMinutes", {n: mins}) : t("replyHours", {n: Math.round(mins / 60)});
   }
 
   function renderLog() {
@@ -441,11 +547,53 @@
     var kind = (m.author && m.author.kind) || "system";
     var b = el("div", {"class": "msg " + kind, "data-seq": m.seq || null});
     if (kind === "agent" || kind === "bot") b.append(el("span", {"class": "who", text: m.author.name || t("support")}));
-    var p = el("p");
-    linkify(p, m.body || "");
-    b.append(p);
+    if (m.body || !m.card) {
+      var p = el("p");
+      linkify(p, m.body || "");
+      b.append(p);
+    }
+    richNodes(m).forEach(function (n) { b.append(n); });
     if (state) b.append(el("span", {"class": "state " + state, text: t(state)}));
     return b;
+  }
+
+  // --- rich messages: product cards and quick replies ---
+  // st.carts keeps, by message id, what became of its "add to cart".
+  function richNodes(m) {
+    var out = [];
+    if (m.card) out.push(cardNode(m.card, lang, m.card.add_to_cart && m.id ? addButton(m) : null));
+    var open = st.conv && st.conv.status !== "closed";
+    if (m.quick_replies && m.quick_replies.length && m.seq && m.seq === st.lastSeq && open) {
+      out.push(el("div", {"class": "quick", role: "group", "aria-label": t("quickReplies")}, m.quick_replies.map(function (q) {
+        return el("button", {type: "button", text: String(q), onclick: function () { sendText(String(q)); }});
+      })));
+    }
+    return out;
+  }
+
+  function addButton(m) {
+    st.carts = st.carts || {};
+    var state = st.carts[m.id] || "";
+    var text = {adding: t("adding"), added: t("added"), failed: t("addFailed")}[state] || t("addToCart");
+    return el("button", {type: "button", "class": "add" + (state ? " " + state : ""), disabled: state === "adding" || state === "added",
+      text: text, onclick: function () { addToCart(m); }});
+  }
+
+  // addToCart posts the card's product to the shop's own cart endpoint,
+  // a path of the page's own site, with the visitor's cookies.
+  function addToCart(m) {
+    var c = m.card, url = safeURL(c.add_to_cart);
+    if (!url || new URL(url).origin !== location.origin) return;
+    var done = function (state) { st.carts[m.id] = state; renderLog(); };
+    done("adding");
+    fetch(url, {method: "POST", credentials: "same-origin", body: new URLSearchParams({product_id: String(c.product_id), quantity: "1"})})
+      .then(function (r) {
+        if (!r.ok) throw new Error(String(r.status));
+        done("added");
+        request({type: "cart"}); // agents see the new cart
+        emit("cart", {product_id: c.product_id});
+      }, function () { done("failed"); })
+      .catch(function () { done("failed"); });
   }
 
   // --- opening and closing ---
@@ -457,11 +605,14 @@
     ui.launcher.setAttribute("aria-expanded", String(open));
     ui.wrap.classList.toggle("is-open", open);
     if (open) {
+      raise();
       st.unread = 0;
       ui.invite.hidden = true;
       st.scrollDown = true;
-      render();
-      var first = !ui.prechat.hidden ? ui.prechat.querySelector("input,select") : ui.input;
+    }
+    render(); // the launcher's label follows
+    if (open) {
+      var first = !ui.prechat.hidden ? ui.prechat.querySelector("input,select") : !ui.composer.hidden ? ui.input : ui.contact.querySelector("a");
       if (first && !quiet) first.focus();
       markRead();
     }
@@ -516,6 +667,9 @@
     st.token = w.token || st.token;
     st.visitor = w.visitor || null;
     st.limits = w.limits || st.limits;
+    st.avail = w.availability || null;
+    st.contact = w.contact || null;
+    ui.hasContacts = renderContacts();
     var convs = (w.conversations || []).filter(function (c) { return c.status !== "closed"; });
     if (st.start && st.start.conversation_id === st.convID) {
       sendStart(); // its answer was lost: the same id starts it once
@@ -830,6 +984,10 @@
         break;
       case "invite":
         showInvite(f);
+        break;
+      case "availability":
+        st.avail = f.availability || null;
+        render();
         break;
       case "error":
         if (f.error && f.error.code === "blocked") blocked();
