@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -14,8 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/chat"
-	"github.com/parleychat/parley/store/sqlite"
-	"github.com/parleychat/parley/store/sqlstore"
 	"github.com/parleychat/parley/transport"
 	"github.com/parleychat/parley/wire"
 )
@@ -55,10 +52,7 @@ func (s *testShop) setCart(customerID string, amount int64) {
 // customers and carts.
 func newShopHarness(t *testing.T, shop *testShop, configure ...func(*transport.Config)) *harness {
 	t.Helper()
-	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "shop.db"), sqlstore.Config{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = store.Close(context.Background()) })
-	return newHarnessWithDesk(t, chat.Config{Store: store, Customers: shop, Carts: shop}, configure...)
+	return newHarnessWithDesk(t, chat.Config{Store: sqliteFile(t), Customers: shop, Carts: shop}, configure...)
 }
 
 // TestShopContextOnTheList: agents see the customer, their orders and
@@ -211,10 +205,7 @@ type noCustomerLinks struct{ chat.Store }
 func TestTriggerCustomerOnTwoDevices(t *testing.T) {
 	t.Parallel()
 	shop := newTestShop()
-	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "shop.db"), sqlstore.Config{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = store.Close(context.Background()) })
-	h := newHarnessWithDesk(t, chat.Config{Store: noCustomerLinks{store}, Customers: shop, Carts: shop})
+	h := newHarnessWithDesk(t, chat.Config{Store: noCustomerLinks{sqliteFile(t)}, Customers: shop, Carts: shop})
 	agent := h.agent(ws, "olga")
 	phone := h.visitor(ws, clientOptions{identity: signIdentity(t, "c-anna", "Anna")})
 	laptop := h.visitor(ws, clientOptions{identity: signIdentity(t, "c-anna", "Anna")})

@@ -37,14 +37,21 @@ func shopSession(r *http.Request) (transport.Identity, bool, error) {
 // loggedIn is the shop's session cookie of a logged-in customer.
 func loggedIn(name string) string { return "shop_session=" + name }
 
+// sqliteFile opens a store on a fresh SQLite file, closed when the test
+// ends.
+func sqliteFile(t *testing.T) *sqlstore.Store {
+	t.Helper()
+	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "parley.db"), sqlstore.Config{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close(context.Background()) })
+	return s
+}
+
 // sessionHarness serves Parley on an SQLite file, identifying customers
 // from the shop's session.
 func sessionHarness(t *testing.T, configure ...func(*transport.Config)) *harness {
 	t.Helper()
-	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "parley.db"), sqlstore.Config{})
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close(context.Background()) })
-	return newHarnessWithStore(t, s, append([]func(*transport.Config){func(c *transport.Config) { c.IdentifyVisitor = shopSession }}, configure...)...)
+	return newHarnessWithStore(t, sqliteFile(t), append([]func(*transport.Config){func(c *transport.Config) { c.IdentifyVisitor = shopSession }}, configure...)...)
 }
 
 // transcript reads every message of a conversation from the store.
