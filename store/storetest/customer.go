@@ -20,6 +20,7 @@ func customerCases() []testCase {
 		{"MergeMoves", testMergeMoves},
 		{"MergeNothing", testMergeNothing},
 		{"MergeInvalid", testMergeInvalid},
+		{"EraseUnlinks", testEraseUnlinks},
 	}
 }
 
@@ -158,4 +159,19 @@ func testMergeInvalid(t *testing.T, f *fixture) {
 	_, err = cs.MergeVisitor(f.ctx, from.ID, chat.NewID())
 	require.ErrorIs(t, err, chat.ErrNotFound, "into a visitor that is not stored")
 	assert.Equal(t, c, f.get(c.ID), "a refused merge moves nothing")
+}
+
+// Erasing a visitor forgets which customer they were: the customer's next
+// link is to a new visitor.
+func testEraseUnlinks(t *testing.T, f *fixture) {
+	v := f.visitor()
+	customer := "cust-" + uuid.NewString()
+	other := "cust-" + uuid.NewString()
+	require.Equal(t, v.ID, f.link(customer, v.ID))
+	kept := f.visitor()
+	require.Equal(t, kept.ID, f.link(other, kept.ID))
+	require.NoError(t, f.s.EraseVisitor(f.ctx, v.ID), "EraseVisitor")
+	next := chat.NewID()
+	assert.Equal(t, next, f.link(customer, next), "the erased visitor's link is gone")
+	assert.Equal(t, kept.ID, f.link(other, chat.NewID()), "other links stay")
 }
