@@ -79,6 +79,15 @@
 // back to the queue instead of waiting for someone who is gone. Agents set
 // online by your own code, who hold no lease, are left alone.
 //
+// # Customers on several devices
+//
+// A Store that is also a [CustomerStore] links each of the shop's
+// customers to one visitor ([Desk.LinkCustomer]), so that a customer is the
+// same visitor, with the same conversations, on every device and
+// instance. When an anonymous visitor logs in as a customer who is another
+// visitor already, [Desk.MergeVisitor] moves their conversations and page
+// views to the customer's visitor and tells every instance.
+//
 // What the Desk itself writes to a visitor, the automatic reply, transfer
 // and inactivity notes, and the notices, is in the visitor's
 // [Visitor.Locale] (English, Polish, Finnish or Russian; English for any
