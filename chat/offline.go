@@ -238,19 +238,11 @@ func (a *absence) isPresent(visitor uuid.UUID) bool {
 	return a.present[visitor]
 }
 
-// isWaiting reports whether this Desk has a timer on a notice of the
-// conversation.
-func (a *absence) isWaiting(id uuid.UUID) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.waiting[id] != nil
-}
-
 // forget stops and drops this Desk's timer on notice n, if it has one.
 func (a *absence) forget(n ReplyNotice) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if w := a.waiting[n.ConversationID]; w != nil && w.notice == n {
+	if w := a.waiting[n.ConversationID]; w != nil && w.notice.After == n.After {
 		w.timer.Stop()
 		delete(a.waiting, n.ConversationID)
 	}
@@ -272,7 +264,7 @@ func (a *absence) stop() {
 // back first. This Desk sends it when it is due; when it stopped meanwhile,
 // the sweep of any instance does.
 func (d *Desk) replied(ctx context.Context, c ConversationInfo, m Message) {
-	if d.notifier == nil || d.absent.isWaiting(c.ID) {
+	if d.notifier == nil {
 		return
 	}
 	if d.absent.isPresent(c.VisitorID) && d.visitorPresent(ctx, c.VisitorID) {
@@ -291,11 +283,16 @@ func (d *Desk) replied(ctx context.Context, c ConversationInfo, m Message) {
 	if !scheduled {
 		return // an earlier notice waits, and carries this reply too
 	}
+	// The store had no notice of c waiting: a timer this Desk still has
+	// is on one that another instance took, and is replaced.
 	a := &d.absent
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.stopped || a.waiting[c.ID] != nil {
+	if a.stopped {
 		return
+	}
+	if old := a.waiting[c.ID]; old != nil {
+		old.timer.Stop()
 	}
 	if a.waiting == nil {
 		a.waiting = make(map[uuid.UUID]*replyWait)

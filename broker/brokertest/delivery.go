@@ -232,6 +232,9 @@ func everyEvent(key uuid.UUID) []chat.Event {
 		Body:           "Dzień dobry! 👋🏽 <b>not html</b> & \u2028 done",
 		Attachments:    []chat.Attachment{{Name: "faktura.pdf", ContentType: "application/pdf", Size: 12345, URL: "https://files.example.com/f?a=1&b=2"}},
 		IdempotencyKey: "key-1", Internal: true, CreatedAt: at,
+		Card: &chat.ProductCard{ProductID: "p-1", Name: "Czajnik <b>", Price: chat.Money{Amount: 12999, Currency: "PLN"},
+			ImageURL: "https://shop.example.com/i/1.jpg", URL: "https://shop.example.com/p/1?a=1&b=2", AddToCart: "/cart/add"},
+		QuickReplies: []string{"Tak", "Nie <i>"},
 	}
 	block := &chat.Block{
 		ID: chat.NewID(), VisitorID: visitor, CustomerID: "cust-9", Email: "troll@example.com",

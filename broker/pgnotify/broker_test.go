@@ -74,6 +74,9 @@ func fullEvent() chat.Event {
 			IdempotencyKey: "k-1",
 			Internal:       true,
 			CreatedAt:      at,
+			Card: &chat.ProductCard{ProductID: "bike-7", Name: "Rower miejski", Price: chat.Money{Amount: 149900, Currency: "PLN"},
+				ImageURL: "https://shop.example.com/i/bike.jpg", URL: "https://shop.example.com/p/bike", AddToCart: "/cart/add"},
+			QuickReplies: []string{"Tak", "Nie"},
 		},
 		Conversation: &chat.ConversationInfo{
 			ID: conv, VisitorID: visitor, Department: "bikes", Status: chat.StatusOpen, AgentID: "olga",
