@@ -1,0 +1,300 @@
+package transport_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/store/memory"
+	"github.com/parleychat/parley/store/sqlite"
+	"github.com/parleychat/parley/store/sqlstore"
+	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/wire"
+)
+
+// fileHarness serves a Desk over a SQLite file that keeps the uploads too.
+type fileHarness struct {
+	*harness
+	store *sqlstore.Store
+}
+
+func newFileHarness(t *testing.T, configure ...func(*transport.Config)) fileHarness {
+	t.Helper()
+	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "parley.db"), sqlstore.Config{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = store.Close(context.Background()) })
+	files := func(c *transport.Config) { c.Files = store }
+	h := newHarnessWithStore(t, store, append([]func(*transport.Config){files}, configure...)...)
+	return fileHarness{harness: h, store: store}
+}
+
+// storedFiles counts the files in the store.
+func (h fileHarness) storedFiles() int {
+	h.t.Helper()
+	var n int
+	require.NoError(h.t, h.store.DB().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM parley_files`).Scan(&n))
+	return n
+}
+
+// uploader is who sends a file request: a visitor by token, or an agent.
+type uploader struct {
+	token, agent string
+}
+
+func (h fileHarness) request(method, path string, who uploader, body []byte, contentType string) *http.Response {
+	h.t.Helper()
+	base := h.url + "/chat"
+	if who.agent != "" {
+		base = h.url + "/staff/chat"
+	}
+	req, err := http.NewRequest(method, base+path, bytes.NewReader(body))
+	require.NoError(h.t, err)
+	if who.agent != "" {
+		req.Header.Set("X-Test-Agent", who.agent)
+	}
+	if who.token != "" {
+		req.Header.Set("Authorization", "Bearer "+who.token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(h.t, err)
+	return resp
+}
+
+// upload posts a file and returns the response and, on success, the
+// attachment.
+func (h fileHarness) upload(who uploader, conv uuid.UUID, name string, data []byte) (*http.Response, chat.Attachment) {
+	h.t.Helper()
+	q := url.Values{"conversation_id": {conv.String()}, "name": {name}}
+	resp := h.request(http.MethodPost, "/files?"+q.Encode(), who, data, "application/octet-stream")
+	var a chat.Attachment
+	if resp.StatusCode == http.StatusCreated {
+		require.NoError(h.t, decodeJSON(resp, &a))
+	}
+	return resp, a
+}
+
+// refused checks a failed file request's status and error code.
+func refused(t *testing.T, resp *http.Response, status int, code string) wire.ErrorBody {
+	t.Helper()
+	var f wire.ServerFrame
+	require.NoError(t, decodeJSON(resp, &f))
+	require.Equal(t, status, resp.StatusCode, "%+v", f.Error)
+	require.NotNil(t, f.Error)
+	assert.Equal(t, code, f.Error.Code)
+	return *f.Error
+}
+
+func pngBytes(t *testing.T, w, h int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for x := range w {
+		img.Set(x, x%h, color.RGBA{R: 200, A: 255})
+	}
+	var b bytes.Buffer
+	require.NoError(t, png.Encode(&b, img))
+	return b.Bytes()
+}
+
+// TestAttachmentRoundTrip: a visitor uploads an image and sends it; the
+// agent gets the message with the attachment and can fetch the file, and
+// so can the visitor, as an image shown inline that cannot be sniffed
+// into anything else.
+func TestAttachmentRoundTrip(t *testing.T) {
+	t.Parallel()
+	h := newFileHarness(t)
+	v := h.visitor(ws)
+	require.Equal(t, int64(transport.DefaultMaxFileBytes), v.welcome.Limits.File)
+	require.Contains(t, v.welcome.Limits.FileTypes, "image/png")
+	conv := v.start("")
+	me := uploader{token: v.welcome.Token}
+	img := pngBytes(t, 40, 30)
+
+	resp, a := h.upload(me, conv.ID, `C:\Users\zoe\zdjęcie paczki.png`, img)
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	assert.Equal(t, "zdjęcie paczki.png", a.Name, "only the last element of the name is kept")
+	assert.Equal(t, "image/png", a.ContentType)
+	assert.Equal(t, int64(len(img)), a.Size)
+	assert.Equal(t, [2]int{40, 30}, [2]int{a.Width, a.Height})
+	assert.Equal(t, "files/"+a.FileID.String(), a.URL)
+
+	ack := v.mustRequest(wire.ClientFrame{Type: wire.FrameSend, ConversationID: conv.ID, Key: "photo", Files: []uuid.UUID{a.FileID}})
+	require.Equal(t, wire.FrameAck, ack.Type)
+
+	agent := h.agent(ws, "a1")
+	agent.mustRequest(wire.ClientFrame{Type: wire.FrameSync, ConversationID: conv.ID})
+	msgs := agent.messages(conv, 1)
+	require.Equal(t, []chat.Attachment{a}, msgs[0].Attachments, "the agent gets the stored attachment")
+	assert.Empty(t, msgs[0].Body)
+
+	for _, who := range []uploader{{agent: "a2"}, me} {
+		resp := h.request(http.MethodGet, "/"+a.URL, who, nil, "")
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%+v", who)
+		assert.True(t, bytes.Equal(img, body))
+		assert.Equal(t, "image/png", resp.Header.Get("Content-Type"))
+		assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
+		assert.Equal(t, `inline; filename*=utf-8''zdj%C4%99cie%20paczki.png`, resp.Header.Get("Content-Disposition"))
+		assert.Contains(t, resp.Header.Get("Content-Security-Policy"), "sandbox")
+		assert.Contains(t, resp.Header.Get("Content-Security-Policy"), "default-src 'none'")
+	}
+}
+
+// TestAttachmentAccess: only the conversation's participants read a file;
+// anyone else gets what a missing file gets.
+func TestAttachmentAccess(t *testing.T) {
+	t.Parallel()
+	h := newFileHarness(t)
+	v := h.visitor(sse)
+	conv := v.start("")
+	resp, a := h.upload(uploader{token: v.welcome.Token}, conv.ID, "faktura.pdf", []byte("%PDF-1.4\n%âãÏÓ\n1 0 obj\n<<>>\nendobj\n"))
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	assert.Equal(t, "application/pdf", a.ContentType)
+
+	got := h.request(http.MethodGet, "/"+a.URL, uploader{token: v.welcome.Token}, nil, "")
+	got.Body.Close()
+	require.Equal(t, http.StatusOK, got.StatusCode)
+	assert.Equal(t, `attachment; filename=faktura.pdf`, got.Header.Get("Content-Disposition"), "a file that is not an image is downloaded")
+
+	other := h.visitor(ws)
+	refused(t, h.request(http.MethodGet, "/"+a.URL, uploader{token: other.welcome.Token}, nil, ""), http.StatusNotFound, wire.CodeNotFound)
+	refused(t, h.request(http.MethodGet, "/"+a.URL, uploader{}, nil, ""), http.StatusUnauthorized, wire.CodeUnauthorized)
+	refused(t, h.request(http.MethodGet, "/"+a.URL, uploader{token: "forged.token"}, nil, ""), http.StatusUnauthorized, wire.CodeUnauthorized)
+	refused(t, h.request(http.MethodGet, "/files/"+chat.NewID().String(), uploader{token: v.welcome.Token}, nil, ""), http.StatusNotFound, wire.CodeNotFound)
+	unauth, err := http.Get(h.url + "/staff/chat/" + a.URL)
+	require.NoError(t, err)
+	refused(t, unauth, http.StatusUnauthorized, wire.CodeUnauthorized)
+
+	// Another visitor can neither upload to the conversation nor send its
+	// file in their own.
+	resp, _ = h.upload(uploader{token: other.welcome.Token}, conv.ID, "x.pdf", []byte("%PDF-1.4\n"))
+	refused(t, resp, http.StatusNotFound, wire.CodeNotFound)
+	mine := other.start("")
+	r := other.request(wire.ClientFrame{Type: wire.FrameSend, ConversationID: mine.ID, Key: "steal", Files: []uuid.UUID{a.FileID}})
+	require.NotNil(t, r.Error)
+	assert.Equal(t, wire.CodeInvalid, r.Error.Code)
+	assert.Equal(t, "files", r.Error.Field)
+}
+
+// TestAttachmentRefused: the type is read from the bytes, the size is
+// capped, the shop's scan can refuse, and a refused file is not stored.
+func TestAttachmentRefused(t *testing.T) {
+	t.Parallel()
+	const limit = 64 << 10
+	h := newFileHarness(t, func(c *transport.Config) {
+		c.MaxFileBytes = limit
+		c.ScanFile = func(_ context.Context, name, contentType string, r io.Reader) error {
+			b, err := io.ReadAll(r)
+			if err != nil {
+				return err
+			}
+			if bytes.Contains(b, []byte("EICAR")) {
+				return fmt.Errorf("%w: it carries a virus (%s, %s)", transport.ErrFileRefused, name, contentType)
+			}
+			if name == "scanner-down.png" {
+				return errors.New("the scanner is not answering")
+			}
+			return nil
+		}
+	})
+	v := h.visitor(ws)
+	conv := v.start("")
+	me := uploader{token: v.welcome.Token}
+
+	exe := append([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"), bytes.Repeat([]byte{0}, 512)...)
+	resp, _ := h.upload(me, conv.ID, "holiday.png", exe)
+	e := refused(t, resp, http.StatusUnsupportedMediaType, wire.CodeFileType)
+	assert.Contains(t, e.Message, "application/octet-stream", "the sender is told what the file really is")
+
+	html := []byte("<!DOCTYPE html><script>alert(1)</script>")
+	resp, _ = h.upload(me, conv.ID, "cat.jpg", html)
+	refused(t, resp, http.StatusUnsupportedMediaType, wire.CodeFileType)
+
+	damaged := append(pngBytes(t, 10, 10)[:8], bytes.Repeat([]byte("x"), 100)...) // a PNG signature, then no image
+	resp, _ = h.upload(me, conv.ID, "damaged.png", damaged)
+	refused(t, resp, http.StatusUnsupportedMediaType, wire.CodeFileType)
+
+	big := append(pngBytes(t, 4, 4), make([]byte, limit)...)
+	resp, _ = h.upload(me, conv.ID, "big.png", big)
+	refused(t, resp, http.StatusRequestEntityTooLarge, wire.CodeTooLarge)
+
+	virus := append(pngBytes(t, 4, 4), []byte("EICAR")...)
+	resp, _ = h.upload(me, conv.ID, "virus.png", virus)
+	e = refused(t, resp, http.StatusUnprocessableEntity, wire.CodeFileRefused)
+	assert.Equal(t, "the file was refused: it carries a virus (virus.png, image/png)", e.Message)
+
+	resp, _ = h.upload(me, conv.ID, "scanner-down.png", pngBytes(t, 4, 4))
+	refused(t, resp, http.StatusInternalServerError, wire.CodeInternal)
+
+	resp, _ = h.upload(me, conv.ID, "", pngBytes(t, 4, 4))
+	refused(t, resp, http.StatusBadRequest, wire.CodeInvalid)
+	resp, _ = h.upload(me, conv.ID, "empty.png", nil)
+	refused(t, resp, http.StatusBadRequest, wire.CodeInvalid)
+
+	// What a form on another site could send is refused before it is read.
+	resp = h.request(http.MethodPost, "/files?name=a.png&conversation_id="+conv.ID.String(), me, pngBytes(t, 4, 4), "text/plain")
+	refused(t, resp, http.StatusUnsupportedMediaType, wire.CodeBadFrame)
+
+	assert.Zero(t, h.storedFiles(), "nothing refused is stored")
+
+	resp, _ = h.upload(me, conv.ID, "exactly-the-limit.png", append(pngBytes(t, 4, 4), make([]byte, limit-len(pngBytes(t, 4, 4)))...))
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	assert.Equal(t, 1, h.storedFiles())
+
+	v.mustRequest(wire.ClientFrame{Type: wire.FrameClose, ConversationID: conv.ID})
+	resp, _ = h.upload(me, conv.ID, "late.png", pngBytes(t, 4, 4))
+	refused(t, resp, http.StatusConflict, wire.CodeClosed)
+}
+
+// TestAttachmentsOff: without a FileStore the routes answer not found and
+// the welcome announces no uploads.
+func TestAttachmentsOff(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	v := h.visitor(ws)
+	assert.Zero(t, v.welcome.Limits.File)
+	conv := v.start("")
+	fh := fileHarness{harness: h}
+	resp, _ := fh.upload(uploader{token: v.welcome.Token}, conv.ID, "a.png", pngBytes(t, 2, 2))
+	refused(t, resp, http.StatusNotFound, wire.CodeNotFound)
+	r := v.request(wire.ClientFrame{Type: wire.FrameSend, ConversationID: conv.ID, Key: "k", Files: []uuid.UUID{chat.NewID()}})
+	require.NotNil(t, r.Error)
+	assert.Equal(t, wire.CodeInvalid, r.Error.Code)
+}
+
+// TestFileConfig: bad upload settings are refused by name.
+func TestFileConfig(t *testing.T) {
+	t.Parallel()
+	desk, err := chat.NewDesk(chat.Config{Store: memory.New()})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = desk.Close(context.Background()) })
+	for _, c := range []transport.Config{
+		{MaxFileBytes: -1},
+		{FileTypes: []string{"image/PNG"}},
+		{FileTypes: []string{"text/plain; charset=utf-8"}},
+	} {
+		c.Desk, c.Secret = desk, testSecret
+		_, err := transport.New(c)
+		require.ErrorIs(t, err, chat.ErrInvalid)
+		assert.True(t, strings.Contains(err.Error(), "MaxFileBytes") || strings.Contains(err.Error(), "FileTypes"), err.Error())
+	}
+}
