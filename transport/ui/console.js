@@ -257,6 +257,7 @@
     var p = el("p");
     linkify(p, m.body || "");
     b.append(p);
+    parleyFiles(b, prefix, m.attachments, "");
     if (state) b.append(el("span", {"class": "state", text: state}));
     else if (kind === "agent" && !m.internal && m.seq <= c.seenByVisitor) b.append(el("span", {"class": "state", text: "seen"}));
     return b;
