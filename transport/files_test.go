@@ -3,8 +3,10 @@ package transport_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
@@ -156,7 +158,47 @@ func TestAttachmentRoundTrip(t *testing.T) {
 		assert.Equal(t, `inline; filename*=utf-8''zdj%C4%99cie%20paczki.png`, resp.Header.Get("Content-Disposition"))
 		assert.Contains(t, resp.Header.Get("Content-Security-Policy"), "sandbox")
 		assert.Contains(t, resp.Header.Get("Content-Security-Policy"), "default-src 'none'")
+		assert.Equal(t, "same-origin", resp.Header.Get("Cross-Origin-Resource-Policy"))
 	}
+}
+
+// pngHeader is the start of a PNG that declares a w×h picture: enough
+// for its dimensions to be read, without the pixels.
+func pngHeader(w, h uint32) []byte {
+	ihdr := binary.BigEndian.AppendUint32(nil, w)
+	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
+	ihdr = append(ihdr, 8, 2, 0, 0, 0) // 8-bit RGB
+	chunk := append([]byte("IHDR"), ihdr...)
+	out := append([]byte("\x89PNG\r\n\x1a\n"), binary.BigEndian.AppendUint32(nil, uint32(len(ihdr)))...)
+	out = append(out, chunk...)
+	return binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(chunk))
+}
+
+// TestAgentAttachment: an agent uploads a file through the agents'
+// handler and sends it; the visitor gets it and can fetch it.
+func TestAgentAttachment(t *testing.T) {
+	t.Parallel()
+	h := newFileHarness(t)
+	v := h.visitor(ws)
+	conv := v.start("")
+	agent := h.agent(sse, "olga")
+	require.NotZero(t, agent.welcome.Limits.File)
+	pdf := []byte("%PDF-1.7\n% zwrot\n")
+	resp, a := h.upload(uploader{agent: "olga"}, conv.ID, "etykieta zwrotna.pdf", pdf)
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	agent.mustRequest(wire.ClientFrame{Type: wire.FrameSend, ConversationID: conv.ID, Key: "label", Body: "Your return label", Files: []uuid.UUID{a.FileID}})
+	got := *v.expect(func(f wire.ServerFrame) bool {
+		return f.Type == string(chat.EventMessage) && f.Message.Author.Kind == chat.AuthorAgent
+	}).Message
+	require.Equal(t, []chat.Attachment{a}, got.Attachments)
+	assert.Equal(t, chat.Author{Kind: chat.AuthorAgent, ID: "olga", Name: "Agent olga"}, got.Author)
+	file := h.request(http.MethodGet, "/"+a.URL, uploader{token: v.welcome.Token}, nil, "")
+	body, err := io.ReadAll(file.Body)
+	file.Body.Close()
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, file.StatusCode)
+	assert.Equal(t, pdf, body)
+	assert.Equal(t, "application/pdf", file.Header.Get("Content-Type"))
 }
 
 // TestAttachmentAccess: only the conversation's participants read a file;
@@ -242,6 +284,10 @@ func TestAttachmentRefused(t *testing.T) {
 	e = refused(t, resp, http.StatusUnprocessableEntity, wire.CodeFileRefused)
 	assert.Equal(t, "the file was refused: it carries a virus (virus.png, image/png)", e.Message)
 
+	resp, _ = h.upload(me, conv.ID, "huge.png", pngHeader(10000, 5000))
+	e = refused(t, resp, http.StatusUnsupportedMediaType, wire.CodeFileType)
+	assert.Contains(t, e.Message, "10000×5000")
+
 	resp, _ = h.upload(me, conv.ID, "scanner-down.png", pngBytes(t, 4, 4))
 	refused(t, resp, http.StatusInternalServerError, wire.CodeInternal)
 
@@ -253,6 +299,15 @@ func TestAttachmentRefused(t *testing.T) {
 	// What a form on another site could send is refused before it is read.
 	resp = h.request(http.MethodPost, "/files?name=a.png&conversation_id="+conv.ID.String(), me, pngBytes(t, 4, 4), "text/plain")
 	refused(t, resp, http.StatusUnsupportedMediaType, wire.CodeBadFrame)
+
+	req, err := http.NewRequest(http.MethodPost, h.url+"/chat/files?name=a.png&conversation_id="+conv.ID.String(), bytes.NewReader(pngBytes(t, 4, 4)))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+me.token)
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("Origin", "https://evil.example")
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	refused(t, resp, http.StatusForbidden, wire.CodeUnauthorized)
 
 	assert.Zero(t, h.storedFiles(), "nothing refused is stored")
 
