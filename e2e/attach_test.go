@@ -20,12 +20,13 @@ import (
 // A visitor attaches a photo of a damaged parcel while a reply is half
 // written: the photo goes as a message with a thumbnail, the draft stays,
 // and the agent sees the thumbnail in the console. A program renamed to
-// look like an image is refused, and the widget says why.
+// look like an image is refused, and the widget says why; so is a file
+// over the limit.
 func TestAttachImage(t *testing.T) {
 	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "parley.db"), sqlstore.Config{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close(context.Background()) })
-	s := newShop(t, store, func(sc *shopConfig) { sc.Server.Files = store })
+	s := newShop(t, store, func(sc *shopConfig) { sc.Server.Files, sc.Server.MaxFileBytes = store, 4096 })
 
 	dir := t.TempDir()
 	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
@@ -36,6 +37,8 @@ func TestAttachImage(t *testing.T) {
 	require.NoError(t, png.Encode(&b, img))
 	photo := filepath.Join(dir, "paczka.png")
 	require.NoError(t, os.WriteFile(photo, b.Bytes(), 0o600))
+	big := filepath.Join(dir, "big.png")
+	require.NoError(t, os.WriteFile(big, append(b.Bytes(), make([]byte, 4096)...), 0o600))
 	fake := filepath.Join(dir, "invoice.png")
 	require.NoError(t, os.WriteFile(fake, append([]byte("MZ\x90\x00\x03\x00\x00\x00"), make([]byte, 300)...), 0o600))
 
@@ -46,6 +49,8 @@ func TestAttachImage(t *testing.T) {
 	visitor.until("the attach button shows", `!`+w(".attach")+`.hidden`)
 	visitor.do(chromedp.SetValue(chromedp.JSPath(w("#pw-input")), "I also wanted to ask"))
 
+	visitor.do(chromedp.SetUploadFiles(chromedp.JSPath(w(`input[type="file"]`)), []string{big}))
+	visitor.until("the widget refuses a file over the limit", w(".upload.err")+` && `+w(".upload")+`.textContent === "This file is too large to send."`)
 	visitor.do(chromedp.SetUploadFiles(chromedp.JSPath(w(`input[type="file"]`)), []string{fake}))
 	visitor.until("the refusal is shown", w(".upload.err")+` && `+w(".upload")+`.textContent === "This type of file cannot be sent. Send an image or a PDF."`)
 

@@ -318,6 +318,14 @@ func TestAttachmentRefused(t *testing.T) {
 	v.mustRequest(wire.ClientFrame{Type: wire.FrameClose, ConversationID: conv.ID})
 	resp, _ = h.upload(me, conv.ID, "late.png", pngBytes(t, 4, 4))
 	refused(t, resp, http.StatusConflict, wire.CodeClosed)
+
+	// A blocked visitor uploads nothing more.
+	conv = v.start("")
+	_, err = h.desk.Block(t.Context(), chat.Block{VisitorID: v.welcome.Visitor.ID, AgentID: "a1"})
+	require.NoError(t, err)
+	resp, _ = h.upload(me, conv.ID, "after-block.png", pngBytes(t, 4, 4))
+	refused(t, resp, http.StatusForbidden, wire.CodeBlocked)
+	assert.Equal(t, 1, h.storedFiles())
 }
 
 // TestAttachmentsOff: without a FileStore the routes answer not found and
