@@ -63,4 +63,15 @@ func TestAttachImage(t *testing.T) {
 	agent.click(`document.querySelector("#mine .conv-item button")`)
 	agent.until("the agent sees the thumbnail", `(() => { const i = document.querySelector("#log .msg.visitor img.pf-thumb"); return !!i && i.complete && i.naturalWidth === 64 && i.getAttribute("height") === "48"; })()`)
 	require.Equal(t, "paczka.png", eval[string](agent, `document.querySelector("#log .msg.visitor a.pf-file").title`))
+
+	// The agent answers with a PDF; the visitor gets a link that fetches
+	// it with the visitor's token.
+	label := filepath.Join(dir, "etykieta.pdf")
+	require.NoError(t, os.WriteFile(label, []byte("%PDF-1.7\n% return label\n"), 0o600))
+	agent.until("the attach button shows", `!document.getElementById("attach-btn").hidden`)
+	agent.do(chromedp.SetUploadFiles(chromedp.CSS("#attach-input"), []string{label}))
+	agent.until("the agent sees the file sent", cAll("#log .msg.agent a.pf-file")+`.join() === "\u{1F4CE} etykieta.pdf (1 KB)"`)
+	visitor.until("the visitor gets the link", wAll(".msg.agent a.pf-file")+`.join() === "\u{1F4CE} etykieta.pdf (1 KB)"`)
+	visitor.click(w(".msg.agent a.pf-file"))
+	visitor.until("the visitor's link fetched the file", w(".msg.agent a.pf-file")+`.dataset.ready === "1" && `+w(".msg.agent a.pf-file")+`.href.startsWith("blob:")`)
 }

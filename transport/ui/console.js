@@ -391,6 +391,42 @@
     renderConv();
   }
 
+  // --- attachments: a button in the composer's bar; the file goes as a message of its own ---
+  function buildAttach() {
+    var input = el("input", {type: "file", id: "attach-input", hidden: true, onchange: function () {
+      var f = input.files[0], c = S.selected && S.convs[S.selected];
+      input.value = "";
+      if (f && c) attach(f, c);
+    }});
+    var btn = el("button", {type: "button", id: "attach-btn", hidden: true, text: "Attach file", onclick: function () { input.click(); }});
+    var bar = $("composer").querySelector(".bar");
+    bar.insertBefore(btn, bar.lastElementChild);
+    bar.append(input);
+    $("composer").insertBefore(el("p", {id: "upload", "class": "hint", role: "status", "aria-live": "polite", hidden: true}), bar);
+  }
+  function attachReady() {
+    var l = S.limits || {};
+    $("attach-btn").hidden = !l.file;
+    if (l.file_types) $("attach-input").setAttribute("accept", l.file_types.join(","));
+  }
+  function uploadStatus(text, err) {
+    var u = $("upload");
+    u.hidden = !text;
+    u.classList.toggle("err", !!err);
+    u.textContent = text;
+  }
+  function attach(file, c) {
+    var l = S.limits || {};
+    if (l.file && file.size > l.file) return uploadStatus(file.name + ": over the limit of " + Math.floor(l.file / 1048576) + " MB", true);
+    var show = function (p) { uploadStatus("Sending " + file.name + "… " + Math.round(p * 100) + "%"); };
+    show(0);
+    parleyUpload(prefix, c.id, file, "", show).then(function (a) {
+      return request({type: "send", conversation_id: c.id, key: uuid(), files: [a.file_id]});
+    }).then(function () { uploadStatus(""); S.scrollDown = true; }, function (e) {
+      uploadStatus(file.name + " was not sent: " + ((e && e.message) || "try again"), true);
+    });
+  }
+
   function flush() {
     if (!S.conn || !S.conn.isOpen()) return;
     S.pending.forEach(function (p) {
@@ -579,6 +615,7 @@
   // --- frames from the server ---
   function onWelcome(w) {
     S.limits = w.limits || S.limits;
+    attachReady();
     S.me = w.agent;
     $("me-name").textContent = w.agent.name || w.agent.id;
     $("presence").value = w.agent.status === "away" ? "away" : "online";
@@ -750,6 +787,7 @@
       Notification.requestPermission().then(function () { $("notify-btn").hidden = Notification.permission !== "default"; });
     });
     $("composer").addEventListener("submit", function (e) { e.preventDefault(); submit(); });
+    buildAttach();
     $("input").addEventListener("keydown", function (e) {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
       if (e.key === "Tab" && $("input").value[0] === "/") {
