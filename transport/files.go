@@ -13,9 +13,12 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -294,14 +297,18 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, auth func(*ht
 		return
 	}
 	ctx := r.Context()
-	_, visitor, err := s.uploader(r, auth)
-	if err != nil {
-		s.fileError(w, r, err)
-		return
-	}
-	rec, err := s.cfg.Files.File(ctx, id)
-	if err == nil {
-		_, err = s.participant(ctx, rec.ConversationID, visitor)
+	if r.URL.Query().Has("sig") {
+		err = s.checkFileLink(r, id)
+	} else {
+		var visitor *chat.Visitor
+		var rec chat.File
+		_, visitor, err = s.uploader(r, auth)
+		if err == nil {
+			rec, err = s.cfg.Files.File(ctx, id)
+		}
+		if err == nil {
+			_, err = s.participant(ctx, rec.ConversationID, visitor)
+		}
 	}
 	if err != nil {
 		s.fileError(w, r, err)
@@ -326,6 +333,51 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, auth func(*ht
 	h.Set("Cross-Origin-Resource-Policy", "same-origin")
 	h.Set("Cache-Control", "private, max-age=3600")
 	_, _ = io.Copy(w, rc)
+}
+
+// fileLinkDomain separates the signatures of file links from the
+// server's other signatures.
+const fileLinkDomain = "parley file link v1\x00"
+
+// FileLinks returns a chat.Config.FileLink that links each uploaded file
+// in emails to GET {base}/files/{id} with a signature made with secret,
+// the Server's Config.Secret. The link works for ttl from when the email
+// is written, for whoever holds it, and for that file only: it is sent
+// only to the address the email goes to, and expires. base is where the
+// visitor handler is mounted, such as "https://shop.example.com/chat". A
+// secret too short, a base that is not an absolute http or https URL, or
+// a ttl that is not positive returns an error wrapping chat.ErrInvalid.
+func FileLinks(secret []byte, base string, ttl time.Duration) (func(chat.Attachment) string, error) {
+	if len(secret) < MinSecretBytes {
+		return nil, fmt.Errorf("%w: the secret is %d bytes; at least %d are needed", chat.ErrInvalid, len(secret), MinSecretBytes)
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("%w: file links need an absolute http or https base URL, not %.200q", chat.ErrInvalid, base)
+	}
+	if ttl <= 0 {
+		return nil, fmt.Errorf("%w: file links need a positive time to live", chat.ErrInvalid)
+	}
+	base = strings.TrimSuffix(base, "/")
+	secret = slices.Clone(secret)
+	return func(a chat.Attachment) string {
+		exp := strconv.FormatInt(time.Now().Add(ttl).Unix(), 10)
+		sig := b64.EncodeToString(mac(secret, fileLinkDomain, a.FileID.String()+"."+exp))
+		return base + "/files/" + a.FileID.String() + "?" + url.Values{"exp": {exp}, "sig": {sig}}.Encode()
+	}, nil
+}
+
+// checkFileLink checks the signature and expiry of a link FileLinks made.
+func (s *Server) checkFileLink(r *http.Request, id uuid.UUID) error {
+	q := r.URL.Query()
+	exp := q.Get("exp")
+	if !validMAC(s.cfg.Secret, fileLinkDomain, id.String()+"."+exp, q.Get("sig")) {
+		return fmt.Errorf("%w: the file link is not valid", ErrUnauthorized)
+	}
+	if n, err := strconv.ParseInt(exp, 10, 64); err != nil || !s.cfg.Now().Before(time.Unix(n, 0)) {
+		return fmt.Errorf("%w: the file link has expired", ErrTokenExpired)
+	}
+	return nil
 }
 
 // attachments returns the attachments of a send frame's files, each an

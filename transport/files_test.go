@@ -15,7 +15,9 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
@@ -360,4 +362,66 @@ func TestFileConfig(t *testing.T) {
 		require.ErrorIs(t, err, chat.ErrInvalid)
 		assert.True(t, strings.Contains(err.Error(), "MaxFileBytes") || strings.Contains(err.Error(), "FileTypes"), err.Error())
 	}
+}
+
+// TestTranscriptLinksAttachments: an emailed transcript links each file
+// with a signed link that works without the visitor's token, for that
+// file only, until it expires.
+func TestTranscriptLinksAttachments(t *testing.T) {
+	t.Parallel()
+	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "parley.db"), sqlstore.Config{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = store.Close(context.Background()) })
+	var link atomic.Pointer[func(chat.Attachment) string]
+	var skew atomic.Int64 // how far the server's clock is ahead
+	box := &mailbox{}
+	deskCfg := chat.Config{Store: store, Notifier: box, FileLink: func(a chat.Attachment) string { return (*link.Load())(a) }}
+	h := fileHarness{harness: newHarnessWithDesk(t, deskCfg, func(c *transport.Config) {
+		c.Files = store
+		c.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+	}), store: store}
+	links, err := transport.FileLinks(testSecret, h.url+"/chat/", time.Hour)
+	require.NoError(t, err)
+	link.Store(&links)
+
+	v := h.visitor(ws, clientOptions{identity: identified(t, "anna@example.pl")})
+	conv := v.start("")
+	img := pngBytes(t, 8, 8)
+	_, a := h.upload(uploader{token: v.welcome.Token}, conv.ID, "paczka.png", img)
+	v.mustRequest(wire.ClientFrame{Type: wire.FrameSend, ConversationID: conv.ID, Key: "photo", Body: "Look", Files: []uuid.UUID{a.FileID}})
+	_, other := h.upload(uploader{token: v.welcome.Token}, conv.ID, "other.png", pngBytes(t, 2, 2))
+	require.Empty(t, transcript(v, conv, ""))
+
+	var sent []chat.Attachment
+	for _, n := range box.all() {
+		if n.Kind != chat.NoticeTranscript {
+			continue // the acknowledgement of the offline request
+		}
+		for _, m := range n.Messages {
+			sent = append(sent, m.Attachments...)
+		}
+	}
+	require.Len(t, sent, 1)
+	u := sent[0].URL
+	require.True(t, strings.HasPrefix(u, h.url+"/chat/files/"+a.FileID.String()+"?"), u)
+
+	get := func(u string) *http.Response {
+		resp, err := http.Get(u)
+		require.NoError(t, err)
+		return resp
+	}
+	resp := get(u)
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, img, body, "the link fetches the file without the visitor's token")
+	assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
+
+	refused(t, get(strings.Replace(u, a.FileID.String(), other.FileID.String(), 1)), http.StatusUnauthorized, wire.CodeUnauthorized)
+	refused(t, get(strings.Replace(u, "exp=", "exp=9", 1)), http.StatusUnauthorized, wire.CodeUnauthorized)
+	skew.Store(int64(2 * time.Hour))
+	refused(t, get(u), http.StatusUnauthorized, wire.CodeTokenExpired)
+	_, err = transport.FileLinks(testSecret, "/chat", time.Hour)
+	assert.ErrorIs(t, err, chat.ErrInvalid)
 }
