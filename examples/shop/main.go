@@ -182,6 +182,9 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 			Path:          "/p/*",
 			MinTimeOnPage: 30 * time.Second,
 		}},
+		// Customers may send a photo or a PDF (of a damaged parcel, an
+		// invoice); the database keeps the files with the chats.
+		Files: store,
 	})
 	if err != nil {
 		return err
