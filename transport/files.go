@@ -258,14 +258,15 @@ func (s *Server) sniff(f *chat.File, data []byte) error {
 }
 
 // fileName cleans the name an upload came with: its last path element,
-// without control characters, and not empty.
+// without control or format characters (a right-to-left override would
+// show "photo\u202egnp.exe" as "photoexe.png"), and not empty.
 func fileName(name string) (string, error) {
 	if !utf8.ValidString(name) {
 		return "", wire.Errorf(wire.CodeInvalid, "the file name is not valid UTF-8")
 	}
 	name = path.Base(strings.ReplaceAll(name, `\`, "/"))
 	name = strings.TrimSpace(strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == unicode.ReplacementChar {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == unicode.ReplacementChar {
 			return -1
 		}
 		return r

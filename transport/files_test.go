@@ -293,6 +293,11 @@ func TestAttachmentRefused(t *testing.T) {
 	resp, _ = h.upload(me, conv.ID, "scanner-down.png", pngBytes(t, 4, 4))
 	refused(t, resp, http.StatusInternalServerError, wire.CodeInternal)
 
+	resp, a := h.upload(me, conv.ID, "faktura\u202egnp.pdf", []byte("%PDF-1.4\n"))
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	assert.Equal(t, "fakturagnp.pdf", a.Name, "a right-to-left override is taken out of the name")
+	require.NoError(t, h.store.DeleteFile(t.Context(), a.FileID))
+
 	resp, _ = h.upload(me, conv.ID, "", pngBytes(t, 4, 4))
 	refused(t, resp, http.StatusBadRequest, wire.CodeInvalid)
 	resp, _ = h.upload(me, conv.ID, "empty.png", nil)
