@@ -41,6 +41,12 @@ const DefaultMaxFileBytes = 10 << 20
 // says otherwise: common images and PDF.
 var DefaultFileTypes = []string{"image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"}
 
+// maxUploads is how many uploads a Server reads at once; each is held in
+// memory whole while it is checked, so this bounds their memory at
+// maxUploads times Config.MaxFileBytes. More are refused with
+// rate_limited, to be retried.
+const maxUploads = 16
+
 // maxImagePixels is the most pixels an accepted image may have: a small
 // file can declare a huge picture that takes a reader's browser gigabytes
 // to decode.
@@ -142,6 +148,8 @@ func (s *Server) fileError(w http.ResponseWriter, r *http.Request, err error) {
 		status = http.StatusUnsupportedMediaType
 	case wire.CodeFileRefused:
 		status = http.StatusUnprocessableEntity
+	case wire.CodeRateLimited:
+		status = http.StatusTooManyRequests
 	case wire.CodeInternal:
 		s.log.Error("transport: a file request failed", "path", r.URL.Path, "err", err)
 	}
@@ -201,6 +209,12 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, auth func(*http.
 	}
 	if r.ContentLength > s.cfg.MaxFileBytes {
 		return chat.File{}, s.tooLarge()
+	}
+	select {
+	case s.uploads <- struct{}{}:
+		defer func() { <-s.uploads }()
+	default:
+		return chat.File{}, &rateLimitError{retryAfter: time.Second}
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxFileBytes))
 	var tooBig *http.MaxBytesError

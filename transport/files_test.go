@@ -430,3 +430,70 @@ func TestTranscriptLinksAttachments(t *testing.T) {
 	_, err = transport.FileLinks(testSecret, "/chat", time.Hour)
 	assert.ErrorIs(t, err, chat.ErrInvalid)
 }
+
+// TestUploadsAtOnce: a server reads a bounded number of uploads at once,
+// since each is held in memory; one more is told to retry, and goes
+// through once the others are done.
+func TestUploadsAtOnce(t *testing.T) {
+	t.Parallel()
+	h := newFileHarness(t)
+	v := h.visitor(ws)
+	conv := v.start("")
+	me := uploader{token: v.welcome.Token}
+	img := pngBytes(t, 4, 4)
+	const slow = 16
+	writers := make([]*io.PipeWriter, slow)
+	results := make(chan int, slow)
+	// A test that fails while uploads stall ends them, so that the server
+	// can stop.
+	t.Cleanup(func() {
+		for _, pw := range writers {
+			if pw != nil {
+				_ = pw.CloseWithError(errors.New("the test ended"))
+			}
+		}
+	})
+	for i := range writers {
+		pr, pw := io.Pipe()
+		writers[i] = pw
+		req, err := http.NewRequest(http.MethodPost, h.url+"/chat/files?name=slow.png&conversation_id="+conv.ID.String(), pr)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+me.token)
+		req.Header.Set("Content-Type", "application/octet-stream")
+		go func() {
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				_ = pr.CloseWithError(err) // the writes below fail instead of waiting
+				results <- 0
+				return
+			}
+			resp.Body.Close()
+			results <- resp.StatusCode
+		}()
+		_, err = pw.Write(img[:8]) // the upload starts, and stalls
+		require.NoError(t, err)
+	}
+	// Each of them holds a slot once its request is read; wait for that.
+	deadline := time.Now().Add(wait)
+	var e wire.ErrorBody
+	for {
+		resp, _ := h.upload(me, conv.ID, "one-more.png", img)
+		if resp.StatusCode == http.StatusTooManyRequests {
+			e = refused(t, resp, http.StatusTooManyRequests, wire.CodeRateLimited)
+			break
+		}
+		require.Equal(t, http.StatusCreated, resp.StatusCode)
+		require.True(t, time.Now().Before(deadline), "no upload was refused while %d were being read", slow)
+	}
+	assert.Positive(t, e.RetryAfterMS)
+	for _, pw := range writers {
+		_, err := pw.Write(img[8:])
+		require.NoError(t, err)
+		require.NoError(t, pw.Close())
+	}
+	for range slow {
+		assert.Equal(t, http.StatusCreated, <-results)
+	}
+	resp, _ := h.upload(me, conv.ID, "after.png", img)
+	assert.Equal(t, http.StatusCreated, resp.StatusCode, "the slots are given back")
+}

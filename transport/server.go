@@ -220,6 +220,8 @@ type Server struct {
 	leases            leaseKeeper
 	// refusedOrigins are the origins logged as refused; see originAllowed.
 	refusedOrigins map[string]struct{}
+	// uploads holds a slot for each upload being read; see files.go.
+	uploads chan struct{}
 	// avail and contact are for visitors' welcomes; see availability.go.
 	avail   availability
 	contact *wire.Contact
@@ -328,6 +330,7 @@ func New(cfg Config) (*Server, error) {
 		leases:         leaseKeeper{holder: uuid.NewString(), stop: make(chan struct{}), done: make(chan struct{})},
 		refusedOrigins: make(map[string]struct{}),
 		contact:        contact,
+		uploads:        make(chan struct{}, maxUploads),
 	}
 	s.live = newLiveRegistry(s)
 	s.sums = newSummaryFeed(s)
