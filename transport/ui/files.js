@@ -25,9 +25,11 @@ function parleyFiles(parent, prefix, atts, auth) {
   "use strict";
   (atts || []).forEach(function (a) {
     var url = parleyFileURL(prefix, a);
-    if (/^image\//.test(a.content_type || "") && a.width && a.height) {
-      var k = Math.min(1, 240 / a.width, 180 / a.height);
-      var img = el("img", {"class": "pf-thumb", alt: a.name, width: String(Math.round(a.width * k)), height: String(Math.round(a.height * k))});
+    if (/^image\//.test(a.content_type || "")) {
+      // Without dimensions (WebP, which the server does not read) the
+      // stylesheet's maximum size applies.
+      var k = a.width && a.height ? Math.min(1, 240 / a.width, 180 / a.height) : 0;
+      var img = el("img", {"class": "pf-thumb", alt: a.name, width: k ? String(Math.round(a.width * k)) : null, height: k ? String(Math.round(a.height * k)) : null});
       var link = el("a", {"class": "pf-file", href: auth ? "#" : url, target: "_blank", rel: "noopener", title: a.name}, [img]);
       if (!auth) img.src = url;
       else parleyFetchFile(url, auth).then(function (u) { img.src = u; link.href = u; }, function () { img.alt = a.name + " ⚠"; });
