@@ -108,6 +108,12 @@ type Config struct {
 	// EmailConfirmTTL is how long a confirmation link works. Zero means
 	// DefaultEmailConfirmTTL.
 	EmailConfirmTTL time.Duration
+	// FileLink gives each attachment of an uploaded file (FileID set) its
+	// link in the emails the Desk sends, such as transcripts: the
+	// attachment's own URL is relative to the handler that serves it,
+	// which a mail reader cannot follow. transport.FileLinks makes one.
+	// Nil, or an empty link, leaves such attachments out of emails.
+	FileLink func(a Attachment) string
 	// EmailsPerVisitor caps the emails sent for one visitor per UTC day,
 	// confirmation links included. Zero means DefaultEmailsPerVisitor.
 	EmailsPerVisitor int

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -165,7 +166,8 @@ func CheckAddress(address string) error {
 
 // emailRules are the Desk's email settings.
 type emailRules struct {
-	confirmURL *url.URL // nil: anonymous visitors cannot confirm
+	fileLink   func(Attachment) string // Config.FileLink
+	confirmURL *url.URL                // nil: anonymous visitors cannot confirm
 	confirmTTL time.Duration
 	limits     EmailLimits
 }
@@ -174,6 +176,7 @@ type emailRules struct {
 // them.
 func newEmailRules(cfg Config) (emailRules, error) {
 	r := emailRules{
+		fileLink:   cfg.FileLink,
 		confirmTTL: cfg.EmailConfirmTTL,
 		limits:     EmailLimits{PerVisitor: cfg.EmailsPerVisitor, PerAddress: cfg.EmailsPerAddress},
 	}
@@ -374,7 +377,30 @@ func (d *Desk) admit(ctx context.Context, visitorID uuid.UUID, address string) e
 // send hands n to the Notifier with the shop's name and time zone.
 func (d *Desk) send(ctx context.Context, n Notice) error {
 	n.ShopName, n.Location = d.shopName, d.zoneOf(n.To)
+	n.Messages = d.email.linkFiles(n.Messages)
 	return d.notifier.Notify(ctx, n)
+}
+
+// linkFiles returns ms with the attachments of uploaded files linked by
+// Config.FileLink, and those it gives no link left out. ms is not changed.
+func (r emailRules) linkFiles(ms []Message) []Message {
+	out := slices.Clone(ms)
+	for i, m := range out {
+		var kept []Attachment
+		for _, a := range m.Attachments {
+			if a.FileID != uuid.Nil {
+				if r.fileLink == nil {
+					continue
+				}
+				if a.URL = r.fileLink(a); a.URL == "" {
+					continue
+				}
+			}
+			kept = append(kept, a)
+		}
+		out[i].Attachments = kept
+	}
+	return out
 }
 
 // screen applies the email rules to a notice the Desk sends on its own (an

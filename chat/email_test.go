@@ -275,3 +275,46 @@ func TestNoticesOverTheLimitAreDropped(t *testing.T) {
 	require.NoError(t, f.desk.Close(t.Context()), "Close waits for the notices being sent")
 	assert.Len(t, box.all(), 1, "the second acknowledgement is over the address's limit")
 }
+
+// TestEmailedAttachments: in emails, an uploaded file's attachment gets
+// the link Config.FileLink gives it, or is left out without one; a file
+// kept elsewhere keeps its own URL; the stored message is not changed.
+func TestEmailedAttachments(t *testing.T) {
+	t.Parallel()
+	uploaded := chat.Attachment{Name: "paczka.png", ContentType: "image/png", FileID: chat.NewID(), URL: "files/x"}
+	external := chat.Attachment{Name: "faktura.pdf", URL: "https://files.example.com/f/1"}
+	for name, link := range map[string]func(chat.Attachment) string{
+		"linked": func(a chat.Attachment) string {
+			return "https://shop.example.com/chat/files/" + a.FileID.String() + "?sig=s"
+		},
+		"no link":   func(chat.Attachment) string { return "" },
+		"no linker": nil,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			box := &outbox{}
+			f := setup(t, chat.Config{Notifier: box, FileLink: link})
+			c := chatWith(t, f, "hello")
+			conv, _, err := f.desk.Lookup(t.Context(), c.ID)
+			require.NoError(t, err)
+			m, err := conv.Post(t.Context(), chat.Message{Author: chat.Author{Kind: chat.AuthorAgent, ID: "olga", Name: "Olga"},
+				Body: "The photo and the invoice", Attachments: []chat.Attachment{uploaded, external}})
+			require.NoError(t, err)
+			require.NoError(t, f.desk.ProveEmail(t.Context(), c.VisitorID, "anna@example.com"))
+			require.NoError(t, f.desk.SendTranscript(t.Context(), c.ID, "anna@example.com"))
+			sent := box.all()
+			require.Len(t, sent, 1)
+			last := sent[0].Messages[len(sent[0].Messages)-1]
+			want := []chat.Attachment{external}
+			if name == "linked" {
+				linked := uploaded
+				linked.URL = link(uploaded)
+				want = []chat.Attachment{linked, external}
+			}
+			assert.Equal(t, want, last.Attachments)
+			stored, err := conv.History(t.Context(), chat.MessageQuery{After: m.Seq - 1, Limit: 1})
+			require.NoError(t, err)
+			assert.Equal(t, []chat.Attachment{uploaded, external}, stored[0].Attachments, "the stored message keeps its attachments")
+		})
+	}
+}

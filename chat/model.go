@@ -106,12 +106,19 @@ type Author struct {
 }
 
 // Attachment describes a file that accompanies a message. Parley stores only
-// this metadata; the file itself lives wherever the shop keeps uploads.
+// this metadata with the message; the file itself lives in a FileStore
+// (FileID set, see File.Attachment) or wherever the shop keeps it.
 type Attachment struct {
 	Name        string `json:"name"`                   // file name shown to the reader
 	ContentType string `json:"content_type,omitempty"` // MIME type, if known
 	Size        int64  `json:"size,omitempty"`         // bytes, if known
 	URL         string `json:"url"`                    // where the file is fetched from
+	// FileID is the uploaded File the attachment points to; nil for a
+	// file kept elsewhere. Width and Height are an image's pixels, when
+	// known, so that readers can size its thumbnail before it loads.
+	FileID uuid.UUID `json:"file_id,omitzero"`
+	Width  int       `json:"width,omitempty"`
+	Height int       `json:"height,omitempty"`
 }
 
 // Message is one entry in a conversation's transcript.

@@ -208,8 +208,8 @@ func (m Message) Validate() error {
 		); err != nil {
 			return err
 		}
-		if a.Size < 0 {
-			return invalid("attachment size %d is negative", a.Size)
+		if a.Size < 0 || a.Width < 0 || a.Height < 0 {
+			return invalid("attachment size or dimensions are negative")
 		}
 	}
 	return firstErr(

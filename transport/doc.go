@@ -140,6 +140,18 @@
 // conversation and may carry a product card and quick replies.
 // docs/shop-integration.md shows each hook.
 //
+// # Attachments
+//
+// With Config.Files set (filestore/disk, or the SQL store, which is a
+// chat.FileStore too), visitors and agents attach files: POST /files
+// uploads one, a send frame's files attach it, GET /files/{id} serves it
+// to the conversation's participants only. The type is read from the
+// bytes and checked against Config.FileTypes, the size against
+// Config.MaxFileBytes, and Config.ScanFile may refuse a file with an
+// error wrapping ErrFileRefused. FileLinks makes the signed links emails
+// give attached files (chat.Config.FileLink). docs/protocol.md describes
+// the requests, docs/security.md the trust boundary.
+//
 // # Web clients
 //
 // The handlers also serve the clients, embedded in the package: the chat

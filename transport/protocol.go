@@ -2,6 +2,7 @@ package transport
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/wire"
@@ -55,6 +56,12 @@ func errorBody(err error) *wire.ErrorBody {
 		return &wire.ErrorBody{Code: wire.CodeAgentBusy, Message: err.Error()}
 	case errors.Is(err, chat.ErrKeyReused):
 		return &wire.ErrorBody{Code: wire.CodeKeyReused, Message: "the key is used by another message of the conversation; send with a new key"}
+	case errors.Is(err, ErrFileTooLarge):
+		return &wire.ErrorBody{Code: wire.CodeTooLarge, Message: strings.TrimPrefix(err.Error(), "transport: ")}
+	case errors.Is(err, ErrFileType):
+		return &wire.ErrorBody{Code: wire.CodeFileType, Message: strings.TrimPrefix(err.Error(), "transport: ")}
+	case errors.Is(err, ErrFileRefused):
+		return &wire.ErrorBody{Code: wire.CodeFileRefused, Message: strings.TrimPrefix(err.Error(), "transport: ")}
 	case errors.Is(err, chat.ErrInvalid):
 		return &wire.ErrorBody{Code: wire.CodeInvalid, Message: err.Error()}
 	case errors.Is(err, chat.ErrClosed):

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -201,6 +202,24 @@ type Config struct {
 	// conversation, shown as buttons in the console; see Action. At most
 	// MaxActions.
 	Actions []Action
+
+	// Files keeps the files visitors and agents attach to messages (see
+	// filestore/disk, or store/sqlstore's Store). Nil turns attachments
+	// off: the widget and the console show no attach button.
+	Files chat.FileStore
+	// MaxFileBytes is the largest file accepted. Zero means
+	// DefaultMaxFileBytes.
+	MaxFileBytes int64
+	// FileTypes are the media types of the files accepted, as found in
+	// their bytes by http.DetectContentType (never by their names).
+	// Empty means DefaultFileTypes.
+	FileTypes []string
+	// ScanFile, when set, checks every upload that passed the size and
+	// type checks before it is stored, for example with a virus scanner.
+	// An error wrapping ErrFileRefused refuses the file, and its message
+	// is shown to the sender; any other error refuses it as an internal
+	// failure, logged. Nil accepts every file.
+	ScanFile func(ctx context.Context, name, contentType string, r io.Reader) error
 }
 
 // Server serves Parley's realtime protocol over WebSocket and over
@@ -230,6 +249,8 @@ type Server struct {
 	leases            leaseKeeper
 	// refusedOrigins are the origins logged as refused; see originAllowed.
 	refusedOrigins map[string]struct{}
+	// uploads holds a slot for each upload being read; see files.go.
+	uploads chan struct{}
 	// avail and contact are for visitors' welcomes; see availability.go.
 	avail   availability
 	contact *wire.Contact
@@ -295,6 +316,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.TypicalReply < 0 {
 		return bad("Config.TypicalReply is negative")
 	}
+	if err := checkFileConfig(&cfg); err != nil {
+		return bad("%v", err)
+	}
 	contact, err := cfg.Contact.wire()
 	if err != nil {
 		return bad("%v", err)
@@ -345,6 +369,7 @@ func New(cfg Config) (*Server, error) {
 		leases:         leaseKeeper{holder: uuid.NewString(), stop: make(chan struct{}), done: make(chan struct{})},
 		refusedOrigins: make(map[string]struct{}),
 		contact:        contact,
+		uploads:        make(chan struct{}, maxUploads),
 	}
 	s.live = newLiveRegistry(s)
 	s.sums = newSummaryFeed(s)
@@ -388,6 +413,7 @@ func (s *Server) routes(auth func(*http.Request) (chat.Agent, error)) http.Handl
 	mux.HandleFunc("GET /sse/{session}", func(w http.ResponseWriter, r *http.Request) { s.serveSSEStream(w, r, auth) })
 	mux.HandleFunc("POST /sse/{session}", func(w http.ResponseWriter, r *http.Request) { s.serveSSEFrames(w, r, auth) })
 	handleUI(mux, auth != nil)
+	s.handleFiles(mux, auth)
 	if auth == nil {
 		s.handleEmail(mux)
 		return mux

@@ -143,6 +143,9 @@ func (s *Server) open(ctx context.Context, r *http.Request, data []byte, agent *
 	welcome := &wire.ServerFrame{Type: wire.FrameWelcome, ID: f.ID, V: wire.ProtocolVersion,
 		HeartbeatMS: s.cfg.HeartbeatInterval.Milliseconds(), TimeoutMS: s.cfg.HeartbeatTimeout.Milliseconds(),
 		Limits: &wire.Limits{Body: chat.MaxBodyBytes, Name: chat.MaxNameBytes, Email: chat.MaxEmailBytes}}
+	if s.cfg.Files != nil {
+		welcome.Limits.File, welcome.Limits.FileTypes = s.cfg.MaxFileBytes, s.cfg.FileTypes
+	}
 	var topic chat.Topic
 	if agent != nil {
 		a, err := s.saveAgent(ctx, *agent)
@@ -835,7 +838,11 @@ func (ss *session) handle(ctx context.Context, f wire.ClientFrame) (outItem, err
 	}
 	switch f.Type {
 	case wire.FrameSend:
-		m, err := conv.Post(ctx, chat.Message{Author: ss.author(), Body: f.Body, IdempotencyKey: f.Key})
+		files, err := ss.srv.attachments(ctx, info.ID, f.Files)
+		if err != nil {
+			return outItem{}, err
+		}
+		m, err := conv.Post(ctx, chat.Message{Author: ss.author(), Body: f.Body, Attachments: files, IdempotencyKey: f.Key})
 		if err != nil {
 			return outItem{}, err
 		}

@@ -53,6 +53,7 @@ func uiScript(widget bool) []byte {
 	}
 	b.Write(uiFile("dom.js"))
 	b.Write(uiFile("conn.js"))
+	b.Write(uiFile("files.js"))
 	if widget {
 		b.Write(uiFile("widget.js"))
 	} else {

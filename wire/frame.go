@@ -117,6 +117,8 @@ const (
 	CodeWrongInstance     = "wrong_instance"       // SSE: the session is held by another instance
 	CodeForbidden         = "forbidden"            // the shop's permission check refused the agent this action
 	CodeActionFailed      = "action_failed"        // the shop's action failed; the message says why
+	CodeFileType          = "file_type"            // an upload's bytes are not of an accepted type
+	CodeFileRefused       = "file_refused"         // the shop's scan refused an upload
 	MaxRequestIDBytes     = 64
 	maxIdempotencyKeyByte = chat.MaxIDBytes
 )
@@ -141,8 +143,11 @@ type ClientFrame struct {
 	Department     string    `json:"department,omitempty"`
 	AgentID        string    `json:"agent_id,omitempty"` // assign: to whom; empty means the sender
 
-	Key      string        `json:"key,omitempty"`  // send: idempotency key, required
-	Body     string        `json:"body,omitempty"` // send
+	Key  string `json:"key,omitempty"`  // send: idempotency key, required
+	Body string `json:"body,omitempty"` // send
+	// Files are uploads to the conversation (see docs/protocol.md,
+	// Attachments) that a send attaches to its message.
+	Files    []uuid.UUID   `json:"files,omitempty"`
 	AfterSeq int64         `json:"after_seq,omitempty"`
 	Seq      int64         `json:"seq,omitempty"` // read
 	Typing   bool          `json:"typing,omitempty"`
@@ -244,6 +249,10 @@ type Limits struct {
 	Body  int `json:"body"`  // a message or note body: chat.MaxBodyBytes
 	Name  int `json:"name"`  // a visitor's name in start: chat.MaxNameBytes
 	Email int `json:"email"` // an email address in start or transcript: chat.MaxEmailBytes
+	// File and FileTypes are the largest upload and the media types
+	// accepted, when the server takes uploads; zero and empty when not.
+	File      int64    `json:"file,omitempty"`
+	FileTypes []string `json:"file_types,omitempty"`
 }
 
 // ErrorBody says why a request failed.
@@ -331,6 +340,9 @@ func (f ClientFrame) check() error {
 		}
 		if len(f.Body) > chat.MaxBodyBytes {
 			return Errorf(CodeInvalid, "the message is %d bytes, over the limit of %d", len(f.Body), chat.MaxBodyBytes)
+		}
+		if len(f.Files) > chat.MaxAttachments {
+			return Errorf(CodeInvalid, "the message has %d files, over the limit of %d", len(f.Files), chat.MaxAttachments)
 		}
 	case FrameSync, FrameTyping, FrameClose, FrameRate, FrameAssign, FrameUnwatch:
 		if err := needConversation(); err != nil {

@@ -197,6 +197,9 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		}},
 		// The logged-in customer comes from the shop's own session.
 		IdentifyVisitor: shopState.identifyVisitor,
+		// Customers may send a photo or a PDF (of a damaged parcel, an
+		// invoice); the database keeps the files with the chats.
+		Files: store,
 	})
 	if err != nil {
 		return err

@@ -2,8 +2,11 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"image"
+	"image/png"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -15,6 +18,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/google/uuid"
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/transport"
 	"github.com/parleychat/parley/wire"
@@ -363,4 +367,49 @@ func TestStorageBackends(t *testing.T) {
 			assert.NotNil(t, hello(t, ws+"/chat/ws", "", nil).Visitor)
 		})
 	}
+}
+
+// TestShopAcceptsAnImage: a customer of the demo sends a photo in the
+// chat; the file is kept in the shop's database.
+func TestShopAcceptsAnImage(t *testing.T) {
+	base := startShop(t, config{})
+	ctx := t.Context()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/chat/ws", nil)
+	require.NoError(t, err)
+	defer c.CloseNow()
+	frame := func(f wire.ClientFrame) wire.ServerFrame {
+		t.Helper()
+		b, err := json.Marshal(f)
+		require.NoError(t, err)
+		require.NoError(t, c.Write(ctx, websocket.MessageText, b))
+		for {
+			_, data, err := c.Read(ctx)
+			require.NoError(t, err)
+			var s wire.ServerFrame
+			require.NoError(t, json.Unmarshal(data, &s))
+			if s.ID == f.ID {
+				require.NotEqual(t, wire.FrameError, s.Type, "%s", data)
+				return s
+			}
+		}
+	}
+	welcome := frame(wire.ClientFrame{Type: wire.FrameHello, ID: "1", V: wire.ProtocolVersion})
+	require.NotZero(t, welcome.Limits.File, "the demo takes uploads")
+	started := frame(wire.ClientFrame{Type: wire.FrameStart, ID: "2"})
+
+	var img bytes.Buffer
+	require.NoError(t, png.Encode(&img, image.NewGray(image.Rect(0, 0, 20, 10))))
+	req, err := http.NewRequest(http.MethodPost, base+"/chat/files?name=parcel.png&conversation_id="+started.ConversationID.String(), &img)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+welcome.Token)
+	req.Header.Set("Content-Type", "application/octet-stream")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	var a chat.Attachment
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&a))
+	assert.Equal(t, [2]int{20, 10}, [2]int{a.Width, a.Height})
+	ack := frame(wire.ClientFrame{Type: wire.FrameSend, ID: "3", ConversationID: started.ConversationID, Key: "photo", Files: []uuid.UUID{a.FileID}})
+	assert.Equal(t, wire.FrameAck, ack.Type)
 }

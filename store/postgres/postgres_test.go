@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/filestore/filetest"
 	"github.com/parleychat/parley/internal/pgtest"
 	"github.com/parleychat/parley/store/postgres"
 	"github.com/parleychat/parley/store/sqlstore"
@@ -35,4 +36,10 @@ func TestConformance(t *testing.T) {
 
 func BenchmarkStore(b *testing.B) {
 	storetest.Benchmark(b, func(b *testing.B) chat.Store { return open(b) })
+}
+
+// TestFiles runs the FileStore conformance suite on the same store.
+func TestFiles(t *testing.T) {
+	s := open(t)
+	filetest.Run(t, func(*testing.T) chat.FileStore { return s })
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/filestore/filetest"
 	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
 	"github.com/parleychat/parley/store/storetest"
@@ -41,4 +42,10 @@ func TestCloseClosesTheDatabase(t *testing.T) {
 	require.NoError(t, s.DB().PingContext(t.Context()))
 	require.NoError(t, s.Close(t.Context()))
 	assert.ErrorContains(t, s.DB().PingContext(t.Context()), "database is closed")
+}
+
+// TestFiles runs the FileStore conformance suite on the same store.
+func TestFiles(t *testing.T) {
+	s := open(t)
+	filetest.Run(t, func(*testing.T) chat.FileStore { return s })
 }

@@ -256,7 +256,7 @@
     who += kind === "visitor" ? visitorName(c) : (m.author && m.author.name) || kind;
     var time = m.created_at ? new Date(m.created_at).toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"}) : "";
     b.append(el("span", {"class": "who", text: who + (time ? " · " + time : "")}));
-    if (m.body || !m.card) {
+    if (m.body || !m.card && !(m.attachments || []).length) {
       var p = el("p");
       linkify(p, m.body || "");
       b.append(p);
@@ -265,6 +265,7 @@
     if (m.quick_replies && m.quick_replies.length) {
       b.append(el("ul", {"class": "quick", "aria-label": "Quick replies offered"}, m.quick_replies.map(function (q) { return el("li", {text: String(q)}); })));
     }
+    parleyFiles(b, prefix, m.attachments, "");
     if (state) b.append(el("span", {"class": "state", text: state}));
     else if (kind === "agent" && !m.internal && m.seq <= c.seenByVisitor) b.append(el("span", {"class": "state", text: "seen"}));
     return b;
@@ -446,6 +447,42 @@
     S.scrollDown = true;
     flush();
     renderConv();
+  }
+
+  // --- attachments: a button in the composer's bar; the file goes as a message of its own ---
+  function buildAttach() {
+    var input = el("input", {type: "file", id: "attach-input", hidden: true, onchange: function () {
+      var f = input.files[0], c = S.selected && S.convs[S.selected];
+      input.value = "";
+      if (f && c) attach(f, c);
+    }});
+    var btn = el("button", {type: "button", id: "attach-btn", hidden: true, text: "Attach file", onclick: function () { input.click(); }});
+    var bar = $("composer").querySelector(".bar");
+    bar.insertBefore(btn, bar.lastElementChild);
+    bar.append(input);
+    $("composer").insertBefore(el("p", {id: "upload", "class": "hint", role: "status", "aria-live": "polite", hidden: true}), bar);
+  }
+  function attachReady() {
+    var l = S.limits || {};
+    $("attach-btn").hidden = !l.file;
+    if (l.file_types) $("attach-input").setAttribute("accept", l.file_types.join(","));
+  }
+  function uploadStatus(text, err) {
+    var u = $("upload");
+    u.hidden = !text;
+    u.classList.toggle("err", !!err);
+    u.textContent = text;
+  }
+  function attach(file, c) {
+    var l = S.limits || {};
+    if (l.file && file.size > l.file) return uploadStatus(file.name + ": over the limit of " + Math.floor(l.file / 1048576) + " MB", true);
+    var show = function (p) { uploadStatus("Sending " + file.name + "… " + Math.round(p * 100) + "%"); };
+    show(0);
+    parleyUpload(prefix, c.id, file, "", show).then(function (a) {
+      return request({type: "send", conversation_id: c.id, key: uuid(), files: [a.file_id]});
+    }).then(function () { uploadStatus(""); S.scrollDown = true; }, function (e) {
+      uploadStatus(file.name + " was not sent: " + ((e && e.message) || "try again"), true);
+    });
   }
 
   function flush() {
@@ -636,6 +673,7 @@
   // --- frames from the server ---
   function onWelcome(w) {
     S.limits = w.limits || S.limits;
+    attachReady();
     S.me = w.agent;
     $("me-name").textContent = w.agent.name || w.agent.id;
     $("presence").value = w.agent.status === "away" ? "away" : "online";
@@ -850,6 +888,7 @@
       Notification.requestPermission().then(function () { $("notify-btn").hidden = Notification.permission !== "default"; });
     });
     $("composer").addEventListener("submit", function (e) { e.preventDefault(); submit(); });
+    buildAttach();
     $("input").addEventListener("keydown", function (e) {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
       if (e.key === "Tab" && $("input").value[0] === "/") {

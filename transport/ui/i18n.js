@@ -17,6 +17,9 @@
   "use strict";
   var builtin = {
     en: {
+      attach: "Attach a file", uploading: "Sending {name}… {pct}%", fileTooLarge: "This file is too large to send.",
+      fileType: "This type of file cannot be sent. Send an image or a PDF.", fileRefused: "This file was refused.",
+      uploadFailed: "The file could not be sent. Please try again.",
       title: "Chat with us", launcher: "Open chat", minimize: "Minimize chat",
       placeholder: "Type your message…", send: "Send",
       connecting: "Connecting…", reconnecting: "Connection lost. Reconnecting…",
@@ -53,6 +56,9 @@
       blocked: "Sorry, you cannot chat with us here. If you think this is a mistake, please contact the shop another way."
     },
     pl: {
+      attach: "Dołącz plik", uploading: "Wysyłanie {name}… {pct}%", fileTooLarge: "Ten plik jest za duży, by go wysłać.",
+      fileType: "Nie można wysłać pliku tego rodzaju. Wyślij zdjęcie lub PDF.", fileRefused: "Ten plik został odrzucony.",
+      uploadFailed: "Nie udało się wysłać pliku. Spróbuj ponownie.",
       title: "Porozmawiaj z nami", launcher: "Otwórz czat", minimize: "Zminimalizuj czat",
       placeholder: "Napisz wiadomość…", send: "Wyślij",
       connecting: "Łączenie…", reconnecting: "Utracono połączenie. Ponowne łączenie…",
@@ -89,6 +95,9 @@
       blocked: "Przepraszamy, nie możesz tu z nami rozmawiać. Jeśli to pomyłka, skontaktuj się ze sklepem w inny sposób."
     },
     fi: {
+      attach: "Liitä tiedosto", uploading: "Lähetetään {name}… {pct} %", fileTooLarge: "Tiedosto on liian suuri lähetettäväksi.",
+      fileType: "Tämäntyyppistä tiedostoa ei voi lähettää. Lähetä kuva tai PDF.", fileRefused: "Tiedosto hylättiin.",
+      uploadFailed: "Tiedoston lähetys epäonnistui. Yritä uudelleen.",
       title: "Keskustele kanssamme", launcher: "Avaa chat", minimize: "Pienennä chat",
       placeholder: "Kirjoita viesti…", send: "Lähetä",
       connecting: "Yhdistetään…", reconnecting: "Yhteys katkesi. Yhdistetään uudelleen…",
@@ -125,6 +134,9 @@
       blocked: "Valitettavasti et voi keskustella kanssamme täällä. Jos tämä on mielestäsi virhe, ota yhteyttä kauppaan muulla tavalla."
     },
     ru: {
+      attach: "Прикрепить файл", uploading: "Отправка {name}… {pct}%", fileTooLarge: "Этот файл слишком большой для отправки.",
+      fileType: "Файлы такого типа отправить нельзя. Отправьте изображение или PDF.", fileRefused: "Этот файл отклонён.",
+      uploadFailed: "Не удалось отправить файл. Попробуйте ещё раз.",
       title: "Напишите нам", launcher: "Открыть чат", minimize: "Свернуть чат",
       placeholder: "Введите сообщение…", send: "Отправить",
       connecting: "Подключение…", reconnecting: "Связь потеряна. Переподключение…",

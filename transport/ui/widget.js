@@ -157,6 +157,7 @@
       el("header", {part: "header"}, [el("div", {"class": "head"}, [ui.title, ui.status, ui.avail]), ui.contactBtn, ui.endBtn, ui.min]),
       ui.banner, ui.offline, ui.contact, ui.log, ui.typing, ui.prechat, ui.endView, ui.tooLong, ui.composer
     ]);
+    buildAttach();
     ui.panel.addEventListener("keydown", function (e) {
       if (e.key === "Escape") { setOpen(false); ui.launcher.focus(); }
       if (e.key === "Tab") keepFocus(e);
@@ -547,12 +548,13 @@
     var kind = (m.author && m.author.kind) || "system";
     var b = el("div", {"class": "msg " + kind, "data-seq": m.seq || null});
     if (kind === "agent" || kind === "bot") b.append(el("span", {"class": "who", text: m.author.name || t("support")}));
-    if (m.body || !m.card) {
+    if (m.body || !m.card && !(m.attachments || []).length) {
       var p = el("p");
       linkify(p, m.body || "");
       b.append(p);
     }
     richNodes(m).forEach(function (n) { b.append(n); });
+    parleyFiles(b, prefix, m.attachments, "Bearer " + st.token);
     if (state) b.append(el("span", {"class": "state " + state, text: t(state)}));
     return b;
   }
@@ -594,6 +596,60 @@
         emit("cart", {product_id: c.product_id});
       }, function () { done("failed"); })
       .catch(function () { done("failed"); });
+  }
+
+  // --- attachments: a button in the composer, uploads with their progress or error ---
+  function buildAttach() {
+    ui.fileInput = el("input", {type: "file", hidden: true, onchange: function () {
+      var f = ui.fileInput.files[0];
+      ui.fileInput.value = "";
+      if (f) attach(f);
+    }});
+    ui.attachBtn = el("button", {type: "button", "class": "attach", hidden: true, "aria-label": t("attach"), title: t("attach"),
+      onclick: function () { ui.fileInput.click(); }}, [icon("M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6z")]);
+    ui.upload = el("p", {"class": "upload", role: "status", "aria-live": "polite", hidden: true});
+    ui.composer.insertBefore(ui.attachBtn, ui.input);
+    ui.composer.append(ui.fileInput);
+    ui.panel.insertBefore(ui.upload, ui.composer);
+  }
+  // attachReady shows the button when the server takes uploads.
+  function attachReady() {
+    var l = st.limits || {};
+    ui.attachBtn.hidden = !l.file;
+    if (l.file_types) ui.fileInput.setAttribute("accept", l.file_types.join(","));
+  }
+  function uploadStatus(text, err) {
+    ui.upload.hidden = !text;
+    ui.upload.className = "upload" + (err ? " err" : "");
+    ui.upload.setAttribute("role", err ? "alert" : "status");
+    ui.upload.textContent = text;
+  }
+  // attach uploads a file and sends it as a message of its own; the text
+  // in the box stays there.
+  function attach(file) {
+    var l = st.limits || {}, tries = 0;
+    if (l.file && file.size > l.file) return uploadStatus(t("fileTooLarge"), true);
+    if (!st.convID) startConversation();
+    (function go() {
+      if (st.start || !conn || !conn.isOpen()) {
+        if (++tries < 100) setTimeout(go, 100); else uploadStatus(t("uploadFailed"), true);
+        return;
+      }
+      var show = function (p) { uploadStatus(t("uploading", {name: file.name, pct: Math.round(p * 100)})); };
+      show(0);
+      parleyUpload(prefix, st.convID, file, "Bearer " + st.token, show).then(function (a) {
+        var key = uuid();
+        return request({type: "send", conversation_id: st.convID, key: key, files: [a.file_id]}).then(function (ack) {
+          if (!st.msgs[ack.seq]) st.msgs[ack.seq] = {seq: ack.seq, id: ack.message_id, author: {kind: "visitor"}, body: "", attachments: [a], idempotency_key: key};
+          uploadStatus("");
+          st.scrollDown = true;
+          render();
+        });
+      }).catch(function (e) {
+        var k = {too_large: "fileTooLarge", file_type: "fileType", file_refused: "fileRefused"}[e && e.code] || "uploadFailed";
+        uploadStatus(t(k) + (k === "fileRefused" && e.message ? " (" + e.message + ")" : ""), true);
+      });
+    })();
   }
 
   // --- opening and closing ---
@@ -667,6 +723,7 @@
     st.token = w.token || st.token;
     st.visitor = w.visitor || null;
     st.limits = w.limits || st.limits;
+    attachReady();
     st.avail = w.availability || null;
     st.contact = w.contact || null;
     ui.hasContacts = renderContacts();
