@@ -78,7 +78,7 @@ func (s *Store) PurgeConversations(ctx context.Context, before time.Time, limit 
 	defer s.mu.Unlock()
 	var old []*conversation
 	for _, c := range s.conversations {
-		if c.info.Status == chat.StatusClosed && c.info.ClosedAt.Before(before) {
+		if c.info.Status == chat.StatusClosed && !c.info.ClosedAt.IsZero() && c.info.ClosedAt.Before(before) {
 			old = append(old, c)
 		}
 	}
