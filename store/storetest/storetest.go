@@ -65,6 +65,7 @@ func groups() []group {
 		{"ReplyNotice", replyCases()},
 		{"Visit", visitCases()},
 		{"Privacy", privacyCases()},
+		{"Tag", tagCases()},
 	}
 }
 
