@@ -67,9 +67,9 @@ func (s *Server) stats(ctx context.Context, f wire.ClientFrame) (outItem, error)
 			return outItem{}, wire.Errorf(wire.CodeInvalid, "tz %.64q is not a known time zone", f.TimeZone)
 		}
 	}
-	r, err := s.desk.Report(ctx, chat.ReportQuery{From: from, To: to, Location: loc})
+	r, err := s.desk.Report(ctx, chat.ReportQuery{From: from, To: to, Location: loc, Tag: f.Tag})
 	if err != nil {
-		return outItem{}, err
+		return outItem{}, searchErr(err)
 	}
 	return outItem{frame: &wire.ServerFrame{Type: wire.FrameStats, ID: f.ID, Stats: &r}}, nil
 }

@@ -720,6 +720,12 @@ func (ss *session) handle(ctx context.Context, f wire.ClientFrame) (outItem, err
 	if f.Type == wire.FrameStats {
 		return ss.srv.stats(ctx, f)
 	}
+	if f.Type == wire.FrameTag || f.Type == wire.FrameUntag || f.Type == wire.FrameTags {
+		return ss.srv.tagFrame(ctx, f)
+	}
+	if f.Type == wire.FrameSearch {
+		return ss.srv.search(ctx, f)
+	}
 	if f.Type == wire.FrameStart {
 		req := chat.StartRequest{ID: f.ConversationID, VisitorID: ss.visitor.ID, Department: f.Department}
 		if ss.agent != nil {

@@ -149,7 +149,7 @@ type ClientFrame struct {
 	InvitationID uuid.UUID `json:"invitation_id,omitzero"` // invite_reply
 	Accept       bool      `json:"accept,omitempty"`       // invite_reply: true starts the conversation
 
-	Before uuid.UUID `json:"before,omitzero"` // history: list the conversations older than this one
+	Before uuid.UUID `json:"before,omitzero"` // history, search: list the conversations older than this one
 
 	Name  string `json:"name,omitempty"`  // start by a visitor: the pre-chat form's name
 	Email string `json:"email,omitempty"` // start by a visitor, transcript: where email goes
@@ -163,6 +163,10 @@ type ClientFrame struct {
 	DurationMS int64     `json:"duration_ms,omitempty"` // block: how long; 0 means until lifted
 	Reason     string    `json:"reason,omitempty"`      // block: why, for the agents
 	BlockID    uuid.UUID `json:"block_id,omitzero"`     // unblock
+
+	Tag         string `json:"tag,omitempty"`     // tag, untag; stats and search: only conversations with this tag
+	Text        string `json:"text,omitempty"`    // search: a message or note holds it
+	VisitorText string `json:"visitor,omitempty"` // search: the visitor's name or email holds it
 }
 
 // ServerFrame is one frame from the server.
@@ -211,7 +215,7 @@ type ServerFrame struct {
 	Position int          `json:"position,omitempty"` // queue: 1 is next
 	WaitMS   int64        `json:"wait_ms,omitempty"`  // queue: the estimated wait
 	Stats    *chat.Report `json:"stats,omitempty"`    // stats
-	More     bool         `json:"more,omitempty"`     // history: older conversations remain; ask with before
+	More     bool         `json:"more,omitempty"`     // history, search: older conversations remain; ask with before
 
 	// Queue is the changed queue places of a conversations summary, whose
 	// changed conversations are in Open.
@@ -219,6 +223,9 @@ type ServerFrame struct {
 
 	Block  *chat.Block  `json:"block,omitempty"`  // block
 	Blocks []chat.Block `json:"blocks,omitempty"` // blocks
+
+	Tags    []string       `json:"tags,omitempty"`    // tags: the conversation's tags
+	Results []SearchResult `json:"results,omitempty"` // search: newest first; more says older ones remain
 
 	Error *ErrorBody `json:"error,omitempty"`
 }
@@ -371,6 +378,8 @@ func (f ClientFrame) check() error {
 		}
 	case FrameBlock, FrameUnblock, FrameBlocks:
 		return f.checkBlock()
+	case FrameTag, FrameUntag, FrameTags, FrameSearch:
+		return f.checkSearch()
 	case FramePing, FramePong:
 	default:
 		return Errorf(CodeUnknownType, "unknown frame type %.32q", f.Type)
