@@ -34,7 +34,7 @@ func TestConsoleInPolish(t *testing.T) {
 	agent.login(s, "olga")
 	require.Equal(t, "pl", eval[string](agent, `document.documentElement.lang`))
 	require.Equal(t, "pl", eval[string](agent, `document.getElementById("lang").value`))
-	require.Equal(t, []string{"Czaty", "Odwiedzający", "Statystyki"}, eval[[]string](agent, cAll(`[role=tab] [data-t], [role=tab][data-t]`)))
+	require.Equal(t, []string{"Czaty", "Odwiedzający", "Statystyki", "Szukaj"}, eval[[]string](agent, cAll(`[role=tab] [data-t], [role=tab][data-t]`)))
 	require.Equal(t, []string{"Kolejka", "Wiadomości offline", "Moje czaty", "Czaty innych konsultantów"}, eval[[]string](agent, `Array.from(document.querySelectorAll(".lists h2"), h => h.firstChild.textContent)`))
 	require.Equal(t, "Odpowiedz albo wpisz / i skrót", eval[string](agent, `document.getElementById("input").placeholder`))
 	require.Equal(t, "Konsola czatu", eval[string](agent, `document.title`))

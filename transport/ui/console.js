@@ -60,6 +60,8 @@
     render();
     renderVisitors();
     if (S.stats) drawStats(S.stats);
+    renderTags();
+    renderResults();
   }
 
   // errorText is what the console says about a refused request: a text of
@@ -271,6 +273,7 @@
     $("transfer-form").hidden = true;
     $("block-form").hidden = true;
     S.history = null;
+    loadTags(id);
     if (!c.following) syncConv(id);
     render();
     markRead();
@@ -530,7 +533,7 @@
   }
 
   function show(view) {
-    ["chats", "visitors", "stats"].forEach(function (v) {
+    ["chats", "visitors", "stats", "search"].forEach(function (v) {
       $("view-" + v).hidden = v !== view;
       $("tab-" + v).setAttribute("aria-selected", String(v === view));
     });
@@ -543,9 +546,10 @@
     var tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
     var start = new Date(from + "T00:00:00"), end = new Date(to + "T00:00:00");
     end.setDate(end.getDate() + 1);
-    request({type: "stats", from: start.toISOString(), to: end.toISOString(), tz: tz}).then(function (a) {
+    request({type: "stats", from: start.toISOString(), to: end.toISOString(), tz: tz, tag: f.elements.tag.value.trim()}).then(function (a) {
       S.stats = a.stats || {};
       drawStats(S.stats);
+      exportReport(S.stats);
     });
   }
 
@@ -795,6 +799,133 @@
     });
   }
 
+  // --- tags, the search of past conversations, and CSV export ---
+  // S.tags holds the tags of the conversation on screen, read when it is
+  // opened; S.results the conversations the last search found.
+  function loadTags(id) {
+    S.tags = {id: id, list: []};
+    renderTags();
+    request({type: "tags", conversation_id: id}).then(function (a) { showTags(a); });
+  }
+
+  function showTags(a) {
+    if (S.tags && S.tags.id === a.conversation_id) S.tags.list = a.tags || [];
+    renderTags();
+  }
+
+  function renderTags() {
+    var ul = $("tag-list"), list = (S.tags && S.tags.id === S.selected && S.tags.list) || [];
+    ul.replaceChildren.apply(ul, list.map(function (tag) {
+      return el("li", {"class": "tag-chip"}, [el("span", {text: tag}), el("button", {type: "button", "class": "untag", text: "×",
+        "aria-label": t("removeTag", {tag: tag}), onclick: function () {
+          request({type: "untag", conversation_id: S.tags.id, tag: tag}).then(showTags);
+        }})]);
+    }));
+  }
+
+  function wireSearch() {
+    var tf = $("tag-form");
+    tf.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var tag = tf.elements.tag.value.trim();
+      if (!tag || !S.selected) return;
+      request({type: "tag", conversation_id: S.selected, tag: tag}).then(function (a) { tf.reset(); showTags(a); });
+    });
+    $("search-form").addEventListener("submit", function (e) { e.preventDefault(); search(false); });
+    $("search-more").addEventListener("click", function () { search(true); });
+  }
+
+  // search asks for the conversations the form describes, newest first;
+  // older asks for the page after the last one shown.
+  function search(older) {
+    var f = $("search-form"), fr = {type: "search", text: f.elements.text.value.trim(), visitor: f.elements.visitor.value.trim(), tag: f.elements.tag.value.trim()};
+    var day = function (v, next) {
+      if (!v) return undefined;
+      var d = new Date(v + "T00:00:00");
+      if (next) d.setDate(d.getDate() + 1);
+      return d.toISOString();
+    };
+    fr.from = day(f.elements.from.value, false);
+    fr.to = day(f.elements.to.value, true);
+    var shown = older && S.results ? S.results.list : [];
+    if (shown.length) fr.before = shown[shown.length - 1].conversation.id;
+    request(fr).then(function (a) {
+      S.results = {list: shown.concat(a.results || []), more: !!a.more};
+      renderResults();
+    });
+  }
+
+  function renderResults() {
+    var r = S.results, body = document.querySelector("#results tbody");
+    if (!r) return;
+    $("results").hidden = !r.list.length;
+    $("no-results").hidden = r.list.length > 0;
+    $("search-more").hidden = !r.more;
+    body.replaceChildren.apply(body, r.list.map(function (x) {
+      var c = x.conversation, v = x.visitor || {};
+      return el("tr", {"data-id": c.id}, [
+        el("td", {text: new Date(c.created_at).toLocaleString(lang)}),
+        el("td", {text: v.name || anonymous(c.visitor_id)}),
+        el("td", {text: v.email || ""}),
+        el("td", {text: t("status_" + c.status)}),
+        el("td", {text: c.agent_id || ""}),
+        el("td", {"class": "result-tags", text: (x.tags || []).join(", ")}),
+        el("td", {text: c.rating ? c.rating + "/5" : ""}),
+        el("td", {}, [el("button", {type: "button", text: t("open"), onclick: function () {
+          setInfo(c);
+          show("chats");
+          select(c.id);
+        }})])
+      ]);
+    }));
+    setDownload($("search-export"), r.list.length ? [["id", "started_at", "status", "department", "agent_id", "visitor_name", "visitor_email",
+      "customer_id", "rating", "resolved", "tags"]].concat(r.list.map(function (x) {
+      var c = x.conversation, v = x.visitor || {};
+      return [c.id, c.created_at, c.status, c.department, c.agent_id, v.name, v.email, v.customer_id, c.rating || "",
+        c.resolved == null ? "" : c.resolved, (x.tags || []).join(" ")];
+    })) : null);
+  }
+
+  // exportReport offers the report on screen as CSV: a row for the whole
+  // period, one per day and one per agent; durations are medians in
+  // seconds.
+  function exportReport(r) {
+    var secs = function (d) { return d && d.count ? Math.round(d.median / 1e9) : ""; };
+    var row = function (scope, key, x) {
+      var stars = x.ratings || [], n = 0, sum = 0;
+      stars.forEach(function (k, i) { if (i > 0) { n += k; sum += k * i; } });
+      return [scope, key, x.conversations || 0, x.answered || 0, x.missed || 0, x.offline || 0, x.messages || 0,
+        secs(x.queue_wait), secs(x.first_response), secs(x.resolution), n, n ? (sum / n).toFixed(2) : "", x.resolved || 0, x.unresolved || 0];
+    };
+    setDownload($("stats-export"), [["scope", "key", "conversations", "answered", "missed", "offline", "messages", "median_queue_wait_s",
+      "median_first_response_s", "median_resolution_s", "ratings", "rating_average", "resolved", "unresolved"],
+    row("total", r.location || "", r.total || {})]
+      .concat((r.days || []).map(function (d) { return row("day", d.date, d); }))
+      .concat((r.agents || []).map(function (a) { return row("agent", a.agent_id, a); })));
+  }
+
+  // setDownload points a link at rows as a CSV file (UTF-8 with a byte
+  // order mark, which spreadsheets need to read it as UTF-8), or hides it
+  // when rows is null.
+  function setDownload(a, rows) {
+    a.hidden = !rows;
+    if (rows) a.href = "data:text/csv;charset=utf-8," + encodeURIComponent("\ufeff" + csv(rows));
+    else a.removeAttribute("href");
+  }
+
+  // csv writes rows as RFC 4180 CSV. A cell that a spreadsheet would run
+  // as a formula (starting with =, +, -, @, a tab or a carriage return)
+  // gets an apostrophe in front, so a visitor's name cannot become one.
+  function csv(rows) {
+    return rows.map(function (r) {
+      return r.map(function (v) {
+        var s = v == null ? "" : String(v);
+        if (/^[=+\-@\t\r]/.test(s)) s = "'" + s;
+        return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+      }).join(",");
+    }).join("\r\n") + "\r\n";
+  }
+
   // --- wiring ---
   function init() {
     translatePage();
@@ -840,6 +971,7 @@
       request(fr).then(function () { f.hidden = true; f.reset(); });
     });
     wireBlock();
+    wireSearch();
     $("history-btn").addEventListener("click", function () {
       var c = S.convs[S.selected];
       if (!c || !c.info) return;

@@ -10,6 +10,9 @@
   "use strict";
   P.consoleI18n = {
     en: {
+      search: "Search", tags: "Tags", newTag: "New tag", addTag: "Add a tag", add: "Add", removeTag: "Remove tag {tag}",
+      searchText: "Text in the conversation", visitorOrEmail: "Visitor's name or email", tag: "Tag", exportCsv: "Export CSV",
+      started: "Started", state: "Status", noResults: "No conversations match.", older: "Older conversations", open: "Open",
       languageName: "English", language: "Language",
       title: "Chat console", views: "Views", chats: "Chats", visitors: "Visitors", statistics: "Statistics",
       availability: "Availability", online: "Online", away: "Away", enableNotifications: "Enable notifications",
@@ -51,6 +54,9 @@
       err_unavailable: "The server is restarting; try again shortly.", err_internal: "Something went wrong on the server."
     },
     pl: {
+      search: "Szukaj", tags: "Tagi", newTag: "Nowy tag", addTag: "Dodaj tag", add: "Dodaj", removeTag: "Usuń tag {tag}",
+      searchText: "Tekst w rozmowie", visitorOrEmail: "Imię lub e-mail odwiedzającego", tag: "Tag", exportCsv: "Eksportuj CSV",
+      started: "Rozpoczęta", state: "Stan", noResults: "Żadna rozmowa nie pasuje.", older: "Starsze rozmowy", open: "Otwórz",
       languageName: "Polski", language: "Język",
       title: "Konsola czatu", views: "Widoki", chats: "Czaty", visitors: "Odwiedzający", statistics: "Statystyki",
       availability: "Dostępność", online: "Dostępny", away: "Zaraz wracam", enableNotifications: "Włącz powiadomienia",
@@ -96,6 +102,9 @@
       err_unavailable: "Serwer jest uruchamiany ponownie; spróbuj za chwilę.", err_internal: "Wystąpił błąd serwera."
     },
     fi: {
+      search: "Haku", tags: "Tunnisteet", newTag: "Uusi tunniste", addTag: "Lisää tunniste", add: "Lisää", removeTag: "Poista tunniste {tag}",
+      searchText: "Teksti keskustelussa", visitorOrEmail: "Kävijän nimi tai sähköposti", tag: "Tunniste", exportCsv: "Vie CSV",
+      started: "Aloitettu", state: "Tila", noResults: "Yksikään keskustelu ei täsmää.", older: "Vanhemmat keskustelut", open: "Avaa",
       languageName: "Suomi", language: "Kieli",
       title: "Chat-konsoli", views: "Näkymät", chats: "Chatit", visitors: "Kävijät", statistics: "Tilastot",
       availability: "Tavoitettavuus", online: "Paikalla", away: "Poissa", enableNotifications: "Ota ilmoitukset käyttöön",
@@ -137,6 +146,9 @@
       err_unavailable: "Palvelin käynnistyy uudelleen; yritä hetken päästä.", err_internal: "Palvelimella tapahtui virhe."
     },
     ru: {
+      search: "Поиск", tags: "Метки", newTag: "Новая метка", addTag: "Добавить метку", add: "Добавить", removeTag: "Удалить метку {tag}",
+      searchText: "Текст в разговоре", visitorOrEmail: "Имя или эл. почта посетителя", tag: "Метка", exportCsv: "Экспорт CSV",
+      started: "Начат", state: "Статус", noResults: "Подходящих разговоров нет.", older: "Более ранние разговоры", open: "Открыть",
       languageName: "Русский", language: "Язык",
       title: "Консоль чата", views: "Разделы", chats: "Чаты", visitors: "Посетители", statistics: "Статистика",
       availability: "Статус", online: "В сети", away: "Отошёл", enableNotifications: "Включить уведомления",
