@@ -86,10 +86,10 @@ func (s *Store) conversationExists(ctx context.Context, id uuid.UUID) error {
 
 // SearchConversations implements chat.TagStore: the listing of
 // Conversations with a test for each set field of q. Text and Visitor
-// compare LOWER of the column with the lower-cased text as a LIKE
-// pattern in every dialect, so SQLite, whose LOWER knows only ASCII, folds
-// only ASCII letters, and PostgreSQL and MySQL fold others as their
-// database's locale or character set does. Text reads the messages of
+// compare LOWER of the column with LOWER of the text as a LIKE pattern in
+// every dialect, so SQLite, whose LOWER knows only ASCII, folds only ASCII
+// letters, and PostgreSQL and MySQL fold others as their database's locale
+// or character set does. Text reads the messages of
 // every conversation the other tests leave: there is no full-text index.
 func (s *Store) SearchConversations(ctx context.Context, q chat.SearchQuery) ([]chat.ConversationInfo, error) {
 	if err := check(ctx, q.Validate()); err != nil {
@@ -103,11 +103,11 @@ func (s *Store) SearchConversations(ctx context.Context, q chat.SearchQuery) ([]
 	}
 	if q.Visitor != "" {
 		p := likePattern(q.Visitor)
-		where = append(where, `visitor_id IN (SELECT v.id FROM {visitors} v WHERE LOWER(v.name) LIKE ? ESCAPE '!' OR LOWER(v.email) LIKE ? ESCAPE '!')`)
+		where = append(where, `visitor_id IN (SELECT v.id FROM {visitors} v WHERE LOWER(v.name) LIKE LOWER(?) ESCAPE '!' OR LOWER(v.email) LIKE LOWER(?) ESCAPE '!')`)
 		args = append(args, p, p)
 	}
 	if q.Text != "" {
-		where = append(where, `EXISTS (SELECT 1 FROM {messages} m WHERE m.conversation_id = {conversations}.id AND LOWER(m.body) LIKE ? ESCAPE '!')`)
+		where = append(where, `EXISTS (SELECT 1 FROM {messages} m WHERE m.conversation_id = {conversations}.id AND LOWER(m.body) LIKE LOWER(?) ESCAPE '!')`)
 		args = append(args, likePattern(q.Text))
 	}
 	query, args := conversationsQuery(q.ConversationFilter, where, args)
@@ -128,8 +128,9 @@ func (s *Store) SearchConversations(ctx context.Context, q chat.SearchQuery) ([]
 }
 
 // likePattern is a LIKE pattern, with '!' as its escape, that matches
-// text, lower-cased, anywhere.
+// text anywhere. The query lower-cases it with the database's LOWER, as
+// it does the column, so both sides fold the same letters.
 func likePattern(text string) string {
 	r := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
-	return "%" + r.Replace(strings.ToLower(text)) + "%"
+	return "%" + r.Replace(text) + "%"
 }
