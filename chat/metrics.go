@@ -168,6 +168,9 @@ type ReportQuery struct {
 	// Tag, when set, keeps to the conversations with this tag (see
 	// Desk.AddTag). It needs a Store that keeps tags.
 	Tag string
+	// AgentID, when set, keeps to the conversations this agent had last:
+	// an agent's own report.
+	AgentID string
 }
 
 // MaxReportDays bounds the period of one Report.
@@ -187,7 +190,11 @@ func (d *Desk) Report(ctx context.Context, q ReportQuery) (Report, error) {
 	}
 	loc := cmp.Or(q.Location, d.loc)
 	var convs []ConversationInfo
-	collect := func(c ConversationInfo) { convs = append(convs, c) }
+	collect := func(c ConversationInfo) {
+		if q.AgentID == "" || c.AgentID == q.AgentID {
+			convs = append(convs, c)
+		}
+	}
 	period := ConversationFilter{CreatedFrom: q.From, CreatedBefore: q.To}
 	var err error
 	if q.Tag == "" {

@@ -109,6 +109,7 @@ const (
 	CodeBlocked           = "blocked"              // the visitor is blocked from chatting
 	CodeKeyReused         = "key_reused"           // the idempotency key belongs to another message
 	CodeWrongInstance     = "wrong_instance"       // SSE: the session is held by another instance
+	CodeForbidden         = "forbidden"            // the agent's role does not allow it: only a supervisor may
 	MaxRequestIDBytes     = 64
 	maxIdempotencyKeyByte = chat.MaxIDBytes
 )
@@ -192,6 +193,9 @@ type ServerFrame struct {
 	Visitors      []VisitorState   `json:"visitors,omitempty"`        // welcome to an agent: who is on the site
 	Canned        []CannedResponse `json:"canned,omitempty"`          // welcome to an agent: canned responses
 	WaitWarningMS int64            `json:"wait_warning_ms,omitempty"` // welcome to an agent: warn after a wait this long
+	// Role is the agent's role in a welcome, when the shop names
+	// supervisors (transport.Config.Supervisor): "supervisor" or "agent".
+	Role string `json:"role,omitempty"`
 
 	ConversationID  uuid.UUID              `json:"conversation_id,omitzero"`
 	Conversation    *chat.ConversationInfo `json:"conversation,omitempty"`

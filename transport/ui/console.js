@@ -306,6 +306,7 @@
     log.replaceChildren(frag);
     if (atBottom || S.scrollDown) log.scrollTop = log.scrollHeight;
     S.scrollDown = false;
+    applyRole(i);
   }
 
   function bubble(m, c, state) {
@@ -643,6 +644,9 @@
   function onWelcome(w) {
     S.limits = w.limits || S.limits;
     S.me = w.agent;
+    S.role = w.role || "";
+    document.body.setAttribute("data-role", S.role);
+    $("stats-scope").hidden = S.role !== "agent";
     $("me-name").textContent = w.agent.name || w.agent.id;
     $("presence").value = w.agent.status === "away" ? "away" : "online";
     document.body.setAttribute("data-presence", $("presence").value);
@@ -797,6 +801,19 @@
         render();
       });
     });
+  }
+
+  // --- roles ---
+  // When the shop names supervisors, the welcome says whether this agent
+  // is one. An agent ("agent") may not change another agent's chat: the
+  // server refuses it, and the console offers no controls for it.
+  function applyRole(i) {
+    var held = S.role === "agent" && i.agent_id && i.agent_id !== S.me.id && i.status !== "closed";
+    var hint = $("role-hint");
+    hint.hidden = !held;
+    hint.textContent = held ? t("othersChat", {agent: i.agent_id}) : "";
+    if (!held) return;
+    ["pick-btn", "close-btn", "transfer-btn", "composer"].forEach(function (id) { $(id).hidden = true; });
   }
 
   // --- tags, the search of past conversations, and CSV export ---

@@ -10,6 +10,7 @@
   "use strict";
   P.consoleI18n = {
     en: {
+      othersChat: "This is {agent}'s chat: only a supervisor can change it.", ownStats: "Your own conversations only: statistics of the whole shop are for supervisors.",
       search: "Search", tags: "Tags", newTag: "New tag", addTag: "Add a tag", add: "Add", removeTag: "Remove tag {tag}",
       searchText: "Text in the conversation", visitorOrEmail: "Visitor's name or email", tag: "Tag", exportCsv: "Export CSV",
       started: "Started", state: "Status", noResults: "No conversations match.", older: "Older conversations", open: "Open",
@@ -54,6 +55,7 @@
       err_unavailable: "The server is restarting; try again shortly.", err_internal: "Something went wrong on the server."
     },
     pl: {
+      othersChat: "To czat konsultanta {agent}: może go zmienić tylko kierownik zmiany.", ownStats: "Tylko Twoje rozmowy: statystyki całego sklepu widzą kierownicy zmiany.",
       search: "Szukaj", tags: "Tagi", newTag: "Nowy tag", addTag: "Dodaj tag", add: "Dodaj", removeTag: "Usuń tag {tag}",
       searchText: "Tekst w rozmowie", visitorOrEmail: "Imię lub e-mail odwiedzającego", tag: "Tag", exportCsv: "Eksportuj CSV",
       started: "Rozpoczęta", state: "Stan", noResults: "Żadna rozmowa nie pasuje.", older: "Starsze rozmowy", open: "Otwórz",
@@ -102,6 +104,7 @@
       err_unavailable: "Serwer jest uruchamiany ponownie; spróbuj za chwilę.", err_internal: "Wystąpił błąd serwera."
     },
     fi: {
+      othersChat: "Tämä on asiakaspalvelijan {agent} chat: vain esihenkilö voi muuttaa sitä.", ownStats: "Vain omat keskustelusi: koko kaupan tilastot näkevät esihenkilöt.",
       search: "Haku", tags: "Tunnisteet", newTag: "Uusi tunniste", addTag: "Lisää tunniste", add: "Lisää", removeTag: "Poista tunniste {tag}",
       searchText: "Teksti keskustelussa", visitorOrEmail: "Kävijän nimi tai sähköposti", tag: "Tunniste", exportCsv: "Vie CSV",
       started: "Aloitettu", state: "Tila", noResults: "Yksikään keskustelu ei täsmää.", older: "Vanhemmat keskustelut", open: "Avaa",
@@ -146,6 +149,7 @@
       err_unavailable: "Palvelin käynnistyy uudelleen; yritä hetken päästä.", err_internal: "Palvelimella tapahtui virhe."
     },
     ru: {
+      othersChat: "Это чат оператора {agent}: изменить его может только супервайзер.", ownStats: "Только ваши разговоры: статистику всего магазина видят супервайзеры.",
       search: "Поиск", tags: "Метки", newTag: "Новая метка", addTag: "Добавить метку", add: "Добавить", removeTag: "Удалить метку {tag}",
       searchText: "Текст в разговоре", visitorOrEmail: "Имя или эл. почта посетителя", tag: "Метка", exportCsv: "Экспорт CSV",
       started: "Начат", state: "Статус", noResults: "Подходящих разговоров нет.", older: "Более ранние разговоры", open: "Открыть",
