@@ -23,10 +23,7 @@ func TestAgentRoles(t *testing.T) {
 		v := h.visitor(k)
 		c := v.start("")
 		v.say(c, "Hello")
-		require.Eventually(t, func() bool {
-			info, err := h.desk.Store().Conversation(t.Context(), c.ID)
-			return err == nil && info.AgentID == "olga"
-		}, 5*time.Second, 10*time.Millisecond, "the chat is Olga's")
+		waitAssigned(t, h, c, "olga")
 		olga.mustRequest(wire.ClientFrame{Type: wire.FrameNote, ConversationID: c.ID, Key: "n1", Body: "regular customer"})
 
 		marek := h.agent(k, "marek")
@@ -94,10 +91,16 @@ func TestNoRolesWithoutSupervisors(t *testing.T) {
 	v := h.visitor(ws)
 	c := v.start("")
 	v.say(c, "Hello")
-	require.Eventually(t, func() bool {
-		info, err := h.desk.Store().Conversation(t.Context(), c.ID)
-		return err == nil && info.AgentID == "olga"
-	}, 5*time.Second, 10*time.Millisecond, "the chat is Olga's")
+	waitAssigned(t, h, c, "olga")
 	marek := h.agent(ws, "marek")
 	marek.mustRequest(wire.ClientFrame{Type: wire.FrameClose, ConversationID: c.ID})
+}
+
+// waitAssigned waits until the conversation is the agent's.
+func waitAssigned(t *testing.T, h *harness, c chat.ConversationInfo, agentID string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		info, err := h.desk.Store().Conversation(t.Context(), c.ID)
+		return err == nil && info.AgentID == agentID
+	}, 5*time.Second, 10*time.Millisecond, "the conversation is %s's", agentID)
 }
