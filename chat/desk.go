@@ -63,6 +63,11 @@ type Config struct {
 	// request, agents' replies that a visitor who left has not seen, and
 	// transcripts on request. Nil means no email is sent.
 	Notifier Notifier
+	// Recorder takes every stored message, assignment, status change and
+	// rating, once, on the instance that made it, to pass it outside the
+	// chat durably (webhook.Webhooks adds deliveries to an outbox in the
+	// Store). Its failures are logged. Nil means none.
+	Recorder EventRecorder
 	// ShopName names the shop in notices. Empty leaves it to the Notifier.
 	ShopName string
 	// Location is the shop's time zone, for reports, and for times in
@@ -137,6 +142,14 @@ type Config struct {
 	// messages here. Zero means DefaultConversationCacheTTL; negative is
 	// invalid.
 	ConversationCacheTTL time.Duration
+
+	// Customers tells who a visitor is in the shop: name, email and
+	// latest orders. Nil means unknown. See ShopContext.
+	Customers CustomerSource
+	// Carts tells what a visitor has in their cart. Nil means unknown.
+	// With Customers, it is given to the Router in RouteRequest.Shop and
+	// shown to agents.
+	Carts CartSource
 }
 
 // OpeningHours tells when each department answers chats. hours.Hours
@@ -166,6 +179,7 @@ type Desk struct {
 	hours            OpeningHours
 	replyWithin      time.Duration
 	notifier         Notifier
+	recorder         EventRecorder
 	shopName         string
 	loc              *time.Location
 	inactivity       time.Duration
@@ -175,6 +189,8 @@ type Desk struct {
 	offlineAck       func(Visitor, time.Time) string
 	email            emailRules
 	leaseTTL         time.Duration
+	customers        CustomerSource
+	carts            CartSource
 
 	hub      *hub
 	closed   atomic.Bool
@@ -228,6 +244,7 @@ func NewDesk(cfg Config) (*Desk, error) {
 		hours:            cfg.Hours,
 		replyWithin:      cmp.Or(cfg.ReplyWithin, DefaultReplyWithin),
 		notifier:         cfg.Notifier,
+		recorder:         cfg.Recorder,
 		shopName:         cfg.ShopName,
 		loc:              cmp.Or(cfg.Location, time.UTC),
 		inactivity:       cmp.Or(cfg.InactivityTimeout, DefaultInactivityTimeout),
@@ -238,7 +255,9 @@ func NewDesk(cfg Config) (*Desk, error) {
 		retention:        cfg.Retention,
 		convs: newConvCache(cmp.Or(cfg.ConversationCacheSize, DefaultConversationCacheSize),
 			cmp.Or(cfg.ConversationCacheTTL, DefaultConversationCacheTTL)),
-		stopped: make(chan struct{}),
+		stopped:   make(chan struct{}),
+		customers: cfg.Customers,
+		carts:     cfg.Carts,
 	}
 	var err error
 	if d.email, err = newEmailRules(cfg); err != nil {
@@ -391,6 +410,7 @@ func (d *Desk) publish(ctx context.Context, e Event) {
 	}
 	d.convs.event(e, d.now())
 	d.route(&e)
+	d.record(ctx, e)
 	if err := d.broker.Publish(context.WithoutCancel(ctx), e); err != nil {
 		d.log.ErrorContext(ctx, "chat: publishing event", "type", e.Type, "conversation", e.ConversationID, "err", err)
 	}

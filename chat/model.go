@@ -124,6 +124,13 @@ type Message struct {
 	Author      Author       `json:"author"`                // who wrote it
 	Body        string       `json:"body"`                  // the text, plain UTF-8; clients show it as text, never as HTML
 	Attachments []Attachment `json:"attachments,omitempty"` // files that come with it
+	// Card is a product shown in the message; see ProductCard. Only the
+	// shop's own code writes one.
+	Card *ProductCard `json:"card,omitempty"`
+	// QuickReplies are answers the visitor may pick with one click,
+	// which sends the answer's text as their message. Only the shop's own
+	// code offers them; at most MaxQuickReplies.
+	QuickReplies []string `json:"quick_replies,omitempty"`
 	// IdempotencyKey is chosen by the client. Appending a message whose key is
 	// already used in the same conversation stores nothing and returns the
 	// original message. Empty means no deduplication.

@@ -22,6 +22,13 @@ type RouteRequest struct {
 	// Candidates are the online agents who serve the conversation's
 	// department and have room under their Capacity, ordered by Agent.ID.
 	Candidates []Candidate
+	// Visitor is the conversation's visitor and Shop what the shop's
+	// Config.Customers and Config.Carts tell about them, for example to
+	// send a large cart to senior agents. Both are zero when neither
+	// source is configured, or when reading them failed (which is
+	// logged).
+	Visitor Visitor
+	Shop    ShopContext
 }
 
 // Candidate is an agent who could take a conversation, with their load.

@@ -23,6 +23,7 @@ func (d *Desk) place(ctx context.Context, c ConversationInfo, exclude string) er
 // then the Router is asked again, with the candidates read again.
 func (d *Desk) placeOrFull(ctx context.Context, c ConversationInfo, exclude string) (full bool, _ error) {
 	const attempts = 8
+	var shop *RouteRequest // the visitor and their shop context, read once
 	for range attempts {
 		candidates, err := d.candidates(ctx, c.Department)
 		if err != nil {
@@ -32,7 +33,12 @@ func (d *Desk) placeOrFull(ctx context.Context, c ConversationInfo, exclude stri
 		if len(candidates) == 0 {
 			return true, nil
 		}
-		agentID, err := d.router.Route(ctx, RouteRequest{Conversation: c, Candidates: candidates})
+		if shop == nil {
+			shop = &RouteRequest{Conversation: c}
+			d.routeShop(ctx, shop)
+		}
+		req := RouteRequest{Conversation: c, Candidates: candidates, Visitor: shop.Visitor, Shop: shop.Shop}
+		agentID, err := d.router.Route(ctx, req)
 		if err != nil {
 			return false, fmt.Errorf("chat: router: %w", err)
 		}
@@ -100,13 +106,15 @@ func (d *Desk) drainQueue(ctx context.Context) {
 	d.drainQueueLocked(ctx)
 }
 
-// drainQueueLocked offers conversations to agents with room: offline
-// requests first, oldest first, once their department is open, then the
-// queue, oldest first. It runs after an agent comes online or frees up,
-// and from Sweep. Failures are logged: the conversations keep waiting and
-// the next drain tries again. The caller holds d.routeMu.
+// drainQueueLocked offers conversations to agents with room: the queue
+// first, oldest first, since those visitors are waiting on the site; then
+// offline requests, oldest first, once their department is open, so that
+// they never take the room a live shopper needs. It runs after an agent
+// comes online or frees up, and from Sweep. Failures are logged: the
+// conversations keep waiting and the next drain tries again. The caller
+// holds d.routeMu.
 func (d *Desk) drainQueueLocked(ctx context.Context) {
-	d.drainLocked(ctx, StatusWaiting, StatusQueued)
+	d.drainLocked(ctx, StatusQueued, StatusWaiting)
 	d.publishQueue(ctx)
 }
 

@@ -180,11 +180,22 @@ func (a Author) Validate() error {
 // Validate reports with ErrInvalid why m cannot be appended. The store
 // assigns Seq, so Validate does not look at it.
 func (m Message) Validate() error {
-	if strings.TrimSpace(m.Body) == "" && len(m.Attachments) == 0 {
+	if strings.TrimSpace(m.Body) == "" && len(m.Attachments) == 0 && m.Card == nil {
 		return invalid("message body is empty")
 	}
 	if m.Internal && m.Author.Kind == AuthorVisitor {
 		return invalid("a visitor cannot write an internal note")
+	}
+	if m.Card != nil {
+		if err := m.Card.Validate(); err != nil {
+			return err
+		}
+	}
+	if err := checkQuickReplies(m.QuickReplies); err != nil {
+		return err
+	}
+	if (m.Card != nil || len(m.QuickReplies) > 0) && m.Author.Kind == AuthorVisitor {
+		return invalid("a visitor cannot send a product card or quick replies")
 	}
 	if len(m.Attachments) > MaxAttachments {
 		return invalid("message has %d attachments, over the limit of %d", len(m.Attachments), MaxAttachments)

@@ -13,8 +13,10 @@ import (
 	"github.com/parleychat/parley/broker/pgnotify"
 	"github.com/parleychat/parley/broker/redisbroker"
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/mailreply"
 	"github.com/parleychat/parley/store/sqlstore"
 	"github.com/parleychat/parley/transport"
+	"github.com/parleychat/parley/webhook"
 )
 
 // TestConfigurationListsEveryField: configuration.md promises every option
@@ -32,7 +34,8 @@ func TestConfigurationListsEveryField(t *testing.T) {
 		}
 	}
 	for _, cfg := range []any{chat.Config{}, transport.Config{}, sqlstore.Config{},
-		redisbroker.Config{}, natsbroker.Config{}, pgnotify.Config{}} {
+		redisbroker.Config{}, natsbroker.Config{}, pgnotify.Config{}, webhook.Config{},
+		mailreply.AddressConfig{}, mailreply.Config{}} {
 		typ := reflect.TypeOf(cfg)
 		for f := range typ.Fields() {
 			if f.IsExported() && !strings.Contains(names.String(), "`"+f.Name+"`") {

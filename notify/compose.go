@@ -65,6 +65,9 @@ func (s *SMTP) Compose(n chat.Notice) ([]byte, error) {
 		// Notices about one conversation thread together in mail clients.
 		header = append(header, struct{ key, value string }{"References", "<" + n.Conversation.ID.String() + "@" + domain(s.from.Address) + ">"})
 	}
+	if s.replyTo != nil && n.Conversation.ID != uuid.Nil && n.Kind != chat.NoticeConfirmEmail {
+		header = append(header, struct{ key, value string }{"Reply-To", (&mail.Address{Address: s.replyTo(n.Conversation.ID)}).String()})
+	}
 	if n.Kind != chat.NoticeReply {
 		header = append(header, struct{ key, value string }{"Auto-Submitted", "auto-generated"}) // RFC 3834
 	}
@@ -176,7 +179,7 @@ func (s *SMTP) content(n chat.Notice) content {
 		c.Messages = append(c.Messages, line{
 			Author:      author,
 			Time:        t.stamp(m.CreatedAt.In(loc)),
-			Body:        strings.Split(strings.ReplaceAll(m.Body, "\r\n", "\n"), "\n"),
+			Body:        strings.Split(strings.ReplaceAll(m.Text(), "\r\n", "\n"), "\n"),
 			Attachments: m.Attachments,
 		})
 	}

@@ -47,6 +47,10 @@
 // escaped in the HTML part. [SMTP.Compose] returns the message without
 // sending it, for previews or for a mail service with its own API.
 //
+// With Config.ReplyAddress set, notices about a conversation carry its
+// reply address as Reply-To, and the mailreply package appends the
+// visitor's answer to the conversation.
+//
 // # Languages
 //
 // The text is in English, Polish, Finnish or Russian, picked by the language

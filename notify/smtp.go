@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/parleychat/parley/chat"
 )
 
@@ -62,6 +64,12 @@ type Config struct {
 	LocalName string
 	// Now returns the current time, for the Date header. Nil means time.Now.
 	Now func() time.Time
+	// ReplyAddress returns the address a visitor's answer to a notice
+	// about a conversation goes to, set as its Reply-To: the offline
+	// acknowledgement, replies and transcripts. mailreply.Addresses'
+	// Address method fits, and its Receiver appends what comes back to
+	// the conversation. Nil means no Reply-To: answers go to From.
+	ReplyAddress func(conversationID uuid.UUID) string
 }
 
 // SMTP is a chat.Notifier that sends email through an SMTP server with
@@ -77,6 +85,7 @@ type SMTP struct {
 	timeout    time.Duration
 	localName  string
 	now        func() time.Time
+	replyTo    func(uuid.UUID) string
 }
 
 var _ chat.Notifier = (*SMTP)(nil)
@@ -110,6 +119,7 @@ func New(cfg Config) (*SMTP, error) {
 		timeout:   cfg.Timeout,
 		localName: cfg.LocalName,
 		now:       cfg.Now,
+		replyTo:   cfg.ReplyAddress,
 	}
 	if s.shop == "" {
 		s.shop = cfg.From.Name

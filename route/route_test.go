@@ -379,16 +379,7 @@ func TestWithDesk(t *testing.T) {
 		_, err := desk.SetAgentStatus(ctx, id, chat.AgentOnline)
 		require.NoError(t, err)
 	}
-	start := func(v chat.Visitor) string {
-		t.Helper()
-		c, err := desk.Start(ctx, chat.StartRequest{VisitorID: v.ID})
-		require.NoError(t, err)
-		info, err := c.Info(ctx)
-		require.NoError(t, err)
-		_, err = c.Close(ctx)
-		require.NoError(t, err)
-		return info.AgentID
-	}
+	start := func(v chat.Visitor) string { return chatWith(t, desk, v) }
 	var visitors []chat.Visitor
 	for range 3 {
 		v, err := desk.SaveVisitor(ctx, chat.Visitor{})
@@ -423,4 +414,18 @@ func TestRoundRobinLeastRecentlyAssigned(t *testing.T) {
 	// last chosen, b.
 	assert.Equal(t, "c", pick(cand("a", time.Time{}), cand("b", at), cand("c", time.Time{})))
 	assert.Equal(t, "a", pick(cand("a", time.Time{}), cand("b", at), cand("c", time.Time{})))
+}
+
+// chatWith starts and closes a conversation of v and returns the agent
+// it went to.
+func chatWith(t *testing.T, desk *chat.Desk, v chat.Visitor) string {
+	t.Helper()
+	ctx := t.Context()
+	c, err := desk.Start(ctx, chat.StartRequest{VisitorID: v.ID})
+	require.NoError(t, err)
+	info, err := c.Info(ctx)
+	require.NoError(t, err)
+	_, err = c.Close(ctx)
+	require.NoError(t, err)
+	return info.AgentID
 }

@@ -30,16 +30,25 @@
 // AgentHandler calls Config.AuthenticateAgent on every request and panics
 // when it is nil.
 //
-// 3. Identify logged-in customers: sign an [Identity] with [SignIdentity]
-// when rendering a page and hand the token to the widget (a data-identity
-// attribute on its script tag), on every page while the customer is logged
-// in. A hello without it, or with another customer's, gets a new visitor
-// who does not see the customer's conversations. Anonymous visitors need
-// nothing.
+// 3. Identify logged-in customers from the shop's own session: set
+// Config.IdentifyVisitor to read the customer from the request, as the
+// shop's own pages do. The chat's requests carry the shop's cookies when
+// it is mounted on the shop's own host, so nothing goes into the pages. A
+// hello of a browser whose customer logged out, or of another customer,
+// gets another visitor, who does not see the customer's conversations; a
+// customer is one visitor on every device, and an anonymous visitor who
+// logs in brings their conversations along. (A shop whose chat is on
+// another host signs an [Identity] with [SignIdentity] instead, for the
+// widget's data-identity attribute on every page.) Anonymous visitors
+// need nothing.
 //
-// 4. Watch it: [Server.Stats] counts open connections for health checks.
+// 4. Optionally wrap the shop's pages in [Server.TrackPages], so that the
+// pages a visitor opens are recorded on the server, for the agents' live
+// list, also where the widget's script is blocked.
 //
-// 5. Stop it: call [Server.Shutdown] before http.Server.Shutdown, which does
+// 5. Watch it: [Server.Stats] counts open connections for health checks.
+//
+// 6. Stop it: call [Server.Shutdown] before http.Server.Shutdown, which does
 // not wait for WebSocket or SSE connections.
 //
 // # Transports
@@ -77,7 +86,8 @@
 //
 // Visitors are anonymous by default: the welcome frame hands the widget a
 // signed visitor token to keep. A shop identifies a logged-in customer with
-// [SignIdentity]; agents then see the customer's name. Agents are whoever
+// Config.IdentifyVisitor, from its own session, or with [SignIdentity];
+// agents then see the customer's name. Agents are whoever
 // Config.AuthenticateAgent says they are, from the shop's own session, on
 // every request. A visitor can reach only their own conversations, and
 // cannot tell whether another visitor's conversation id exists.
@@ -98,8 +108,10 @@
 // Agents see who is on the site: each visitor with an open connection,
 // the page they are on, the pages of their visit, how long they have been
 // there, whether they are chatting and whether they came before (see
-// wire.VisitorState). The shop adds its own view of the visitor, such as the
-// cart and recent orders, with Config.VisitorContext. With several
+// wire.VisitorState). The shop tells who a customer is, with their latest
+// orders and their cart, through chat.Config.Customers and Carts, which
+// the console shows as lists; Config.VisitorContext adds anything else,
+// as JSON. With several
 // instances behind a load balancer, every agent sees every visitor: who is
 // on the site is kept in the store as presence leases (chat.VisitStore),
 // and each change of a visitor's entry travels to the other instances
@@ -119,6 +131,14 @@
 // returning visitor, a full cart. An accepted invitation starts a
 // conversation whose first message is the invitation. Each rule invites a
 // visitor at most once per visit, across instances and restarts.
+//
+// The shop's own code reaches out too: Server.Trigger invites a visitor,
+// or opens a chat with them, on the shop's events (a declined card, an
+// error at checkout), limited per visit in the store. Config.Actions are
+// the shop's functions that agents run from the console, after the
+// shop's own permission check; their results are posted into the
+// conversation and may carry a product card and quick replies.
+// docs/shop-integration.md shows each hook.
 //
 // # Web clients
 //

@@ -59,6 +59,11 @@ type InvitationRule struct {
 	MinIdle time.Duration
 	// ReturningOnly restricts the rule to returning visitors.
 	ReturningOnly bool
+	// MinCartValue is the least the visitor's cart must be worth, in its
+	// currency, as chat.Config.Carts tells (wire.VisitorState.Shop). A
+	// visitor without a cart, or with one in another currency, does not
+	// match. Zero means any cart or none.
+	MinCartValue chat.Money
 	// When, if set, is a last condition of the shop's own, for example on
 	// the cart in the visitor's ContextValue. It is called without locks
 	// held and must be quick and safe for concurrent use.
@@ -84,6 +89,11 @@ func checkInvitations(rules []InvitationRule) error {
 			return bad("Message is empty")
 		case r.MinTimeOnPage < 0 || r.MinTimeOnSite < 0 || r.MinIdle < 0:
 			return bad("a negative duration")
+		case strings.HasPrefix(r.Name, triggerPrefix):
+			return bad("Name %q begins with %q, which names the shop's triggers", r.Name, triggerPrefix)
+		}
+		if err := r.MinCartValue.Validate(); err != nil {
+			return bad("MinCartValue: %v", err)
 		}
 		names[r.Name] = true
 		if _, err := path.Match(r.Path, ""); err != nil {
@@ -128,6 +138,9 @@ func (r *InvitationRule) matches(st wire.VisitorState) bool {
 	if r.ReturningOnly && !st.Returning {
 		return false
 	}
+	if !r.MinCartValue.IsZero() && (st.Shop == nil || st.Shop.Cart == nil || !st.Shop.Cart.Value.AtLeast(r.MinCartValue)) {
+		return false
+	}
 	return r.When == nil || r.When(st)
 }
 
@@ -153,7 +166,9 @@ func (lv *liveVisitor) invitable(rules int) (map[string]bool, bool) {
 		if inv.Status == chat.InvitationPending {
 			return nil, false
 		}
-		fired[inv.Rule] = true
+		if !strings.HasPrefix(inv.Rule, triggerPrefix) { // the shop's triggers are no rules
+			fired[inv.Rule] = true
+		}
 	}
 	return fired, len(fired) < rules
 }
@@ -237,17 +252,7 @@ func (r *liveRegistry) invite(lv *liveVisitor, rule *InvitationRule, now time.Ti
 		r.mu.Unlock()
 		return
 	}
-	r.mu.Lock()
-	if r.visitors[id] != lv {
-		r.mu.Unlock()
-		return
-	}
-	mergeInvitations(&lv.state, []chat.Invitation{inv})
-	r.showInvitations(lv)
-	r.broadcast(lv)
-	entry := r.entry(lv)
-	r.mu.Unlock()
-	r.publish(ctx, id, entry)
+	r.added(ctx, id, inv)
 }
 
 // inviteFrame is the frame that shows inv to the visitor.
@@ -315,5 +320,13 @@ func (r *liveRegistry) open(ctx context.Context, visitor uuid.UUID, inv chat.Inv
 		return nil, err
 	}
 	_, err = conv.Post(ctx, chat.Message{Author: author, Body: inv.Body, IdempotencyKey: "invitation:" + inv.ID.String()})
+	if err != nil {
+		return conv, err
+	}
+	if reason, ok := strings.CutPrefix(inv.Rule, triggerPrefix); ok {
+		// Agents see why the chat started; the visitor never does.
+		_, err = conv.Post(ctx, chat.Message{Author: chat.Author{Kind: chat.AuthorSystem}, Internal: true,
+			Body: "Started by the shop after: " + reason, IdempotencyKey: "trigger:" + inv.ID.String()})
+	}
 	return conv, err
 }

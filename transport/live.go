@@ -217,10 +217,17 @@ func (r *liveRegistry) showInvitations(lv *liveVisitor) {
 // store and asks the shop for its context. Pending invitations are sent
 // to the new connection.
 func (r *liveRegistry) connect(ctx context.Context, ss *session) {
+	r.arrive(ctx, ss.visitor, ss)
+}
+
+// arrive lists a visitor who connected (ss) or, with a nil ss, opened a
+// page that TrackPages recorded. A visitor with no connection here stays
+// on the list for Config.PageStay after their page, unless they connect.
+func (r *liveRegistry) arrive(ctx context.Context, v chat.Visitor, ss *session) {
 	if err := r.start(); err != nil {
 		r.srv.log.Warn("transport: watching the desk for the visitor list", "err", err)
 	}
-	id := ss.visitor.ID
+	id := v.ID
 	now := r.srv.cfg.Now()
 	r.mu.Lock()
 	if r.closing {
@@ -232,26 +239,34 @@ func (r *liveRegistry) connect(ctx context.Context, ss *session) {
 		lv = newLiveVisitor()
 		r.visitors[id] = lv
 	}
-	if lv.leaving != nil {
-		lv.leaving.Stop()
-		lv.leaving = nil
+	if ss != nil {
+		if lv.leaving != nil {
+			lv.leaving.Stop()
+			lv.leaving = nil
+		}
+		lv.conns[ss] = struct{}{}
+	} else if len(lv.conns) == 0 {
+		r.leaveAfter(id, lv, r.srv.cfg.PageStay)
 	}
-	lv.conns[ss] = struct{}{}
 	known := lv.state.Visitor
-	lv.state.Visitor = ss.visitor
+	lv.state.Visitor = v
 	lv.state.LastActiveAt = now
 	for _, inv := range lv.state.Invitations {
-		if inv.Status == chat.InvitationPending {
+		if inv.Status == chat.InvitationPending && ss != nil {
 			lv.shown[inv.ID] = true
 			ss.enqueue(outItem{frame: r.inviteFrame(inv)})
 		}
 	}
 	if lv.held || lv.loading {
+		if ss == nil && sameIdentity(known, v) {
+			r.mu.Unlock()
+			return // the page tells the agents
+		}
 		r.broadcast(lv)
 		entry := r.entry(lv)
 		r.mu.Unlock()
-		if !sameIdentity(known, ss.visitor) {
-			r.refreshContext(ctx, id, ss.visitor) // a customer logged in
+		if !sameIdentity(known, v) {
+			r.refreshContext(ctx, id, v) // a customer logged in
 		} else {
 			r.publish(ctx, id, entry)
 		}
@@ -264,8 +279,8 @@ func (r *liveRegistry) connect(ctx context.Context, ss *session) {
 	if err != nil {
 		r.srv.log.Warn("transport: starting a visitor's visit", "visitor", id, "err", err)
 	}
-	visit := r.loadVisit(ctx, ss.visitor, now, stored.BeganAt)
-	raw, value := r.visitorContext(ctx, ss.visitor)
+	visit := r.loadVisit(ctx, v, now, stored.BeganAt)
+	facts := r.visitorContext(ctx, v)
 	r.mu.Lock()
 	if r.visitors[id] != lv {
 		r.mu.Unlock()
@@ -274,7 +289,7 @@ func (r *liveRegistry) connect(ctx context.Context, ss *session) {
 	lv.loading, lv.held, lv.visitID = false, true, stored.ID
 	lv.seen = time.Now()
 	r.applyVisit(lv, visit)
-	lv.state.Context, lv.state.ContextValue = raw, value
+	facts.apply(&lv.state)
 	// Changes seen by the watcher while loading are newer than the load.
 	for cid, c := range visit.active {
 		if _, seen := lv.active[cid]; !seen {
@@ -288,6 +303,9 @@ func (r *liveRegistry) connect(ctx context.Context, ss *session) {
 	r.showInvitations(lv)
 	withdraw := lv.toWithdraw()
 	lv.listed = true
+	if len(lv.conns) == 0 && lv.leaving == nil {
+		r.leaveAfter(id, lv, r.srv.cfg.PageStay) // a page's timer ran out while loading
+	}
 	r.broadcast(lv)
 	entry := r.entry(lv)
 	r.mu.Unlock()
@@ -350,15 +368,24 @@ func (r *liveRegistry) disconnect(ss *session) {
 		r.depart(id, lv, nil)
 		return
 	}
+	r.leaveAfter(id, lv, grace)
+	r.mu.Unlock()
+}
+
+// leaveAfter makes a visitor with no connection here leave the list after
+// d, unless they connect or open a page first. r.mu is held.
+func (r *liveRegistry) leaveAfter(id uuid.UUID, lv *liveVisitor, d time.Duration) {
+	if lv.leaving != nil {
+		lv.leaving.Stop()
+	}
 	var t *time.Timer
-	t = time.AfterFunc(grace, func() {
+	t = time.AfterFunc(d, func() {
 		r.mu.Lock()
 		self := t // assigned under r.mu
 		r.mu.Unlock()
 		r.depart(id, lv, self)
 	})
 	lv.leaving = t
-	r.mu.Unlock()
 }
 
 // depart releases the lease on a visitor whose last connection closed
@@ -405,9 +432,21 @@ func (r *liveRegistry) depart(id uuid.UUID, lv *liveVisitor, t *time.Timer) {
 // page records a page the visitor opened and asks the shop for the
 // visitor's context again (a cart changes from page to page).
 func (r *liveRegistry) page(ctx context.Context, ss *session, pv chat.PageView) {
+	r.addPage(ctx, ss.visitor, pv)
+}
+
+// trackedPage lists a visitor whose page TrackPages recorded, and adds the
+// page to their entry.
+func (r *liveRegistry) trackedPage(ctx context.Context, v chat.Visitor, pv chat.PageView) {
+	r.arrive(ctx, v, nil)
+	r.addPage(ctx, v, pv)
+}
+
+// addPage adds a page to the visitor's entry.
+func (r *liveRegistry) addPage(ctx context.Context, v chat.Visitor, pv chat.PageView) {
 	p := wire.VisitedPage{URL: pv.URL, Title: pv.Title, Referrer: pv.Referrer, At: pv.At}
 	r.mu.Lock()
-	lv := r.visitors[ss.visitor.ID]
+	lv := r.visitors[v.ID]
 	if lv == nil {
 		r.mu.Unlock()
 		return
@@ -415,7 +454,10 @@ func (r *liveRegistry) page(ctx context.Context, ss *session, pv chat.PageView) 
 	if len(lv.state.Pages) >= MaxVisitPages {
 		lv.state.Pages = slices.Delete(lv.state.Pages, 0, len(lv.state.Pages)-MaxVisitPages+1)
 	}
-	lv.state.Pages = append(lv.state.Pages, p)
+	// A visit loaded from the store after the page was stored has it.
+	if !slices.ContainsFunc(lv.state.Pages, func(q wire.VisitedPage) bool { return q.URL == p.URL && q.At.Equal(p.At) }) {
+		lv.state.Pages = append(lv.state.Pages, p)
+	}
 	lv.state.Page = &p
 	lv.state.LastActiveAt = r.srv.cfg.Now()
 	visitID := lv.visitID
@@ -424,15 +466,15 @@ func (r *liveRegistry) page(ctx context.Context, ss *session, pv chat.PageView) 
 	r.mu.Unlock()
 	if visitID != uuid.Nil {
 		if err := r.srv.desk.Store().TouchVisit(ctx, visitID, pv.At); err != nil && !errors.Is(err, chat.ErrNotFound) {
-			r.srv.log.Warn("transport: noting a visitor's activity", "visitor", ss.visitor.ID, "err", err)
+			r.srv.log.Warn("transport: noting a visitor's activity", "visitor", v.ID, "err", err)
 		}
 	}
-	if r.srv.cfg.VisitorContext != nil {
-		r.refreshContext(ctx, ss.visitor.ID, ss.visitor)
+	if r.srv.cfg.VisitorContext != nil || r.srv.desk.HasShopContext() {
+		r.refreshContext(ctx, v.ID, v)
 	} else {
-		r.publish(ctx, ss.visitor.ID, entry)
+		r.publish(ctx, v.ID, entry)
 	}
-	r.evaluate([]uuid.UUID{ss.visitor.ID})
+	r.evaluate([]uuid.UUID{v.ID})
 }
 
 // rename shows the visitor's new name and address on the agents' list.
@@ -465,7 +507,7 @@ func (r *liveRegistry) active(ss *session) {
 // refreshContext asks the shop for the visitor's context and tells the
 // agents of every instance.
 func (r *liveRegistry) refreshContext(ctx context.Context, id uuid.UUID, v chat.Visitor) {
-	raw, value := r.visitorContext(ctx, v)
+	facts := r.visitorContext(ctx, v)
 	r.mu.Lock()
 	lv := r.visitors[id]
 	if lv == nil {
@@ -473,16 +515,48 @@ func (r *liveRegistry) refreshContext(ctx context.Context, id uuid.UUID, v chat.
 		return
 	}
 	lv.state.Visitor = v
-	lv.state.Context, lv.state.ContextValue = raw, value
+	facts.apply(&lv.state)
 	r.broadcast(lv)
 	entry := r.entry(lv)
 	r.mu.Unlock()
 	r.publish(ctx, id, entry)
 }
 
-// visitorContext calls Config.VisitorContext, with Config.WriteTimeout
-// to answer. A failure is logged and means no context.
-func (r *liveRegistry) visitorContext(ctx context.Context, v chat.Visitor) (json.RawMessage, any) {
+// shopFacts is what the shop tells about a visitor: the result of
+// Config.VisitorContext, as JSON and as returned, and the desk's
+// chat.ShopContext.
+type shopFacts struct {
+	raw   json.RawMessage
+	value any
+	shop  *chat.ShopContext
+}
+
+// apply puts the facts into a visitor's entry.
+func (f shopFacts) apply(st *wire.VisitorState) {
+	st.Context, st.ContextValue, st.Shop = f.raw, f.value, f.shop
+}
+
+// visitorContext asks the shop about the visitor: Config.VisitorContext,
+// with Config.WriteTimeout to answer, and the desk's customer and cart
+// sources. A failure is logged and leaves that part out.
+func (r *liveRegistry) visitorContext(ctx context.Context, v chat.Visitor) shopFacts {
+	var out shopFacts
+	if r.srv.desk.HasShopContext() {
+		shop, err := r.srv.desk.ShopContext(ctx, v)
+		if err != nil {
+			r.srv.log.Warn("transport: the shop's context of a visitor", "visitor", v.ID, "err", err)
+		}
+		if shop.Customer != nil || shop.Cart != nil {
+			out.shop = &shop
+		}
+	}
+	out.raw, out.value = r.hookContext(ctx, v)
+	return out
+}
+
+// hookContext calls Config.VisitorContext, with Config.WriteTimeout to
+// answer. A failure is logged and means no context.
+func (r *liveRegistry) hookContext(ctx context.Context, v chat.Visitor) (json.RawMessage, any) {
 	hook := r.srv.cfg.VisitorContext
 	if hook == nil {
 		return nil, nil

@@ -36,7 +36,18 @@ type visitEntry struct {
 // entry encodes the entry of a visitor this Server holds, for publish; nil
 // for one it does not hold. r.mu is held.
 func (r *liveRegistry) entry(lv *liveVisitor) json.RawMessage {
-	if !lv.listed || !lv.held {
+	if !lv.held {
+		return nil
+	}
+	return r.view(lv)
+}
+
+// view encodes a visitor's entry as this Server knows it, also one it
+// does not hold, or nil before it is listed: the shop's code changed it
+// here (a trigger), and the instance holding the visitor merges it. r.mu
+// is held.
+func (r *liveRegistry) view(lv *liveVisitor) json.RawMessage {
+	if !lv.listed {
 		return nil
 	}
 	raw, err := json.Marshal(visitEntry{From: r.srv.leases.holder, State: lv.snapshot(time.Time{})})
@@ -111,7 +122,7 @@ func (lv *liveVisitor) merge(in wire.VisitorState) {
 	}
 	st.Returning = st.Returning || in.Returning
 	if !lv.held && !lv.loading {
-		st.ConversationID, st.Context = in.ConversationID, in.Context
+		st.ConversationID, st.Context, st.Shop = in.ConversationID, in.Context, in.Shop
 	}
 	mergeInvitations(st, in.Invitations)
 }
@@ -228,7 +239,7 @@ func (r *liveRegistry) list(ctx context.Context, stored chat.Visit) {
 		return
 	}
 	visit := r.loadVisit(ctx, v, r.srv.cfg.Now(), stored.BeganAt)
-	raw, _ := r.visitorContext(ctx, v)
+	facts := r.visitorContext(ctx, v)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closing || r.visitors[v.ID] != nil {
@@ -238,7 +249,7 @@ func (r *liveRegistry) list(ctx context.Context, stored chat.Visit) {
 	lv.state.Visitor = v
 	r.applyVisit(lv, visit)
 	lv.state.LastActiveAt = stored.LastActiveAt
-	lv.state.Context = raw
+	facts.apply(&lv.state)
 	lv.active = visit.active
 	lv.updateConversation()
 	clear(lv.active) // the instance holding the visitor follows it

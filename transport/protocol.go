@@ -9,8 +9,8 @@ import (
 
 // clientTypes lists the frame types each side may send.
 var (
-	visitorTypes = []string{wire.FrameHello, wire.FrameStart, wire.FrameSend, wire.FrameSync, wire.FrameTyping, wire.FrameRead, wire.FramePresence, wire.FrameRate, wire.FrameClose, wire.FramePage, wire.FramePing, wire.FramePong, wire.FrameInviteReply, wire.FrameTranscript}
-	agentTypes   = []string{wire.FrameHello, wire.FrameStart, wire.FrameSend, wire.FrameSync, wire.FrameTyping, wire.FrameRead, wire.FramePresence, wire.FrameClose, wire.FrameAssign, wire.FramePing, wire.FramePong, wire.FrameHistory, wire.FrameNote, wire.FrameTransfer, wire.FrameStats, wire.FrameBlock, wire.FrameUnblock, wire.FrameBlocks, wire.FrameUnwatch, wire.FrameTag, wire.FrameUntag, wire.FrameTags, wire.FrameSearch}
+	visitorTypes = []string{wire.FrameHello, wire.FrameStart, wire.FrameSend, wire.FrameSync, wire.FrameTyping, wire.FrameRead, wire.FramePresence, wire.FrameRate, wire.FrameClose, wire.FramePage, wire.FramePing, wire.FramePong, wire.FrameInviteReply, wire.FrameTranscript, wire.FrameCart}
+	agentTypes   = []string{wire.FrameHello, wire.FrameStart, wire.FrameSend, wire.FrameSync, wire.FrameTyping, wire.FrameRead, wire.FramePresence, wire.FrameClose, wire.FrameAssign, wire.FramePing, wire.FramePong, wire.FrameHistory, wire.FrameNote, wire.FrameTransfer, wire.FrameStats, wire.FrameBlock, wire.FrameUnblock, wire.FrameBlocks, wire.FrameUnwatch, wire.FrameAction, wire.FrameExport, wire.FrameErase, wire.FrameTag, wire.FrameUntag, wire.FrameTags, wire.FrameSearch}
 )
 
 // fieldErr is an invalid error that names the field that caused it.
@@ -35,6 +35,8 @@ func errorBody(err error) *wire.ErrorBody {
 		return &wire.ErrorBody{Code: pe.Code, Message: pe.Message, Field: pe.Field}
 	case errors.Is(err, ErrTokenExpired):
 		return &wire.ErrorBody{Code: wire.CodeTokenExpired, Message: err.Error()}
+	case errors.Is(err, errForbidden):
+		return &wire.ErrorBody{Code: wire.CodeForbidden, Message: "you may not run this action here"}
 	case errors.Is(err, ErrUnauthorized):
 		return &wire.ErrorBody{Code: wire.CodeUnauthorized, Message: err.Error()}
 	case errors.Is(err, chat.ErrBlocked):

@@ -47,6 +47,12 @@ const (
 	FrameBlocks  = "blocks"  // agents: the blocks in force; answered with blocks
 
 	FrameUnwatch = "unwatch" // agents: stop following a conversation a sync started to watch
+
+	FrameAction = "action" // agents: run one of the shop's actions on a conversation; answered with ack
+	FrameCart   = "cart"   // visitors: the cart changed from the chat (a product card's "add to cart"); answered with ok
+
+	FrameExport = "export" // agents allowed by the shop: everything kept about a visitor; answered with export
+	FrameErase  = "erase"  // agents allowed by the shop: erase a visitor and everything kept about them
 )
 
 // Server frame types that are not client frame types too. Events use the
@@ -109,7 +115,8 @@ const (
 	CodeBlocked           = "blocked"              // the visitor is blocked from chatting
 	CodeKeyReused         = "key_reused"           // the idempotency key belongs to another message
 	CodeWrongInstance     = "wrong_instance"       // SSE: the session is held by another instance
-	CodeForbidden         = "forbidden"            // the agent's role does not allow it: only a supervisor may
+	CodeForbidden         = "forbidden"            // the shop's permission check or the agent's role does not allow it
+	CodeActionFailed      = "action_failed"        // the shop's action failed; the message says why
 	MaxRequestIDBytes     = 64
 	maxIdempotencyKeyByte = chat.MaxIDBytes
 )
@@ -168,6 +175,8 @@ type ClientFrame struct {
 	Tag         string `json:"tag,omitempty"`     // tag, untag; stats and search: only conversations with this tag
 	Text        string `json:"text,omitempty"`    // search: a message or note holds it
 	VisitorText string `json:"visitor,omitempty"` // search: the visitor's name or email holds it
+	Action      string `json:"action,omitempty"`  // action: the name of the shop's action
+	Input       string `json:"input,omitempty"`   // action: what the agent typed for it, if it asks
 }
 
 // ServerFrame is one frame from the server.
@@ -195,7 +204,8 @@ type ServerFrame struct {
 	WaitWarningMS int64            `json:"wait_warning_ms,omitempty"` // welcome to an agent: warn after a wait this long
 	// Role is the agent's role in a welcome, when the shop names
 	// supervisors (transport.Config.Supervisor): "supervisor" or "agent".
-	Role string `json:"role,omitempty"`
+	Role    string   `json:"role,omitempty"`
+	Actions []Action `json:"actions,omitempty"` // welcome to an agent: the shop's actions
 
 	ConversationID  uuid.UUID              `json:"conversation_id,omitzero"`
 	Conversation    *chat.ConversationInfo `json:"conversation,omitempty"`
@@ -228,8 +238,9 @@ type ServerFrame struct {
 	Block  *chat.Block  `json:"block,omitempty"`  // block
 	Blocks []chat.Block `json:"blocks,omitempty"` // blocks
 
-	Tags    []string       `json:"tags,omitempty"`    // tags: the conversation's tags
-	Results []SearchResult `json:"results,omitempty"` // search: newest first; more says older ones remain
+	Tags    []string            `json:"tags,omitempty"`    // tags: the conversation's tags
+	Results []SearchResult      `json:"results,omitempty"` // search: newest first; more says older ones remain
+	Export  *chat.VisitorExport `json:"export,omitempty"`  // export
 
 	Error *ErrorBody `json:"error,omitempty"`
 }
@@ -384,7 +395,22 @@ func (f ClientFrame) check() error {
 		return f.checkBlock()
 	case FrameTag, FrameUntag, FrameTags, FrameSearch:
 		return f.checkSearch()
-	case FramePing, FramePong:
+	case FrameAction:
+		if err := needConversation(); err != nil {
+			return err
+		}
+		if f.Key == "" || len(f.Key) > maxIdempotencyKeyByte {
+			return Errorf(CodeInvalid, "action needs an idempotency key of 1 to %d bytes", maxIdempotencyKeyByte)
+		}
+		if f.Action == "" || len(f.Action) > MaxActionNameBytes {
+			return Errorf(CodeInvalid, "action needs the action's name, at most %d bytes", MaxActionNameBytes)
+		}
+		return checkBytes("input", f.Input, MaxActionInputBytes)
+	case FrameExport, FrameErase:
+		if f.VisitorID == uuid.Nil {
+			return Errorf(CodeInvalid, "%s needs visitor_id", f.Type)
+		}
+	case FramePing, FramePong, FrameCart:
 	default:
 		return Errorf(CodeUnknownType, "unknown frame type %.32q", f.Type)
 	}
@@ -441,4 +467,18 @@ func (f ClientFrame) checkBlock() error {
 		}
 	}
 	return nil
+}
+
+// Limits of action frames.
+const (
+	MaxActionNameBytes  = 64   // an action's name
+	MaxActionInputBytes = 1024 // what the agent types for an action
+)
+
+// Action describes one of the shop's actions to the agents' console,
+// which shows it as a button on a conversation. The welcome lists them.
+type Action struct {
+	Name  string `json:"name"`            // what an action frame names
+	Label string `json:"label"`           // the button's text
+	Input string `json:"input,omitempty"` // when set, the console asks for a value with this prompt
 }

@@ -100,7 +100,7 @@ func TestProtocolDocExamples(t *testing.T) {
 		}
 	}
 	for _, typ := range []string{"hello", "start", "send", "sync", "typing", "read", "presence", "rate", "close", "page", "assign", "ping", "pong",
-		"invite_reply", "history", "note", "transcript", "transfer", "stats", "block", "unblock", "blocks"} {
+		"invite_reply", "history", "note", "transcript", "transfer", "stats", "block", "unblock", "blocks", "action", "cart"} {
 		assert.True(t, seen["client:"+typ], "docs/protocol.md shows a %s frame", typ)
 	}
 	for _, typ := range []string{"welcome", "started", "ack", "synced", "ok", "error", "reconnect", "ping", "pong",
@@ -123,6 +123,7 @@ func TestProtocolDocLimits(t *testing.T) {
 		"MaxIDBytes": chat.MaxIDBytes, "MaxURLBytes": chat.MaxURLBytes, "MaxTitleBytes": chat.MaxTitleBytes,
 		"MaxAttachments": chat.MaxAttachments, "MaxAgentDepartments": chat.MaxAgentDepartments, "MaxReasonBytes": chat.MaxReasonBytes,
 		"MaxLocaleBytes": chat.MaxLocaleBytes, "MaxTimeZoneBytes": chat.MaxTimeZoneBytes,
+		"MaxQuickReplies": chat.MaxQuickReplies, "MaxQuickReplyBytes": chat.MaxQuickReplyBytes,
 	}
 	for name, value := range limits {
 		row := regexp.MustCompile("(?m)^\\|.*`chat\\." + name + "`.*$").FindString(table)

@@ -42,6 +42,10 @@ type VisitorState struct {
 	Returning bool `json:"returning"`
 	// Context is the JSON of transport.Config.VisitorContext's result.
 	Context json.RawMessage `json:"context,omitempty"`
+	// Shop is what the shop's chat.Config.Customers and Carts tell about
+	// the visitor: the customer with their latest orders, and the cart.
+	// Nil when the desk has neither.
+	Shop *chat.ShopContext `json:"shop,omitempty"`
 	// Invitations are the invitations made to the visitor this visit.
 	Invitations []chat.Invitation `json:"invitations,omitempty"`
 

@@ -1,9 +1,10 @@
 // Command shop is a small demo shop with Parley mounted the way a real shop
 // mounts it. It has a catalogue with a page per product, a cart, a checkout,
 // a customer login and the customer's orders; every page loads the chat
-// widget, and a logged-in customer is identified to Parley with a signed
-// identity. The staff console is under /staff/chat/, behind the shop's own
-// staff login.
+// widget, and a logged-in customer is identified to Parley from the shop's
+// own session, on the server; the shop's pages are recorded for the
+// agents' live list as they are served. The staff console is under
+// /staff/chat/, behind the shop's own staff login.
 //
 //	go run ./examples/shop
 //
@@ -24,6 +25,9 @@
 //	go run ./examples/shop -addr :8081 -store postgres -dsn "$DSN" -broker redis://localhost:6379/0
 //
 // Without -broker, events stay in one instance.
+//
+// It sends the chat's webhooks to a small receiver of its own, which
+// verifies each delivery and prints it.
 //
 // It serves Prometheus metrics at /metrics, labelled with -instance (the
 // host name by default). It prints the shop's URL, the console's URL and
@@ -144,7 +148,18 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	defer closeBroker(ctx) // on an early return; the shutdown below closes it with a deadline
-	desk, err = chat.NewDesk(chat.Config{Store: metrics.Store(store), Broker: metrics.Broker(broker), Logger: log})
+	shopState := newShop(time.Now())
+	shopPages := &pages{shop: shopState, log: log, now: time.Now}
+	// Agents see the customer, their orders and their cart; the console
+	// offers the shop's actions; a declined card invites the customer.
+	shopCommerce := newCommerce(shopState, shopPages, log)
+	hooks, err := startWebhooks(ctx, secret, store, out, log)
+	if err != nil {
+		return err
+	}
+	defer hooks.stop(ctx) // on an early return; the shutdown below stops it with a deadline
+	desk, err = chat.NewDesk(chat.Config{Store: metrics.Store(store), Broker: metrics.Broker(broker), Logger: log,
+		Customers: shopCommerce, Carts: shopCommerce, Recorder: hooks.hooks})
 	if err != nil {
 		return err
 	}
@@ -154,7 +169,6 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	// offline the agents of an instance that crashed. desk.Close stops it.
 	go func() { _ = desk.Run(ctx, 0) }()
 
-	shopState := newShop(time.Now())
 	phoneHours, err := hours.New(time.UTC, "Mon-Fri 09:00-17:00")
 	if err != nil {
 		return err
@@ -164,8 +178,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		Secret:            secret,
 		AuthenticateAgent: authenticateAgent,
 		Logger:            log,
-		// Agents see the customer's cart and orders next to the visitor.
-		VisitorContext: shopState.visitorContext,
+		Actions:           shopCommerce.actions(),
 		CannedResponses: []wire.CannedResponse{
 			{Shortcut: "hello", Text: "Hello {name}, this is {agent} from Kettle & Crumb. How can I help?"},
 			{Shortcut: "delivery", Text: "We ship within one working day; delivery takes two to three days."},
@@ -182,6 +195,8 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 			Path:          "/p/*",
 			MinTimeOnPage: 30 * time.Second,
 		}},
+		// The logged-in customer comes from the shop's own session.
+		IdentifyVisitor: shopState.identifyVisitor,
 	})
 	if err != nil {
 		return err
@@ -191,9 +206,10 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 
-	shopPages := &pages{shop: shopState, secret: secret, log: log, now: time.Now}
+	shopCommerce.chat = chatServer
 	mux := http.NewServeMux()
-	shopPages.register(mux)
+	mux.Handle("/", trackedPages(chatServer, shopPages))
+	shopCommerce.register(mux)
 	mux.Handle("/chat/", http.StripPrefix("/chat", chatServer.VisitorHandler()))
 	mux.Handle("/staff/chat/", staffOnly(http.StripPrefix("/staff/chat", chatServer.AgentHandler())))
 	// Open to anyone here, for the demo; a real shop serves it on an
@@ -211,6 +227,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	fmt.Fprintf(out, "Staff login:    %s / %s\n", demoAgent.user, demoAgent.password)
 	fmt.Fprintf(out, "Chats stored in %s\n", describeStore(cfg))
 	fmt.Fprintf(out, "Broker:         %s\n", describeBroker(cfg.broker))
+	fmt.Fprintf(out, "Webhooks:       %s (deliveries it receives are printed here)\n", hooks.url)
 	fmt.Fprintln(out, "Press Ctrl-C to stop.")
 
 	errc := make(chan error, 1)
@@ -231,7 +248,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	// Then the Desk, which waits for email being sent; the broker, which
 	// the Desk publishes on until it is closed; and the store, which
 	// commits the last messages.
-	if err := errors.Join(desk.Close(shutdown), closeBroker(shutdown), closeStore(shutdown)); err != nil {
+	if err := errors.Join(desk.Close(shutdown), hooks.stop(shutdown), closeBroker(shutdown), closeStore(shutdown)); err != nil {
 		return err
 	}
 	fmt.Fprintln(out, "Stopped.")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -16,10 +17,9 @@ const sessionCookie = "shop_session"
 // pages serves the shop's own pages: the catalogue, the cart, the checkout,
 // the customer's orders and the customer login.
 type pages struct {
-	shop   *shop
-	secret []byte // Parley's secret, to sign the customer's identity
-	log    *slog.Logger
-	now    func() time.Time
+	shop *shop
+	log  *slog.Logger
+	now  func() time.Time
 }
 
 // view is what every page template gets.
@@ -27,7 +27,6 @@ type view struct {
 	Title    string
 	Customer *Customer
 	Cart     Cart
-	Identity string // the signed identity for the chat widget; empty when anonymous
 	Error    string
 
 	Products []Product
@@ -58,7 +57,7 @@ table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.35rem;b
 {{else}}<a href="/login">Log in</a>{{end}}
 </header>
 <main>{{template "content" .}}</main>
-<script src="/chat/widget.js" async{{with .Identity}} data-identity="{{.}}"{{end}}></script>
+<script src="/chat/widget.js" async></script>
 </body></html>
 `
 
@@ -82,10 +81,12 @@ var templates = map[string]string{
 <p><a href="/checkout">Checkout</a></p>
 {{else}}<p>Your cart is empty. <a href="/">Have a look around.</a></p>{{end}}`,
 	"checkout": `<h1>Checkout</h1>
+{{with .Error}}<p class="error">{{.}}</p>{{end}}
 {{if .Cart}}<p>Delivery to {{.Customer.Name}}, paid on delivery.</p>
 <table>{{range .Cart}}<tr><td>{{.Product.Name}} × {{.Quantity}}</td><td>{{.Total}}</td></tr>{{end}}
 <tr><th>Total</th><th>{{.Cart.Total}}</th></tr></table>
 <form method="post" action="/checkout"><button>Place order</button></form>
+<form method="post" action="/checkout/card"><button id="pay-card">Pay by card now</button> (demo: every card is declined)</form>
 {{else}}<p>Your cart is empty.</p>{{end}}`,
 	"orders": `<h1>Your orders</h1>
 {{if .Order.Number}}<p>Thank you! Order {{.Order.Number}} is placed.</p>{{end}}
@@ -142,21 +143,8 @@ func (p *pages) render(w http.ResponseWriter, r *http.Request, sid string, statu
 	v.Cart = p.shop.cart(sid)
 	if c, ok := p.shop.customerOf(sid); ok {
 		v.Customer = &c
-		// The widget passes this to Parley, so that agents see who they
-		// are talking to. It is signed with Parley's secret and expires.
-		// Every page carries it while the customer is logged in: Parley
-		// takes a page without it for a logout and starts a new visitor.
-		token, err := transport.SignIdentity(p.secret, transport.Identity{
-			CustomerID: c.ID,
-			Name:       c.Name,
-			Email:      c.Email,
-			Expires:    p.now().Add(12 * time.Hour),
-		})
-		if err != nil {
-			p.log.ErrorContext(r.Context(), "signing the customer's identity", "err", err)
-		}
-		v.Identity = token
 	}
+	transport.SetPageTitle(r.Context(), v.Title) // for the agents' page history
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	if err := parsed[name].ExecuteTemplate(w, "layout", v); err != nil {
@@ -186,7 +174,8 @@ func (p *pages) cart(w http.ResponseWriter, r *http.Request) {
 
 func (p *pages) addToCart(w http.ResponseWriter, r *http.Request) {
 	sid := p.session(w, r)
-	prod, ok := productBySlug(r.PostFormValue("slug"))
+	// A product card in the chat posts product_id.
+	prod, ok := productBySlug(cmp.Or(r.PostFormValue("slug"), r.PostFormValue("product_id")))
 	qty, err := strconv.Atoi(r.PostFormValue("quantity"))
 	if !ok || err != nil || qty < 1 || qty > 99 {
 		http.Error(w, "no such product, or a quantity outside 1 to 99", http.StatusBadRequest)

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"fmt"
 	"slices"
 	"sync"
 	"time"
-
-	"github.com/parleychat/parley/chat"
 )
 
 // Product is one article of the catalogue.
@@ -266,73 +263,4 @@ func (s *shop) ordersOf(customerID string) []Order {
 // equalSecret compares a stored password with a given one in constant time.
 func equalSecret(stored, given string) bool {
 	return subtle.ConstantTimeCompare([]byte(stored), []byte(given)) == 1
-}
-
-// CustomerContext is what agents see about a logged-in customer next to the
-// visitor on their live list: who it is, what is in the cart and what they
-// ordered before.
-type CustomerContext struct {
-	Name      string         `json:"name"`
-	Email     string         `json:"email"`
-	Cart      []ContextLine  `json:"cart"`
-	CartItems int            `json:"cart_items"`
-	CartValue string         `json:"cart_value"`
-	Orders    []ContextOrder `json:"orders"`
-}
-
-// ContextLine is one line of the cart, for agents.
-type ContextLine struct {
-	Product  string `json:"product"`
-	URL      string `json:"url"`
-	Quantity int    `json:"quantity"`
-	Total    string `json:"total"`
-}
-
-// ContextOrder is one past order, for agents.
-type ContextOrder struct {
-	Number string    `json:"number"`
-	Placed time.Time `json:"placed"`
-	Total  string    `json:"total"`
-	Status string    `json:"status"`
-}
-
-// contextOrders is how many of a customer's orders agents see, newest first.
-const contextOrders = 5
-
-// visitorContext is the shop's transport.Config.VisitorContext hook: it
-// tells agents about visitor v from the shop's own data. Anonymous visitors
-// have no context; the shop knows them only by their pages.
-func (s *shop) visitorContext(_ context.Context, v chat.Visitor) (any, error) {
-	if v.CustomerID == "" {
-		return nil, nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var c Customer
-	for _, cu := range s.customers {
-		if cu.ID == v.CustomerID {
-			c = cu
-		}
-	}
-	if c.ID == "" {
-		return nil, fmt.Errorf("no customer %q", v.CustomerID)
-	}
-	cart := s.carts[c.ID]
-	out := CustomerContext{
-		Name:      c.Name,
-		Email:     c.Email,
-		Cart:      []ContextLine{},
-		CartItems: cart.Count(),
-		CartValue: cart.Total().String(),
-		Orders:    []ContextOrder{},
-	}
-	for _, l := range cart {
-		out.Cart = append(out.Cart, ContextLine{Product: l.Product.Name, URL: "/p/" + l.Product.Slug, Quantity: l.Quantity, Total: l.Total().String()})
-	}
-	orders := s.orders[c.ID]
-	for i := len(orders) - 1; i >= 0 && len(out.Orders) < contextOrders; i-- {
-		o := orders[i]
-		out.Orders = append(out.Orders, ContextOrder{Number: o.Number, Placed: o.Placed, Total: o.Lines.Total().String(), Status: o.Status})
-	}
-	return out, nil
 }

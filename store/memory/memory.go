@@ -29,6 +29,8 @@ type Store struct {
 	jobs          map[string]jobLease             // by job; made on first use
 	replyNotices  map[uuid.UUID]chat.ReplyNotice  // by conversation; made on first use
 	visitTable                                    // guarded by mu
+	outbox        map[uuid.UUID]outboxEntry       // by item id; made on first use
+	customers     map[string]uuid.UUID            // customer id to visitor id; made on first use
 }
 
 // conversation is a stored conversation with its transcript.
@@ -296,6 +298,7 @@ func (s *Store) AppendMessage(ctx context.Context, m chat.Message) (chat.Message
 	}
 	m.CreatedAt = chat.Timestamp(m.CreatedAt)
 	m.Attachments = slices.Clone(m.Attachments)
+	cloneRich(&m)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, ok := s.conversations[m.ConversationID]
@@ -445,5 +448,16 @@ func copyAgent(a chat.Agent) chat.Agent {
 
 func copyMessage(m chat.Message) chat.Message {
 	m.Attachments = slices.Clone(m.Attachments)
+	cloneRich(&m)
 	return m
+}
+
+// cloneRich gives m its own copy of its card and quick replies, so that
+// the caller's and the store's messages share nothing.
+func cloneRich(m *chat.Message) {
+	if m.Card != nil {
+		c := *m.Card
+		m.Card = &c
+	}
+	m.QuickReplies = slices.Clone(m.QuickReplies)
 }

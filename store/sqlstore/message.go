@@ -79,6 +79,7 @@ func (s *Store) AppendMessage(ctx context.Context, m chat.Message) (chat.Message
 	}
 	m.CreatedAt = chat.Timestamp(m.CreatedAt)
 	m.Attachments = slices.Clone(m.Attachments)
+	cloneRich(&m)
 	req := &appendReq{m: m, reply: make(chan appendResult, 1)}
 	s.closeMu.RLock()
 	if s.closed {
@@ -240,6 +241,7 @@ func (s *Store) appendBatch(batch []*appendReq, lookupKeys bool) ([]appendResult
 			if j, ok := inBatch[k]; ok {
 				results[i] = appendResult{m: results[j].m}
 				results[i].m.Attachments = slices.Clone(results[i].m.Attachments)
+				cloneRich(&results[i].m)
 				continue
 			}
 			if inBatch == nil {
@@ -411,6 +413,7 @@ func (p batchPlan) answerRepeats(results []appendResult) {
 		if j >= 0 {
 			results[i] = appendResult{m: results[j].m, err: results[j].err}
 			results[i].m.Attachments = slices.Clone(results[i].m.Attachments)
+			cloneRich(&results[i].m)
 		}
 	}
 }
@@ -429,7 +432,7 @@ func (s *Store) appendBatchPostgres(batch []*appendReq) ([]appendResult, error) 
 	convs := make([][]byte, 0, n)
 	ids, kinds, authors, names, bodies := make([][]byte, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	msgConvs, attachments, keys, created := make([][]byte, n), make([]*string, n), make([]*string, n), make([]int64, n)
-	internal := make([]int16, n)
+	internal, rich := make([]int16, n), make([]*string, n)
 	for k, i := range plan.fresh {
 		row, err := messageRow(batch[i].m)
 		if err != nil {
@@ -437,7 +440,7 @@ func (s *Store) appendBatchPostgres(batch []*appendReq) ([]appendResult, error) 
 		}
 		ids[k], msgConvs[k], kinds[k], authors[k] = row[0].([]byte), row[1].([]byte), row[3].(string), row[4].(string)
 		names[k], bodies[k], attachments[k], keys[k], created[k] = row[5].(string), row[6].(string), row[7].(*string), row[8].(*string), row[9].(int64)
-		internal[k] = int16(row[10].(int))
+		internal[k], rich[k] = int16(row[10].(int)), row[11].(*string)
 		convs = append(convs, msgConvs[k])
 	}
 	slices.SortFunc(convs, bytes.Compare)
@@ -445,21 +448,21 @@ func (s *Store) appendBatchPostgres(batch []*appendReq) ([]appendResult, error) 
 	rows, err := s.db.QueryContext(ctx, s.sql(`WITH locked AS MATERIALIZED (
 			SELECT id, last_seq FROM {conversations} WHERE id = ANY(?::bytea[]) ORDER BY id FOR UPDATE
 		), m AS (
-			SELECT * FROM unnest(?::bytea[], ?::bytea[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::smallint[])
-				WITH ORDINALITY AS m(id, conversation_id, author_kind, author_id, author_name, body, attachments, idem_key, created_at, internal, ord)
+			SELECT * FROM unnest(?::bytea[], ?::bytea[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::smallint[], ?::text[])
+				WITH ORDINALITY AS m(id, conversation_id, author_kind, author_id, author_name, body, attachments, idem_key, created_at, internal, rich, ord)
 		), numbered AS MATERIALIZED (
 			SELECT m.*, l.last_seq + row_number() OVER (PARTITION BY m.conversation_id ORDER BY m.ord) AS seq
 			FROM m JOIN locked AS l ON l.id = m.conversation_id
 		), ins AS (
 			INSERT INTO {messages} (`+messageColumns+`)
-			SELECT id, conversation_id, seq, author_kind, author_id, author_name, body, attachments, idem_key, created_at, internal FROM numbered
+			SELECT id, conversation_id, seq, author_kind, author_id, author_name, body, attachments, idem_key, created_at, internal, rich FROM numbered
 		), upd AS (
 			UPDATE {conversations} AS c SET last_seq = n.seq, updated_at = n.created_at
 			FROM (SELECT DISTINCT ON (conversation_id) conversation_id, seq, created_at FROM numbered ORDER BY conversation_id, seq DESC) AS n
 			WHERE c.id = n.conversation_id
 		)
 		SELECT ord, seq FROM numbered`),
-		convs, ids, msgConvs, kinds, authors, names, bodies, attachments, keys, created, internal)
+		convs, ids, msgConvs, kinds, authors, names, bodies, attachments, keys, created, internal, rich)
 	if err != nil {
 		return nil, s.dbErr("appending messages", err)
 	}
@@ -573,28 +576,43 @@ func (s *Store) existingKeys(ctx context.Context, tx *sql.Tx, batch []*appendReq
 }
 
 // messageRow returns the stored form of m's columns, in messageColumns
-// order. Attachments and the idempotency key are NULL when empty.
-func messageRow(m chat.Message) ([11]any, error) {
-	var attachments, key *string
+// order. Attachments, the idempotency key and the rich content (a card and
+// quick replies, as JSON) are NULL when empty.
+func messageRow(m chat.Message) ([12]any, error) {
+	var attachments, key, rich *string
 	if len(m.Attachments) > 0 {
 		j, err := json.Marshal(m.Attachments)
 		if err != nil {
-			return [11]any{}, err
+			return [12]any{}, err
 		}
 		a := string(j)
 		attachments = &a
 	}
+	if m.Card != nil || len(m.QuickReplies) > 0 {
+		j, err := json.Marshal(richContent{Card: m.Card, QuickReplies: m.QuickReplies})
+		if err != nil {
+			return [12]any{}, err
+		}
+		r := string(j)
+		rich = &r
+	}
 	if m.IdempotencyKey != "" {
 		key = &m.IdempotencyKey
 	}
-	return [11]any{idBytes(m.ID), idBytes(m.ConversationID), m.Seq, string(m.Author.Kind), m.Author.ID,
-		m.Author.Name, m.Body, attachments, key, m.CreatedAt.UnixMicro(), flag(m.Internal)}, nil
+	return [12]any{idBytes(m.ID), idBytes(m.ConversationID), m.Seq, string(m.Author.Kind), m.Author.ID,
+		m.Author.Name, m.Body, attachments, key, m.CreatedAt.UnixMicro(), flag(m.Internal), rich}, nil
+}
+
+// richContent is the stored form of a message's card and quick replies.
+type richContent struct {
+	Card         *chat.ProductCard `json:"card,omitempty"`
+	QuickReplies []string          `json:"quick_replies,omitempty"`
 }
 
 // insertMessages inserts the messages: on PostgreSQL with one INSERT of
 // arrays, elsewhere with multi-row INSERTs of power-of-two sizes.
 func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, ms []chat.Message) error {
-	rows := make([][11]any, len(ms))
+	rows := make([][12]any, len(ms))
 	for i, m := range ms {
 		r, err := messageRow(m)
 		if err != nil {
@@ -603,20 +621,20 @@ func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, ms []chat.Messag
 		rows[i] = r
 	}
 	if s.dialect == postgres {
-		cols := make([]any, 11)
+		cols := make([]any, 12)
 		ids, convs := make([][]byte, len(rows)), make([][]byte, len(rows))
 		seqs, created := make([]int64, len(rows)), make([]int64, len(rows))
 		kinds, authors, names, bodies := make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows))
-		attachments, keys, internal := make([]*string, len(rows)), make([]*string, len(rows)), make([]int16, len(rows))
+		attachments, keys, internal, rich := make([]*string, len(rows)), make([]*string, len(rows)), make([]int16, len(rows)), make([]*string, len(rows))
 		for i, r := range rows {
 			ids[i], convs[i], seqs[i], kinds[i], authors[i] = r[0].([]byte), r[1].([]byte), r[2].(int64), r[3].(string), r[4].(string)
 			names[i], bodies[i], attachments[i], keys[i], created[i] = r[5].(string), r[6].(string), r[7].(*string), r[8].(*string), r[9].(int64)
-			internal[i] = int16(r[10].(int))
+			internal[i], rich[i] = int16(r[10].(int)), r[11].(*string)
 		}
 		cols[0], cols[1], cols[2], cols[3], cols[4] = ids, convs, seqs, kinds, authors
-		cols[5], cols[6], cols[7], cols[8], cols[9], cols[10] = names, bodies, attachments, keys, created, internal
+		cols[5], cols[6], cols[7], cols[8], cols[9], cols[10], cols[11] = names, bodies, attachments, keys, created, internal, rich
 		_, err := tx.ExecContext(ctx, s.sql(`INSERT INTO {messages} (`+messageColumns+`) SELECT * FROM unnest(
-			?::bytea[], ?::bytea[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::smallint[])`), cols...)
+			?::bytea[], ?::bytea[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::smallint[], ?::text[])`), cols...)
 		return s.dbErr("inserting messages", err)
 	}
 	for len(rows) > 0 {
@@ -624,11 +642,11 @@ func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, ms []chat.Messag
 		for n*2 <= len(rows) && n*2 <= maxInsertRows {
 			n *= 2
 		}
-		st, err := s.stmt(ctx, `INSERT INTO {messages} (`+messageColumns+`) VALUES `+placeholders("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", n))
+		st, err := s.stmt(ctx, `INSERT INTO {messages} (`+messageColumns+`) VALUES `+placeholders("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", n))
 		if err != nil {
 			return err
 		}
-		args := make([]any, 0, n*11)
+		args := make([]any, 0, n*12)
 		for _, r := range rows[:n] {
 			args = append(args, r[:]...)
 		}
@@ -640,7 +658,7 @@ func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, ms []chat.Messag
 	return nil
 }
 
-// maxInsertRows caps one multi-row INSERT: 64 rows of 11 values stay well
+// maxInsertRows caps one multi-row INSERT: 64 rows of 12 values stay well
 // under every database's limit on bound parameters.
 const maxInsertRows = 64
 
@@ -679,15 +697,15 @@ func (s *Store) moveConversations(ctx context.Context, tx *sql.Tx, newest []chat
 	return s.dbErr("moving conversations on", err)
 }
 
-const messageColumns = `id, conversation_id, seq, author_kind, author_id, author_name, body, attachments, idem_key, created_at, internal`
+const messageColumns = `id, conversation_id, seq, author_kind, author_id, author_name, body, attachments, idem_key, created_at, internal, rich`
 
 func scanMessage(sc interface{ Scan(...any) error }) (chat.Message, error) {
 	var m chat.Message
 	var id, conv, authorID, key []byte
 	var kind string
-	var attachments sql.NullString
+	var attachments, rich sql.NullString
 	var created, internal int64
-	if err := sc.Scan(&id, &conv, &m.Seq, &kind, &authorID, &m.Author.Name, &m.Body, &attachments, &key, &created, &internal); err != nil {
+	if err := sc.Scan(&id, &conv, &m.Seq, &kind, &authorID, &m.Author.Name, &m.Body, &attachments, &key, &created, &internal, &rich); err != nil {
 		return chat.Message{}, err
 	}
 	var err error
@@ -704,6 +722,13 @@ func scanMessage(sc interface{ Scan(...any) error }) (chat.Message, error) {
 		if err := json.Unmarshal([]byte(attachments.String), &m.Attachments); err != nil {
 			return chat.Message{}, fmt.Errorf("sqlstore: message %s has damaged attachments: %w", m.ID, err)
 		}
+	}
+	if rich.Valid && rich.String != "" {
+		var rc richContent
+		if err := json.Unmarshal([]byte(rich.String), &rc); err != nil {
+			return chat.Message{}, fmt.Errorf("sqlstore: message %s has damaged rich content: %w", m.ID, err)
+		}
+		m.Card, m.QuickReplies = rc.Card, rc.QuickReplies
 	}
 	return m, nil
 }
@@ -751,4 +776,14 @@ func (s *Store) Messages(ctx context.Context, conversationID uuid.UUID, q chat.M
 		}
 	}
 	return out, nil
+}
+
+// cloneRich gives m its own copy of its card and quick replies, so that
+// the caller's and the store's messages share nothing.
+func cloneRich(m *chat.Message) {
+	if m.Card != nil {
+		c := *m.Card
+		m.Card = &c
+	}
+	m.QuickReplies = slices.Clone(m.QuickReplies)
 }

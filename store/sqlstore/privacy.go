@@ -18,7 +18,7 @@ func (s *Store) privacySQL(query string) string {
 	return strings.NewReplacer("{reply_notices}", p+"reply_notices", "{visits}", p+"visits",
 		"{visit_leases}", p+"visit_leases", "{invitations}", p+"invitations", "{email_counts}", p+"email_counts",
 		"{email_proofs}", p+"email_proofs", "{email_confirmations}", p+"email_confirmations",
-		"{conversation_tags}", p+"conversation_tags").Replace(query)
+		"{conversation_tags}", p+"conversation_tags", "{customers}", p+"customers").Replace(query)
 }
 
 // eraseVisitor are the statements of EraseVisitor, in the order they run:
@@ -36,6 +36,7 @@ var eraseVisitor = []string{
 	`DELETE FROM {email_proofs} WHERE visitor_id = ?`,
 	`DELETE FROM {email_confirmations} WHERE visitor_id = ?`,
 	`DELETE FROM {email_counts} WHERE scope = ? AND subject = ?`,
+	`DELETE FROM {customers} WHERE visitor_id = ?`,
 	`DELETE FROM {visitors} WHERE id = ?`,
 }
 

@@ -202,6 +202,46 @@ func messageChanges() []change[chat.Message] {
 		{"attachment url with NUL", func(m *chat.Message) {
 			m.Attachments = []chat.Attachment{{Name: "a.txt", URL: "https://files.example.com/\x00"}}
 		}},
+		{"card with a javascript: link", func(m *chat.Message) {
+			m.Author = chat.Author{Kind: chat.AuthorBot}
+			m.Card = &chat.ProductCard{ProductID: "p", Name: "Teapot", URL: "javascript:alert(1)"}
+		}},
+		{"card with a data: image", func(m *chat.Message) {
+			m.Author = chat.Author{Kind: chat.AuthorBot}
+			m.Card = &chat.ProductCard{ProductID: "p", Name: "Teapot", ImageURL: "data:image/svg+xml,<svg onload=alert(1)>"}
+		}},
+		{"card posting to another site", func(m *chat.Message) {
+			m.Author = chat.Author{Kind: chat.AuthorBot}
+			m.Card = &chat.ProductCard{ProductID: "p", Name: "Teapot", AddToCart: "https://evil.example.com/cart"}
+		}},
+		{"card posting to a scheme-relative URL", func(m *chat.Message) {
+			m.Author = chat.Author{Kind: chat.AuthorBot}
+			m.Card = &chat.ProductCard{ProductID: "p", Name: "Teapot", AddToCart: "//evil.example.com/cart"}
+		}},
+		{"card without a name", func(m *chat.Message) {
+			m.Author = chat.Author{Kind: chat.AuthorBot}
+			m.Card = &chat.ProductCard{ProductID: "p"}
+		}},
+		{"card price without a currency", func(m *chat.Message) {
+			m.Author = chat.Author{Kind: chat.AuthorBot}
+			m.Card = &chat.ProductCard{ProductID: "p", Name: "Teapot", Price: chat.Money{Amount: 100, Currency: "<b>"}}
+		}},
+		{"card from a visitor", func(m *chat.Message) {
+			m.Author = chat.Author{Kind: chat.AuthorVisitor, ID: uuid.NewString()}
+			m.Card = &chat.ProductCard{ProductID: "p", Name: "Teapot"}
+		}},
+		{"quick replies from a visitor", func(m *chat.Message) {
+			m.Author = chat.Author{Kind: chat.AuthorVisitor, ID: uuid.NewString()}
+			m.QuickReplies = []string{"Yes"}
+		}},
+		{"empty quick reply", func(m *chat.Message) {
+			m.Author = chat.Author{Kind: chat.AuthorBot}
+			m.QuickReplies = []string{"Yes", " "}
+		}},
+		{"too many quick replies", func(m *chat.Message) {
+			m.Author = chat.Author{Kind: chat.AuthorBot}
+			m.QuickReplies = strings.Split(strings.Repeat("x,", chat.MaxQuickReplies)+"x", ",")
+		}},
 		{"idempotency key over MaxIDBytes", func(m *chat.Message) { m.IdempotencyKey = strings.Repeat("k", chat.MaxIDBytes+1) }},
 		{"idempotency key not UTF-8", func(m *chat.Message) { m.IdempotencyKey = invalidID }},
 	}

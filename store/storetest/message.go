@@ -25,6 +25,7 @@ func messageCases() []testCase {
 		{"Paging", testMessagePaging},
 		{"DefaultPageSize", testMessageDefaultPage},
 		{"NotFound", testMessageNotFound},
+		{"RichRoundTrip", testMessageRichRoundTrip},
 	}
 }
 
@@ -405,4 +406,35 @@ func testMessageNotFound(t *testing.T, f *fixture) {
 	assert.Empty(t, got, "AppendMessage to an unknown conversation stores nothing")
 	stored := f.appendMessage(m)
 	assert.EqualValues(t, 1, stored.Seq)
+}
+
+// testMessageRichRoundTrip stores a product card and quick replies, with
+// text that looks like markup, and reads them back byte for byte.
+func testMessageRichRoundTrip(t *testing.T, f *fixture) {
+	c := f.conversation()
+	card := &chat.ProductCard{
+		ProductID: "enamel-teapot",
+		Name:      `Teapot <img src=x onerror="alert(1)"> & "friends"`,
+		Price:     chat.Money{Amount: 3490, Currency: "EUR"},
+		ImageURL:  "https://cdn.example.com/teapot.jpg?w=200&h=200",
+		URL:       "/p/enamel-teapot",
+		AddToCart: "/cart/add",
+	}
+	cardOnly := newMessage(c.ID, "")
+	cardOnly.Author = chat.Author{Kind: chat.AuthorBot, Name: "Shop"}
+	cardOnly.Card = card
+	replies := newMessage(c.ID, "Which colour?")
+	replies.Author = chat.Author{Kind: chat.AuthorAgent, ID: "olga", Name: "Olga"}
+	replies.QuickReplies = []string{"White", "<b>Black</b>", "Żółty"}
+	stored := []chat.Message{f.appendMessage(cardOnly), f.appendMessage(replies)}
+	card.Name = "changed after AppendMessage"
+	replies.QuickReplies[0] = "changed after AppendMessage"
+
+	wantCard := *card
+	wantCard.Name = `Teapot <img src=x onerror="alert(1)"> & "friends"`
+	w1, w2 := wantMessage(cardOnly, 1), wantMessage(replies, 2)
+	w1.Card = &wantCard
+	w2.QuickReplies = []string{"White", "<b>Black</b>", "Żółty"}
+	requireMessages(t, []chat.Message{w1, w2}, stored, "AppendMessage returns the card and the quick replies as given")
+	requireMessages(t, []chat.Message{w1, w2}, f.messages(c.ID, chat.MessageQuery{}), "Messages returns the card and the quick replies as stored")
 }

@@ -64,8 +64,10 @@ func groups() []group {
 		{"JobLease", jobCases()},
 		{"ReplyNotice", replyCases()},
 		{"Visit", visitCases()},
+		{"Customer", customerCases()},
 		{"Privacy", privacyCases()},
 		{"Tag", tagCases()},
+		{"Outbox", outboxCases()},
 	}
 }
 
@@ -289,6 +291,9 @@ func wantConversation(c chat.ConversationInfo) chat.ConversationInfo {
 func normMessage(m chat.Message) chat.Message {
 	if len(m.Attachments) == 0 {
 		m.Attachments = nil
+	}
+	if len(m.QuickReplies) == 0 {
+		m.QuickReplies = nil
 	}
 	return m
 }

@@ -295,6 +295,8 @@
     $("close-btn").hidden = i.status === "closed";
     $("block-btn").hidden = !!blockOf(i.visitor_id);
     $("transfer-btn").hidden = i.status === "closed";
+    $("shop-actions").hidden = i.status === "closed" || !(S.actions || []).length;
+    if (i.status === "closed") $("action-form").hidden = true;
     $("composer").hidden = i.status === "closed";
     var log = $("log"), atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
     var seqs = Object.keys(c.msgs).map(Number).sort(function (a, b) { return a - b; });
@@ -316,9 +318,15 @@
     who += kind === "visitor" ? visitorName(c) : (m.author && m.author.name) || t(kind);
     var time = m.created_at ? new Date(m.created_at).toLocaleTimeString(lang, {hour: "2-digit", minute: "2-digit"}) : "";
     b.append(el("span", {"class": "who", text: who + (time ? " · " + time : "")}));
-    var p = el("p");
-    linkify(p, m.body || "");
-    b.append(p);
+    if (m.body || !m.card) {
+      var p = el("p");
+      linkify(p, m.body || "");
+      b.append(p);
+    }
+    if (m.card) b.append(cardNode(m.card));
+    if (m.quick_replies && m.quick_replies.length) {
+      b.append(el("ul", {"class": "quick", "aria-label": "Quick replies offered"}, m.quick_replies.map(function (q) { return el("li", {text: String(q)}); })));
+    }
     if (state) b.append(el("span", {"class": "state", text: state}));
     else if (kind === "agent" && !m.internal && m.seq <= c.seenByVisitor) b.append(el("span", {"class": "state", text: t("seen")}));
     return b;
@@ -333,13 +341,62 @@
     return d;
   }
 
+  // contextNode shows the shop's free-form context as nested lists, with
+  // times in the agent's zone; never as markup.
   function contextNode(ctx) {
     if (ctx == null) return null;
-    if (typeof ctx !== "object") return String(ctx);
-    return dl(Object.keys(ctx).map(function (k) {
-      var v = ctx[k];
-      return [k, v != null && typeof v === "object" ? JSON.stringify(v) : v];
-    }));
+    if (Array.isArray(ctx)) return el("ul", {"class": "ctx"}, ctx.map(function (v) { return el("li", {}, [contextNode(v)]); }));
+    if (typeof ctx !== "object") return String(when(ctx));
+    return dl(Object.keys(ctx).map(function (k) { return [k, contextNode(ctx[k])]; }));
+  }
+
+  // when shows an RFC 3339 time as a date and time in the agent's zone,
+  // and leaves anything else as it is.
+  function when(v) {
+    if (typeof v !== "string" || !/^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(v) || isNaN(Date.parse(v))) return v;
+    return new Date(v).toLocaleString([], {dateStyle: "medium", timeStyle: "short"});
+  }
+
+  // adminLink links text to the shop's back office when the URL is http
+  // or https.
+  function adminLink(text, url, cls) {
+    var href = safeURL(url);
+    return href ? el("a", {href: href, target: "_blank", rel: "noopener noreferrer", "class": cls || null, text: text}) : el("span", {"class": cls || null, text: text});
+  }
+
+  // shopNode shows what the shop tells about the visitor: the customer
+  // with their latest orders, and the cart, as lists.
+  function shopNode(shop) {
+    var kids = [], cu = shop.customer, cart = shop.cart;
+    if (cu) {
+      kids.push(el("h3", {text: "Customer"}), el("p", {"class": "customer"}, [adminLink(cu.name || cu.id, cu.admin_url), cu.email ? " · " + cu.email : null]));
+      if (cu.orders && cu.orders.length) {
+        kids.push(el("h3", {text: "Last orders"}), el("ul", {"class": "orders"}, cu.orders.map(function (o) {
+          return el("li", {}, [adminLink("#" + o.number, o.admin_url, "number"), " · ",
+            el("time", {datetime: o.placed_at, text: when(o.placed_at)}), " · ", el("span", {"class": "total", text: money(o.total)}),
+            " · ", el("span", {"class": "status", text: o.status || ""})]);
+        })));
+      }
+    }
+    if (cart) {
+      kids.push(el("h3", {}, [adminLink("Cart", cart.admin_url), " ", el("span", {"class": "cart-value", text: money(cart.value)})]));
+      kids.push(el("ul", {"class": "cart"}, (cart.items || []).map(function (it) {
+        var href = safeURL(it.url);
+        return el("li", {}, [String(it.quantity) + " × ", href ? el("a", {href: href, target: "_blank", rel: "noopener noreferrer", text: it.name}) : it.name,
+          " · ", money(it.total)]);
+      })));
+      if (!(cart.items || []).length) kids.push(el("p", {text: "Empty."}));
+    }
+    return el("div", {"class": "shop"}, kids);
+  }
+
+  // shopSummary is the visitors table's short note of the shop's context.
+  function shopSummary(v) {
+    if (!v.shop) return contextNode(v.context);
+    var parts = [];
+    if (v.shop.customer) parts.push(v.shop.customer.name || v.shop.customer.id);
+    if (v.shop.cart) parts.push("cart " + money(v.shop.cart.value) + " (" + (v.shop.cart.items || []).length + ")");
+    return parts.join(" · ");
   }
 
   function pageLink(p) {
@@ -366,6 +423,7 @@
     if (v.pages && v.pages.length) {
       kids.push(el("h3", {text: t("pagesVisited")}), el("ol", {"class": "pages"}, v.pages.map(function (p) { return el("li", {}, [pageLink(p)]); })));
     }
+    if (v.shop) kids.push(shopNode(v.shop));
     if (v.context != null) kids.push(el("h3", {text: t("shopContext")}), contextNode(v.context));
     if (v.invitations && v.invitations.length) {
       kids.push(el("h3", {text: t("invitations")}), el("ul", {"class": "invitations"}, v.invitations.map(function (x) {
@@ -400,7 +458,7 @@
         el("td", {"class": "since", "data-since": v.online_since || "", text: v.online_since ? ago(now - Date.parse(v.online_since)) : ""}),
         el("td", {text: String((v.pages || []).length)}),
         el("td", {text: chatting ? t("chatting") : v.returning ? t("returningVisitor") : ""}),
-        el("td", {}, [contextNode(v.context)]),
+        el("td", {}, [shopSummary(v)]),
         el("td", {}, [chatting ? el("button", {type: "button", text: t("openChat"), onclick: function () { show("chats"); select(chatting); }}) :
           el("button", {type: "button", "class": "primary start-chat", text: t("startChat"), onclick: function () { startChat(id); }})])
       ]);
@@ -652,6 +710,7 @@
     document.body.setAttribute("data-presence", $("presence").value);
     S.canned = w.canned || [];
     S.waitWarn = w.wait_warning_ms || 0;
+    setActions(w.actions || []);
     var sel = $("canned");
     sel.replaceChildren(el("option", {value: "", "data-t": "cannedPick", text: t("cannedPick")}));
     S.canned.forEach(function (x, i) { sel.append(el("option", {value: String(i), text: "/" + String(x.shortcut).replace(/^\//, "") + " — " + x.text})); });
@@ -726,6 +785,48 @@
         return;
     }
     render();
+  }
+
+  // --- the shop's actions ---
+  // setActions makes a button per action of the shop. One that asks for
+  // a value opens a small form first.
+  function setActions(list) {
+    S.actions = list;
+    $("shop-actions").replaceChildren.apply($("shop-actions"), list.map(function (a) {
+      return el("button", {type: "button", "data-action": a.name, text: a.label, onclick: function () {
+        if (!a.input) return runAction(a, "");
+        var f = $("action-form");
+        f.setAttribute("data-action", a.name);
+        $("action-prompt").textContent = a.input;
+        f.hidden = false;
+        f.elements.value.focus();
+      }});
+    }));
+  }
+
+  // runAction asks the server to run the shop's action on the conversation
+  // on screen; its result arrives as a message.
+  function runAction(a, value) {
+    var c = S.convs[S.selected];
+    if (!c) return;
+    var fr = {type: "action", conversation_id: c.id, action: a.name, key: uuid()};
+    if (value) fr.input = value;
+    S.scrollDown = true;
+    request(fr).then(function () { flash(a.label + ": done"); });
+  }
+
+  function wireActions() {
+    var f = $("action-form");
+    $("action-cancel").addEventListener("click", function () { f.hidden = true; f.reset(); });
+    f.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var name = f.getAttribute("data-action");
+      var a = (S.actions || []).filter(function (x) { return x.name === name; })[0];
+      if (!a) return;
+      runAction(a, f.elements.value.value.trim());
+      f.hidden = true;
+      f.reset();
+    });
   }
 
   // --- blocking visitors ---
@@ -989,6 +1090,7 @@
     });
     wireBlock();
     wireSearch();
+    wireActions();
     $("history-btn").addEventListener("click", function () {
       var c = S.convs[S.selected];
       if (!c || !c.info) return;

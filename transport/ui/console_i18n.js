@@ -10,6 +10,7 @@
   "use strict";
   P.consoleI18n = {
     en: {
+      run: "Run", shopActions: "Shop actions",
       othersChat: "This is {agent}'s chat: only a supervisor can change it.", ownStats: "Your own conversations only: statistics of the whole shop are for supervisors.",
       search: "Search", tags: "Tags", newTag: "New tag", addTag: "Add a tag", add: "Add", removeTag: "Remove tag {tag}",
       searchText: "Text in the conversation", visitorOrEmail: "Visitor's name or email", tag: "Tag", exportCsv: "Export CSV",
@@ -55,6 +56,7 @@
       err_unavailable: "The server is restarting; try again shortly.", err_internal: "Something went wrong on the server."
     },
     pl: {
+      run: "Wykonaj", shopActions: "Akcje sklepu",
       othersChat: "To czat konsultanta {agent}: może go zmienić tylko kierownik zmiany.", ownStats: "Tylko Twoje rozmowy: statystyki całego sklepu widzą kierownicy zmiany.",
       search: "Szukaj", tags: "Tagi", newTag: "Nowy tag", addTag: "Dodaj tag", add: "Dodaj", removeTag: "Usuń tag {tag}",
       searchText: "Tekst w rozmowie", visitorOrEmail: "Imię lub e-mail odwiedzającego", tag: "Tag", exportCsv: "Eksportuj CSV",
@@ -104,6 +106,7 @@
       err_unavailable: "Serwer jest uruchamiany ponownie; spróbuj za chwilę.", err_internal: "Wystąpił błąd serwera."
     },
     fi: {
+      run: "Suorita", shopActions: "Kaupan toiminnot",
       othersChat: "Tämä on asiakaspalvelijan {agent} chat: vain esihenkilö voi muuttaa sitä.", ownStats: "Vain omat keskustelusi: koko kaupan tilastot näkevät esihenkilöt.",
       search: "Haku", tags: "Tunnisteet", newTag: "Uusi tunniste", addTag: "Lisää tunniste", add: "Lisää", removeTag: "Poista tunniste {tag}",
       searchText: "Teksti keskustelussa", visitorOrEmail: "Kävijän nimi tai sähköposti", tag: "Tunniste", exportCsv: "Vie CSV",
@@ -149,6 +152,7 @@
       err_unavailable: "Palvelin käynnistyy uudelleen; yritä hetken päästä.", err_internal: "Palvelimella tapahtui virhe."
     },
     ru: {
+      run: "Выполнить", shopActions: "Действия магазина",
       othersChat: "Это чат оператора {agent}: изменить его может только супервайзер.", ownStats: "Только ваши разговоры: статистику всего магазина видят супервайзеры.",
       search: "Поиск", tags: "Метки", newTag: "Новая метка", addTag: "Добавить метку", add: "Добавить", removeTag: "Удалить метку {tag}",
       searchText: "Текст в разговоре", visitorOrEmail: "Имя или эл. почта посетителя", tag: "Метка", exportCsv: "Экспорт CSV",

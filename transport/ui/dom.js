@@ -32,3 +32,38 @@ function linkify(parent, text) {
   }
   parent.append(text.slice(last));
 }
+
+// safeURL returns u resolved against the page when it is an http or https
+// URL, and "" otherwise: javascript:, data: and the rest are never used.
+function safeURL(u) {
+  "use strict";
+  if (typeof u !== "string" || !u) return "";
+  try {
+    var x = new URL(u, location.href);
+    return /^https?:$/.test(x.protocol) ? x.href : "";
+  } catch (e) { return ""; }
+}
+
+// money formats {amount, currency} (amount in cents) for lang, or "".
+function money(m, lang) {
+  "use strict";
+  if (!m || !m.currency || typeof m.amount !== "number") return "";
+  try {
+    return new Intl.NumberFormat(lang || undefined, {style: "currency", currency: m.currency}).format(m.amount / 100);
+  } catch (e) { return (m.amount / 100).toFixed(2) + " " + m.currency; }
+}
+
+// cardNode draws a product card from its fields as text and attributes:
+// the picture and links only when their URLs are http or https. button,
+// if given, is the "add to cart" element to put at the end.
+function cardNode(c, lang, button) {
+  "use strict";
+  var img = safeURL(c.image_url), href = safeURL(c.url);
+  var name = String(c.name || "");
+  return el("div", {"class": "card", "data-product": String(c.product_id || "")}, [
+    img ? el("img", {src: img, alt: name, loading: "lazy", referrerpolicy: "no-referrer"}) : null,
+    href ? el("a", {"class": "name", href: href, target: "_blank", rel: "noopener noreferrer", text: name}) : el("span", {"class": "name", text: name}),
+    c.price ? el("span", {"class": "price", text: money(c.price, lang)}) : null,
+    button || null
+  ]);
+}

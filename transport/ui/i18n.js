@@ -49,6 +49,7 @@
       replyMinutes: {one: "Usually replies within {n} minute", other: "Usually replies within {n} minutes"},
       replyHours: {one: "Usually replies within {n} hour", other: "Usually replies within {n} hours"},
       offlineContact: "Nobody is available to chat right now. You can reach us here:",
+      addToCart: "Add to cart", adding: "Adding…", added: "Added to cart", addFailed: "Could not add. Try again", quickReplies: "Quick replies",
       blocked: "Sorry, you cannot chat with us here. If you think this is a mistake, please contact the shop another way."
     },
     pl: {
@@ -84,6 +85,7 @@
       replyMinutes: {one: "Odpowiadamy zwykle w {n} minutę", few: "Odpowiadamy zwykle w {n} minuty", many: "Odpowiadamy zwykle w {n} minut", other: "Odpowiadamy zwykle w {n} minuty"},
       replyHours: {one: "Odpowiadamy zwykle w {n} godzinę", few: "Odpowiadamy zwykle w {n} godziny", many: "Odpowiadamy zwykle w {n} godzin", other: "Odpowiadamy zwykle w {n} godziny"},
       offlineContact: "Nikt nie może teraz rozmawiać na czacie. Skontaktuj się z nami:",
+      addToCart: "Dodaj do koszyka", adding: "Dodaję…", added: "Dodano do koszyka", addFailed: "Nie udało się dodać. Spróbuj ponownie", quickReplies: "Szybkie odpowiedzi",
       blocked: "Przepraszamy, nie możesz tu z nami rozmawiać. Jeśli to pomyłka, skontaktuj się ze sklepem w inny sposób."
     },
     fi: {
@@ -119,6 +121,7 @@
       replyMinutes: {one: "Tyypillinen vastausaika: {n} minuutti", other: "Tyypillinen vastausaika: {n} minuuttia"},
       replyHours: {one: "Tyypillinen vastausaika: {n} tunti", other: "Tyypillinen vastausaika: {n} tuntia"},
       offlineContact: "Kukaan ei ole nyt tavoitettavissa chatissa. Tavoitat meidät näin:",
+      addToCart: "Lisää ostoskoriin", adding: "Lisätään…", added: "Lisätty ostoskoriin", addFailed: "Lisääminen ei onnistunut. Yritä uudelleen", quickReplies: "Pikavastaukset",
       blocked: "Valitettavasti et voi keskustella kanssamme täällä. Jos tämä on mielestäsi virhe, ota yhteyttä kauppaan muulla tavalla."
     },
     ru: {
@@ -154,6 +157,7 @@
       replyMinutes: {one: "Обычно отвечаем за {n} минуту", few: "Обычно отвечаем за {n} минуты", many: "Обычно отвечаем за {n} минут", other: "Обычно отвечаем за {n} минуты"},
       replyHours: {one: "Обычно отвечаем за {n} час", few: "Обычно отвечаем за {n} часа", many: "Обычно отвечаем за {n} часов", other: "Обычно отвечаем за {n} часа"},
       offlineContact: "Сейчас никто не может ответить в чате. Свяжитесь с нами:",
+      addToCart: "В корзину", adding: "Добавляем…", added: "Добавлено в корзину", addFailed: "Не удалось добавить. Попробуйте ещё раз", quickReplies: "Быстрые ответы",
       blocked: "К сожалению, вы не можете писать нам в этот чат. Если это ошибка, свяжитесь с магазином другим способом."
     }
   };

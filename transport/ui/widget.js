@@ -22,7 +22,9 @@
 // The page talks to it through window.Parley: open(), close(), toggle(),
 // send(text), prefill(text), setTopic(topic), on(event, fn), off(event, fn),
 // with events "ready", "open", "close", "message", "invite" and
-// "conversation-closed", and reset() when the customer logs out.
+// "conversation-closed", reset() when the customer logs out,
+// page(url, title) when a single-page shop shows another route, and
+// refresh() when its customer logs in or out without a page load.
 (function (P) {
   "use strict";
   if (P.open) return; // loaded twice
@@ -39,7 +41,7 @@
   var st = {
     token: saved.token || "", known: saved.visitor || "", convID: saved.conv || "", outbox: saved.outbox || [], start: saved.start || null,
     conv: null, early: [], msgs: {}, lastSeq: 0, readSent: 0, agentRead: 0, visitor: null, names: {},
-    open: sessionGet("open") === "1", unread: 0, pageSent: false, connState: "connecting",
+    open: sessionGet("open") === "1", unread: 0, pageSent: false, lastPage: location.href, connState: "connecting",
     topic: "", ended: false, rated: false, limits: null, lost: false, startErr: null
   };
 
@@ -51,6 +53,15 @@
       var outbox = st.outbox.map(function (o) { return {key: o.key, body: o.body, conv: o.conv}; });
       localStorage.setItem(storeKey, JSON.stringify({token: st.token, visitor: st.known, conv: st.convID, outbox: outbox, start: st.start}));
     } catch (e) { /* storage off: the chat lasts one page */ }
+    setCookie(st.token);
+  }
+  // setCookie keeps the visitor's token in a cookie of the whole site too,
+  // so that the shop's server knows whose page a request is for (see
+  // transport.TrackPages); an empty token removes it.
+  function setCookie(token) {
+    var c = "parley_visitor=" + (token ? encodeURIComponent(token) + "; max-age=31536000" : "; max-age=0") + "; path=/; samesite=lax";
+    if (location.protocol === "https:") c += "; secure";
+    try { document.cookie = c; } catch (e) { /* cookies off */ }
   }
   function sessionGet(k) { try { return sessionStorage.getItem(storeKey + ":" + k); } catch (e) { return null; } }
   function sessionSet(k, v) { try { sessionStorage.setItem(storeKey + ":" + k, v); } catch (e) { /* ignore */ } }
@@ -536,11 +547,53 @@
     var kind = (m.author && m.author.kind) || "system";
     var b = el("div", {"class": "msg " + kind, "data-seq": m.seq || null});
     if (kind === "agent" || kind === "bot") b.append(el("span", {"class": "who", text: m.author.name || t("support")}));
-    var p = el("p");
-    linkify(p, m.body || "");
-    b.append(p);
+    if (m.body || !m.card) {
+      var p = el("p");
+      linkify(p, m.body || "");
+      b.append(p);
+    }
+    richNodes(m).forEach(function (n) { b.append(n); });
     if (state) b.append(el("span", {"class": "state " + state, text: t(state)}));
     return b;
+  }
+
+  // --- rich messages: product cards and quick replies ---
+  // st.carts keeps, by message id, what became of its "add to cart".
+  function richNodes(m) {
+    var out = [];
+    if (m.card) out.push(cardNode(m.card, lang, m.card.add_to_cart && m.id ? addButton(m) : null));
+    var open = st.conv && st.conv.status !== "closed";
+    if (m.quick_replies && m.quick_replies.length && m.seq && m.seq === st.lastSeq && open) {
+      out.push(el("div", {"class": "quick", role: "group", "aria-label": t("quickReplies")}, m.quick_replies.map(function (q) {
+        return el("button", {type: "button", text: String(q), onclick: function () { sendText(String(q)); }});
+      })));
+    }
+    return out;
+  }
+
+  function addButton(m) {
+    st.carts = st.carts || {};
+    var state = st.carts[m.id] || "";
+    var text = {adding: t("adding"), added: t("added"), failed: t("addFailed")}[state] || t("addToCart");
+    return el("button", {type: "button", "class": "add" + (state ? " " + state : ""), disabled: state === "adding" || state === "added",
+      text: text, onclick: function () { addToCart(m); }});
+  }
+
+  // addToCart posts the card's product to the shop's own cart endpoint,
+  // a path of the page's own site, with the visitor's cookies.
+  function addToCart(m) {
+    var c = m.card, url = safeURL(c.add_to_cart);
+    if (!url || new URL(url).origin !== location.origin) return;
+    var done = function (state) { st.carts[m.id] = state; renderLog(); };
+    done("adding");
+    fetch(url, {method: "POST", credentials: "same-origin", body: new URLSearchParams({product_id: String(c.product_id), quantity: "1"})})
+      .then(function (r) {
+        if (!r.ok) throw new Error(String(r.status));
+        done("added");
+        request({type: "cart"}); // agents see the new cart
+        emit("cart", {product_id: c.product_id});
+      }, function () { done("failed"); })
+      .catch(function () { done("failed"); });
   }
 
   // --- opening and closing ---
@@ -636,6 +689,7 @@
       st.pageSent = true;
       conn.send({type: "page", url: location.href, title: document.title, referrer: document.referrer});
     }
+    if (st.page) { conn.send(st.page); st.page = null; }
     render();
     if (!st.ready) { st.ready = true; emit("ready"); }
   }
@@ -677,8 +731,43 @@
     st.visitor = null;
     st.pageSent = false;
     try { localStorage.removeItem(storeKey); } catch (e) { /* storage off */ }
+    setCookie("");
     render();
     if (conn) conn.reconnect();
+  }
+
+  // follow goes on as the visitor another tab of this site stored: when a
+  // customer logs in or out there, or another one logs in, this tab drops
+  // what it shows of the visitor it was and reconnects, and the server
+  // tells who the browser is now.
+  function follow(e) {
+    if (e.key !== storeKey && e.key !== null) return;
+    var s = load();
+    if ((s.visitor || "") === st.known) return;
+    forgetVisitor();
+    st.token = s.token || "";
+    st.known = s.visitor || "";
+    st.visitor = null;
+    render();
+    if (conn) conn.reconnect();
+  }
+  window.addEventListener("storage", follow);
+
+  // refresh reconnects, so that the server reads the shop's session again:
+  // for a single-page shop whose customer logged in or out without a page
+  // load.
+  function refresh() {
+    if (conn) conn.reconnect();
+  }
+
+  // page tells the server the visitor opened a page that the browser did
+  // not load: a route of a single-page shop.
+  function page(url, title) {
+    var u = String(url == null ? location.href : url);
+    try { u = new URL(u, location.href).href; } catch (e) { /* sent as given */ }
+    st.page = {type: "page", url: u, title: title == null ? document.title : String(title), referrer: st.lastPage};
+    st.lastPage = u;
+    if (conn && conn.isOpen() && st.ready) { conn.send(st.page); st.page = null; }
   }
 
   function resetConversation(id) {
@@ -1022,6 +1111,8 @@
   P.off = function (ev, fn) { listeners[ev] = (listeners[ev] || []).filter(function (x) { return x !== fn; }); };
   P.language = function () { return lang; };
   P.reset = reset;
+  P.page = page;
+  P.refresh = refresh;
 
   function boot() {
     build();

@@ -1,0 +1,1 @@
+ALTER TABLE {{p}}messages ADD COLUMN rich MEDIUMTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin

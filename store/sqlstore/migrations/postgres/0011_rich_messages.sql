@@ -1,0 +1,1 @@
+ALTER TABLE {{p}}messages ADD COLUMN rich TEXT
