@@ -165,6 +165,12 @@ type ReportQuery struct {
 	// Location is the time zone of days and hours; nil means the Desk's
 	// Config.Location.
 	Location *time.Location
+	// Tag, when set, keeps to the conversations with this tag (see
+	// Desk.AddTag). It needs a Store that keeps tags.
+	Tag string
+	// AgentID, when set, keeps to the conversations this agent had last:
+	// an agent's own report.
+	AgentID string
 }
 
 // MaxReportDays bounds the period of one Report.
@@ -184,9 +190,18 @@ func (d *Desk) Report(ctx context.Context, q ReportQuery) (Report, error) {
 	}
 	loc := cmp.Or(q.Location, d.loc)
 	var convs []ConversationInfo
-	err := d.eachConversation(ctx, ConversationFilter{CreatedFrom: q.From, CreatedBefore: q.To}, func(c ConversationInfo) {
-		convs = append(convs, c)
-	})
+	collect := func(c ConversationInfo) {
+		if q.AgentID == "" || c.AgentID == q.AgentID {
+			convs = append(convs, c)
+		}
+	}
+	period := ConversationFilter{CreatedFrom: q.From, CreatedBefore: q.To}
+	var err error
+	if q.Tag == "" {
+		err = d.eachConversation(ctx, period, collect)
+	} else {
+		err = d.eachTagged(ctx, SearchQuery{ConversationFilter: period, Tag: q.Tag}, collect)
+	}
 	if err != nil {
 		return Report{}, err
 	}

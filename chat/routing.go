@@ -144,9 +144,15 @@ func (d *Desk) drainLocked(ctx context.Context, statuses ...Status) {
 // first, reading them a page at a time. f.Limit, f.Newest and f.After are
 // ignored.
 func (d *Desk) eachConversation(ctx context.Context, f ConversationFilter, fn func(ConversationInfo)) error {
+	return eachPage(ctx, f, d.store.Conversations, fn)
+}
+
+// eachPage calls fn with every conversation that list returns for f,
+// oldest first, a page of MaxPageSize at a time.
+func eachPage(ctx context.Context, f ConversationFilter, list func(context.Context, ConversationFilter) ([]ConversationInfo, error), fn func(ConversationInfo)) error {
 	f.Limit, f.Newest, f.After = MaxPageSize, false, ConversationCursor{}
 	for {
-		page, err := d.store.Conversations(ctx, f)
+		page, err := list(ctx, f)
 		if err != nil {
 			return err
 		}

@@ -197,6 +197,36 @@ type BlockStore interface {
 	Blocks(ctx context.Context, now time.Time) ([]Block, error)
 }
 
+// TagStore keeps the tags agents put on conversations (see NormalizeTag)
+// and finds conversations by their text, visitor and tags. It is
+// optional: the Desk finds it on its Store by a type assertion, and its
+// tag and search methods return an error wrapping errors.ErrUnsupported
+// when the Store does not implement it. store/memory and store/sqlstore
+// do. Tags go with their conversation: erasing a visitor or purging
+// conversations removes them.
+type TagStore interface {
+	// AddTag puts tag, which must pass CheckTag, on a conversation. A tag
+	// the conversation has already changes nothing. An unknown
+	// conversation returns ErrNotFound.
+	AddTag(ctx context.Context, conversationID uuid.UUID, tag string) error
+	// RemoveTag takes tag, which must pass CheckTag, off a conversation. A
+	// tag the conversation lacks changes nothing. An unknown conversation
+	// returns ErrNotFound.
+	RemoveTag(ctx context.Context, conversationID uuid.UUID, tag string) error
+	// Tags returns a conversation's tags in byte order; none is an empty
+	// slice. An unknown conversation returns ErrNotFound.
+	Tags(ctx context.Context, conversationID uuid.UUID) ([]string, error)
+	// SearchConversations returns a page of the conversations q selects,
+	// in the order and with the paging of Conversations. Text and Visitor
+	// match substrings, with ASCII letters compared without regard to
+	// case; whether other letters are depends on the store and its
+	// database (SQLite compares them as they are). The search
+	// reads every message of the conversations its other conditions
+	// leave: stores need no full-text index, and a shop with millions of
+	// messages narrows a text search by period.
+	SearchConversations(ctx context.Context, q SearchQuery) ([]ConversationInfo, error)
+}
+
 // CheckLimit applies the paging rules shared by every Store: 0 becomes
 // DefaultPageSize, negative or above MaxPageSize is ErrInvalid.
 func CheckLimit(limit int) (int, error) {

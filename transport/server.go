@@ -154,6 +154,13 @@ type Config struct {
 	// server a copy of every event, so keep them few. It is called once
 	// per connection, with the agent from AuthenticateAgent. Nil means
 	// nobody.
+	//
+	// Setting it also gives the other agents a narrower role, which the
+	// server enforces: they may not change a conversation another agent
+	// holds (send, note, close, take over, transfer: refused with
+	// wire.CodeForbidden), they read only their own notes and those of
+	// the conversations they hold, and their stats cover their own
+	// conversations. With Supervisor nil every agent may do all of it.
 	Supervisor func(chat.Agent) bool
 	// SummaryInterval is how often, at most, an agent connection is sent
 	// a conversations frame summing up the changes to the shop's

@@ -55,8 +55,8 @@ func checkEmail(email string) error {
 }
 
 // stats answers an agent's stats frame with the service report of the
-// period it names.
-func (s *Server) stats(ctx context.Context, f wire.ClientFrame) (outItem, error) {
+// period it names, of the conversations agentID had last when it is set.
+func (s *Server) stats(ctx context.Context, f wire.ClientFrame, agentID string) (outItem, error) {
 	from, to, err := f.Period()
 	if err != nil {
 		return outItem{}, err
@@ -67,9 +67,9 @@ func (s *Server) stats(ctx context.Context, f wire.ClientFrame) (outItem, error)
 			return outItem{}, wire.Errorf(wire.CodeInvalid, "tz %.64q is not a known time zone", f.TimeZone)
 		}
 	}
-	r, err := s.desk.Report(ctx, chat.ReportQuery{From: from, To: to, Location: loc})
+	r, err := s.desk.Report(ctx, chat.ReportQuery{From: from, To: to, Location: loc, Tag: f.Tag, AgentID: agentID})
 	if err != nil {
-		return outItem{}, err
+		return outItem{}, searchErr(err)
 	}
 	return outItem{frame: &wire.ServerFrame{Type: wire.FrameStats, ID: f.ID, Stats: &r}}, nil
 }

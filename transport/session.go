@@ -158,6 +158,7 @@ func (s *Server) open(ctx context.Context, r *http.Request, data []byte, agent *
 		if topic, err = s.followAgent(ss); err != nil {
 			return nil, nil, err
 		}
+		welcome.Role = ss.role()
 		// The summaries collect the changes from now on, so none made
 		// after the list is read is lost.
 		welcome.Open, err = s.agentConversations(ctx, a.ID)
@@ -807,7 +808,13 @@ func (ss *session) handle(ctx context.Context, f wire.ClientFrame) (outItem, err
 		return ss.srv.history(ctx, f)
 	}
 	if f.Type == wire.FrameStats {
-		return ss.srv.stats(ctx, f)
+		return ss.srv.stats(ctx, f, ss.statsAgent())
+	}
+	if f.Type == wire.FrameTag || f.Type == wire.FrameUntag || f.Type == wire.FrameTags {
+		return ss.srv.tagFrame(ctx, f)
+	}
+	if f.Type == wire.FrameSearch {
+		return ss.srv.search(ctx, f)
 	}
 	if f.Type == wire.FrameStart {
 		req := chat.StartRequest{ID: f.ConversationID, VisitorID: ss.visitor.ID, Department: f.Department}
@@ -834,6 +841,9 @@ func (ss *session) handle(ctx context.Context, f wire.ClientFrame) (outItem, err
 
 	conv, info, err := ss.conversation(ctx, f.ConversationID)
 	if err != nil {
+		return outItem{}, err
+	}
+	if err := ss.checkRole(f, info); err != nil {
 		return outItem{}, err
 	}
 	switch f.Type {
@@ -1205,12 +1215,13 @@ func (p *pumpState) catchUp(id uuid.UUID, upTo int64) error {
 }
 
 // message sends m if it is the next one of its conversation. A visitor's
-// connection skips internal notes: it moves past them without a frame.
+// connection skips internal notes, and a restricted agent's the notes it
+// may not read (see readsNote): it moves past them without a frame.
 func (p *pumpState) message(m *chat.Message) error {
 	if m.Seq <= p.seen[m.ConversationID] {
 		return nil
 	}
-	if m.Internal && p.ss.agent == nil {
+	if m.Internal && (p.ss.agent == nil || !p.ss.readsNote(m)) {
 		p.seen[m.ConversationID] = m.Seq
 		return nil
 	}

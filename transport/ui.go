@@ -40,11 +40,13 @@ func uiFile(name string) []byte {
 // connection code, and the client, in a function scope so that they add no globals. The
 // widget also gets its translations (which the page may extend through
 // window.Parley.i18n) and its stylesheet as a string, so that a shop page
-// loads the whole widget with one request.
+// loads the whole widget with one request. The console gets the widget's
+// translation function and its own texts, window.Parley.consoleI18n.
 func uiScript(widget bool) []byte {
 	var b bytes.Buffer
-	if widget {
-		b.Write(uiFile("i18n.js"))
+	b.Write(uiFile("i18n.js"))
+	if !widget {
+		b.Write(uiFile("console_i18n.js"))
 	}
 	b.WriteString("(function () {\n")
 	if widget {

@@ -115,7 +115,7 @@ const (
 	CodeBlocked           = "blocked"              // the visitor is blocked from chatting
 	CodeKeyReused         = "key_reused"           // the idempotency key belongs to another message
 	CodeWrongInstance     = "wrong_instance"       // SSE: the session is held by another instance
-	CodeForbidden         = "forbidden"            // the shop's permission check refused the agent this action
+	CodeForbidden         = "forbidden"            // the shop's permission check or the agent's role does not allow it
 	CodeActionFailed      = "action_failed"        // the shop's action failed; the message says why
 	CodeFileType          = "file_type"            // an upload's bytes are not of an accepted type
 	CodeFileRefused       = "file_refused"         // the shop's scan refused an upload
@@ -162,7 +162,7 @@ type ClientFrame struct {
 	InvitationID uuid.UUID `json:"invitation_id,omitzero"` // invite_reply
 	Accept       bool      `json:"accept,omitempty"`       // invite_reply: true starts the conversation
 
-	Before uuid.UUID `json:"before,omitzero"` // history: list the conversations older than this one
+	Before uuid.UUID `json:"before,omitzero"` // history, search: list the conversations older than this one
 
 	Name  string `json:"name,omitempty"`  // start by a visitor: the pre-chat form's name
 	Email string `json:"email,omitempty"` // start by a visitor, transcript: where email goes
@@ -177,8 +177,11 @@ type ClientFrame struct {
 	Reason     string    `json:"reason,omitempty"`      // block: why, for the agents
 	BlockID    uuid.UUID `json:"block_id,omitzero"`     // unblock
 
-	Action string `json:"action,omitempty"` // action: the name of the shop's action
-	Input  string `json:"input,omitempty"`  // action: what the agent typed for it, if it asks
+	Tag         string `json:"tag,omitempty"`     // tag, untag; stats and search: only conversations with this tag
+	Text        string `json:"text,omitempty"`    // search: a message or note holds it
+	VisitorText string `json:"visitor,omitempty"` // search: the visitor's name or email holds it
+	Action      string `json:"action,omitempty"`  // action: the name of the shop's action
+	Input       string `json:"input,omitempty"`   // action: what the agent typed for it, if it asks
 }
 
 // ServerFrame is one frame from the server.
@@ -204,7 +207,10 @@ type ServerFrame struct {
 	Visitors      []VisitorState   `json:"visitors,omitempty"`        // welcome to an agent: who is on the site
 	Canned        []CannedResponse `json:"canned,omitempty"`          // welcome to an agent: canned responses
 	WaitWarningMS int64            `json:"wait_warning_ms,omitempty"` // welcome to an agent: warn after a wait this long
-	Actions       []Action         `json:"actions,omitempty"`         // welcome to an agent: the shop's actions
+	// Role is the agent's role in a welcome, when the shop names
+	// supervisors (transport.Config.Supervisor): "supervisor" or "agent".
+	Role    string   `json:"role,omitempty"`
+	Actions []Action `json:"actions,omitempty"` // welcome to an agent: the shop's actions
 
 	ConversationID  uuid.UUID              `json:"conversation_id,omitzero"`
 	Conversation    *chat.ConversationInfo `json:"conversation,omitempty"`
@@ -228,7 +234,7 @@ type ServerFrame struct {
 	Position int          `json:"position,omitempty"` // queue: 1 is next
 	WaitMS   int64        `json:"wait_ms,omitempty"`  // queue: the estimated wait
 	Stats    *chat.Report `json:"stats,omitempty"`    // stats
-	More     bool         `json:"more,omitempty"`     // history: older conversations remain; ask with before
+	More     bool         `json:"more,omitempty"`     // history, search: older conversations remain; ask with before
 
 	// Queue is the changed queue places of a conversations summary, whose
 	// changed conversations are in Open.
@@ -237,7 +243,9 @@ type ServerFrame struct {
 	Block  *chat.Block  `json:"block,omitempty"`  // block
 	Blocks []chat.Block `json:"blocks,omitempty"` // blocks
 
-	Export *chat.VisitorExport `json:"export,omitempty"` // export
+	Tags    []string            `json:"tags,omitempty"`    // tags: the conversation's tags
+	Results []SearchResult      `json:"results,omitempty"` // search: newest first; more says older ones remain
+	Export  *chat.VisitorExport `json:"export,omitempty"`  // export
 
 	Error *ErrorBody `json:"error,omitempty"`
 }
@@ -397,6 +405,8 @@ func (f ClientFrame) check() error {
 		}
 	case FrameBlock, FrameUnblock, FrameBlocks:
 		return f.checkBlock()
+	case FrameTag, FrameUntag, FrameTags, FrameSearch:
+		return f.checkSearch()
 	case FrameAction:
 		if err := needConversation(); err != nil {
 			return err

@@ -38,6 +38,7 @@ type conversation struct {
 	info     chat.ConversationInfo
 	messages []chat.Message   // messages[i].Seq == i+1
 	byKey    map[string]int64 // idempotency key to Seq
+	tags     []string         // in byte order
 }
 
 var _ chat.Store = (*Store)(nil)
@@ -248,6 +249,12 @@ func (s *Store) Conversations(ctx context.Context, f chat.ConversationFilter) ([
 	if err := check(ctx, f.Validate()); err != nil {
 		return nil, err
 	}
+	return s.list(f, nil), nil
+}
+
+// list returns the page of conversations that match f and, when it is not
+// nil, more, which is called with s.mu held for reading.
+func (s *Store) list(f chat.ConversationFilter, more func(*conversation) bool) []chat.ConversationInfo {
 	limit, _ := chat.CheckLimit(f.Limit)
 	order := func(a, b chat.ConversationInfo) int {
 		c := a.CreatedAt.Compare(b.CreatedAt)
@@ -263,7 +270,7 @@ func (s *Store) Conversations(ctx context.Context, f chat.ConversationFilter) ([
 	s.mu.RLock()
 	var out []chat.ConversationInfo
 	for _, c := range s.conversations {
-		if matches(c.info, f) && (f.After.IsZero() || order(c.info, after) > 0) {
+		if matches(c.info, f) && (f.After.IsZero() || order(c.info, after) > 0) && (more == nil || more(c)) {
 			out = append(out, c.info)
 		}
 	}
@@ -273,7 +280,7 @@ func (s *Store) Conversations(ctx context.Context, f chat.ConversationFilter) ([
 	for i := range out {
 		out[i] = copyConversation(out[i])
 	}
-	return out, nil
+	return out
 }
 
 func matches(c chat.ConversationInfo, f chat.ConversationFilter) bool {

@@ -276,7 +276,7 @@ func (s *Store) Conversations(ctx context.Context, f chat.ConversationFilter) ([
 	if err := check(ctx, f.Validate()); err != nil {
 		return nil, err
 	}
-	query, args := conversationsQuery(f)
+	query, args := conversationsQuery(f, nil, nil)
 	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, s.dbErr("listing conversations", err)
@@ -294,13 +294,12 @@ func (s *Store) Conversations(ctx context.Context, f chat.ConversationFilter) ([
 }
 
 // conversationsQuery returns the query of a valid filter and its
-// arguments. The order and the cursor follow the indexes, which all end
+// arguments, after the conditions where with their arguments args. The
+// order and the cursor follow the indexes, which all end
 // in (created_at, id); the cursor is written as a range on created_at and
 // a test on id, which every dialect's planner turns into an index range.
-func conversationsQuery(f chat.ConversationFilter) (string, []any) {
+func conversationsQuery(f chat.ConversationFilter, where []string, args []any) (string, []any) {
 	limit, _ := chat.CheckLimit(f.Limit)
-	var where []string
-	var args []any
 	if len(f.Statuses) > 0 {
 		where = append(where, "status IN (?"+strings.Repeat(", ?", len(f.Statuses)-1)+")")
 		for _, st := range f.Statuses {

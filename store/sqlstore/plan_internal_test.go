@@ -33,7 +33,7 @@ func TestConversationPagesUseIndexes(t *testing.T) {
 		{"every active, newest", chat.ConversationFilter{Statuses: active, Newest: true, After: after}, "status"},
 	}
 	for _, tt := range tests {
-		query, args := conversationsQuery(tt.filter)
+		query, args := conversationsQuery(tt.filter, nil, nil)
 		rows, err := s.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+s.q(query), args...)
 		require.NoError(t, err)
 		var plan []string

@@ -121,6 +121,9 @@ func testPurgeConversations(t *testing.T, f *fixture) {
 		return c
 	}
 	third, first, second := closedAt(3), closedAt(1), closedAt(2)
+	if ts, ok := f.s.(chat.TagStore); ok {
+		require.NoError(t, ts.AddTag(ctx, first.ID, "purged"), "AddTag: a purge takes the tags along")
+	}
 	kept := closedAt(400) // closed after the cut-off
 	open := newConversation(v.ID)
 	open.CreatedAt, open.UpdatedAt = longAgo(), longAgo()

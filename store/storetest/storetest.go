@@ -66,6 +66,7 @@ func groups() []group {
 		{"Visit", visitCases()},
 		{"Customer", customerCases()},
 		{"Privacy", privacyCases()},
+		{"Tag", tagCases()},
 		{"Outbox", outboxCases()},
 	}
 }

@@ -10,26 +10,87 @@
     pending: [], audio: null, typingSince: 0, history: null, limits: null, lost: false
   };
 
+  // --- language ---
+  // The console speaks the language the agent chose in its header (kept in
+  // localStorage), else the first of the browser's languages it has, else
+  // English. Its texts are in console_i18n.js.
+  var P = window.Parley, langKey = "parley-console-lang", lang = pickLang();
+
+  function pickLang() {
+    var stored = "";
+    try { stored = localStorage.getItem(langKey) || ""; } catch (e) { /* no storage: the browser decides */ }
+    var tags = [stored].concat(navigator.languages || [navigator.language]).filter(Boolean);
+    var known = tags.map(function (x) {
+      var l = String(x).toLowerCase(), base = l.split("-")[0];
+      return P.consoleI18n[l] ? l : P.consoleI18n[base] ? base : "";
+    }).filter(Boolean);
+    return known[0] || "en";
+  }
+
+  function t(key, vars) { return P.translate(lang, key, vars, P.consoleI18n); }
+
+  // unit writes an amount of time the short way of the language: 5s, 5 s, 5 с.
+  function unit(n, name) {
+    return new Intl.NumberFormat(lang, {style: "unit", unit: name, unitDisplay: "narrow"}).format(n);
+  }
+
+  // translatePage writes the page's own texts in the language: an element
+  // with data-t gets that text (data-n being the number of a plural text),
+  // data-t-label its aria-label and data-t-placeholder its placeholder.
+  // The language list offers every language in its own name.
+  function translatePage() {
+    document.documentElement.lang = lang;
+    document.querySelectorAll("[data-t]").forEach(function (e) {
+      e.textContent = t(e.getAttribute("data-t"), {n: e.getAttribute("data-n")});
+    });
+    document.querySelectorAll("[data-t-label]").forEach(function (e) { e.setAttribute("aria-label", t(e.getAttribute("data-t-label"))); });
+    document.querySelectorAll("[data-t-placeholder]").forEach(function (e) { e.placeholder = t(e.getAttribute("data-t-placeholder")); });
+    var sel = $("lang");
+    sel.replaceChildren.apply(sel, Object.keys(P.consoleI18n).map(function (l) {
+      return el("option", {value: l, lang: l, text: P.consoleI18n[l].languageName || l});
+    }));
+    sel.value = lang;
+  }
+
+  // setLang switches the console to another language and remembers it.
+  function setLang(l) {
+    lang = l;
+    try { localStorage.setItem(langKey, l); } catch (e) { /* kept for this page only */ }
+    translatePage();
+    render();
+    renderVisitors();
+    if (S.stats) drawStats(S.stats);
+    renderTags();
+    renderResults();
+  }
+
+  // errorText is what the console says about a refused request: a text of
+  // its own for the codes an agent meets, else the server's message.
+  function errorText(e) {
+    var own = P.consoleI18n.en["err_" + e.code] != null;
+    return own ? t("err_" + e.code) : e.message || e.code;
+  }
+
 
 
   function uuid() { return crypto.randomUUID(); }
 
   function ago(ms) {
     var s = Math.max(0, Math.floor(ms / 1000));
-    if (s < 60) return s + "s";
-    if (s < 3600) return Math.floor(s / 60) + "m " + (s % 60) + "s";
-    return Math.floor(s / 3600) + "h " + Math.floor(s % 3600 / 60) + "m";
+    if (s < 60) return unit(s, "second");
+    if (s < 3600) return unit(Math.floor(s / 60), "minute") + " " + unit(s % 60, "second");
+    return unit(Math.floor(s / 3600), "hour") + " " + unit(Math.floor(s % 3600 / 60), "minute");
   }
 
   // round shows a histogram bound: 30s, 5m, 1h.
   function round(ms) {
     var s = Math.round(ms / 1000);
-    return s < 60 ? s + "s" : s < 3600 ? Math.round(s / 60) + "m" : Math.round(s / 3600) + "h";
+    return s < 60 ? unit(s, "second") : s < 3600 ? unit(Math.round(s / 60), "minute") : unit(Math.round(s / 3600), "hour");
   }
 
   function request(f) {
     var p = S.conn ? S.conn.request(f) : Promise.reject({code: "disconnected"});
-    p.catch(function (e) { if (e && e.code !== "disconnected") flash(e.message || e.code); });
+    p.catch(function (e) { if (e && e.code !== "disconnected") flash(errorText(e)); });
     return p;
   }
 
@@ -59,7 +120,7 @@
 
   // anonymous names a visitor without a name by the end of their id: ids
   // begin with the time they were made, so their starts look alike.
-  function anonymous(id) { return "Visitor " + String(id).slice(-6); }
+  function anonymous(id) { return t("anonymous", {id: String(id).slice(-6)}); }
 
   // setInfo records a conversation's state, unless an event or summary
   // already brought a later one.
@@ -67,8 +128,8 @@
     var c = conv(info.id), was = c.info ? c.info.status : "";
     if (c.info && c.info.version > info.version) return c;
     c.info = info;
-    if (!was && info.status === "queued") notify("New chat in the queue", visitorName(c));
-    if (!was && info.status === "waiting") notify("New offline request", visitorName(c));
+    if (!was && info.status === "queued") notify(t("newInQueue"), visitorName(c));
+    if (!was && info.status === "waiting") notify(t("newOffline"), visitorName(c));
     return c;
   }
 
@@ -84,7 +145,7 @@
     if (fromVisitor && c.synced) {
       if (S.selected !== c.id || document.hidden) {
         c.unread++;
-        notify("Message from " + visitorName(c), m.body);
+        notify(t("messageFrom", {name: visitorName(c)}), m.body);
       }
     }
     if (fromVisitor && S.selected === c.id) $("typing").textContent = "";
@@ -167,7 +228,7 @@
     $("queue-count").textContent = String(lists.queue.length);
     $("unread-total").hidden = !unread;
     $("unread-total").textContent = String(unread);
-    document.title = (unread ? "(" + unread + ") " : "") + "Chat console";
+    document.title = (unread ? "(" + unread + ") " : "") + t("title");
   }
 
   function convItem(ul, c, now) {
@@ -191,8 +252,8 @@
     };
     put(parts[0], visitorName(c));
     put(parts[1], c.unread ? String(c.unread) : "");
-    parts[1].setAttribute("aria-label", c.unread + " unread");
-    put(parts[2], [c.info.department, c.info.status === "closed" ? "closed" : "", ago(waited) + (warn ? " waiting!" : "")].filter(Boolean).join(" · "));
+    parts[1].setAttribute("aria-label", t("unread", {n: c.unread}));
+    put(parts[2], [c.info.department, c.info.status === "closed" ? t("status_closed") : "", ago(waited) + (warn ? " " + t("waitingLong") : "")].filter(Boolean).join(" · "));
     put(parts[3], last ? last.body : "");
     return li;
   }
@@ -212,6 +273,7 @@
     $("transfer-form").hidden = true;
     $("block-form").hidden = true;
     S.history = null;
+    loadTags(id);
     if (!c.following) syncConv(id);
     render();
     markRead();
@@ -225,12 +287,11 @@
     if (!c || !c.info) return;
     var i = c.info, mine = i.agent_id === (S.me && S.me.id);
     $("conv-title").textContent = visitorName(c) + (i.department ? " · " + i.department : "");
-    var st = i.status;
-    if (c.queue && st === "queued") st += " #" + c.queue.position;
-    if (i.rating) st += " · rated " + i.rating + "/5";
+    var st = c.queue && i.status === "queued" ? t("queuedAt", {position: c.queue.position}) : t("status_" + i.status);
+    if (i.rating) st += " · " + t("rated", {n: i.rating});
     $("conv-status").textContent = st;
     $("pick-btn").hidden = !(i.status === "queued" || i.status === "waiting") && mine;
-    $("pick-btn").textContent = i.status === "open" && !mine ? "Take over" : "Pick";
+    $("pick-btn").textContent = i.status === "open" && !mine ? t("takeOver") : t("pick");
     $("close-btn").hidden = i.status === "closed";
     $("block-btn").hidden = !!blockOf(i.visitor_id);
     $("transfer-btn").hidden = i.status === "closed";
@@ -242,19 +303,20 @@
     var frag = document.createDocumentFragment();
     seqs.forEach(function (s) { frag.append(bubble(c.msgs[s], c)); });
     S.pending.forEach(function (p) {
-      if (p.conv === c.id) frag.append(p.failed ? failedBubble(p, c) : bubble({author: {kind: "agent", name: S.me.name}, body: p.body, internal: p.note}, c, "sending…"));
+      if (p.conv === c.id) frag.append(p.failed ? failedBubble(p, c) : bubble({author: {kind: "agent", name: S.me.name}, body: p.body, internal: p.note}, c, t("sending")));
     });
     log.replaceChildren(frag);
     if (atBottom || S.scrollDown) log.scrollTop = log.scrollHeight;
     S.scrollDown = false;
+    applyRole(i);
   }
 
   function bubble(m, c, state) {
     var kind = (m.author && m.author.kind) || "system";
     var b = el("div", {"class": "msg " + kind + (m.internal ? " note" : ""), "data-seq": m.seq || null});
-    var who = m.internal ? "Note · " : "";
-    who += kind === "visitor" ? visitorName(c) : (m.author && m.author.name) || kind;
-    var time = m.created_at ? new Date(m.created_at).toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"}) : "";
+    var who = m.internal ? t("note") + " · " : "";
+    who += kind === "visitor" ? visitorName(c) : (m.author && m.author.name) || t(kind);
+    var time = m.created_at ? new Date(m.created_at).toLocaleTimeString(lang, {hour: "2-digit", minute: "2-digit"}) : "";
     b.append(el("span", {"class": "who", text: who + (time ? " · " + time : "")}));
     if (m.body || !m.card && !(m.attachments || []).length) {
       var p = el("p");
@@ -267,7 +329,7 @@
     }
     parleyFiles(b, prefix, m.attachments, "");
     if (state) b.append(el("span", {"class": "state", text: state}));
-    else if (kind === "agent" && !m.internal && m.seq <= c.seenByVisitor) b.append(el("span", {"class": "state", text: "seen"}));
+    else if (kind === "agent" && !m.internal && m.seq <= c.seenByVisitor) b.append(el("span", {"class": "state", text: t("seen")}));
     return b;
   }
 
@@ -351,33 +413,33 @@
     var v = visitorOf(c) || {};
     var who = v.visitor || {};
     var kids = [el("h2", {text: visitorName(c)}), dl([
-      ["Email", who.email], ["Customer id", who.customer_id],
-      ["Current page", pageLink(v.page)],
-      ["On site", v.online_since ? ago(Date.now() - Date.parse(v.online_since)) : ""],
-      ["Returning", v.returning == null ? "" : v.returning ? "yes" : "no"],
-      ["Online", S.visitors[c.info.visitor_id] ? "yes" : "no"]
+      [t("email"), who.email], [t("customerId"), who.customer_id],
+      [t("currentPage"), pageLink(v.page)],
+      [t("onSite"), v.online_since ? ago(Date.now() - Date.parse(v.online_since)) : ""],
+      [t("returning"), v.returning == null ? "" : v.returning ? t("yes") : t("no")],
+      [t("onlineNow"), S.visitors[c.info.visitor_id] ? t("yes") : t("no")]
     ])];
     var blk = blockInfo(c.info.visitor_id);
     if (blk) kids.push(blk);
     if (v.pages && v.pages.length) {
-      kids.push(el("h3", {text: "Pages visited"}), el("ol", {"class": "pages"}, v.pages.map(function (p) { return el("li", {}, [pageLink(p)]); })));
+      kids.push(el("h3", {text: t("pagesVisited")}), el("ol", {"class": "pages"}, v.pages.map(function (p) { return el("li", {}, [pageLink(p)]); })));
     }
     if (v.shop) kids.push(shopNode(v.shop));
-    if (v.context != null) kids.push(el("h3", {text: "Shop context"}), contextNode(v.context));
+    if (v.context != null) kids.push(el("h3", {text: t("shopContext")}), contextNode(v.context));
     if (v.invitations && v.invitations.length) {
-      kids.push(el("h3", {text: "Invitations"}), el("ul", {"class": "invitations"}, v.invitations.map(function (x) {
+      kids.push(el("h3", {text: t("invitations")}), el("ul", {"class": "invitations"}, v.invitations.map(function (x) {
         return el("li", {text: x.rule + ": " + x.status + " — " + x.body});
       })));
     }
     if (S.history) {
-      kids.push(el("h3", {text: "Earlier conversations"}));
+      kids.push(el("h3", {text: t("earlier")}));
       var list = S.history.filter(function (h) { return h.id !== c.id; });
-      if (!list.length) kids.push(el("p", {text: "None."}));
+      if (!list.length) kids.push(el("p", {text: t("none")}));
       kids.push(el("ul", {"class": "history"}, list.map(function (h) {
         return el("li", {}, [el("button", {type: "button", onclick: function () {
           setInfo(h);
           select(h.id);
-        }, text: new Date(h.created_at).toLocaleString() + " · " + h.status + (h.rating ? " · " + h.rating + "/5" : "")})]);
+        }, text: new Date(h.created_at).toLocaleString(lang) + " · " + t("status_" + h.status) + (h.rating ? " · " + h.rating + "/5" : "")})]);
       })));
     }
     box.replaceChildren.apply(box, kids);
@@ -396,10 +458,10 @@
         el("td", {}, [pageLink(v.page)]),
         el("td", {"class": "since", "data-since": v.online_since || "", text: v.online_since ? ago(now - Date.parse(v.online_since)) : ""}),
         el("td", {text: String((v.pages || []).length)}),
-        el("td", {text: chatting ? "chatting" : v.returning ? "returning" : ""}),
+        el("td", {text: chatting ? t("chatting") : v.returning ? t("returningVisitor") : ""}),
         el("td", {}, [shopSummary(v)]),
-        el("td", {}, [chatting ? el("button", {type: "button", text: "Open chat", onclick: function () { show("chats"); select(chatting); }}) :
-          el("button", {type: "button", "class": "primary start-chat", text: "Start chat", onclick: function () { startChat(id); }})])
+        el("td", {}, [chatting ? el("button", {type: "button", text: t("openChat"), onclick: function () { show("chats"); select(chatting); }}) :
+          el("button", {type: "button", "class": "primary start-chat", text: t("startChat"), onclick: function () { startChat(id); }})])
       ]);
     }));
   }
@@ -511,7 +573,7 @@
   function failedBubble(p, c) {
     var b = bubble({author: {kind: "agent", name: S.me.name}, body: p.body, internal: p.note}, c, "");
     b.classList.add("failed");
-    b.append(el("span", {"class": "state failed"}, ["Not delivered — ", el("button", {type: "button", "class": "retry", text: "Retry", onclick: function () {
+    b.append(el("span", {"class": "state failed"}, [t("notDelivered"), el("button", {type: "button", "class": "retry", text: t("retry"), onclick: function () {
       if (p.failed === "key_reused") p.key = uuid(); // the key is another message's
       p.failed = "";
       p.tries = 0;
@@ -525,7 +587,7 @@
   // server's limit, and reports whether it is.
   function checkLength() {
     var n = S.limits ? parleyBytes($("input").value.trim()) : 0, over = !!S.limits && n > S.limits.body;
-    $("too-long").textContent = over ? "Too long to send: " + n + " bytes, the limit is " + S.limits.body + ". Shorten it or split it." : "";
+    $("too-long").textContent = over ? t("tooLong", {n: n, limit: S.limits.body}) : "";
     $("too-long").hidden = !over;
     $("input").setAttribute("aria-invalid", String(over));
     return over;
@@ -567,7 +629,7 @@
   }
 
   function show(view) {
-    ["chats", "visitors", "stats"].forEach(function (v) {
+    ["chats", "visitors", "stats", "search"].forEach(function (v) {
       $("view-" + v).hidden = v !== view;
       $("tab-" + v).setAttribute("aria-selected", String(v === view));
     });
@@ -580,8 +642,10 @@
     var tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
     var start = new Date(from + "T00:00:00"), end = new Date(to + "T00:00:00");
     end.setDate(end.getDate() + 1);
-    request({type: "stats", from: start.toISOString(), to: end.toISOString(), tz: tz}).then(function (a) {
-      drawStats(a.stats || {});
+    request({type: "stats", from: start.toISOString(), to: end.toISOString(), tz: tz, tag: f.elements.tag.value.trim()}).then(function (a) {
+      S.stats = a.stats || {};
+      drawStats(S.stats);
+      exportReport(S.stats);
     });
   }
 
@@ -589,27 +653,28 @@
   // the period, charts per day, per hour and of the ratings, and a table
   // per agent. Durations arrive in nanoseconds.
   function drawStats(r) {
-    var box = $("stats"), t = r.total || {};
+    var box = $("stats"), total = r.total || {};
     var dur = function (d) { return d && d.count ? ago(d.median / 1e6) : "–"; };
     var avg = function (x) {
       var n = 0, sum = 0;
       (x.ratings || []).forEach(function (c, stars) { if (stars > 0) { n += c; sum += c * stars; } });
-      return n ? (sum / n).toFixed(1) + " / 5 (" + n + ")" : "–";
+      var one = new Intl.NumberFormat(lang, {minimumFractionDigits: 1, maximumFractionDigits: 1});
+      return n ? t("ratingAverage", {average: one.format(sum / n), n: n}) : "–";
     };
     var share = function (x) {
       var n = (x.resolved || 0) + (x.unresolved || 0);
       return n ? Math.round(100 * x.resolved / n) + "%" : "–";
     };
     var tiles = el("div", {"class": "tiles"}, [
-      ["Conversations", t.conversations], ["Answered", t.answered], ["Missed", t.missed], ["Offline requests", t.offline],
-      ["Messages", t.messages], ["Median wait in queue", dur(t.queue_wait)], ["Median first response", dur(t.first_response)],
-      ["Median time to close", dur(t.resolution)], ["Rating", avg(t)], ["Resolved", share(t)]
+      [t("conversations"), total.conversations], [t("answered"), total.answered], [t("missed"), total.missed], [t("offlineRequests"), total.offline],
+      [t("messages"), total.messages], [t("medianQueue"), dur(total.queue_wait)], [t("medianFirst"), dur(total.first_response)],
+      [t("medianClose"), dur(total.resolution)], [t("rating"), avg(total)], [t("resolved"), share(total)]
     ].map(function (x) {
       return el("div", {"class": "tile"}, [el("span", {"class": "v", text: String(x[1] == null ? 0 : x[1])}), el("span", {"class": "k", text: x[0]})]);
     }));
     var days = (r.days || []).map(function (d) { return [String(d.date).slice(5), d.conversations || 0]; });
     var hours = (r.by_hour || []).map(function (n, h) { return [String(h), n]; });
-    var stars = (t.ratings || []).slice(1).map(function (n, i) { return [(i + 1) + "★", n]; });
+    var stars = (total.ratings || []).slice(1).map(function (n, i) { return [(i + 1) + "★", n]; });
     // A histogram's buckets hold durations up to up_to (nanoseconds); the
     // last, with up_to 0, holds the longer ones.
     var bars = function (d) {
@@ -621,24 +686,24 @@
       });
     };
     var agents = el("table", {"class": "agents"}, [
-      el("thead", {}, [el("tr", {}, ["Agent", "Conversations", "Answered", "Missed", "Median first response", "Rating", "Resolved"].map(function (h) {
-        return el("th", {scope: "col", text: h});
+      el("thead", {}, [el("tr", {}, ["agent", "conversations", "answered", "missed", "medianFirst", "rating", "resolved"].map(function (h) {
+        return el("th", {scope: "col", text: t(h)});
       }))]),
       el("tbody", {}, (r.agents || []).map(function (a) {
-        return el("tr", {}, [a.agent_id || "(none)", a.conversations, a.answered, a.missed, dur(a.first_response), avg(a), share(a)].map(function (v) {
+        return el("tr", {}, [a.agent_id || t("noAgent"), a.conversations, a.answered, a.missed, dur(a.first_response), avg(a), share(a)].map(function (v) {
           return el("td", {text: String(v == null ? 0 : v)});
         }));
       }))
     ]);
     box.replaceChildren(
-      el("p", {"class": "period", text: new Date(r.from).toLocaleDateString() + " – " + new Date(new Date(r.to) - 1).toLocaleDateString() + (r.location ? " (" + r.location + ")" : "")}),
+      el("p", {"class": "period", text: new Date(r.from).toLocaleDateString(lang) + " – " + new Date(new Date(r.to) - 1).toLocaleDateString(lang) + (r.location ? " (" + r.location + ")" : "")}),
       tiles,
-      chart("Conversations per day", days),
-      chart("Conversations by hour of the day", hours),
-      chart("Wait in queue", bars(t.queue_wait)),
-      chart("First response time", bars(t.first_response)),
-      chart("Ratings", stars),
-      el("h3", {text: "Agents"}), agents
+      chart(t("perDay"), days),
+      chart(t("byHour"), hours),
+      chart(t("waitInQueue"), bars(total.queue_wait)),
+      chart(t("firstResponse"), bars(total.first_response)),
+      chart(t("ratings"), stars),
+      el("h3", {text: t("agents")}), agents
     );
   }
 
@@ -675,6 +740,9 @@
     S.limits = w.limits || S.limits;
     attachReady();
     S.me = w.agent;
+    S.role = w.role || "";
+    document.body.setAttribute("data-role", S.role);
+    $("stats-scope").hidden = S.role !== "agent";
     $("me-name").textContent = w.agent.name || w.agent.id;
     $("presence").value = w.agent.status === "away" ? "away" : "online";
     document.body.setAttribute("data-presence", $("presence").value);
@@ -682,7 +750,7 @@
     S.waitWarn = w.wait_warning_ms || 0;
     setActions(w.actions || []);
     var sel = $("canned");
-    sel.replaceChildren(el("option", {value: "", text: "Canned responses…"}));
+    sel.replaceChildren(el("option", {value: "", "data-t": "cannedPick", text: t("cannedPick")}));
     S.canned.forEach(function (x, i) { sel.append(el("option", {value: String(i), text: "/" + String(x.shortcut).replace(/^\//, "") + " — " + x.text})); });
     if (w.visitors) {
       S.visitors = {};
@@ -717,7 +785,7 @@
           var c = setInfo(f.conversation);
           follow(c);
           if (f.type === "assigned" && f.conversation.agent_id === S.me.id && f.previous_agent_id && f.previous_agent_id !== S.me.id) {
-            notify("A chat was transferred to you", visitorName(c));
+            notify(t("transferredToYou"), visitorName(c));
           }
         }
         break;
@@ -733,7 +801,7 @@
       case "typing":
         if (f.conversation_id === S.selected && f.author && f.author.kind === "visitor") {
           clearTimeout(S.typingTimer);
-          $("typing").textContent = f.typing ? visitorName(conv(f.conversation_id)) + " is typing…" : "";
+          $("typing").textContent = f.typing ? t("typing", {name: visitorName(conv(f.conversation_id))}) : "";
           if (f.typing) S.typingTimer = setTimeout(function () { $("typing").textContent = ""; }, 6000);
         }
         return;
@@ -817,13 +885,13 @@
   function blockInfo(visitorID) {
     var b = blockOf(visitorID);
     if (!b) return null;
-    var until = b.expires_at ? "until " + new Date(b.expires_at).toLocaleString() : "until unblocked";
+    var until = b.expires_at ? t("blockedUntil", {time: new Date(b.expires_at).toLocaleString(lang)}) : t("blockedForever");
     return el("p", {"class": "blocked-note"}, [
-      "Blocked " + until + (b.reason ? " · " + b.reason : "") + " ",
-      el("button", {type: "button", id: "unblock-btn", text: "Unblock", onclick: function () {
+      until + (b.reason ? " · " + b.reason : "") + " ",
+      el("button", {type: "button", id: "unblock-btn", text: t("unblock"), onclick: function () {
         request({type: "unblock", block_id: b.id}).then(function () {
           S.blocks = S.blocks.filter(function (x) { return x.id !== b.id; });
-          flash("Visitor unblocked");
+          flash(t("visitorUnblocked"));
           render();
         });
       }})
@@ -837,7 +905,7 @@
     var disarm = function () {
       f.removeAttribute("data-armed");
       confirmText.hidden = true;
-      submitBtn.textContent = "Block";
+      submitBtn.textContent = t("block");
       submitBtn.classList.remove("armed");
     };
     $("block-btn").addEventListener("click", function () {
@@ -854,9 +922,9 @@
       var sel = f.elements.duration, label = sel.options[sel.selectedIndex].text;
       if (!f.hasAttribute("data-armed")) {
         f.setAttribute("data-armed", "");
-        confirmText.textContent = "Block " + visitorName(c) + " (" + label.toLowerCase() + ")? They will not be able to chat.";
+        confirmText.textContent = t("blockConfirm", {name: visitorName(c), duration: label.toLocaleLowerCase(lang)});
         confirmText.hidden = false;
-        submitBtn.textContent = "Yes, block";
+        submitBtn.textContent = t("yesBlock");
         submitBtn.classList.add("armed");
         submitBtn.focus();
         return;
@@ -868,14 +936,156 @@
         disarm();
         f.hidden = true;
         f.reset();
-        flash("Visitor blocked");
+        flash(t("visitorBlocked"));
         render();
       });
     });
   }
 
+  // --- roles ---
+  // When the shop names supervisors, the welcome says whether this agent
+  // is one. An agent ("agent") may not change another agent's chat: the
+  // server refuses it, and the console offers no controls for it.
+  function applyRole(i) {
+    var held = S.role === "agent" && i.agent_id && i.agent_id !== S.me.id && i.status !== "closed";
+    var hint = $("role-hint");
+    hint.hidden = !held;
+    hint.textContent = held ? t("othersChat", {agent: i.agent_id}) : "";
+    if (!held) return;
+    ["pick-btn", "close-btn", "transfer-btn", "composer"].forEach(function (id) { $(id).hidden = true; });
+  }
+
+  // --- tags, the search of past conversations, and CSV export ---
+  // S.tags holds the tags of the conversation on screen, read when it is
+  // opened; S.results the conversations the last search found.
+  function loadTags(id) {
+    S.tags = {id: id, list: []};
+    renderTags();
+    request({type: "tags", conversation_id: id}).then(function (a) { showTags(a); });
+  }
+
+  function showTags(a) {
+    if (S.tags && S.tags.id === a.conversation_id) S.tags.list = a.tags || [];
+    renderTags();
+  }
+
+  function renderTags() {
+    var ul = $("tag-list"), list = (S.tags && S.tags.id === S.selected && S.tags.list) || [];
+    ul.replaceChildren.apply(ul, list.map(function (tag) {
+      return el("li", {"class": "tag-chip"}, [el("span", {text: tag}), el("button", {type: "button", "class": "untag", text: "×",
+        "aria-label": t("removeTag", {tag: tag}), onclick: function () {
+          request({type: "untag", conversation_id: S.tags.id, tag: tag}).then(showTags);
+        }})]);
+    }));
+  }
+
+  function wireSearch() {
+    var tf = $("tag-form");
+    tf.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var tag = tf.elements.tag.value.trim();
+      if (!tag || !S.selected) return;
+      request({type: "tag", conversation_id: S.selected, tag: tag}).then(function (a) { tf.reset(); showTags(a); });
+    });
+    $("search-form").addEventListener("submit", function (e) { e.preventDefault(); search(false); });
+    $("search-more").addEventListener("click", function () { search(true); });
+  }
+
+  // search asks for the conversations the form describes, newest first;
+  // older asks for the page after the last one shown.
+  function search(older) {
+    var f = $("search-form"), fr = {type: "search", text: f.elements.text.value.trim(), visitor: f.elements.visitor.value.trim(), tag: f.elements.tag.value.trim()};
+    var day = function (v, next) {
+      if (!v) return undefined;
+      var d = new Date(v + "T00:00:00");
+      if (next) d.setDate(d.getDate() + 1);
+      return d.toISOString();
+    };
+    fr.from = day(f.elements.from.value, false);
+    fr.to = day(f.elements.to.value, true);
+    var shown = older && S.results ? S.results.list : [];
+    if (shown.length) fr.before = shown[shown.length - 1].conversation.id;
+    request(fr).then(function (a) {
+      S.results = {list: shown.concat(a.results || []), more: !!a.more};
+      renderResults();
+    });
+  }
+
+  function renderResults() {
+    var r = S.results, body = document.querySelector("#results tbody");
+    if (!r) return;
+    $("results").hidden = !r.list.length;
+    $("no-results").hidden = r.list.length > 0;
+    $("search-more").hidden = !r.more;
+    body.replaceChildren.apply(body, r.list.map(function (x) {
+      var c = x.conversation, v = x.visitor || {};
+      return el("tr", {"data-id": c.id}, [
+        el("td", {text: new Date(c.created_at).toLocaleString(lang)}),
+        el("td", {text: v.name || anonymous(c.visitor_id)}),
+        el("td", {text: v.email || ""}),
+        el("td", {text: t("status_" + c.status)}),
+        el("td", {text: c.agent_id || ""}),
+        el("td", {"class": "result-tags", text: (x.tags || []).join(", ")}),
+        el("td", {text: c.rating ? c.rating + "/5" : ""}),
+        el("td", {}, [el("button", {type: "button", text: t("open"), onclick: function () {
+          setInfo(c);
+          show("chats");
+          select(c.id);
+        }})])
+      ]);
+    }));
+    setDownload($("search-export"), r.list.length ? [["id", "started_at", "status", "department", "agent_id", "visitor_name", "visitor_email",
+      "customer_id", "rating", "resolved", "tags"]].concat(r.list.map(function (x) {
+      var c = x.conversation, v = x.visitor || {};
+      return [c.id, c.created_at, c.status, c.department, c.agent_id, v.name, v.email, v.customer_id, c.rating || "",
+        c.resolved == null ? "" : c.resolved, (x.tags || []).join(" ")];
+    })) : null);
+  }
+
+  // exportReport offers the report on screen as CSV: a row for the whole
+  // period, one per day and one per agent; durations are medians in
+  // seconds.
+  function exportReport(r) {
+    var secs = function (d) { return d && d.count ? Math.round(d.median / 1e9) : ""; };
+    var row = function (scope, key, x) {
+      var stars = x.ratings || [], n = 0, sum = 0;
+      stars.forEach(function (k, i) { if (i > 0) { n += k; sum += k * i; } });
+      return [scope, key, x.conversations || 0, x.answered || 0, x.missed || 0, x.offline || 0, x.messages || 0,
+        secs(x.queue_wait), secs(x.first_response), secs(x.resolution), n, n ? (sum / n).toFixed(2) : "", x.resolved || 0, x.unresolved || 0];
+    };
+    setDownload($("stats-export"), [["scope", "key", "conversations", "answered", "missed", "offline", "messages", "median_queue_wait_s",
+      "median_first_response_s", "median_resolution_s", "ratings", "rating_average", "resolved", "unresolved"],
+    row("total", r.location || "", r.total || {})]
+      .concat((r.days || []).map(function (d) { return row("day", d.date, d); }))
+      .concat((r.agents || []).map(function (a) { return row("agent", a.agent_id, a); })));
+  }
+
+  // setDownload points a link at rows as a CSV file (UTF-8 with a byte
+  // order mark, which spreadsheets need to read it as UTF-8), or hides it
+  // when rows is null.
+  function setDownload(a, rows) {
+    a.hidden = !rows;
+    if (rows) a.href = "data:text/csv;charset=utf-8," + encodeURIComponent("\ufeff" + csv(rows));
+    else a.removeAttribute("href");
+  }
+
+  // csv writes rows as RFC 4180 CSV. A cell that a spreadsheet would run
+  // as a formula (starting with =, +, -, @, a tab or a carriage return)
+  // gets an apostrophe in front, so a visitor's name cannot become one.
+  function csv(rows) {
+    return rows.map(function (r) {
+      return r.map(function (v) {
+        var s = v == null ? "" : String(v);
+        if (/^[=+\-@\t\r]/.test(s)) s = "'" + s;
+        return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+      }).join(",");
+    }).join("\r\n") + "\r\n";
+  }
+
   // --- wiring ---
   function init() {
+    translatePage();
+    $("lang").addEventListener("change", function (e) { setLang(e.target.value); });
     document.querySelectorAll("[role=tab]").forEach(function (b) {
       b.addEventListener("click", function () { show(b.getAttribute("data-view")); });
     });
@@ -918,6 +1128,7 @@
       request(fr).then(function () { f.hidden = true; f.reset(); });
     });
     wireBlock();
+    wireSearch();
     wireActions();
     $("history-btn").addEventListener("click", function () {
       var c = S.convs[S.selected];
@@ -947,9 +1158,9 @@
       hello: function () { return {}; },
       state: function (s) {
         if (s !== "connecting") S.lost = s === "down"; // a retry is still a reconnection
-        $("conn").textContent = s === "open" ? "" : S.lost ? "Connection lost; reconnecting…" : "Connecting…";
+        $("conn").textContent = s === "open" ? "" : S.lost ? t("connectionLost") : t("connecting");
       },
-      refused: function (f) { if (f.error && f.error.code === "unauthorized") flash("Not logged in"); },
+      refused: function (f) { if (f.error && f.error.code === "unauthorized") flash(t("notLoggedIn")); },
       welcome: onWelcome,
       frame: onFrame
     });

@@ -175,10 +175,12 @@
   };
   // Parley.translate returns the text of key in lang, falling back to
   // English, with {name} placeholders filled from vars; plural forms are
-  // chosen by vars.n.
-  P.translate = function (lang, key, vars) {
-    var s = (P.i18n[lang] || {})[key];
-    if (s == null) { s = P.i18n.en[key]; lang = "en"; }
+  // chosen by vars.n. The texts are looked up in table, Parley.i18n when
+  // it is not given.
+  P.translate = function (lang, key, vars, table) {
+    table = table || P.i18n;
+    var s = (table[lang] || {})[key];
+    if (s == null) { s = table.en[key]; lang = "en"; }
     if (s == null) return key;
     if (typeof s === "object") {
       var form = "other";
