@@ -161,6 +161,14 @@
       blocked: "К сожалению, вы не можете писать нам в этот чат. Если это ошибка, свяжитесь с магазином другим способом."
     }
   };
+  // The conversation's own texts: notices of new messages, its end.
+  var talk = {
+    en: {newFrom: "New message from {name}"},
+    pl: {newFrom: "Nowa wiadomość od: {name}"},
+    fi: {newFrom: "Uusi viesti: {name}"},
+    ru: {newFrom: "Новое сообщение: {name}"}
+  };
+  Object.keys(talk).forEach(function (k) { Object.assign(builtin[k], talk[k]); });
   // Parley.translate returns the text of key in lang, falling back to
   // English, with {name} placeholders filled from vars; plural forms are
   // chosen by vars.n.

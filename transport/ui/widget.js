@@ -143,20 +143,21 @@
       el("button", {type: "submit", "class": "send", "aria-label": t("send"), title: t("send")}, [icon("M3 20l18-8L3 4v6l12 2-12 2z")])
     ]);
     ui.panel = el("section", {"class": "panel", id: "pw-panel", part: "panel", role: "dialog", "aria-modal": "true", "aria-labelledby": "pw-title", hidden: true}, [
-      el("header", {part: "header"}, [el("div", {"class": "head"}, [ui.title, ui.status, ui.avail]), ui.contactBtn, ui.endBtn, ui.min]),
+      el("header", {part: "header"}, [ui.headAv = el("span", {"class": "av", hidden: true}), el("div", {"class": "head"}, [ui.title, ui.status, ui.avail]), ui.contactBtn, ui.endBtn, ui.min]),
       ui.banner, ui.offline, ui.contact, ui.log, ui.typing, ui.prechat, ui.endView, ui.tooLong, ui.composer
     ]);
     ui.panel.addEventListener("keydown", function (e) {
       if (e.key === "Escape") { setOpen(false); ui.launcher.focus(); }
       if (e.key === "Tab") keepFocus(e);
     });
-    ui.badge = el("span", {"class": "badge", hidden: true});
+    ui.badge = el("span", {"class": "badge", "aria-hidden": "true", hidden: true});
     ui.dot = el("span", {"class": "dot", hidden: true});
     var face = opt("launcherIcon") ? el("img", {"class": "i-open", src: String(opt("launcherIcon")), alt: ""}) : icon("M4 4h16v12H7l-3 3z", "i-open");
     ui.launcher = el("button", {type: "button", "class": "launcher", part: "launcher", "aria-controls": "pw-panel", "aria-expanded": "false", "aria-label": t("launcher"),
       "aria-describedby": "pw-avail", onclick: function () { setOpen(!st.open); }},
       [face, icon("M5 6.4L6.4 5 12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12z", "i-close"), ui.badge, ui.dot]);
     ui.wrap.append(ui.invite, ui.panel, ui.launcher);
+    ui.launcher.before(buildPreview());
     root.append(ui.wrap);
     document.body.append(host);
     raise();
@@ -481,9 +482,10 @@
     }
     ui.badge.hidden = !st.unread;
     ui.badge.textContent = st.unread > 9 ? "9+" : String(st.unread);
-    ui.launcher.setAttribute("aria-label", st.open ? t("closeWindow") : st.unread ? t("launcher") + " (" + t("unread", {n: st.unread}) + ")" : t("launcher"));
+    ui.launcher.setAttribute("aria-label", st.open ? t("closeWindow") : st.unread ? t("launcher") + ", " + t("unread", {n: st.unread}) : t("launcher"));
     if (st.blocked) renderBlocked();
     renderLog();
+    renderAgent();
   }
 
   // renderAvailability says, before the visitor writes, whether anyone is
@@ -960,6 +962,7 @@
     render();
     markRead();
     emit("message", m);
+    notify(m);
   }
 
   function markRead() {
@@ -1051,6 +1054,100 @@
     ui.banner.textContent = t("blocked");
     ui.banner.className = "banner blocked";
     ui.banner.hidden = false;
+  }
+
+  // --- an agent's message while the visitor looks elsewhere ---
+  // An agent's message that arrives while the window is closed (the first
+  // one of a chat an agent started among them) shows as a card over the
+  // launcher with the agent's picture and name; a short sound plays unless
+  // the shop turned it off (sound: "off"), and while the tab is in the
+  // background its title flashes until the visitor comes back.
+  function buildPreview() {
+    ui.preview = el("section", {"class": "invite preview", part: "preview", "aria-labelledby": "pw-pv-who", hidden: true}, [
+      el("div", {"class": "pv-head"}, [ui.pvAv = el("span", {"class": "av"}), ui.pvWho = el("p", {"class": "who", id: "pw-pv-who"}),
+        el("button", {type: "button", "class": "x", "aria-label": t("dismiss"), text: "\u00d7", onclick: function () { ui.preview.hidden = true; }})]),
+      ui.pvMsg = el("p", {"class": "text", "aria-live": "polite", dir: "auto"}),
+      el("button", {type: "button", "class": "primary", text: t("accept"), onclick: function () { setOpen(true); }})
+    ]);
+    return ui.preview;
+  }
+
+  // avatar fills a picture element for an author: the page's picture for
+  // the agent (avatars: {agentID: url}), or the initials of their name.
+  function avatar(node, a) {
+    var pics = opt("avatars") || {}, url = a && a.id ? safeURL(pics[a.id]) : "";
+    var name = (a && a.name) || t("support");
+    node.replaceChildren(url ? el("img", {src: url, alt: ""}) : name.split(/\s+/).slice(0, 2).map(function (w) { return w.charAt(0); }).join("").toUpperCase());
+    node.setAttribute("aria-hidden", "true");
+    return name;
+  }
+
+  // notify tells the visitor about an agent's message they have not been
+  // told about yet: which one was the last is kept in localStorage, so a
+  // page load or another tab replaying the conversation stays quiet.
+  function notify(m) {
+    if (!m.author || m.author.kind !== "agent" || m.seq <= heard()) return;
+    try { localStorage.setItem(storeKey + ":heard", st.convID + " " + m.seq); } catch (e) { /* storage off */ }
+    var away = !st.open || document.hidden;
+    if (!st.open) {
+      ui.pvWho.textContent = avatar(ui.pvAv, m.author);
+      ui.pvMsg.replaceChildren();
+      linkify(ui.pvMsg, m.body || "");
+      ui.preview.hidden = false;
+    }
+    if (away) ding();
+    if (document.hidden) flashTitle(t("newFrom", {name: ui.pvWho.textContent || m.author.name || t("support")}));
+  }
+  function heard() {
+    var h = "";
+    try { h = localStorage.getItem(storeKey + ":heard") || ""; } catch (e) { /* storage off */ }
+    h = h.split(" ");
+    return h[0] === st.convID ? Number(h[1]) || 0 : 0;
+  }
+
+  // ding plays a short tone with the Web Audio API. Browsers let a page
+  // play sound only after the visitor has interacted with it.
+  function ding() {
+    var on = opt("sound");
+    if (on === false || on === "off" || on === "false") return;
+    try {
+      var ac = st.audio = st.audio || new (window.AudioContext || window.webkitAudioContext)();
+      var o = ac.createOscillator(), g = ac.createGain(), now = ac.currentTime;
+      o.frequency.value = 880;
+      g.gain.setValueAtTime(0.2, now);
+      g.gain.exponentialRampToValueAtTime(0.001, now + 0.35);
+      o.connect(g);
+      g.connect(ac.destination);
+      if (ac.state === "suspended") ac.resume();
+      o.start(now);
+      o.stop(now + 0.35);
+    } catch (e) { /* no Web Audio */ }
+  }
+
+  // flashTitle alternates the page's title with text until the tab is
+  // visible again.
+  function flashTitle(text) {
+    if (st.flash) return;
+    var title = document.title, n = 0;
+    st.flash = setInterval(function () { document.title = n++ % 2 ? title : text; }, 1000);
+    document.title = text;
+    var back = function () {
+      if (document.hidden) return;
+      clearInterval(st.flash);
+      st.flash = 0;
+      document.title = title;
+      document.removeEventListener("visibilitychange", back);
+    };
+    document.addEventListener("visibilitychange", back);
+  }
+
+  // renderAgent puts the assigned agent's picture in the header, and
+  // takes the preview card away once the window is open.
+  function renderAgent() {
+    var c = st.conv, id = c && c.status === "open" && c.agent_id;
+    if (st.open) ui.preview.hidden = true;
+    ui.headAv.hidden = !id;
+    if (id) avatar(ui.headAv, {id: id, name: st.names[id]});
   }
 
   // --- the page's API ---

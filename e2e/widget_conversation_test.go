@@ -1,0 +1,90 @@
+package e2e_test
+
+import (
+	"html/template"
+	"strconv"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+)
+
+// countBeeps is page markup that counts the tones the page starts with
+// the Web Audio API, in window.beeps.
+const countBeeps = template.HTML(`<script>
+window.beeps = 0;
+window.AudioContext = class extends window.AudioContext {
+	createOscillator() { window.beeps++; return super.createOscillator(); }
+};
+</script>`)
+
+// proactive has agent start a chat with the only visitor on the site
+// from the console's visitor list and write text in it.
+func proactive(agent *tab, text string) {
+	agent.t.Helper()
+	agent.click(`document.getElementById("tab-visitors")`)
+	agent.until("the visitor is listed", `document.querySelector("#visitors .start-chat")`)
+	agent.click(`document.querySelector("#visitors .start-chat")`)
+	agent.until("the new chat is open in the console", `!document.getElementById("view-chats").hidden && document.getElementById("conv-status").textContent === "open"`)
+	agent.reply(text)
+}
+
+// An agent's first message in a chat they started shows, while the
+// window is closed, as a card with the agent's picture and name, with a
+// sound; in a background tab the title flashes until the tab is back.
+// Loading the page again does not show or sound it again.
+func TestProactivePreview(t *testing.T) {
+	s := newShop(t, nil)
+	s.setPage("x", page{Title: "Helmets", Lang: "en", Body: countBeeps})
+	agent := s.agentTab("olga")
+	visitor := s.visitorTab("/shop/x")
+	proactive(agent, "Hello! Can I help with the helmets?")
+
+	visitor.until("the preview card shows", `!`+w(".preview")+`.hidden`)
+	require.Equal(t, []string{"O", "Olga", "Hello! Can I help with the helmets?"}, eval[[]string](visitor, wAll(".preview .av, .preview .who, .preview .text")))
+	require.True(t, eval[bool](visitor, w(".panel")+`.hidden`), "the window stays closed")
+	require.Equal(t, 1, eval[int](visitor, `window.beeps`), "one sound")
+	visitor.audit("proactive preview")
+	visitor.screenshot("widget-proactive")
+
+	// Headless Chromium keeps every tab visible; the page is told it
+	// went to the background as the browser would tell it.
+	background(visitor, true)
+	agent.reply("We have them in three sizes.")
+	visitor.until("the title flashes", `document.title === "New message from Olga"`)
+	visitor.until("and back", `document.title === "Helmets"`)
+	visitor.until("and again", `document.title === "New message from Olga"`)
+	require.Equal(t, 2, eval[int](visitor, `window.beeps`))
+	background(visitor, false)
+	visitor.until("the title is the page's again", `document.title === "Helmets"`)
+
+	visitor.click(w(".preview .primary"))
+	visitor.until("the window opens on the chat", `!`+w(".panel")+`.hidden && `+w(".preview")+`.hidden && `+wAll(".msg.agent p")+`.length === 2`)
+	require.Equal(t, "O", eval[string](visitor, w("header .av")+`.textContent`), "the agent's initials in the header")
+	require.Equal(t, "Olga", eval[string](visitor, w(".status")+`.textContent`))
+
+	visitor.click(w(".launcher"))
+	visitor.open(s.url + "/shop/x")
+	visitor.until("the chat is back", `window.Parley && Parley.language && document.getElementById("parley-chat") && `+wAll(".msg.agent p")+`.length === 2`)
+	require.True(t, eval[bool](visitor, w(".preview")+`.hidden`), "no preview of what was seen")
+	require.Equal(t, 0, eval[int](visitor, `window.beeps`), "no sound for what was heard")
+}
+
+// A shop that turned the sound off gets the preview without it.
+func TestProactivePreviewQuiet(t *testing.T) {
+	s := newShop(t, nil)
+	s.setPage("x", page{Title: "Helmets", Lang: "en", Body: countBeeps, Widget: map[string]string{"sound": "off"}})
+	agent := s.agentTab("olga")
+	visitor := s.visitorTab("/shop/x")
+	proactive(agent, "Hello!")
+	visitor.until("the preview card shows", `!`+w(".preview")+`.hidden`)
+	require.Equal(t, 0, eval[int](visitor, `window.beeps`))
+}
+
+// background tells the page its tab went to the background (or came
+// back): document.hidden and a visibilitychange event.
+func background(b *tab, hidden bool) {
+	b.t.Helper()
+	b.do(chromedp.Evaluate[chromedp.Void](`Object.defineProperty(document, "hidden", {configurable: true, get: () => ` + strconv.FormatBool(hidden) + `});
+		document.dispatchEvent(new Event("visibilitychange"))`))
+}
