@@ -3,7 +3,9 @@ package e2e_test
 import (
 	"html/template"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
@@ -87,4 +89,63 @@ func background(b *tab, hidden bool) {
 	b.t.Helper()
 	b.do(chromedp.Evaluate[chromedp.Void](`Object.defineProperty(document, "hidden", {configurable: true, get: () => ` + strconv.FormatBool(hidden) + `});
 		document.dispatchEvent(new Event("visibilitychange"))`))
+}
+
+// The transcript reads as in the chats shoppers know: a separator names
+// the day, consecutive messages of one author show the name once and the
+// time (in the visitor's zone) on the last, only the visitor's last
+// message is marked Read, a long message is folded behind "Show more",
+// right-to-left text runs right to left, and the header shows the agent.
+func TestWidgetTranscriptLook(t *testing.T) {
+	s := newShop(t, nil)
+	agent := s.agentTab("olga")
+	visitor := s.newTab()
+	inTokyo(visitor)
+	visitor.open(s.url + "/shop/x")
+	visitor.widgetReady()
+	visitor.ask("Hi")
+	agent.until("the chat is routed to the agent", cAll("#mine .preview")+`.includes("Hi")`)
+	agent.click(`document.querySelector("#mine .conv-item button")`)
+	visitor.say("Are you there?")
+	visitor.until("both are acknowledged", wAll(".msg.visitor")+`.length === 2 && `+wAll(".msg.visitor .state")+`.length === 1`)
+	long := strings.Repeat("All our helmets are certified. ", 40)
+	agent.reply("مرحبا، كيف يمكنني المساعدة؟")
+	agent.reply(long)
+	visitor.until("the replies arrive", wAll(".msg.agent p")+`.length === 2`)
+	agent.click(`document.querySelector("#mine .conv-item button")`) // the console marks what it shows as read
+	visitor.until("the visitor's last message is read", wAll(".msg.visitor .state")+`.join() === "Read"`)
+
+	require.Equal(t, []string{"Today"}, eval[[]string](visitor, wAll(".day")), "one separator, for today")
+	shown := `Array.from(document.getElementById("parley-chat").shadowRoot.querySelectorAll(".msg"), b => [b.className,
+		Array.from(b.querySelectorAll(":scope > .who, :scope > .meta"), e => getComputedStyle(e).display === "none" ? "" : e.textContent.replace(/\u202f/g, " ")).filter(Boolean).join("|")])`
+	got := eval[[][]string](visitor, shown)
+	times := eval[[]string](visitor, `Array.from(document.getElementById("parley-chat").shadowRoot.querySelectorAll(".msg time"), e => e.getAttribute("datetime"))`)
+	require.Len(t, times, 4)
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	require.NoError(t, err)
+	at := func(i int) string {
+		ts, err := time.Parse(time.RFC3339Nano, times[i])
+		require.NoError(t, err)
+		return ts.In(tokyo).Format("3:04 PM")
+	}
+	require.Equal(t, [][]string{
+		{"msg visitor grouped", ""},
+		{"msg visitor cont", at(1) + " · Read"},
+		{"msg agent grouped", "Olga"},
+		{"msg agent cont long", at(3)},
+	}, got)
+	require.Equal(t, "auto", eval[string](visitor, w(".msg.agent p")+`.dir`))
+	require.Equal(t, "rtl", eval[string](visitor, `getComputedStyle(`+w(".msg.agent p")+`).direction`), "Arabic runs right to left")
+	require.Equal(t, "ltr", eval[string](visitor, `getComputedStyle(`+w(".msg.visitor p")+`).direction`))
+
+	folded := w(".msg.long p")
+	require.True(t, eval[bool](visitor, folded+`.scrollHeight > `+folded+`.clientHeight + 50`), "the long message is folded")
+	require.Equal(t, []string{"Show more", "false"}, eval[[]string](visitor, `[`+w(".fold")+`.textContent, `+w(".fold")+`.getAttribute("aria-expanded")]`))
+	visitor.audit("grouped, with a folded message")
+	visitor.screenshot("widget-transcript")
+	visitor.click(w(".fold"))
+	visitor.until("it unfolds", w(".msg.agent.long")+` === null && `+w(".fold")+`.textContent === "Show less" && `+w(".fold")+`.getAttribute("aria-expanded") === "true"`)
+	p := w(".msg.cont.agent p")
+	require.True(t, eval[bool](visitor, p+`.scrollHeight <= `+p+`.clientHeight`), "all of it shows")
+	require.Equal(t, []string{"O", ""}, eval[[]string](visitor, `[`+w("header .av")+`.textContent, `+w("header .av")+`.hidden ? "hidden" : ""]`))
 }

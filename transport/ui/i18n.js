@@ -163,10 +163,10 @@
   };
   // The conversation's own texts: notices of new messages, its end.
   var talk = {
-    en: {newFrom: "New message from {name}"},
-    pl: {newFrom: "Nowa wiadomość od: {name}"},
-    fi: {newFrom: "Uusi viesti: {name}"},
-    ru: {newFrom: "Новое сообщение: {name}"}
+    en: {newFrom: "New message from {name}", showMore: "Show more", showLess: "Show less"},
+    pl: {newFrom: "Nowa wiadomość od: {name}", showMore: "Pokaż więcej", showLess: "Pokaż mniej"},
+    fi: {newFrom: "Uusi viesti: {name}", showMore: "Näytä lisää", showLess: "Näytä vähemmän"},
+    ru: {newFrom: "Новое сообщение: {name}", showMore: "Показать полностью", showLess: "Свернуть"}
   };
   Object.keys(talk).forEach(function (k) { Object.assign(builtin[k], talk[k]); });
   // Parley.translate returns the text of key in lang, falling back to

@@ -42,6 +42,7 @@
     open: sessionGet("open") === "1", unread: 0, pageSent: false, connState: "connecting",
     topic: "", ended: false, rated: false, limits: null, lost: false, startErr: null
   };
+  st.unfold = {}; // long messages the visitor unfolded, by seq
 
   function load() {
     try { return JSON.parse(localStorage.getItem(storeKey)) || {}; } catch (e) { return {}; }
@@ -530,6 +531,7 @@
       if (o.conv === st.convID && !shown[o.key]) frag.append(o.failed ? failedBubble(o) : bubble({author: {kind: "visitor"}, body: o.body, key: o.key}, "sending"));
     });
     ui.log.replaceChildren(frag);
+    decorateLog();
     if (atBottom || st.scrollDown) ui.log.scrollTop = ui.log.scrollHeight;
     st.scrollDown = false;
   }
@@ -546,6 +548,61 @@
     richNodes(m).forEach(function (n) { b.append(n); });
     if (state) b.append(el("span", {"class": "state " + state, text: t(state)}));
     return b;
+  }
+
+  // --- the transcript's look ---
+  // decorateLog shapes the bubbles renderLog drew: a day's first message
+  // comes after a separator with the date, consecutive messages of one
+  // author (within five minutes) show the name on the first and the time
+  // on the last, only the visitor's last message keeps its Sent or Read
+  // mark, a long message is folded behind "Show more", and every text
+  // takes its direction from its own letters.
+  function decorateLog() {
+    var prev = {}, day = "", marks = ui.log.querySelectorAll(".msg.visitor .state.sent, .msg.visitor .state.read");
+    for (var i = 0; i < marks.length - 1; i++) marks[i].remove();
+    ui.log.querySelectorAll(".msg").forEach(function (b) {
+      var m = st.msgs[b.dataset.seq], a = m && m.author || {};
+      b.querySelectorAll("p").forEach(function (p) { p.dir = "auto"; });
+      if (!m) { prev = {}; return; }
+      if (!m.created_at) m.created_at = new Date().toISOString(); // just acked: now
+      var at = new Date(m.created_at), who = a.kind + ":" + (a.id || "");
+      if (at.toDateString() !== day) {
+        day = at.toDateString();
+        b.before(el("p", {"class": "day", text: dayText(at)}));
+        prev = {};
+      }
+      if (prev.who === who && at - prev.at < 300000) {
+        b.classList.add("cont");
+        prev.b.classList.add("grouped");
+      }
+      prev = {who: who, at: at, b: b};
+      var meta = el("span", {"class": "meta"}, [el("time", {datetime: m.created_at, text: fmt(at, {hour: "numeric", minute: "2-digit"})})]);
+      var mark = b.querySelector(".state");
+      if (mark) meta.append(" \u00b7 ", mark);
+      b.append(meta);
+      if ((m.body || "").length > 600 || (m.body || "").split("\n").length > 12) fold(b, m.seq);
+    });
+  }
+
+  // fold shows a long message's first lines with a button for the rest.
+  function fold(b, seq) {
+    var open = !!st.unfold[seq];
+    b.classList.toggle("long", !open);
+    b.querySelector("p").after(el("button", {type: "button", "class": "fold", "aria-expanded": String(open), text: t(open ? "showLess" : "showMore"),
+      onclick: function () { st.unfold[seq] = !open; renderLog(); }}));
+  }
+
+  function fmt(d, o) {
+    try { return new Intl.DateTimeFormat(lang, o).format(d); } catch (e) { return d.toLocaleString(); }
+  }
+
+  // dayText names a day as the visitor's language does: "Today",
+  // "Yesterday", or the date.
+  function dayText(d) {
+    var days = Math.round((new Date(d).setHours(0, 0, 0, 0) - new Date().setHours(0, 0, 0, 0)) / 864e5), s;
+    try { s = days > -2 && days < 1 ? new Intl.RelativeTimeFormat(lang, {numeric: "auto"}).format(days, "day") : ""; } catch (e) { s = ""; }
+    s = s || fmt(d, {dateStyle: "medium"});
+    return s.charAt(0).toUpperCase() + s.slice(1);
   }
 
   // --- rich messages: product cards and quick replies ---
@@ -1087,7 +1144,7 @@
   // page load or another tab replaying the conversation stays quiet.
   function notify(m) {
     if (!m.author || m.author.kind !== "agent" || m.seq <= heard()) return;
-    try { localStorage.setItem(storeKey + ":heard", st.convID + " " + m.seq); } catch (e) { /* storage off */ }
+    try { localStorage.setItem("parley-heard:" + prefix, st.convID + " " + m.seq); } catch (e) { /* storage off */ }
     var away = !st.open || document.hidden;
     if (!st.open) {
       ui.pvWho.textContent = avatar(ui.pvAv, m.author);
@@ -1100,7 +1157,7 @@
   }
   function heard() {
     var h = "";
-    try { h = localStorage.getItem(storeKey + ":heard") || ""; } catch (e) { /* storage off */ }
+    try { h = localStorage.getItem("parley-heard:" + prefix) || ""; } catch (e) { /* storage off */ }
     h = h.split(" ");
     return h[0] === st.convID ? Number(h[1]) || 0 : 0;
   }
