@@ -149,3 +149,35 @@ func TestWidgetTranscriptLook(t *testing.T) {
 	require.True(t, eval[bool](visitor, p+`.scrollHeight <= `+p+`.clientHeight`), "all of it shows")
 	require.Equal(t, []string{"O", ""}, eval[[]string](visitor, `[`+w("header .av")+`.textContent, `+w("header .av")+`.hidden ? "hidden" : ""]`))
 }
+
+// "End chat" asks first; at the end the rating is a card after the
+// transcript, which keeps its full height, and the window scrolls as one.
+func TestWidgetEndChat(t *testing.T) {
+	s := newShop(t, nil)
+	agent, visitor := s.chatting("Hi")
+	for i := range 8 {
+		agent.reply("Line " + strconv.Itoa(i+1) + " of a long answer.")
+	}
+	visitor.until("the answer arrives", wAll(".msg.agent p")+`.length === 8`)
+
+	visitor.click(w(".end"))
+	visitor.until("it asks first", `!`+w(".confirm")+`.hidden && `+w(".confirm p")+`.textContent === "End this chat?"`)
+	require.True(t, eval[bool](visitor, `document.getElementById("parley-chat").shadowRoot.activeElement === `+w(".confirm button:not(.primary)")), "Cancel has the focus")
+	visitor.audit("asked to end the chat")
+	visitor.click(w(".confirm button:not(.primary)"))
+	visitor.until("the question is gone", w(".confirm")+`.hidden`)
+	require.False(t, eval[bool](visitor, w(".end")+`.hidden`), "the chat goes on")
+	require.False(t, eval[bool](visitor, w(".composer")+`.hidden`))
+
+	visitor.click(w(".end"))
+	visitor.click(w(".confirm .primary"))
+	visitor.until("the rating card shows", `!`+w(".endview")+`.hidden && `+w(".confirm")+`.hidden`)
+	agent.until("the console sees the chat closed", `document.getElementById("conv-status").textContent.startsWith("closed")`)
+	log, card := w(".log"), w(".endview")
+	require.True(t, eval[bool](visitor, log+`.scrollHeight <= `+log+`.clientHeight + 1`), "the transcript is not squeezed")
+	require.True(t, eval[bool](visitor, card+`.getBoundingClientRect().top >= `+log+`.getBoundingClientRect().bottom`), "the card follows the transcript")
+	visitor.until("the window scrolls to the card", w(".panel")+`.scrollTop > 0 && `+w(".panel")+`.scrollTop + `+w(".panel")+`.clientHeight >= `+w(".panel")+`.scrollHeight - 2`)
+	visitor.audit("the rating card")
+	visitor.click(w(`.stars [data-n="5"]`))
+	visitor.screenshot("widget-rating-card")
+}

@@ -124,7 +124,7 @@
       el("h3", {id: "pw-contact-h", text: t("contact")}), ui.contactList = el("ul", {"class": "contacts"})
     ]);
     ui.status = el("p", {"class": "status", role: "status", "aria-live": "polite"});
-    ui.endBtn = el("button", {type: "button", "class": "end", text: t("end"), hidden: true, onclick: endChat});
+    ui.endBtn = el("button", {type: "button", "class": "end", text: t("end"), hidden: true, onclick: confirmEnd});
     ui.min = el("button", {type: "button", "class": "min", "aria-label": t("minimize"), text: "\u2013", onclick: function () { setOpen(false); ui.launcher.focus(); }});
     ui.banner = el("div", {"class": "banner", role: "status", "aria-live": "polite", hidden: true});
     ui.offline = buildOffline();
@@ -159,6 +159,7 @@
       [face, icon("M5 6.4L6.4 5 12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12z", "i-close"), ui.badge, ui.dot]);
     ui.wrap.append(ui.invite, ui.panel, ui.launcher);
     ui.launcher.before(buildPreview());
+    ui.banner.before(buildConfirm());
     root.append(ui.wrap);
     document.body.append(host);
     raise();
@@ -1199,12 +1200,34 @@
   }
 
   // renderAgent puts the assigned agent's picture in the header, and
-  // takes the preview card away once the window is open.
+  // takes the preview card away once the window is open. At the chat's
+  // end the window scrolls as one, so the rating card follows the
+  // transcript instead of taking room from it.
   function renderAgent() {
-    var c = st.conv, id = c && c.status === "open" && c.agent_id;
+    var c = st.conv, id = c && c.status === "open" && c.agent_id, closed = st.ended || (c && c.status === "closed");
     if (st.open) ui.preview.hidden = true;
+    if (closed && !ui.panel.classList.contains("over")) setTimeout(function () { ui.panel.scrollTop = ui.panel.scrollHeight; });
+    ui.panel.classList.toggle("over", !!closed);
+    if (closed || !st.convID) ui.confirm.hidden = true;
     ui.headAv.hidden = !id;
     if (id) avatar(ui.headAv, {id: id, name: st.names[id]});
+  }
+
+  // --- ending a chat ---
+  // "End chat" asks first, in a bar under the header.
+  function buildConfirm() {
+    ui.confirm = el("div", {"class": "confirm", role: "alertdialog", "aria-labelledby": "pw-confirm", hidden: true}, [
+      el("p", {id: "pw-confirm", text: t("endConfirm")}),
+      el("div", {"class": "row"}, [
+        el("button", {type: "button", "class": "primary", text: t("end"), onclick: function () { ui.confirm.hidden = true; endChat(); }}),
+        ui.keep = el("button", {type: "button", text: t("cancel"), onclick: function () { ui.confirm.hidden = true; ui.input.focus(); }})
+      ])
+    ]);
+    return ui.confirm;
+  }
+  function confirmEnd() {
+    ui.confirm.hidden = false;
+    ui.keep.focus();
   }
 
   // --- the page's API ---
