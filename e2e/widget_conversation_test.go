@@ -181,3 +181,34 @@ func TestWidgetEndChat(t *testing.T) {
 	visitor.click(w(`.stars [data-n="5"]`))
 	visitor.screenshot("widget-rating-card")
 }
+
+// The visitor's earlier conversations are listed in the widget, only
+// theirs, and one opens read-only in place of the chat.
+func TestWidgetEarlierConversations(t *testing.T) {
+	s := newShop(t, nil)
+	agent, visitor := s.chatting("Where is my parcel?")
+	agent.reply("It left the warehouse today.")
+	visitor.until("the reply arrives", wAll(".msg.agent p")+`.length === 1`)
+	stranger := s.visitorTab("/shop/y")
+	stranger.ask("A stranger's question")
+	agent.click(`document.getElementById("close-btn")`)
+	visitor.until("the chat ends", `!`+w(".endview")+`.hidden`)
+	visitor.click(w(".endview .new"))
+	visitor.say("One more thing")
+	visitor.until("the new chat is acknowledged", wAll(".msg.visitor .state")+`.join() === "Sent"`)
+	visitor.until("the clock offers the earlier chat", `!`+w(`[aria-controls="pw-past"]`)+`.hidden`)
+
+	visitor.click(w(`[aria-controls="pw-past"]`))
+	visitor.until("the list shows", `!`+w(".past")+`.hidden && `+w(".log:not(.past)")+`.hidden && `+w(".composer")+`.hidden`)
+	require.Len(t, eval[[]string](visitor, wAll(".past li")), 1, "one earlier conversation, the visitor's own")
+	visitor.audit("earlier conversations")
+	visitor.click(w(".past li button"))
+	visitor.until("its transcript shows", wAll(".past .msg p")+`.join("|") === "Where is my parcel?|It left the warehouse today."`)
+	require.True(t, eval[bool](visitor, w(".past ul")+`.hidden`))
+	visitor.audit("an earlier conversation")
+	visitor.screenshot("widget-earlier")
+	visitor.click(w(".past .row button"))
+	visitor.until("back at the list", `!`+w(".past ul")+`.hidden`)
+	visitor.click(w(".past .row button"))
+	visitor.until("back in the chat", w(".past")+`.hidden && !`+w(".composer")+`.hidden && `+wAll(".log:not(.past) .msg.visitor p")+`.join() === "One more thing"`)
+}

@@ -160,6 +160,8 @@
     ui.wrap.append(ui.invite, ui.panel, ui.launcher);
     ui.launcher.before(buildPreview());
     ui.banner.before(buildConfirm());
+    ui.log.before(buildPast());
+    ui.contactBtn.before(ui.pastBtn);
     root.append(ui.wrap);
     document.body.append(host);
     raise();
@@ -719,6 +721,7 @@
     st.avail = w.availability || null;
     st.contact = w.contact || null;
     ui.hasContacts = renderContacts();
+    loadPast();
     var convs = (w.conversations || []).filter(function (c) { return c.status !== "closed"; });
     if (st.start && st.start.conversation_id === st.convID) {
       sendStart(); // its answer was lost: the same id starts it once
@@ -947,6 +950,7 @@
 
   function onFrame(f) {
     var c = f.conversation;
+    if (f.type === "message" && pastMessage(f)) return;
     // Until a start is answered, the id of the conversation it created is
     // unknown: frames about other conversations are kept for the answer.
     if (st.start && f.conversation_id && f.conversation_id !== st.convID && f.type !== "started") {
@@ -1206,9 +1210,13 @@
   function renderAgent() {
     var c = st.conv, id = c && c.status === "open" && c.agent_id, closed = st.ended || (c && c.status === "closed");
     if (st.open) ui.preview.hidden = true;
-    if (closed && !ui.panel.classList.contains("over")) setTimeout(function () { ui.panel.scrollTop = ui.panel.scrollHeight; });
+    if (closed && !ui.panel.classList.contains("over")) {
+      setTimeout(function () { ui.panel.scrollTop = ui.panel.scrollHeight; });
+      loadPast();
+    }
     ui.panel.classList.toggle("over", !!closed);
     if (closed || !st.convID) ui.confirm.hidden = true;
+    if (st.pastShown) ui.log.hidden = ui.typing.hidden = ui.composer.hidden = ui.endView.hidden = ui.prechat.hidden = true;
     ui.headAv.hidden = !id;
     if (id) avatar(ui.headAv, {id: id, name: st.names[id]});
   }
@@ -1228,6 +1236,71 @@
   function confirmEnd() {
     ui.confirm.hidden = false;
     ui.keep.focus();
+  }
+
+  // --- earlier conversations ---
+  // The header's clock lists the visitor's earlier conversations (the
+  // server's history of their own); one opens read-only in place of the
+  // chat, until Back or Close.
+  function buildPast() {
+    ui.pastBtn = el("button", {type: "button", "class": "contact-btn", "aria-label": t("past"), title: t("past"), "aria-controls": "pw-past", hidden: true,
+      onclick: function () { showPast(st.pastShown ? null : ""); }}, [icon("M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zm1 4v5l4 2-1 2-5-3V7z")]);
+    ui.past = el("section", {"class": "log past", id: "pw-past", "aria-labelledby": "pw-past-h", hidden: true}, [
+      el("div", {"class": "row"}, [ui.pastBack = el("button", {type: "button", text: t("back"), onclick: function () { showPast(ui.pastList.hidden ? "" : null); }}),
+        el("h3", {id: "pw-past-h", tabindex: "-1", text: t("past")})]),
+      ui.pastList = el("ul", {"class": "contacts"}), ui.pastLog = el("div", {role: "log"})
+    ]);
+    return ui.past;
+  }
+
+  function loadPast() {
+    if (!st.visitor) return;
+    request({type: "history", visitor_id: st.visitor.id}).then(function (a) {
+      st.pastList = (a.conversations || []).filter(function (c) { return c.status === "closed"; });
+      ui.pastBtn.hidden = !st.pastList.length;
+      if (st.pastShown) showPast(st.pastID ? st.pastID : "");
+    });
+  }
+
+  // showPast shows the list ("") or one conversation (its id), or goes
+  // back to the chat (null).
+  function showPast(id) {
+    st.pastShown = id != null;
+    st.pastID = id || "";
+    ui.past.hidden = !st.pastShown;
+    ui.log.hidden = ui.composer.hidden = st.pastShown || ui.log.hidden;
+    ui.pastList.hidden = !!id;
+    ui.pastBtn.setAttribute("aria-expanded", String(st.pastShown));
+    if (!st.pastShown) { render(); return; }
+    var h = ui.past.querySelector("h3");
+    h.textContent = t("past");
+    ui.pastList.replaceChildren.apply(ui.pastList, st.pastList.map(function (c) {
+      var label = fmt(new Date(c.created_at), {dateStyle: "medium", timeStyle: "short"}) + (c.rating ? " \u00b7 " + "\u2605".repeat(c.rating) : "");
+      if (c.id === id) h.textContent = label;
+      return el("li", {}, [el("button", {type: "button", "class": "fold", text: label, onclick: function () { showPast(c.id); }})]);
+    }));
+    if (id && st.pastSeen !== id) {
+      st.pastSeen = id;
+      st.pastMsgs = {};
+      request({type: "sync", conversation_id: id, after_seq: 0});
+    }
+    renderPast();
+    h.focus();
+  }
+
+  function pastMessage(f) {
+    if (!st.pastID || f.conversation_id !== st.pastID || !f.message || f.message.internal) return false;
+    st.pastMsgs[f.message.seq] = f.message;
+    renderPast();
+    return true;
+  }
+
+  function renderPast() {
+    ui.pastLog.replaceChildren.apply(ui.pastLog, !st.pastID ? [] : Object.keys(st.pastMsgs).map(Number).sort(function (a, b) { return a - b; }).map(function (q) {
+      var b = bubble(st.pastMsgs[q]);
+      b.querySelectorAll("p").forEach(function (p) { p.dir = "auto"; });
+      return b;
+    }));
   }
 
   // --- the page's API ---
