@@ -199,7 +199,7 @@ func TestWidgetEarlierConversations(t *testing.T) {
 	visitor.until("the clock offers the earlier chat", `!`+w(`[aria-controls="pw-past"]`)+`.hidden`)
 
 	visitor.click(w(`[aria-controls="pw-past"]`))
-	visitor.until("the list shows", `!`+w(".past")+`.hidden && `+w(".log:not(.past)")+`.hidden && `+w(".composer")+`.hidden`)
+	visitor.until("the list shows", `!`+w(".past")+`.hidden && `+w(".log")+`.hidden && `+w(".composer")+`.hidden`)
 	require.Len(t, eval[[]string](visitor, wAll(".past li")), 1, "one earlier conversation, the visitor's own")
 	visitor.audit("earlier conversations")
 	visitor.click(w(".past li button"))
@@ -210,5 +210,12 @@ func TestWidgetEarlierConversations(t *testing.T) {
 	visitor.click(w(".past .row button"))
 	visitor.until("back at the list", `!`+w(".past ul")+`.hidden`)
 	visitor.click(w(".past .row button"))
-	visitor.until("back in the chat", w(".past")+`.hidden && !`+w(".composer")+`.hidden && `+wAll(".log:not(.past) .msg.visitor p")+`.join() === "One more thing"`)
+	visitor.until("back in the chat", w(".past")+`.hidden && !`+w(".composer")+`.hidden && `+wAll(".log .msg.visitor p")+`.join() === "One more thing"`)
+
+	// A customer who logs out on a shared computer leaves nothing behind.
+	visitor.click(w(`[aria-controls="pw-past"]`))
+	visitor.click(w(".past li button"))
+	visitor.until("the transcript shows again", wAll(".past .msg p")+`.length === 2`)
+	visitor.do(chromedp.Evaluate[chromedp.Void](`Parley.reset()`))
+	visitor.until("nothing of theirs stays", w(".past")+`.hidden && `+w(`[aria-controls="pw-past"]`)+`.hidden && !document.getElementById("parley-chat").shadowRoot.textContent.includes("parcel")`)
 }

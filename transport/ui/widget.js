@@ -771,6 +771,7 @@
     ui.trDone.hidden = true;
     ui.typing.textContent = "";
     ui.invite.hidden = true;
+    forgetPast();
   }
 
   // reset forgets this browser's visitor, for a customer who logs out,
@@ -1243,9 +1244,9 @@
   // server's history of their own); one opens read-only in place of the
   // chat, until Back or Close.
   function buildPast() {
-    ui.pastBtn = el("button", {type: "button", "class": "contact-btn", "aria-label": t("past"), title: t("past"), "aria-controls": "pw-past", hidden: true,
+    ui.pastBtn = el("button", {type: "button", "class": "past-btn", "aria-label": t("past"), title: t("past"), "aria-controls": "pw-past", hidden: true,
       onclick: function () { showPast(st.pastShown ? null : ""); }}, [icon("M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zm1 4v5l4 2-1 2-5-3V7z")]);
-    ui.past = el("section", {"class": "log past", id: "pw-past", "aria-labelledby": "pw-past-h", hidden: true}, [
+    ui.past = el("section", {"class": "past", id: "pw-past", "aria-labelledby": "pw-past-h", hidden: true}, [
       el("div", {"class": "row"}, [ui.pastBack = el("button", {type: "button", text: t("back"), onclick: function () { showPast(ui.pastList.hidden ? "" : null); }}),
         el("h3", {id: "pw-past-h", tabindex: "-1", text: t("past")})]),
       ui.pastList = el("ul", {"class": "contacts"}), ui.pastLog = el("div", {role: "log"})
@@ -1286,6 +1287,16 @@
     }
     renderPast();
     h.focus();
+  }
+
+  // forgetPast drops the list and any transcript on screen of a visitor
+  // the widget forgets (a customer who logged out).
+  function forgetPast() {
+    st.pastList = [];
+    st.pastSeen = "";
+    ui.pastBtn.hidden = true;
+    ui.pastLog.replaceChildren();
+    if (st.pastShown) showPast(null);
   }
 
   function pastMessage(f) {
