@@ -123,10 +123,10 @@ func (d *Desk) Start(ctx context.Context, req StartRequest) (Conversation, error
 		_, err = h.Assign(ctx, req.AgentID)
 	case status == StatusQueued:
 		d.routeMu.Lock()
-		// Offline requests whose department has opened since the last
-		// drain go before the newcomer.
-		d.drainLocked(ctx, StatusWaiting)
+		// The newcomer is on the site now; then offline requests whose
+		// department has opened since the last drain get what room is left.
 		err = d.place(ctx, c, "")
+		d.drainLocked(ctx, StatusWaiting)
 		d.publishQueue(ctx)
 		d.routeMu.Unlock()
 	}
@@ -188,6 +188,15 @@ func (h *handle) Post(ctx context.Context, m Message) (Message, error) {
 	}
 	if m.Author.Kind == AuthorVisitor && m.Author.ID != c.VisitorID.String() {
 		return Message{}, invalid("visitor %.64q is not the visitor of conversation %s", m.Author.ID, h.id)
+	}
+	if m.Author.Kind == AuthorAgent && !m.Internal && (c.Status == StatusQueued || c.Status == StatusWaiting) {
+		// An agent answering a chat that waits takes it, so that the
+		// visitor is not shown a place in the queue under the answer; an
+		// agent without room is refused (ErrAgentBusy) and nothing is
+		// posted.
+		if c, err = h.assign(ctx, m.Author.ID, false); err != nil {
+			return Message{}, err
+		}
 	}
 	stored, created, err := h.post(ctx, c, m)
 	if err != nil {

@@ -48,7 +48,7 @@
 // [Config.Hours]) the conversation starts [StatusWaiting]: an offline
 // request. The visitor's first message gets one automatic reply saying when
 // to expect an answer, and an email through [Config.Notifier] when their
-// address is known; agents get offline requests before the queue. Replies
+// address is known; agents get offline requests after the queue. Replies
 // a visitor who left has not seen are emailed to them, and
 // [Desk.SendTranscript] sends the whole conversation.
 //
@@ -78,6 +78,15 @@
 // on any instance sets those agents offline, so their conversations go
 // back to the queue instead of waiting for someone who is gone. Agents set
 // online by your own code, who hold no lease, are left alone.
+//
+// # Customers on several devices
+//
+// A Store that is also a [CustomerStore] links each of the shop's
+// customers to one visitor ([Desk.LinkCustomer]), so that a customer is the
+// same visitor, with the same conversations, on every device and
+// instance. When an anonymous visitor logs in as a customer who is another
+// visitor already, [Desk.MergeVisitor] moves their conversations and page
+// views to the customer's visitor and tells every instance.
 //
 // What the Desk itself writes to a visitor, the automatic reply, transfer
 // and inactivity notes, and the notices, is in the visitor's

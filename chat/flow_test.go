@@ -194,7 +194,10 @@ func TestOutsideHoursIsOfflineEvenWithAgentsOnline(t *testing.T) {
 	assert.Equal(t, "olga", f.info(t, c).AgentID)
 }
 
-func TestWaitingRequestsComeBeforeTheQueue(t *testing.T) {
+// TestTheQueueComesBeforeWaitingRequests has one place free for a live
+// shopper in the queue and an offline request: the shopper, who is on the
+// site now, gets it; the request waits, as its visitor was told.
+func TestTheQueueComesBeforeWaitingRequests(t *testing.T) {
 	t.Parallel()
 	f := setup(t, chat.Config{})
 	f.agent(t, "olga", 1, chat.AgentOnline)
@@ -210,8 +213,15 @@ func TestWaitingRequestsComeBeforeTheQueue(t *testing.T) {
 
 	_, err = f.desk.SetAgentStatus(t.Context(), "olga", chat.AgentOnline)
 	require.NoError(t, err)
-	assert.Equal(t, "olga", f.info(t, request).AgentID, "the offline request is offered first")
-	assert.Equal(t, chat.StatusQueued, f.info(t, first).Status, "the queue waits for room")
+	assert.Equal(t, "olga", f.info(t, first).AgentID, "the live shopper is offered the place first")
+	assert.Equal(t, chat.StatusWaiting, f.info(t, request).Status, "the offline request waits for room")
+
+	// Once olga is free, the request is hers.
+	h, err := f.desk.Conversation(t.Context(), first.ID)
+	require.NoError(t, err)
+	_, err = h.Close(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, "olga", f.info(t, request).AgentID, "the request gets the room a closed chat frees")
 }
 
 func TestQueuePositionsAndWaits(t *testing.T) {
@@ -568,4 +578,32 @@ func TestEmailLimit(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, addressOf(chat.MaxEmailBytes), v.Email, "a refused address changes nothing")
 	assert.Len(t, box.all(), 2, "only the accepted addresses got a transcript")
+}
+
+// TestAnAgentsAnswerTakesTheChat has an agent answer a queued chat: the
+// answer assigns it to them, so the visitor is no longer shown a place in
+// the queue. An agent without room is refused, and nothing is posted.
+func TestAnAgentsAnswerTakesTheChat(t *testing.T) {
+	t.Parallel()
+	f := setup(t, chat.Config{})
+	f.agent(t, "olga", 1, chat.AgentOnline)
+	busy := f.start(t, chat.StartRequest{})
+	require.Equal(t, "olga", busy.AgentID)
+	queued := f.start(t, chat.StartRequest{})
+	require.Equal(t, chat.StatusQueued, queued.Status)
+
+	h, err := f.desk.Conversation(t.Context(), queued.ID)
+	require.NoError(t, err)
+	_, err = h.Post(t.Context(), chat.Message{Author: chat.Author{Kind: chat.AuthorAgent, ID: "olga"}, Body: "Hello!"})
+	require.ErrorIs(t, err, chat.ErrAgentBusy, "olga has no room")
+	ms, err := f.store.Messages(t.Context(), queued.ID, chat.MessageQuery{})
+	require.NoError(t, err)
+	assert.Empty(t, ms, "nothing is posted")
+
+	f.agent(t, "piotr", 2, chat.AgentOffline)
+	_, err = h.Post(t.Context(), chat.Message{Author: chat.Author{Kind: chat.AuthorAgent, ID: "piotr"}, Body: "Hello!"})
+	require.NoError(t, err)
+	info := f.info(t, queued)
+	assert.Equal(t, chat.StatusOpen, info.Status, "the answer takes the chat")
+	assert.Equal(t, "piotr", info.AgentID)
 }

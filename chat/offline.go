@@ -246,6 +246,16 @@ func (a *absence) isWaiting(id uuid.UUID) bool {
 	return a.waiting[id] != nil
 }
 
+// forget stops and drops this Desk's timer on notice n, if it has one.
+func (a *absence) forget(n ReplyNotice) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if w := a.waiting[n.ConversationID]; w != nil && w.notice == n {
+		w.timer.Stop()
+		delete(a.waiting, n.ConversationID)
+	}
+}
+
 func (a *absence) stop() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -262,7 +272,14 @@ func (a *absence) stop() {
 // back first. This Desk sends it when it is due; when it stopped meanwhile,
 // the sweep of any instance does.
 func (d *Desk) replied(ctx context.Context, c ConversationInfo, m Message) {
-	if d.notifier == nil || d.absent.isWaiting(c.ID) || d.visitorPresent(ctx, c.VisitorID) {
+	if d.notifier == nil || d.absent.isWaiting(c.ID) {
+		return
+	}
+	if d.absent.isPresent(c.VisitorID) && d.visitorPresent(ctx, c.VisitorID) {
+		// Present by the events heard, and by the leases, which end when
+		// the visitor's instance stops without a goodbye. A visitor this
+		// Desk never heard of may be on another instance: the email is
+		// scheduled, and sendReplies asks the leases again when it is due.
 		return
 	}
 	n := ReplyNotice{ConversationID: c.ID, VisitorID: c.VisitorID, After: m.Seq - 1, Due: d.timestamp().Add(d.replyNoticeDelay)}
@@ -351,6 +368,9 @@ func (d *Desk) sendReplies(ctx context.Context, n ReplyNotice) error {
 	if err != nil || !taken {
 		return err
 	}
+	// The notice is gone from the store: a timer this Desk has on it
+	// must not stop the next reply from scheduling another.
+	d.absent.forget(n)
 	c, err := d.store.Conversation(ctx, n.ConversationID)
 	if err != nil {
 		d.log.ErrorContext(ctx, "chat: emailing replies", "conversation", n.ConversationID, "err", err)

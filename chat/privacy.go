@@ -24,7 +24,8 @@ type PrivacyStore interface {
 	// conversations with every message in them, the agents' included;
 	// their page views; their visit, its invitations and their presence
 	// leases; the reply notices waiting for them; their email counts,
-	// proven addresses and pending confirmations.
+	// proven addresses and pending confirmations; and, in a store that is
+	// also a CustomerStore, the link of a customer to them.
 	EraseVisitor(ctx context.Context, visitorID uuid.UUID) error
 	// PurgeConversations deletes conversations closed before before, with
 	// their messages, oldest first, at most limit of them (limit follows the

@@ -106,13 +106,15 @@ func (d *Desk) drainQueue(ctx context.Context) {
 	d.drainQueueLocked(ctx)
 }
 
-// drainQueueLocked offers conversations to agents with room: offline
-// requests first, oldest first, once their department is open, then the
-// queue, oldest first. It runs after an agent comes online or frees up,
-// and from Sweep. Failures are logged: the conversations keep waiting and
-// the next drain tries again. The caller holds d.routeMu.
+// drainQueueLocked offers conversations to agents with room: the queue
+// first, oldest first, since those visitors are waiting on the site; then
+// offline requests, oldest first, once their department is open, so that
+// they never take the room a live shopper needs. It runs after an agent
+// comes online or frees up, and from Sweep. Failures are logged: the
+// conversations keep waiting and the next drain tries again. The caller
+// holds d.routeMu.
 func (d *Desk) drainQueueLocked(ctx context.Context) {
-	d.drainLocked(ctx, StatusWaiting, StatusQueued)
+	d.drainLocked(ctx, StatusQueued, StatusWaiting)
 	d.publishQueue(ctx)
 }
 

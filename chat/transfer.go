@@ -92,16 +92,15 @@ func (h *handle) Transfer(ctx context.Context, t Transfer) (ConversationInfo, er
 	} else {
 		d.publish(ctx, conversationEvent(EventStatus, c, previous))
 	}
-	// The agent it left has room again: offline requests first, then the
-	// conversation itself, to anyone but that agent, then the queue in
-	// its order.
-	d.drainLocked(ctx, StatusWaiting)
+	// The agent it left has room again: the conversation itself first, to
+	// anyone but that agent, then the queue in its order, then offline
+	// requests.
 	if t.AgentID == "" {
 		if err := d.place(ctx, c, previous); err != nil {
 			d.log.ErrorContext(ctx, "chat: placing a transferred conversation", "conversation", c.ID, "err", err)
 		}
 	}
-	d.drainLocked(ctx, StatusQueued)
+	d.drainLocked(ctx, StatusQueued, StatusWaiting)
 	d.publishQueue(ctx)
 	return d.store.Conversation(ctx, c.ID)
 }

@@ -106,12 +106,15 @@ func TestReplyNoticeAfterACrash(t *testing.T) {
 
 // TestReplyNoticeFollowsTheVisitorsLeases has the agent on an instance
 // that started after the visitor came, so it never heard that they are
-// here: their reply is seen in the chat, and no email is scheduled. Once
-// the visitor's instance is killed and their presence lease has ended, a
-// reply is emailed.
+// here: their reply is seen in the chat, and when its email is due no
+// email is sent, since the visitor's presence lease lives. Once the
+// visitor's instance is killed and their lease has ended, a reply is
+// emailed.
 func TestReplyNoticeFollowsTheVisitorsLeases(t *testing.T) {
 	forEachBroker(t, func(t *testing.T, b brokerKind) {
-		const delay = 2 * time.Minute
+		// Shorter than the lease, which the visitor's instance renews in
+		// real time while the test's clock jumps.
+		const delay = 10 * time.Second
 		clk := newClock()
 		box := &outbox{}
 		c := newCluster(t, b, options{now: clk.Now, replyNoticeDelay: delay, outbox: box})
@@ -131,16 +134,51 @@ func TestReplyNoticeFollowsTheVisitorsLeases(t *testing.T) {
 		olga.say(conv.ID, "reply-1")
 		anna.expect("the reply in the chat", isMessage(conv.ID, "reply-1"))
 		ctx := t.Context()
-		due, err := late.store.DueReplyNotices(ctx, clk.Now().Add(time.Hour), 10)
-		require.NoError(t, err)
-		assert.Empty(t, due, "no email for a visitor who is on the site, connected to another instance")
+		clk.advance(delay)
+		require.NoError(t, late.desk.Sweep(ctx))
+		assert.Empty(t, box.all(), "no email for a visitor who is on the site, connected to another instance")
 
 		in[0].kill()
 		clk.advance(chat.DefaultAgentLeaseTTL + time.Second)
 		olga.say(conv.ID, "reply-2")
-		eventually(t, "the email of the reply scheduled once the visitor's lease ended", func() bool {
-			due, err := late.store.DueReplyNotices(ctx, clk.Now().Add(delay), 10)
-			return err == nil && len(due) == 1 && due[0].ConversationID == conv.ID
+		clk.advance(delay)
+		eventually(t, "the email of the reply made once the visitor's lease ended", func() bool {
+			_ = late.desk.Sweep(ctx)
+			return len(box.all()) == 1
 		})
+		assert.Equal(t, "reply-2", box.all()[0].notice.Messages[0].IdempotencyKey)
+	})
+}
+
+// TestReplyNoticeAfterTheVisitorsInstanceCrashed has the agent's instance
+// hear that the visitor is online; then the visitor's instance is killed,
+// with no goodbye. Once the visitor's lease has ended, the agent's reply is
+// emailed, though no event ever said that the visitor left.
+func TestReplyNoticeAfterTheVisitorsInstanceCrashed(t *testing.T) {
+	forEachBroker(t, func(t *testing.T, b brokerKind) {
+		const delay = 2 * time.Minute
+		clk := newClock()
+		box := &outbox{}
+		in := newCluster(t, b, options{now: clk.Now, replyNoticeDelay: delay, outbox: box,
+			supervisors: []string{"olga"}}).instances(2)
+		olga := in[1].agent(t, "olga", 5)
+		anna := in[0].visitor(t, "")
+		olga.expect("the visitor online", func(f wire.ServerFrame) bool {
+			return f.Type == string(chat.EventPresence) && f.Author != nil && f.Author.Kind == chat.AuthorVisitor &&
+				f.Author.ID == anna.welcome.Visitor.ID.String() && f.Presence == chat.PresenceOnline
+		})
+		conv := anna.start("anna@example.com")
+		require.Equal(t, "olga", conv.AgentID)
+
+		in[0].kill()
+		clk.advance(chat.DefaultAgentLeaseTTL + time.Second)
+		olga.say(conv.ID, "reply")
+		clk.advance(delay)
+		ctx := t.Context()
+		eventually(t, "the email of the reply", func() bool {
+			_ = in[1].desk.Sweep(ctx)
+			return len(box.all()) == 1
+		})
+		assert.Equal(t, "reply", box.all()[0].notice.Messages[0].IdempotencyKey)
 	})
 }

@@ -206,6 +206,16 @@ func newShop(t *testing.T, store chat.Store, configure ...func(*shopConfig)) *sh
 		http.Redirect(w, r, "/staff/chat/", http.StatusSeeOther)
 	})
 	mux.HandleFunc("GET /shop/{page}", s.servePage)
+	// The shop's customers log in and out here, with a session cookie
+	// that a test's Config.IdentifyVisitor may read (see customerSession).
+	mux.HandleFunc("GET /account/login", func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "customer", Value: r.URL.Query().Get("as"), Path: "/", HttpOnly: true})
+		http.Redirect(w, r, r.URL.Query().Get("to"), http.StatusSeeOther)
+	})
+	mux.HandleFunc("GET /account/logout", func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "customer", Path: "/", MaxAge: -1})
+		http.Redirect(w, r, r.URL.Query().Get("to"), http.StatusSeeOther)
+	})
 	if sc.Routes != nil {
 		sc.Routes(mux)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -14,8 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/chat"
-	"github.com/parleychat/parley/store/sqlite"
-	"github.com/parleychat/parley/store/sqlstore"
 	"github.com/parleychat/parley/transport"
 	"github.com/parleychat/parley/wire"
 )
@@ -55,10 +52,7 @@ func (s *testShop) setCart(customerID string, amount int64) {
 // customers and carts.
 func newShopHarness(t *testing.T, shop *testShop, configure ...func(*transport.Config)) *harness {
 	t.Helper()
-	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "shop.db"), sqlstore.Config{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = store.Close(context.Background()) })
-	return newHarnessWithDesk(t, chat.Config{Store: store, Customers: shop, Carts: shop}, configure...)
+	return newHarnessWithDesk(t, chat.Config{Store: sqliteFile(t), Customers: shop, Carts: shop}, configure...)
 }
 
 // TestShopContextOnTheList: agents see the customer, their orders and
@@ -201,11 +195,17 @@ func TestTriggersPerVisit(t *testing.T) {
 	}
 }
 
+// noCustomerLinks is a Store that keeps no customer links (it is not a
+// chat.CustomerStore): each device of a customer is a visitor of its own.
+type noCustomerLinks struct{ chat.Store }
+
 // TestTriggerCustomerOnTwoDevices: a trigger for a customer on the site
-// on two devices reaches the one active last.
+// on two devices that are two visitors (the store keeps no customer links)
+// reaches the one active last.
 func TestTriggerCustomerOnTwoDevices(t *testing.T) {
 	t.Parallel()
-	h := newShopHarness(t, newTestShop())
+	shop := newTestShop()
+	h := newHarnessWithDesk(t, chat.Config{Store: noCustomerLinks{sqliteFile(t)}, Customers: shop, Carts: shop})
 	agent := h.agent(ws, "olga")
 	phone := h.visitor(ws, clientOptions{identity: signIdentity(t, "c-anna", "Anna")})
 	laptop := h.visitor(ws, clientOptions{identity: signIdentity(t, "c-anna", "Anna")})
@@ -220,6 +220,23 @@ func TestTriggerCustomerOnTwoDevices(t *testing.T) {
 	assert.Equal(t, phone.welcome.Visitor.ID, res.VisitorID, "the device used last")
 	phone.expect(isInvite)
 	laptop.noInviteYet()
+}
+
+// TestTriggerCustomerOneVisitor: with customer links a customer's two
+// devices are one visitor, and a trigger for the customer shows on both.
+func TestTriggerCustomerOneVisitor(t *testing.T) {
+	t.Parallel()
+	h := newShopHarness(t, newTestShop())
+	agent := h.agent(ws, "olga")
+	phone := h.visitor(ws, clientOptions{identity: signIdentity(t, "c-anna", "Anna")})
+	laptop := h.visitor(ws, clientOptions{identity: signIdentity(t, "c-anna", "Anna")})
+	require.Equal(t, phone.welcome.Visitor.ID, laptop.welcome.Visitor.ID)
+	agent.expectVisitor(phone.welcome.Visitor.ID, func(wire.VisitorState) bool { return true })
+	res, err := h.srv.Trigger(t.Context(), transport.Trigger{CustomerID: "c-anna", Reason: transport.ReasonCartIdle, Message: "Still deciding?"})
+	require.NoError(t, err)
+	assert.Equal(t, phone.welcome.Visitor.ID, res.VisitorID)
+	phone.expect(isInvite)
+	laptop.expect(isInvite)
 }
 
 // TestTriggerAcrossInstances: the shop's code on one instance reaches a

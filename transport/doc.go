@@ -30,16 +30,25 @@
 // AgentHandler calls Config.AuthenticateAgent on every request and panics
 // when it is nil.
 //
-// 3. Identify logged-in customers: sign an [Identity] with [SignIdentity]
-// when rendering a page and hand the token to the widget (a data-identity
-// attribute on its script tag), on every page while the customer is logged
-// in. A hello without it, or with another customer's, gets a new visitor
-// who does not see the customer's conversations. Anonymous visitors need
-// nothing.
+// 3. Identify logged-in customers from the shop's own session: set
+// Config.IdentifyVisitor to read the customer from the request, as the
+// shop's own pages do. The chat's requests carry the shop's cookies when
+// it is mounted on the shop's own host, so nothing goes into the pages. A
+// hello of a browser whose customer logged out, or of another customer,
+// gets another visitor, who does not see the customer's conversations; a
+// customer is one visitor on every device, and an anonymous visitor who
+// logs in brings their conversations along. (A shop whose chat is on
+// another host signs an [Identity] with [SignIdentity] instead, for the
+// widget's data-identity attribute on every page.) Anonymous visitors
+// need nothing.
 //
-// 4. Watch it: [Server.Stats] counts open connections for health checks.
+// 4. Optionally wrap the shop's pages in [Server.TrackPages], so that the
+// pages a visitor opens are recorded on the server, for the agents' live
+// list, also where the widget's script is blocked.
 //
-// 5. Stop it: call [Server.Shutdown] before http.Server.Shutdown, which does
+// 5. Watch it: [Server.Stats] counts open connections for health checks.
+//
+// 6. Stop it: call [Server.Shutdown] before http.Server.Shutdown, which does
 // not wait for WebSocket or SSE connections.
 //
 // # Transports
@@ -77,7 +86,8 @@
 //
 // Visitors are anonymous by default: the welcome frame hands the widget a
 // signed visitor token to keep. A shop identifies a logged-in customer with
-// [SignIdentity]; agents then see the customer's name. Agents are whoever
+// Config.IdentifyVisitor, from its own session, or with [SignIdentity];
+// agents then see the customer's name. Agents are whoever
 // Config.AuthenticateAgent says they are, from the shop's own session, on
 // every request. A visitor can reach only their own conversations, and
 // cannot tell whether another visitor's conversation id exists.

@@ -3,6 +3,7 @@ package transport_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -166,9 +167,12 @@ func TestTranscriptFrameRefusals(t *testing.T) {
 		assert.Empty(t, transcript(v, c, ""))
 		assert.Equal(t, wire.CodeEmailLimit, transcript(v, c, ""), "the visitor's third email today")
 
-		// Per address, whoever asks.
+		// Per address, whoever asks: four customers with one address.
 		for i := range 4 {
-			w := h.visitor(k, clientOptions{identity: identified(t, "shared@example.com")})
+			shared, err := transport.SignIdentity(testSecret, transport.Identity{CustomerID: fmt.Sprint("c-shared-", i), Email: "shared@example.com",
+				Expires: time.Now().Add(time.Hour)})
+			require.NoError(t, err)
+			w := h.visitor(k, clientOptions{identity: shared})
 			c := w.start("")
 			want := ""
 			if i == 3 {

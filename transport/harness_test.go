@@ -133,6 +133,7 @@ type clientOptions struct {
 	readFrom     <-chan struct{}
 	smallBuffers bool   // WebSocket only: small socket buffers, so that a client that does not read stalls the server soon
 	origin       string // Origin header to send
+	cookie       string // Cookie header to send: the shop's session
 }
 
 // client is a real protocol client over WebSocket or SSE. Frames it
@@ -187,6 +188,9 @@ func (h *harness) header(o clientOptions) http.Header {
 	}
 	if o.origin != "" {
 		hd.Set("Origin", o.origin)
+	}
+	if o.cookie != "" {
+		hd.Set("Cookie", o.cookie)
 	}
 	return hd
 }

@@ -217,10 +217,17 @@ func (r *liveRegistry) showInvitations(lv *liveVisitor) {
 // store and asks the shop for its context. Pending invitations are sent
 // to the new connection.
 func (r *liveRegistry) connect(ctx context.Context, ss *session) {
+	r.arrive(ctx, ss.visitor, ss)
+}
+
+// arrive lists a visitor who connected (ss) or, with a nil ss, opened a
+// page that TrackPages recorded. A visitor with no connection here stays
+// on the list for Config.PageStay after their page, unless they connect.
+func (r *liveRegistry) arrive(ctx context.Context, v chat.Visitor, ss *session) {
 	if err := r.start(); err != nil {
 		r.srv.log.Warn("transport: watching the desk for the visitor list", "err", err)
 	}
-	id := ss.visitor.ID
+	id := v.ID
 	now := r.srv.cfg.Now()
 	r.mu.Lock()
 	if r.closing {
@@ -232,26 +239,34 @@ func (r *liveRegistry) connect(ctx context.Context, ss *session) {
 		lv = newLiveVisitor()
 		r.visitors[id] = lv
 	}
-	if lv.leaving != nil {
-		lv.leaving.Stop()
-		lv.leaving = nil
+	if ss != nil {
+		if lv.leaving != nil {
+			lv.leaving.Stop()
+			lv.leaving = nil
+		}
+		lv.conns[ss] = struct{}{}
+	} else if len(lv.conns) == 0 {
+		r.leaveAfter(id, lv, r.srv.cfg.PageStay)
 	}
-	lv.conns[ss] = struct{}{}
 	known := lv.state.Visitor
-	lv.state.Visitor = ss.visitor
+	lv.state.Visitor = v
 	lv.state.LastActiveAt = now
 	for _, inv := range lv.state.Invitations {
-		if inv.Status == chat.InvitationPending {
+		if inv.Status == chat.InvitationPending && ss != nil {
 			lv.shown[inv.ID] = true
 			ss.enqueue(outItem{frame: r.inviteFrame(inv)})
 		}
 	}
 	if lv.held || lv.loading {
+		if ss == nil && sameIdentity(known, v) {
+			r.mu.Unlock()
+			return // the page tells the agents
+		}
 		r.broadcast(lv)
 		entry := r.entry(lv)
 		r.mu.Unlock()
-		if !sameIdentity(known, ss.visitor) {
-			r.refreshContext(ctx, id, ss.visitor) // a customer logged in
+		if !sameIdentity(known, v) {
+			r.refreshContext(ctx, id, v) // a customer logged in
 		} else {
 			r.publish(ctx, id, entry)
 		}
@@ -264,8 +279,8 @@ func (r *liveRegistry) connect(ctx context.Context, ss *session) {
 	if err != nil {
 		r.srv.log.Warn("transport: starting a visitor's visit", "visitor", id, "err", err)
 	}
-	visit := r.loadVisit(ctx, ss.visitor, now, stored.BeganAt)
-	facts := r.visitorContext(ctx, ss.visitor)
+	visit := r.loadVisit(ctx, v, now, stored.BeganAt)
+	facts := r.visitorContext(ctx, v)
 	r.mu.Lock()
 	if r.visitors[id] != lv {
 		r.mu.Unlock()
@@ -288,6 +303,9 @@ func (r *liveRegistry) connect(ctx context.Context, ss *session) {
 	r.showInvitations(lv)
 	withdraw := lv.toWithdraw()
 	lv.listed = true
+	if len(lv.conns) == 0 && lv.leaving == nil {
+		r.leaveAfter(id, lv, r.srv.cfg.PageStay) // a page's timer ran out while loading
+	}
 	r.broadcast(lv)
 	entry := r.entry(lv)
 	r.mu.Unlock()
@@ -350,15 +368,24 @@ func (r *liveRegistry) disconnect(ss *session) {
 		r.depart(id, lv, nil)
 		return
 	}
+	r.leaveAfter(id, lv, grace)
+	r.mu.Unlock()
+}
+
+// leaveAfter makes a visitor with no connection here leave the list after
+// d, unless they connect or open a page first. r.mu is held.
+func (r *liveRegistry) leaveAfter(id uuid.UUID, lv *liveVisitor, d time.Duration) {
+	if lv.leaving != nil {
+		lv.leaving.Stop()
+	}
 	var t *time.Timer
-	t = time.AfterFunc(grace, func() {
+	t = time.AfterFunc(d, func() {
 		r.mu.Lock()
 		self := t // assigned under r.mu
 		r.mu.Unlock()
 		r.depart(id, lv, self)
 	})
 	lv.leaving = t
-	r.mu.Unlock()
 }
 
 // depart releases the lease on a visitor whose last connection closed
@@ -405,9 +432,21 @@ func (r *liveRegistry) depart(id uuid.UUID, lv *liveVisitor, t *time.Timer) {
 // page records a page the visitor opened and asks the shop for the
 // visitor's context again (a cart changes from page to page).
 func (r *liveRegistry) page(ctx context.Context, ss *session, pv chat.PageView) {
+	r.addPage(ctx, ss.visitor, pv)
+}
+
+// trackedPage lists a visitor whose page TrackPages recorded, and adds the
+// page to their entry.
+func (r *liveRegistry) trackedPage(ctx context.Context, v chat.Visitor, pv chat.PageView) {
+	r.arrive(ctx, v, nil)
+	r.addPage(ctx, v, pv)
+}
+
+// addPage adds a page to the visitor's entry.
+func (r *liveRegistry) addPage(ctx context.Context, v chat.Visitor, pv chat.PageView) {
 	p := wire.VisitedPage{URL: pv.URL, Title: pv.Title, Referrer: pv.Referrer, At: pv.At}
 	r.mu.Lock()
-	lv := r.visitors[ss.visitor.ID]
+	lv := r.visitors[v.ID]
 	if lv == nil {
 		r.mu.Unlock()
 		return
@@ -415,7 +454,10 @@ func (r *liveRegistry) page(ctx context.Context, ss *session, pv chat.PageView) 
 	if len(lv.state.Pages) >= MaxVisitPages {
 		lv.state.Pages = slices.Delete(lv.state.Pages, 0, len(lv.state.Pages)-MaxVisitPages+1)
 	}
-	lv.state.Pages = append(lv.state.Pages, p)
+	// A visit loaded from the store after the page was stored has it.
+	if !slices.ContainsFunc(lv.state.Pages, func(q wire.VisitedPage) bool { return q.URL == p.URL && q.At.Equal(p.At) }) {
+		lv.state.Pages = append(lv.state.Pages, p)
+	}
 	lv.state.Page = &p
 	lv.state.LastActiveAt = r.srv.cfg.Now()
 	visitID := lv.visitID
@@ -424,15 +466,15 @@ func (r *liveRegistry) page(ctx context.Context, ss *session, pv chat.PageView) 
 	r.mu.Unlock()
 	if visitID != uuid.Nil {
 		if err := r.srv.desk.Store().TouchVisit(ctx, visitID, pv.At); err != nil && !errors.Is(err, chat.ErrNotFound) {
-			r.srv.log.Warn("transport: noting a visitor's activity", "visitor", ss.visitor.ID, "err", err)
+			r.srv.log.Warn("transport: noting a visitor's activity", "visitor", v.ID, "err", err)
 		}
 	}
 	if r.srv.cfg.VisitorContext != nil || r.srv.desk.HasShopContext() {
-		r.refreshContext(ctx, ss.visitor.ID, ss.visitor)
+		r.refreshContext(ctx, v.ID, v)
 	} else {
-		r.publish(ctx, ss.visitor.ID, entry)
+		r.publish(ctx, v.ID, entry)
 	}
-	r.evaluate([]uuid.UUID{ss.visitor.ID})
+	r.evaluate([]uuid.UUID{v.ID})
 }
 
 // rename shows the visitor's new name and address on the agents' list.

@@ -35,6 +35,7 @@ const (
 	DefaultVisitorGracePeriod = 10 * time.Second
 	DefaultInvitationInterval = 5 * time.Second
 	DefaultWaitWarning        = 2 * time.Minute
+	DefaultPageStay           = 3 * time.Minute
 )
 
 // Config configures a Server. Desk and Secret are required; every other
@@ -52,6 +53,19 @@ type Config struct {
 	// Name, Departments and Capacity set, or an error to refuse the request.
 	// Every agent request goes through it. Required by AgentHandler.
 	AuthenticateAgent func(*http.Request) (chat.Agent, error)
+	// IdentifyVisitor tells who the visitor making a request is, from the
+	// shop's own session: the logged-in customer and true, or false for a
+	// visitor who is not logged in. Identity.Expires is not used. It is
+	// called on every visitor's hello (the WebSocket upgrade or the SSE
+	// POST, which carry the shop's cookies when the chat is served from
+	// the shop's own host) and by TrackPages. When it is set, it alone
+	// identifies customers: identity tokens in hellos are ignored, so
+	// nothing a browser sends makes a visitor a customer, and no secret
+	// goes into page code. An error refuses the hello with the internal
+	// code (the widget tries again) and is logged: a session store that
+	// fails never turns a customer into an anonymous visitor. Nil means
+	// identity tokens (SignIdentity) identify customers.
+	IdentifyVisitor func(*http.Request) (Identity, bool, error)
 	// AllowedOrigins are the host patterns (path.Match syntax, for example
 	// "shop.example.com" or "*.example.com") of pages that may connect
 	// besides the handler's own host. Requests from other origins are
@@ -126,6 +140,10 @@ type Config struct {
 	WaitWarning time.Duration
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
+	// PageStay is how long a visitor whose page TrackPages recorded, and
+	// who has no connection (their widget is blocked, or not on the
+	// page), stays on the agents' live visitor list after that page.
+	PageStay time.Duration
 
 	// Supervisor tells whether an agent follows the whole shop: their
 	// connections receive every event of every conversation, as the
@@ -155,7 +173,9 @@ type Config struct {
 	// visitor's hello before anything is stored, after Parley's blocks
 	// (see chat.Block) let them in. Its request is the hello's (the
 	// WebSocket upgrade or the SSE POST); the visitor is as identified by
-	// their token and identity token, with a zero ID when they are new.
+	// their token and identity (IdentifyVisitor or the identity token),
+	// with a zero ID when they are new. A customer who is another visitor
+	// already (on another device) is checked again as that visitor.
 	// An error refuses the hello with the blocked code; the error itself
 	// is logged, not sent. Nil lets every visitor in.
 	CheckVisitor func(r *http.Request, v chat.Visitor) error
@@ -172,6 +192,11 @@ type Config struct {
 	// widget shows before a visitor writes ("usually replies in 2
 	// minutes"). Zero shows nothing.
 	TypicalReply time.Duration
+	// Privacy tells whether an agent may export and erase visitors'
+	// data from the console (the export and erase frames), for requests
+	// to see or to be forgotten; see docs/privacy.md. Nil lets no agent:
+	// the shop answers such requests with chat.Desk's own calls.
+	Privacy func(chat.Agent) bool
 	// Actions are what the shop's own code does for agents in a
 	// conversation, shown as buttons in the console; see Action. At most
 	// MaxActions.
@@ -208,6 +233,8 @@ type Server struct {
 	// avail and contact are for visitors' welcomes; see availability.go.
 	avail   availability
 	contact *wire.Contact
+	// tracking is set once TrackPages wraps a handler.
+	tracking atomic.Bool
 }
 
 var errShuttingDown = errors.New("transport: shutting down")
@@ -237,6 +264,10 @@ func New(cfg Config) (*Server, error) {
 	def(&cfg.VisitorGracePeriod, DefaultVisitorGracePeriod)
 	def(&cfg.InvitationInterval, DefaultInvitationInterval)
 	def(&cfg.SummaryInterval, DefaultSummaryInterval)
+	def(&cfg.PageStay, DefaultPageStay)
+	if cfg.PageStay < 0 {
+		return bad("Config.PageStay is negative")
+	}
 	if cfg.SummaryInterval < 0 {
 		return bad("Config.SummaryInterval is negative")
 	}

@@ -163,7 +163,7 @@ func (s *Server) open(ctx context.Context, r *http.Request, data []byte, agent *
 			return nil, nil, err
 		}
 	} else {
-		v, err := s.identifyVisitor(ctx, f, func(v chat.Visitor) error { return s.admit(ctx, r, v, ss.addr) })
+		v, err := s.identifyVisitor(ctx, r, f, func(v chat.Visitor) error { return s.admit(ctx, r, v, ss.addr) })
 		if err != nil {
 			return nil, nil, err
 		}
@@ -236,13 +236,16 @@ func (s *Server) saveAgent(ctx context.Context, a chat.Agent) (chat.Agent, error
 // identifyVisitor finds or creates the visitor of a hello. A visitor who
 // is a logged-in customer stays that customer: a hello with another
 // customer's identity, or with none because the customer logged out, gets
-// a new visitor, so whoever uses the browser next never reaches the
-// customer's conversations. An anonymous visitor who logs in keeps their
-// visitor and conversations. admit decides whether the visitor may come
+// another visitor, so whoever uses the browser next never reaches the
+// customer's conversations. A customer is one visitor on every device
+// (see chat.CustomerStore): an anonymous visitor who logs in becomes the
+// customer's visitor, or, when the customer is one already, is merged into
+// it with their conversations. admit decides whether the visitor may come
 // in; it is called before anything is stored.
-func (s *Server) identifyVisitor(ctx context.Context, f wire.ClientFrame, admit func(chat.Visitor) error) (chat.Visitor, error) {
+func (s *Server) identifyVisitor(ctx context.Context, r *http.Request, f wire.ClientFrame, admit func(chat.Visitor) error) (chat.Visitor, error) {
 	now := s.cfg.Now()
 	var v chat.Visitor
+	stored := false // v is a visitor of the store, who may have conversations
 	if f.Token != "" {
 		id, err := verifyVisitor(s.cfg.Secret, f.Token, now)
 		if err != nil {
@@ -254,38 +257,109 @@ func (s *Server) identifyVisitor(ctx context.Context, f wire.ClientFrame, admit 
 			v = chat.Visitor{ID: id} // a valid token from a store that was reset
 		case err != nil:
 			return chat.Visitor{}, err
+		default:
+			stored = true
 		}
 	}
-	var id Identity
-	var proven string // the address the shop vouches for
-	if f.Identity != "" {
-		var err error
-		if id, err = verifyIdentity(s.cfg.Secret, f.Identity, now); err != nil {
-			return chat.Visitor{}, err
-		}
+	id, identified, err := s.identity(r, f, now)
+	if err != nil {
+		return chat.Visitor{}, err
 	}
 	if v.CustomerID != "" && v.CustomerID != id.CustomerID {
-		v = chat.Visitor{} // another customer, or the customer logged out
+		v, stored = chat.Visitor{}, false // another customer, or the customer logged out
 	}
-	if f.Identity != "" {
-		v.CustomerID, v.Name, v.Email = id.CustomerID, id.Name, id.Email
-		if id.Locale != "" {
-			v.Locale = id.Locale
+	// What the hello and the shop say of the visitor, whoever they turn
+	// out to be.
+	describe := func(v chat.Visitor) chat.Visitor {
+		if identified {
+			v.CustomerID, v.Name, v.Email = id.CustomerID, id.Name, id.Email
+			v.Locale = cmp.Or(id.Locale, v.Locale)
 		}
-		proven = id.Email
+		// The widget's language wins over the identity's: the visitor
+		// reads what the Desk writes next to the widget's own words.
+		v.Locale = cmp.Or(f.Lang, v.Locale)
+		v.TimeZone = cmp.Or(f.TimeZone, v.TimeZone)
+		return v
 	}
-	// The widget's language wins over the identity's: the visitor reads
-	// what the Desk writes next to the widget's own words.
-	v.Locale = cmp.Or(f.Lang, v.Locale)
-	v.TimeZone = cmp.Or(f.TimeZone, v.TimeZone)
+	v = describe(v)
 	if err := admit(v); err != nil {
 		return chat.Visitor{}, err
 	}
-	v, err := s.desk.SaveVisitor(ctx, v)
-	if err == nil && proven != "" {
-		err = s.desk.ProveEmail(ctx, v.ID, proven)
+	if identified {
+		if v, err = s.customerVisitor(ctx, v, stored, describe, admit); err != nil {
+			return chat.Visitor{}, err
+		}
+	}
+	v, err = s.desk.SaveVisitor(ctx, v)
+	if err == nil && identified && id.Email != "" {
+		err = s.desk.ProveEmail(ctx, v.ID, id.Email) // the shop vouches for it
 	}
 	return v, err
+}
+
+// identity returns the customer a hello comes from: as
+// Config.IdentifyVisitor reads the shop's session when it is set, or else
+// as the hello's identity token says. identified is false for an
+// anonymous visitor.
+func (s *Server) identity(r *http.Request, f wire.ClientFrame, now time.Time) (id Identity, identified bool, err error) {
+	if s.cfg.IdentifyVisitor != nil {
+		id, identified, err = s.cfg.IdentifyVisitor(r)
+		if err != nil {
+			s.log.WarnContext(r.Context(), "transport: Config.IdentifyVisitor failed", "err", err)
+			return Identity{}, false, fmt.Errorf("transport: Config.IdentifyVisitor: %w", err)
+		}
+		if identified && id.CustomerID == "" {
+			return Identity{}, false, errors.New("transport: Config.IdentifyVisitor identified a customer without a CustomerID")
+		}
+		if !identified {
+			id = Identity{}
+		}
+		return id, identified, nil
+	}
+	if f.Identity == "" {
+		return Identity{}, false, nil
+	}
+	id, err = verifyIdentity(s.cfg.Secret, f.Identity, now)
+	return id, err == nil, err
+}
+
+// customerVisitor returns the visitor of v.CustomerID, a customer, that
+// admit let in: v, the hello's visitor, when the customer has no visitor
+// yet, or else the customer's visitor, as describe makes it, into which v
+// is merged when it was stored (an anonymous visitor who logged in brings
+// their conversations along). admit sees the customer's visitor too.
+func (s *Server) customerVisitor(ctx context.Context, v chat.Visitor, stored bool, describe func(chat.Visitor) chat.Visitor,
+	admit func(chat.Visitor) error) (chat.Visitor, error) {
+	if v.ID == uuid.Nil {
+		v.ID = chat.NewID()
+	}
+	linked, err := s.desk.LinkCustomer(ctx, v.CustomerID, v.ID)
+	if err != nil || linked == v.ID {
+		return v, err
+	}
+	from := v.ID
+	v, err = s.desk.Visitor(ctx, linked)
+	switch {
+	case errors.Is(err, chat.ErrNotFound):
+		v = chat.Visitor{ID: linked} // linked by a hello that stored nothing
+	case err != nil:
+		return chat.Visitor{}, err
+	}
+	v = describe(v)
+	if err := admit(v); err != nil {
+		return chat.Visitor{}, err
+	}
+	if !stored {
+		return v, nil
+	}
+	// The customer's visitor is stored before what it is to receive.
+	if v, err = s.desk.SaveVisitor(ctx, v); err != nil {
+		return chat.Visitor{}, err
+	}
+	if _, err := s.desk.MergeVisitor(ctx, from, v.ID); err != nil {
+		return chat.Visitor{}, err
+	}
+	return v, nil
 }
 
 // register adds a session, enforcing the per-visitor cap, and announces
@@ -698,10 +772,16 @@ func (ss *session) handle(ctx context.Context, f wire.ClientFrame) (outItem, err
 	if f.Type == wire.FrameBlock || f.Type == wire.FrameUnblock || f.Type == wire.FrameBlocks {
 		return ss.blockFrame(ctx, f)
 	}
+	if f.Type == wire.FrameExport || f.Type == wire.FrameErase {
+		return ss.privacyFrame(ctx, f)
+	}
 	if f.Type == wire.FramePresence {
 		return ok, ss.setPresence(ctx, f.Presence)
 	}
 	if f.Type == wire.FramePage {
+		if done, err := ss.trackedAlready(ctx, f.URL); done || err != nil {
+			return ok, err
+		}
 		pv, err := d.RecordPageView(ctx, chat.PageView{VisitorID: ss.visitor.ID, URL: f.URL, Title: f.Title, Referrer: f.Referrer,
 			At: ss.srv.cfg.Now()})
 		if err == nil {

@@ -49,7 +49,9 @@ func decode(s string) ([]byte, error) {
 	return b64.DecodeString(s)
 }
 
-// Identity is a logged-in shop customer, as the shop vouches for them.
+// Identity is a logged-in shop customer, as the shop vouches for them: in
+// an identity token (SignIdentity), or from its session
+// (Config.IdentifyVisitor).
 type Identity struct {
 	CustomerID string `json:"cid"`
 	Name       string `json:"name,omitempty"`
@@ -58,7 +60,8 @@ type Identity struct {
 	// lang: the language the widget shows wins, since the visitor reads
 	// Parley's messages next to the widget's own words.
 	Locale string `json:"locale,omitempty"`
-	// Expires is when the token stops being accepted. Required.
+	// Expires is when the token stops being accepted. Required by
+	// SignIdentity; Config.IdentifyVisitor leaves it unused.
 	Expires time.Time `json:"-"`
 }
 

@@ -70,8 +70,9 @@ type Trigger struct {
 	// VisitorID is the visitor to reach. Or:
 	VisitorID uuid.UUID
 	// CustomerID, when VisitorID is zero, is the shop's customer whose
-	// visitor on the site to reach: the one active last, when the
-	// customer is on the site on several devices.
+	// visitor on the site to reach: the customer's one visitor, on every
+	// device they use (see chat.CustomerStore), or, with a store that
+	// keeps no customer links, the visitor active last.
 	CustomerID string
 	// Reason names the event, such as ReasonPaymentDeclined. Agents see
 	// it: in the visitor's invitations, and as a private note in the

@@ -50,6 +50,9 @@ const (
 
 	FrameAction = "action" // agents: run one of the shop's actions on a conversation; answered with ack
 	FrameCart   = "cart"   // visitors: the cart changed from the chat (a product card's "add to cart"); answered with ok
+
+	FrameExport = "export" // agents allowed by the shop: everything kept about a visitor; answered with export
+	FrameErase  = "erase"  // agents allowed by the shop: erase a visitor and everything kept about them
 )
 
 // Server frame types that are not client frame types too. Events use the
@@ -229,6 +232,8 @@ type ServerFrame struct {
 	Block  *chat.Block  `json:"block,omitempty"`  // block
 	Blocks []chat.Block `json:"blocks,omitempty"` // blocks
 
+	Export *chat.VisitorExport `json:"export,omitempty"` // export
+
 	Error *ErrorBody `json:"error,omitempty"`
 }
 
@@ -391,6 +396,10 @@ func (f ClientFrame) check() error {
 			return Errorf(CodeInvalid, "action needs the action's name, at most %d bytes", MaxActionNameBytes)
 		}
 		return checkBytes("input", f.Input, MaxActionInputBytes)
+	case FrameExport, FrameErase:
+		if f.VisitorID == uuid.Nil {
+			return Errorf(CodeInvalid, "%s needs visitor_id", f.Type)
+		}
 	case FramePing, FramePong, FrameCart:
 	default:
 		return Errorf(CodeUnknownType, "unknown frame type %.32q", f.Type)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"testing"
 	"time"
@@ -75,4 +76,24 @@ func TestMeasuresAndLogs(t *testing.T) {
 // TestRun runs the program itself over SQLite.
 func TestRun(t *testing.T) {
 	require.NoError(t, run(t.Context()))
+}
+
+// storeOnly is a chat.Store that keeps no customer links.
+type storeOnly struct{ chat.Store }
+
+// TestWrapsAStoreWithoutCustomers checks that over a store that keeps no
+// customer links the wrapper links nothing, as the Desk would.
+func TestWrapsAStoreWithoutCustomers(t *testing.T) {
+	store := NewStore(storeOnly{memory.New()}, nil, 0)
+	a, b := chat.NewID(), chat.NewID()
+	got, err := store.LinkCustomer(t.Context(), "c-anna", a)
+	require.NoError(t, err)
+	assert.Equal(t, a, got)
+	got, err = store.LinkCustomer(t.Context(), "c-anna", b)
+	require.NoError(t, err)
+	assert.Equal(t, b, got, "nothing was linked")
+	_, err = store.LinkCustomer(t.Context(), "", b)
+	assert.ErrorIs(t, err, chat.ErrInvalid)
+	_, err = store.MergeVisitor(t.Context(), a, b)
+	assert.ErrorIs(t, err, errors.ErrUnsupported)
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -21,15 +20,16 @@ import (
 // staffHeader carries the demo's staff login.
 var staffHeader = http.Header{"Authorization": {"Basic b2xnYTpkZW1v"}}
 
-// dialAs connects to the chat at url and says hello with identity (may be
-// empty), like the widget on a page of the shop.
-func dialAs(t *testing.T, ctx context.Context, url, identity string, header http.Header) (*wsClient, wire.ServerFrame) {
+// dialAs connects to the chat at url with the request header (a browser's
+// cookies, a staff login) and says hello, like the widget on a page of the
+// shop.
+func dialAs(t *testing.T, ctx context.Context, url string, header http.Header) (*wsClient, wire.ServerFrame) {
 	t.Helper()
 	conn, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: header})
 	require.NoError(t, err)
 	t.Cleanup(func() { conn.CloseNow() })
 	c := &wsClient{t: t, ctx: ctx, conn: conn}
-	c.send(wire.ClientFrame{Type: wire.FrameHello, V: wire.ProtocolVersion, Identity: identity})
+	c.send(wire.ClientFrame{Type: wire.FrameHello, V: wire.ProtocolVersion})
 	return c, c.expect("the welcome", func(f wire.ServerFrame) bool { return f.Type == wire.FrameWelcome })
 }
 
@@ -59,15 +59,14 @@ func startDemo(t *testing.T) (base, ws string, ctx context.Context) {
 	return base, "ws" + strings.TrimPrefix(base, "http"), ctx
 }
 
-// loggedIn logs Anna in with a browser and returns it with her signed
-// identity, as the shop's pages carry it.
-func loggedIn(t *testing.T, base string) (*http.Client, string) {
+// loggedIn logs Anna in with a browser and returns it with the cookies
+// it sends, which identify her to the chat.
+func loggedIn(t *testing.T, base string) (*http.Client, http.Header) {
 	t.Helper()
 	c := browser(t)
-	_, body := post(t, c, base+"/login", url.Values{"email": {"anna@example.com"}, "password": {"demo"}})
-	m := identityAttr.FindStringSubmatch(body)
-	require.NotNil(t, m)
-	return c, html.UnescapeString(m[1])
+	status, _ := post(t, c, base+"/login", url.Values{"email": {"anna@example.com"}, "password": {"demo"}})
+	require.Equal(t, http.StatusOK, status)
+	return c, cookies(c, base)
 }
 
 // TestDeclinedCardInvites: a declined card at checkout invites the
@@ -75,9 +74,9 @@ func loggedIn(t *testing.T, base string) (*http.Client, string) {
 // and agents see why.
 func TestDeclinedCardInvites(t *testing.T) {
 	base, ws, ctx := startDemo(t)
-	anna, identity := loggedIn(t, base)
-	agent, _ := dialAs(t, ctx, ws+"/staff/chat/ws", "", staffHeader)
-	widget, welcome := dialAs(t, ctx, ws+"/chat/ws", identity, nil)
+	anna, session := loggedIn(t, base)
+	agent, _ := dialAs(t, ctx, ws+"/staff/chat/ws", staffHeader)
+	widget, welcome := dialAs(t, ctx, ws+"/chat/ws", session)
 	agent.expect("the customer on the list", func(f wire.ServerFrame) bool {
 		return f.Type == wire.FrameVisitor && f.VisitorID == welcome.Visitor.ID
 	})
@@ -111,15 +110,15 @@ func TestDeclinedCardInvites(t *testing.T) {
 // and the permission check that keeps anonymous visitors' orders safe.
 func TestActionsRunShopCode(t *testing.T) {
 	base, ws, ctx := startDemo(t)
-	anna, identity := loggedIn(t, base)
-	agent, aw := dialAs(t, ctx, ws+"/staff/chat/ws", "", staffHeader)
+	anna, session := loggedIn(t, base)
+	agent, aw := dialAs(t, ctx, ws+"/staff/chat/ws", staffHeader)
 	var names []string
 	for _, a := range aw.Actions {
 		names = append(names, a.Name)
 	}
 	assert.Equal(t, []string{"send-product", "apply-coupon", "resend-confirmation", "parcel-status"}, names)
 
-	widget, _ := dialAs(t, ctx, ws+"/chat/ws", identity, nil)
+	widget, _ := dialAs(t, ctx, ws+"/chat/ws", session)
 	started := widget.answer("start", wire.ClientFrame{Type: wire.FrameStart})
 	require.Equal(t, wire.FrameStarted, started.Type)
 	conv := started.ConversationID
@@ -157,7 +156,7 @@ func TestActionsRunShopCode(t *testing.T) {
 		"an empty number means the latest order")
 
 	// An anonymous visitor's word is no proof of whose order it is.
-	stranger, _ := dialAs(t, ctx, ws+"/chat/ws", "", nil)
+	stranger, _ := dialAs(t, ctx, ws+"/chat/ws", nil)
 	other := stranger.answer("start", wire.ClientFrame{Type: wire.FrameStart})
 	denied := agent.answer("a6", wire.ClientFrame{Type: wire.FrameAction, ConversationID: other.ConversationID, Action: "parcel-status", Key: "a6"})
 	require.Equal(t, wire.FrameError, denied.Type)

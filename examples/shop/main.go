@@ -1,9 +1,10 @@
 // Command shop is a small demo shop with Parley mounted the way a real shop
 // mounts it. It has a catalogue with a page per product, a cart, a checkout,
 // a customer login and the customer's orders; every page loads the chat
-// widget, and a logged-in customer is identified to Parley with a signed
-// identity. The staff console is under /staff/chat/, behind the shop's own
-// staff login.
+// widget, and a logged-in customer is identified to Parley from the shop's
+// own session, on the server; the shop's pages are recorded for the
+// agents' live list as they are served. The staff console is under
+// /staff/chat/, behind the shop's own staff login.
 //
 //	go run ./examples/shop
 //
@@ -148,7 +149,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	}
 	defer closeBroker(ctx) // on an early return; the shutdown below closes it with a deadline
 	shopState := newShop(time.Now())
-	shopPages := &pages{shop: shopState, secret: secret, log: log, now: time.Now}
+	shopPages := &pages{shop: shopState, log: log, now: time.Now}
 	// Agents see the customer, their orders and their cart; the console
 	// offers the shop's actions; a declined card invites the customer.
 	shopCommerce := newCommerce(shopState, shopPages, log)
@@ -194,6 +195,8 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 			Path:          "/p/*",
 			MinTimeOnPage: 30 * time.Second,
 		}},
+		// The logged-in customer comes from the shop's own session.
+		IdentifyVisitor: shopState.identifyVisitor,
 	})
 	if err != nil {
 		return err
@@ -205,7 +208,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 
 	shopCommerce.chat = chatServer
 	mux := http.NewServeMux()
-	shopPages.register(mux)
+	mux.Handle("/", trackedPages(chatServer, shopPages))
 	shopCommerce.register(mux)
 	mux.Handle("/chat/", http.StripPrefix("/chat", chatServer.VisitorHandler()))
 	mux.Handle("/staff/chat/", staffOnly(http.StripPrefix("/staff/chat", chatServer.AgentHandler())))

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/transport"
 	"github.com/parleychat/parley/wire"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -97,8 +97,6 @@ func post(t *testing.T, c *http.Client, url string, form url.Values) (int, strin
 }
 
 const widget = `<script src="/chat/widget.js" async`
-
-var identityAttr = regexp.MustCompile(`data-identity="([^"]+)"`)
 
 // hello opens a WebSocket to the chat at url, says hello with identity
 // (may be empty) and returns the welcome.
@@ -188,25 +186,24 @@ func TestPagesRender(t *testing.T) {
 	}
 }
 
-// TestCustomerLogin logs the demo customer in and checks that the pages
-// then carry a signed identity that Parley accepts as that customer.
+// TestCustomerLogin logs the demo customer in and checks that the chat
+// then takes the visitor for that customer, from the shop's session: the
+// pages carry no identity.
 func TestCustomerLogin(t *testing.T) {
 	base := startShop(t, config{})
+	ws := "ws" + strings.TrimPrefix(base, "http")
 	c := browser(t)
 	status, body := post(t, c, base+"/login", url.Values{"email": {"anna@example.com"}, "password": {"wrong"}})
 	assert.Equal(t, http.StatusUnauthorized, status)
 	assert.Contains(t, body, "Wrong email or password.")
-	assert.NotContains(t, body, "data-identity")
+	assert.Empty(t, hello(t, ws+"/chat/ws", "", cookies(c, base)).Visitor.CustomerID)
 
 	status, body = post(t, c, base+"/login", url.Values{"email": {"anna@example.com"}, "password": {"demo"}})
 	require.Equal(t, http.StatusOK, status)
 	assert.Contains(t, body, "Anna Kowalska", "the header names the customer")
-	m := identityAttr.FindStringSubmatch(body)
-	require.NotNil(t, m, "the widget tag carries the customer's identity")
-	assert.Contains(t, body, widget+` data-identity="`, "on the widget's script tag")
+	assert.Contains(t, body, widget+`></script>`, "the widget's tag carries nothing of the customer")
 
-	ws := "ws" + strings.TrimPrefix(base, "http")
-	welcome := hello(t, ws+"/chat/ws", html.UnescapeString(m[1]), nil)
+	welcome := hello(t, ws+"/chat/ws", "", cookies(c, base))
 	require.NotNil(t, welcome.Visitor)
 	assert.Equal(t, "c-1", welcome.Visitor.CustomerID)
 	assert.Equal(t, "Anna Kowalska", welcome.Visitor.Name)
@@ -219,42 +216,46 @@ func TestCustomerLogin(t *testing.T) {
 
 	status, body = post(t, c, base+"/logout", nil)
 	assert.Equal(t, http.StatusOK, status)
-	assert.NotContains(t, body, "data-identity")
 	assert.Contains(t, body, `href="/login"`)
+	next := helloFrame(t, ws+"/chat/ws", wire.ClientFrame{Token: welcome.Token}, cookies(c, base))
+	assert.NotEqual(t, welcome.Visitor.ID, next.Visitor.ID, "after the logout the browser's visitor is not the customer")
+	assert.Empty(t, next.Visitor.CustomerID)
 }
 
-// TestIdentityOnEveryPage checks that every page with the chat carries
-// the customer's identity while they are logged in, and none after the
-// logout: Parley takes a missing identity for a logout and gives the
-// browser a new visitor, who does not see the customer's chat.
-func TestIdentityOnEveryPage(t *testing.T) {
+// cookies is the Cookie header the browser c sends to base.
+func cookies(c *http.Client, base string) http.Header {
+	u, _ := url.Parse(base)
+	h := http.Header{}
+	for _, k := range c.Jar.Cookies(u) {
+		h.Add("Cookie", k.String())
+	}
+	return h
+}
+
+// TestPagesTracked checks that the shop's pages are recorded for the
+// agents' live list as they are served, for a visitor whose browser has
+// Parley's cookie, with the page's title.
+func TestPagesTracked(t *testing.T) {
 	base := startShop(t, config{})
 	ws := "ws" + strings.TrimPrefix(base, "http")
 	c := browser(t)
-	_, body := post(t, c, base+"/login", url.Values{"email": {"anna@example.com"}, "password": {"demo"}})
-	require.Regexp(t, identityAttr, body, "the page after logging in")
-	_, body = post(t, c, base+"/cart/add", url.Values{"slug": {"oak-board"}, "quantity": {"1"}})
-	require.Regexp(t, identityAttr, body, "the page after a POST")
-	paths := []string{"/", "/p/oak-board", "/p/no-such-thing", "/cart", "/checkout", "/orders", "/login"}
-	for _, path := range paths {
-		_, body := get(t, c, base+path)
-		require.Contains(t, body, widget, path)
-		m := identityAttr.FindStringSubmatch(body)
-		require.NotNil(t, m, "%s: the widget gets the identity on every page", path)
-		assert.Equal(t, "c-1", hello(t, ws+"/chat/ws", html.UnescapeString(m[1]), nil).Visitor.CustomerID, path)
-	}
+	v := hello(t, ws+"/chat/ws", "", nil)
+	u, err := url.Parse(base)
+	require.NoError(t, err)
+	c.Jar.SetCookies(u, []*http.Cookie{{Name: transport.VisitorCookie, Value: v.Token, Path: "/"}})
+	status, _ := get(t, c, base+"/p/oak-board")
+	require.Equal(t, http.StatusOK, status)
 
-	m := identityAttr.FindStringSubmatch(body)
-	require.NotNil(t, m)
-	anna := hello(t, ws+"/chat/ws", html.UnescapeString(m[1]), nil)
-	_, _ = post(t, c, base+"/logout", nil)
-	for _, path := range paths {
-		_, body := get(t, c, base+path)
-		assert.NotContains(t, body, "data-identity", "%s after the logout", path)
+	agent := hello(t, ws+"/staff/chat/ws", "", http.Header{"Authorization": {"Basic b2xnYTpkZW1v"}}) // olga:demo
+	var page *wire.VisitedPage
+	for _, st := range agent.Visitors {
+		if st.Visitor.ID == v.Visitor.ID {
+			page = st.Page
+		}
 	}
-	next := helloFrame(t, ws+"/chat/ws", wire.ClientFrame{Token: anna.Token}, nil)
-	assert.NotEqual(t, anna.Visitor.ID, next.Visitor.ID, "the browser's next visitor is not the customer")
-	assert.Empty(t, next.Visitor.CustomerID)
+	require.NotNil(t, page, "the visitor is listed with the page they opened")
+	assert.Equal(t, base+"/p/oak-board", page.URL)
+	assert.Equal(t, "Oak cutting board", page.Title)
 }
 
 // TestCartAndCheckout fills a cart anonymously, logs in on the way to the
@@ -304,10 +305,8 @@ func TestAgentsSeeTheCustomersCartAndOrders(t *testing.T) {
 	defer cancel()
 
 	c := browser(t)
-	_, body := post(t, c, base+"/login", url.Values{"email": {"anna@example.com"}, "password": {"demo"}})
-	_, body = post(t, c, base+"/cart/add", url.Values{"slug": {"oak-board"}, "quantity": {"2"}})
-	m := identityAttr.FindStringSubmatch(body)
-	require.NotNil(t, m)
+	post(t, c, base+"/login", url.Values{"email": {"anna@example.com"}, "password": {"demo"}})
+	post(t, c, base+"/cart/add", url.Values{"slug": {"oak-board"}, "quantity": {"2"}})
 
 	agent, _, err := websocket.Dial(ctx, ws+"/staff/chat/ws", &websocket.DialOptions{
 		HTTPHeader: http.Header{"Authorization": {"Basic b2xnYTpkZW1v"}},
@@ -316,7 +315,7 @@ func TestAgentsSeeTheCustomersCartAndOrders(t *testing.T) {
 	defer agent.CloseNow()
 	require.NoError(t, agent.Write(ctx, websocket.MessageText, []byte(`{"type":"hello","v":1}`)))
 
-	visitor := hello(t, ws+"/chat/ws", html.UnescapeString(m[1]), nil)
+	visitor := hello(t, ws+"/chat/ws", "", cookies(c, base))
 	require.Equal(t, "c-1", visitor.Visitor.CustomerID)
 
 	var got *chat.ShopContext

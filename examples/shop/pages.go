@@ -17,10 +17,9 @@ const sessionCookie = "shop_session"
 // pages serves the shop's own pages: the catalogue, the cart, the checkout,
 // the customer's orders and the customer login.
 type pages struct {
-	shop   *shop
-	secret []byte // Parley's secret, to sign the customer's identity
-	log    *slog.Logger
-	now    func() time.Time
+	shop *shop
+	log  *slog.Logger
+	now  func() time.Time
 }
 
 // view is what every page template gets.
@@ -28,7 +27,6 @@ type view struct {
 	Title    string
 	Customer *Customer
 	Cart     Cart
-	Identity string // the signed identity for the chat widget; empty when anonymous
 	Error    string
 
 	Products []Product
@@ -59,7 +57,7 @@ table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.35rem;b
 {{else}}<a href="/login">Log in</a>{{end}}
 </header>
 <main>{{template "content" .}}</main>
-<script src="/chat/widget.js" async{{with .Identity}} data-identity="{{.}}"{{end}}></script>
+<script src="/chat/widget.js" async></script>
 </body></html>
 `
 
@@ -145,21 +143,8 @@ func (p *pages) render(w http.ResponseWriter, r *http.Request, sid string, statu
 	v.Cart = p.shop.cart(sid)
 	if c, ok := p.shop.customerOf(sid); ok {
 		v.Customer = &c
-		// The widget passes this to Parley, so that agents see who they
-		// are talking to. It is signed with Parley's secret and expires.
-		// Every page carries it while the customer is logged in: Parley
-		// takes a page without it for a logout and starts a new visitor.
-		token, err := transport.SignIdentity(p.secret, transport.Identity{
-			CustomerID: c.ID,
-			Name:       c.Name,
-			Email:      c.Email,
-			Expires:    p.now().Add(12 * time.Hour),
-		})
-		if err != nil {
-			p.log.ErrorContext(r.Context(), "signing the customer's identity", "err", err)
-		}
-		v.Identity = token
 	}
+	transport.SetPageTitle(r.Context(), v.Title) // for the agents' page history
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	if err := parsed[name].ExecuteTemplate(w, "layout", v); err != nil {

@@ -30,6 +30,7 @@ type Store struct {
 	replyNotices  map[uuid.UUID]chat.ReplyNotice  // by conversation; made on first use
 	visitTable                                    // guarded by mu
 	outbox        map[uuid.UUID]outboxEntry       // by item id; made on first use
+	customers     map[string]uuid.UUID            // customer id to visitor id; made on first use
 }
 
 // conversation is a stored conversation with its transcript.

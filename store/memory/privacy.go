@@ -49,6 +49,11 @@ func (s *Store) EraseVisitor(ctx context.Context, visitorID uuid.UUID) error {
 			delete(e.confirmations, token)
 		}
 	}
+	for customer, v := range s.customers {
+		if v == visitorID {
+			delete(s.customers, customer)
+		}
+	}
 	delete(s.visitors, visitorID)
 	return nil
 }

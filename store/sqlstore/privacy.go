@@ -17,7 +17,8 @@ func (s *Store) privacySQL(query string) string {
 	p := s.prefix
 	return strings.NewReplacer("{reply_notices}", p+"reply_notices", "{visits}", p+"visits",
 		"{visit_leases}", p+"visit_leases", "{invitations}", p+"invitations", "{email_counts}", p+"email_counts",
-		"{email_proofs}", p+"email_proofs", "{email_confirmations}", p+"email_confirmations").Replace(query)
+		"{email_proofs}", p+"email_proofs", "{email_confirmations}", p+"email_confirmations",
+		"{customers}", p+"customers").Replace(query)
 }
 
 // eraseVisitor are the statements of EraseVisitor, in the order they run:
@@ -34,6 +35,7 @@ var eraseVisitor = []string{
 	`DELETE FROM {email_proofs} WHERE visitor_id = ?`,
 	`DELETE FROM {email_confirmations} WHERE visitor_id = ?`,
 	`DELETE FROM {email_counts} WHERE scope = ? AND subject = ?`,
+	`DELETE FROM {customers} WHERE visitor_id = ?`,
 	`DELETE FROM {visitors} WHERE id = ?`,
 }
 

@@ -45,6 +45,10 @@
 //     byte limits, returned byte for byte; ids compared by bytes.
 //   - Isolation: changing a slice or pointer passed in or handed out does
 //     not change what the store holds.
+//   - Customer: links of customers to visitors, first link winning, also
+//     under concurrency, and merges that move a visitor's conversations
+//     and page views to another. These cases are skipped for a store that
+//     is not a [chat.CustomerStore], an optional ability.
 //
 // Failures name the rule of [chat.Store] that was broken. Nothing in the
 // contract is optional, so there are no switches to turn cases off; to look

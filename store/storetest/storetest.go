@@ -64,6 +64,7 @@ func groups() []group {
 		{"JobLease", jobCases()},
 		{"ReplyNotice", replyCases()},
 		{"Visit", visitCases()},
+		{"Customer", customerCases()},
 		{"Privacy", privacyCases()},
 		{"Outbox", outboxCases()},
 	}

@@ -22,7 +22,9 @@
 // The page talks to it through window.Parley: open(), close(), toggle(),
 // send(text), prefill(text), setTopic(topic), on(event, fn), off(event, fn),
 // with events "ready", "open", "close", "message", "invite" and
-// "conversation-closed", and reset() when the customer logs out.
+// "conversation-closed", reset() when the customer logs out,
+// page(url, title) when a single-page shop shows another route, and
+// refresh() when its customer logs in or out without a page load.
 (function (P) {
   "use strict";
   if (P.open) return; // loaded twice
@@ -39,7 +41,7 @@
   var st = {
     token: saved.token || "", known: saved.visitor || "", convID: saved.conv || "", outbox: saved.outbox || [], start: saved.start || null,
     conv: null, early: [], msgs: {}, lastSeq: 0, readSent: 0, agentRead: 0, visitor: null, names: {},
-    open: sessionGet("open") === "1", unread: 0, pageSent: false, connState: "connecting",
+    open: sessionGet("open") === "1", unread: 0, pageSent: false, lastPage: location.href, connState: "connecting",
     topic: "", ended: false, rated: false, limits: null, lost: false, startErr: null
   };
   st.unfold = {}; // long messages the visitor unfolded, by seq
@@ -52,6 +54,15 @@
       var outbox = st.outbox.map(function (o) { return {key: o.key, body: o.body, conv: o.conv}; });
       localStorage.setItem(storeKey, JSON.stringify({token: st.token, visitor: st.known, conv: st.convID, outbox: outbox, start: st.start}));
     } catch (e) { /* storage off: the chat lasts one page */ }
+    setCookie(st.token);
+  }
+  // setCookie keeps the visitor's token in a cookie of the whole site too,
+  // so that the shop's server knows whose page a request is for (see
+  // transport.TrackPages); an empty token removes it.
+  function setCookie(token) {
+    var c = "parley_visitor=" + (token ? encodeURIComponent(token) + "; max-age=31536000" : "; max-age=0") + "; path=/; samesite=lax";
+    if (location.protocol === "https:") c += "; secure";
+    try { document.cookie = c; } catch (e) { /* cookies off */ }
   }
   function sessionGet(k) { try { return sessionStorage.getItem(storeKey + ":" + k); } catch (e) { return null; } }
   function sessionSet(k, v) { try { sessionStorage.setItem(storeKey + ":" + k, v); } catch (e) { /* ignore */ } }
@@ -741,6 +752,7 @@
       st.pageSent = true;
       conn.send({type: "page", url: location.href, title: document.title, referrer: document.referrer});
     }
+    if (st.page) { conn.send(st.page); st.page = null; }
     render();
     if (!st.ready) { st.ready = true; emit("ready"); }
   }
@@ -783,8 +795,43 @@
     st.visitor = null;
     st.pageSent = false;
     try { localStorage.removeItem(storeKey); } catch (e) { /* storage off */ }
+    setCookie("");
     render();
     if (conn) conn.reconnect();
+  }
+
+  // follow goes on as the visitor another tab of this site stored: when a
+  // customer logs in or out there, or another one logs in, this tab drops
+  // what it shows of the visitor it was and reconnects, and the server
+  // tells who the browser is now.
+  function follow(e) {
+    if (e.key !== storeKey && e.key !== null) return;
+    var s = load();
+    if ((s.visitor || "") === st.known) return;
+    forgetVisitor();
+    st.token = s.token || "";
+    st.known = s.visitor || "";
+    st.visitor = null;
+    render();
+    if (conn) conn.reconnect();
+  }
+  window.addEventListener("storage", follow);
+
+  // refresh reconnects, so that the server reads the shop's session again:
+  // for a single-page shop whose customer logged in or out without a page
+  // load.
+  function refresh() {
+    if (conn) conn.reconnect();
+  }
+
+  // page tells the server the visitor opened a page that the browser did
+  // not load: a route of a single-page shop.
+  function page(url, title) {
+    var u = String(url == null ? location.href : url);
+    try { u = new URL(u, location.href).href; } catch (e) { /* sent as given */ }
+    st.page = {type: "page", url: u, title: title == null ? document.title : String(title), referrer: st.lastPage};
+    st.lastPage = u;
+    if (conn && conn.isOpen() && st.ready) { conn.send(st.page); st.page = null; }
   }
 
   function resetConversation(id) {
@@ -1325,6 +1372,8 @@
   P.off = function (ev, fn) { listeners[ev] = (listeners[ev] || []).filter(function (x) { return x !== fn; }); };
   P.language = function () { return lang; };
   P.reset = reset;
+  P.page = page;
+  P.refresh = refresh;
 
   function boot() {
     build();

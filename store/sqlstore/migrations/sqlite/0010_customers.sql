@@ -1,0 +1,4 @@
+CREATE TABLE {{p}}customers (
+	customer_id TEXT PRIMARY KEY,
+	visitor_id  BLOB NOT NULL
+)
