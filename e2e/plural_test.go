@@ -78,5 +78,5 @@ func TestWidgetUnreadLabel(t *testing.T) {
 		agent.reply(fmt.Sprintf("Odpowiedź %d", i))
 		b.until("the reply arrives", wAll(".msg.agent p")+fmt.Sprintf(`.length === %d`, i))
 	}
-	require.Equal(t, "Otwórz czat (2 nowe wiadomości)", eval[string](b, w(".launcher")+`.getAttribute("aria-label")`))
+	require.Equal(t, "Otwórz czat, 2 nowe wiadomości", eval[string](b, w(".launcher")+`.getAttribute("aria-label")`))
 }

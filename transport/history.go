@@ -17,7 +17,7 @@ const MaxHistory = 50
 // activeStatuses are the statuses of conversations that are not over.
 var activeStatuses = []chat.Status{chat.StatusWaiting, chat.StatusQueued, chat.StatusOpen}
 
-// history answers an agent's history frame: the visitor's newest
+// history answers a history frame, an agent's or a visitor's own: the visitor's newest
 // conversations, newest first, at most MaxHistory of them, or with before
 // the ones created before that conversation of the visitor. More says
 // that older ones remain.

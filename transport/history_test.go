@@ -20,7 +20,8 @@ import (
 )
 
 // TestHistory checks that an agent gets a visitor's conversations newest
-// first, at most MaxHistory of them, and that visitors cannot ask.
+// first, at most MaxHistory of them, and that a visitor gets their own
+// and never another visitor's.
 func TestHistory(t *testing.T) {
 	forKinds(t, func(t *testing.T, k kind) {
 		h := newHarness(t)
@@ -47,9 +48,17 @@ func TestHistory(t *testing.T) {
 		assert.Equal(t, []string{started[2].ID.String(), started[1].ID.String(), started[0].ID.String()}, got, "newest first")
 		assert.Equal(t, chat.StatusClosed, r.Open[0].Status)
 
-		denied := v.request(wire.ClientFrame{Type: wire.FrameHistory, VisitorID: id})
+		own := v.mustRequest(wire.ClientFrame{Type: wire.FrameHistory, VisitorID: id})
+		assert.Equal(t, ids(r.Open), ids(own.Open), "a visitor reads their own")
+		denied := v.request(wire.ClientFrame{Type: wire.FrameHistory, VisitorID: other.welcome.Visitor.ID})
 		require.Equal(t, wire.FrameError, denied.Type)
-		assert.Equal(t, wire.CodeUnknownType, denied.Error.Code, "visitors may not read histories")
+		assert.Equal(t, wire.CodeNotFound, denied.Error.Code, "a visitor may not read another's")
+		theirs := other.mustRequest(wire.ClientFrame{Type: wire.FrameHistory, VisitorID: other.welcome.Visitor.ID})
+		require.Len(t, theirs.Open, 1, "the other visitor gets only their own")
+		assert.Equal(t, other.welcome.Visitor.ID, theirs.Open[0].VisitorID)
+		peek := other.request(wire.ClientFrame{Type: wire.FrameHistory, VisitorID: other.welcome.Visitor.ID, Before: started[2].ID})
+		require.Equal(t, wire.FrameError, peek.Type)
+		assert.Equal(t, wire.CodeNotFound, peek.Error.Code, "nor another's through before")
 
 		// A regular customer, not connected now.
 		regular, err := h.desk.SaveVisitor(t.Context(), chat.Visitor{Name: "Stały klient"})

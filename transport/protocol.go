@@ -10,7 +10,7 @@ import (
 
 // clientTypes lists the frame types each side may send.
 var (
-	visitorTypes = []string{wire.FrameHello, wire.FrameStart, wire.FrameSend, wire.FrameSync, wire.FrameTyping, wire.FrameRead, wire.FramePresence, wire.FrameRate, wire.FrameClose, wire.FramePage, wire.FramePing, wire.FramePong, wire.FrameInviteReply, wire.FrameTranscript, wire.FrameCart}
+	visitorTypes = []string{wire.FrameHello, wire.FrameStart, wire.FrameSend, wire.FrameSync, wire.FrameTyping, wire.FrameRead, wire.FramePresence, wire.FrameRate, wire.FrameClose, wire.FramePage, wire.FramePing, wire.FramePong, wire.FrameInviteReply, wire.FrameTranscript, wire.FrameCart, wire.FrameHistory}
 	agentTypes   = []string{wire.FrameHello, wire.FrameStart, wire.FrameSend, wire.FrameSync, wire.FrameTyping, wire.FrameRead, wire.FramePresence, wire.FrameClose, wire.FrameAssign, wire.FramePing, wire.FramePong, wire.FrameHistory, wire.FrameNote, wire.FrameTransfer, wire.FrameStats, wire.FrameBlock, wire.FrameUnblock, wire.FrameBlocks, wire.FrameUnwatch, wire.FrameAction, wire.FrameExport, wire.FrameErase, wire.FrameTag, wire.FrameUntag, wire.FrameTags, wire.FrameSearch}
 )
 

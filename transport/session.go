@@ -805,6 +805,10 @@ func (ss *session) handle(ctx context.Context, f wire.ClientFrame) (outItem, err
 		return ss.srv.live.reply(ctx, ss, f)
 	}
 	if f.Type == wire.FrameHistory {
+		if ss.agent == nil && f.VisitorID != ss.visitor.ID {
+			// A visitor reads only their own; another's is as if absent.
+			return outItem{}, wire.Errorf(wire.CodeNotFound, "no such visitor")
+		}
 		return ss.srv.history(ctx, f)
 	}
 	if f.Type == wire.FrameStats {

@@ -65,6 +65,22 @@ func uiScript(widget bool) []byte {
 	return b.Bytes()
 }
 
+// compactJS drops what a browser does not need from a script: the
+// indentation, and lines that are only a comment. Line breaks stay, so
+// what remains parses as the source did (no statement ends elsewhere)
+// and errors in the browser name the same code. The sources use no
+// template literals, whose lines this would change.
+func compactJS(src []byte) []byte {
+	var b bytes.Buffer
+	for line := range bytes.Lines(src) {
+		line = bytes.TrimLeft(line, " \t")
+		if !bytes.HasPrefix(line, []byte("//")) {
+			b.Write(line)
+		}
+	}
+	return b.Bytes()
+}
+
 // newAsset prepares body for serving.
 func newAsset(contentType string, body []byte) asset {
 	var gz bytes.Buffer
@@ -107,7 +123,7 @@ func handleUI(mux *http.ServeMux, agents bool) {
 	const js = "text/javascript; charset=utf-8"
 	add := func(path string, a asset) { mux.HandleFunc("GET "+path, a.serve) }
 	if !agents {
-		add("/widget.js", newAsset(js, uiScript(true)))
+		add("/widget.js", newAsset(js, compactJS(uiScript(true))))
 		return
 	}
 	add("/{$}", newAsset("text/html; charset=utf-8", uiFile("console.html")))

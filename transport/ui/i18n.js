@@ -173,6 +173,14 @@
       blocked: "К сожалению, вы не можете писать нам в этот чат. Если это ошибка, свяжитесь с магазином другим способом."
     }
   };
+  // The conversation's own texts: notices of new messages, its end.
+  var talk = {
+    en: {newFrom: "New message from {name}", showMore: "Show more", showLess: "Show less", endConfirm: "End this chat?", cancel: "Cancel", past: "Earlier conversations", back: "Back"},
+    pl: {newFrom: "Nowa wiadomość od: {name}", showMore: "Pokaż więcej", showLess: "Pokaż mniej", endConfirm: "Zakończyć tę rozmowę?", cancel: "Anuluj", past: "Wcześniejsze rozmowy", back: "Wstecz"},
+    fi: {newFrom: "Uusi viesti: {name}", showMore: "Näytä lisää", showLess: "Näytä vähemmän", endConfirm: "Lopetetaanko keskustelu?", cancel: "Peruuta", past: "Aiemmat keskustelut", back: "Takaisin"},
+    ru: {newFrom: "Новое сообщение: {name}", showMore: "Показать полностью", showLess: "Свернуть", endConfirm: "Завершить этот чат?", cancel: "Отмена", past: "Прошлые разговоры", back: "Назад"}
+  };
+  Object.keys(talk).forEach(function (k) { Object.assign(builtin[k], talk[k]); });
   // Parley.translate returns the text of key in lang, falling back to
   // English, with {name} placeholders filled from vars; plural forms are
   // chosen by vars.n. The texts are looked up in table, Parley.i18n when

@@ -44,6 +44,7 @@
     open: sessionGet("open") === "1", unread: 0, pageSent: false, lastPage: location.href, connState: "connecting",
     topic: "", ended: false, rated: false, limits: null, lost: false, startErr: null
   };
+  st.unfold = {}; // long messages the visitor unfolded, by seq
 
   function load() {
     try { return JSON.parse(localStorage.getItem(storeKey)) || {}; } catch (e) { return {}; }
@@ -134,7 +135,7 @@
       el("h3", {id: "pw-contact-h", text: t("contact")}), ui.contactList = el("ul", {"class": "contacts"})
     ]);
     ui.status = el("p", {"class": "status", role: "status", "aria-live": "polite"});
-    ui.endBtn = el("button", {type: "button", "class": "end", text: t("end"), hidden: true, onclick: endChat});
+    ui.endBtn = el("button", {type: "button", "class": "end", text: t("end"), hidden: true, onclick: confirmEnd});
     ui.min = el("button", {type: "button", "class": "min", "aria-label": t("minimize"), text: "\u2013", onclick: function () { setOpen(false); ui.launcher.focus(); }});
     ui.banner = el("div", {"class": "banner", role: "status", "aria-live": "polite", hidden: true});
     ui.offline = buildOffline();
@@ -154,7 +155,7 @@
       el("button", {type: "submit", "class": "send", "aria-label": t("send"), title: t("send")}, [icon("M3 20l18-8L3 4v6l12 2-12 2z")])
     ]);
     ui.panel = el("section", {"class": "panel", id: "pw-panel", part: "panel", role: "dialog", "aria-modal": "true", "aria-labelledby": "pw-title", hidden: true}, [
-      el("header", {part: "header"}, [el("div", {"class": "head"}, [ui.title, ui.status, ui.avail]), ui.contactBtn, ui.endBtn, ui.min]),
+      el("header", {part: "header"}, [ui.headAv = el("span", {"class": "av", hidden: true}), el("div", {"class": "head"}, [ui.title, ui.status, ui.avail]), ui.contactBtn, ui.endBtn, ui.min]),
       ui.banner, ui.offline, ui.contact, ui.log, ui.typing, ui.prechat, ui.endView, ui.tooLong, ui.composer
     ]);
     buildAttach();
@@ -162,13 +163,17 @@
       if (e.key === "Escape") { setOpen(false); ui.launcher.focus(); }
       if (e.key === "Tab") keepFocus(e);
     });
-    ui.badge = el("span", {"class": "badge", hidden: true});
+    ui.badge = el("span", {"class": "badge", "aria-hidden": "true", hidden: true});
     ui.dot = el("span", {"class": "dot", hidden: true});
     var face = opt("launcherIcon") ? el("img", {"class": "i-open", src: String(opt("launcherIcon")), alt: ""}) : icon("M4 4h16v12H7l-3 3z", "i-open");
     ui.launcher = el("button", {type: "button", "class": "launcher", part: "launcher", "aria-controls": "pw-panel", "aria-expanded": "false", "aria-label": t("launcher"),
       "aria-describedby": "pw-avail", onclick: function () { setOpen(!st.open); }},
       [face, icon("M5 6.4L6.4 5 12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12z", "i-close"), ui.badge, ui.dot]);
     ui.wrap.append(ui.invite, ui.panel, ui.launcher);
+    ui.launcher.before(buildPreview());
+    ui.banner.before(buildConfirm());
+    ui.log.before(buildPast());
+    ui.contactBtn.before(ui.pastBtn);
     root.append(ui.wrap);
     document.body.append(host);
     raise();
@@ -493,9 +498,10 @@
     }
     ui.badge.hidden = !st.unread;
     ui.badge.textContent = st.unread > 9 ? "9+" : String(st.unread);
-    ui.launcher.setAttribute("aria-label", st.open ? t("closeWindow") : st.unread ? t("launcher") + " (" + t("unread", {n: st.unread}) + ")" : t("launcher"));
+    ui.launcher.setAttribute("aria-label", st.open ? t("closeWindow") : st.unread ? t("launcher") + ", " + t("unread", {n: st.unread}) : t("launcher"));
     if (st.blocked) renderBlocked();
     renderLog();
+    renderAgent();
   }
 
   // renderAvailability says, before the visitor writes, whether anyone is
@@ -540,6 +546,7 @@
       if (o.conv === st.convID && !shown[o.key]) frag.append(o.failed ? failedBubble(o) : bubble({author: {kind: "visitor"}, body: o.body, key: o.key}, "sending"));
     });
     ui.log.replaceChildren(frag);
+    decorateLog();
     if (atBottom || st.scrollDown) ui.log.scrollTop = ui.log.scrollHeight;
     st.scrollDown = false;
   }
@@ -557,6 +564,61 @@
     parleyFiles(b, prefix, m.attachments, "Bearer " + st.token);
     if (state) b.append(el("span", {"class": "state " + state, text: t(state)}));
     return b;
+  }
+
+  // --- the transcript's look ---
+  // decorateLog shapes the bubbles renderLog drew: a day's first message
+  // comes after a separator with the date, consecutive messages of one
+  // author (within five minutes) show the name on the first and the time
+  // on the last, only the visitor's last message keeps its Sent or Read
+  // mark, a long message is folded behind "Show more", and every text
+  // takes its direction from its own letters.
+  function decorateLog() {
+    var prev = {}, day = "", marks = ui.log.querySelectorAll(".msg.visitor .state.sent, .msg.visitor .state.read");
+    for (var i = 0; i < marks.length - 1; i++) marks[i].remove();
+    ui.log.querySelectorAll(".msg").forEach(function (b) {
+      var m = st.msgs[b.dataset.seq], a = m && m.author || {};
+      b.querySelectorAll("p").forEach(function (p) { p.dir = "auto"; });
+      if (!m) { prev = {}; return; }
+      if (!m.created_at) m.created_at = new Date().toISOString(); // just acked: now
+      var at = new Date(m.created_at), who = a.kind + ":" + (a.id || "");
+      if (at.toDateString() !== day) {
+        day = at.toDateString();
+        b.before(el("p", {"class": "day", text: dayText(at)}));
+        prev = {};
+      }
+      if (prev.who === who && at - prev.at < 300000) {
+        b.classList.add("cont");
+        prev.b.classList.add("grouped");
+      }
+      prev = {who: who, at: at, b: b};
+      var meta = el("span", {"class": "meta"}, [el("time", {datetime: m.created_at, text: fmt(at, {hour: "numeric", minute: "2-digit"})})]);
+      var mark = b.querySelector(".state");
+      if (mark) meta.append(" \u00b7 ", mark);
+      b.append(meta);
+      if ((m.body || "").length > 600 || (m.body || "").split("\n").length > 12) fold(b, m.seq);
+    });
+  }
+
+  // fold shows a long message's first lines with a button for the rest.
+  function fold(b, seq) {
+    var open = !!st.unfold[seq];
+    b.classList.toggle("long", !open);
+    b.querySelector("p").after(el("button", {type: "button", "class": "fold", "aria-expanded": String(open), text: t(open ? "showLess" : "showMore"),
+      onclick: function () { st.unfold[seq] = !open; renderLog(); }}));
+  }
+
+  function fmt(d, o) {
+    try { return new Intl.DateTimeFormat(lang, o).format(d); } catch (e) { return d.toLocaleString(); }
+  }
+
+  // dayText names a day as the visitor's language does: "Today",
+  // "Yesterday", or the date.
+  function dayText(d) {
+    var days = Math.round((new Date(d).setHours(0, 0, 0, 0) - new Date().setHours(0, 0, 0, 0)) / 864e5), s;
+    try { s = days > -2 && days < 1 ? new Intl.RelativeTimeFormat(lang, {numeric: "auto"}).format(days, "day") : ""; } catch (e) { s = ""; }
+    s = s || fmt(d, {dateStyle: "medium"});
+    return s.charAt(0).toUpperCase() + s.slice(1);
   }
 
   // --- rich messages: product cards and quick replies ---
@@ -727,6 +789,7 @@
     st.avail = w.availability || null;
     st.contact = w.contact || null;
     ui.hasContacts = renderContacts();
+    loadPast();
     var convs = (w.conversations || []).filter(function (c) { return c.status !== "closed"; });
     if (st.start && st.start.conversation_id === st.convID) {
       sendStart(); // its answer was lost: the same id starts it once
@@ -777,6 +840,7 @@
     ui.trDone.hidden = true;
     ui.typing.textContent = "";
     ui.invite.hidden = true;
+    forgetPast();
   }
 
   // reset forgets this browser's visitor, for a customer who logs out,
@@ -991,6 +1055,7 @@
 
   function onFrame(f) {
     var c = f.conversation;
+    if (f.type === "message" && pastMessage(f)) return;
     // Until a start is answered, the id of the conversation it created is
     // unknown: frames about other conversations are kept for the answer.
     if (st.start && f.conversation_id && f.conversation_id !== st.convID && f.type !== "started") {
@@ -1064,6 +1129,7 @@
     render();
     markRead();
     emit("message", m);
+    notify(m);
   }
 
   function markRead() {
@@ -1155,6 +1221,201 @@
     ui.banner.textContent = t("blocked");
     ui.banner.className = "banner blocked";
     ui.banner.hidden = false;
+  }
+
+  // --- an agent's message while the visitor looks elsewhere ---
+  // An agent's message that arrives while the window is closed (the first
+  // one of a chat an agent started among them) shows as a card over the
+  // launcher with the agent's picture and name; a short sound plays unless
+  // the shop turned it off (sound: "off"), and while the tab is in the
+  // background its title flashes until the visitor comes back.
+  function buildPreview() {
+    ui.preview = el("section", {"class": "invite preview", part: "preview", "aria-labelledby": "pw-pv-who", hidden: true}, [
+      el("div", {"class": "pv-head"}, [ui.pvAv = el("span", {"class": "av"}), ui.pvWho = el("p", {"class": "who", id: "pw-pv-who"}),
+        el("button", {type: "button", "class": "x", "aria-label": t("dismiss"), text: "\u00d7", onclick: function () { ui.preview.hidden = true; }})]),
+      ui.pvMsg = el("p", {"class": "text", "aria-live": "polite", dir: "auto"}),
+      el("button", {type: "button", "class": "primary", text: t("accept"), onclick: function () { setOpen(true); }})
+    ]);
+    return ui.preview;
+  }
+
+  // avatar fills a picture element for an author: the page's picture for
+  // the agent (avatars: {agentID: url}), or the initials of their name.
+  function avatar(node, a) {
+    var pics = opt("avatars") || {}, url = a && a.id ? safeURL(pics[a.id]) : "";
+    var name = (a && a.name) || t("support");
+    node.replaceChildren(url ? el("img", {src: url, alt: ""}) : name.split(/\s+/).slice(0, 2).map(function (w) { return w.charAt(0); }).join("").toUpperCase());
+    node.setAttribute("aria-hidden", "true");
+    return name;
+  }
+
+  // notify tells the visitor about an agent's message they have not been
+  // told about yet: which one was the last is kept in localStorage, so a
+  // page load or another tab replaying the conversation stays quiet.
+  function notify(m) {
+    if (!m.author || m.author.kind !== "agent" || m.seq <= heard()) return;
+    try { localStorage.setItem("parley-heard:" + prefix, st.convID + " " + m.seq); } catch (e) { /* storage off */ }
+    var away = !st.open || document.hidden;
+    if (!st.open) {
+      ui.pvWho.textContent = avatar(ui.pvAv, m.author);
+      ui.pvMsg.replaceChildren();
+      linkify(ui.pvMsg, m.body || "");
+      ui.preview.hidden = false;
+    }
+    if (away) ding();
+    if (document.hidden) flashTitle(t("newFrom", {name: ui.pvWho.textContent || m.author.name || t("support")}));
+  }
+  function heard() {
+    var h = "";
+    try { h = localStorage.getItem("parley-heard:" + prefix) || ""; } catch (e) { /* storage off */ }
+    h = h.split(" ");
+    return h[0] === st.convID ? Number(h[1]) || 0 : 0;
+  }
+
+  // ding plays a short tone with the Web Audio API. Browsers let a page
+  // play sound only after the visitor has interacted with it.
+  function ding() {
+    var on = opt("sound");
+    if (on === false || on === "off" || on === "false") return;
+    try {
+      var ac = st.audio = st.audio || new (window.AudioContext || window.webkitAudioContext)();
+      var o = ac.createOscillator(), g = ac.createGain(), now = ac.currentTime;
+      o.frequency.value = 880;
+      g.gain.setValueAtTime(0.2, now);
+      g.gain.exponentialRampToValueAtTime(0.001, now + 0.35);
+      o.connect(g);
+      g.connect(ac.destination);
+      if (ac.state === "suspended") ac.resume();
+      o.start(now);
+      o.stop(now + 0.35);
+    } catch (e) { /* no Web Audio */ }
+  }
+
+  // flashTitle alternates the page's title with text until the tab is
+  // visible again.
+  function flashTitle(text) {
+    if (st.flash) return;
+    var title = document.title, n = 0;
+    st.flash = setInterval(function () { document.title = n++ % 2 ? title : text; }, 1000);
+    document.title = text;
+    var back = function () {
+      if (document.hidden) return;
+      clearInterval(st.flash);
+      st.flash = 0;
+      document.title = title;
+      document.removeEventListener("visibilitychange", back);
+    };
+    document.addEventListener("visibilitychange", back);
+  }
+
+  // renderAgent puts the assigned agent's picture in the header, and
+  // takes the preview card away once the window is open. At the chat's
+  // end the window scrolls as one, so the rating card follows the
+  // transcript instead of taking room from it.
+  function renderAgent() {
+    var c = st.conv, id = c && c.status === "open" && c.agent_id, closed = st.ended || (c && c.status === "closed");
+    if (st.open) ui.preview.hidden = true;
+    if (closed && !ui.panel.classList.contains("over")) {
+      setTimeout(function () { ui.panel.scrollTop = ui.panel.scrollHeight; });
+      loadPast();
+    }
+    ui.panel.classList.toggle("over", !!closed);
+    if (closed || !st.convID) ui.confirm.hidden = true;
+    if (st.pastShown) ui.log.hidden = ui.typing.hidden = ui.composer.hidden = ui.endView.hidden = ui.prechat.hidden = true;
+    ui.headAv.hidden = !id;
+    if (id) avatar(ui.headAv, {id: id, name: st.names[id]});
+  }
+
+  // --- ending a chat ---
+  // "End chat" asks first, in a bar under the header.
+  function buildConfirm() {
+    ui.confirm = el("div", {"class": "confirm", role: "alertdialog", "aria-labelledby": "pw-confirm", hidden: true}, [
+      el("p", {id: "pw-confirm", text: t("endConfirm")}),
+      el("div", {"class": "row"}, [
+        el("button", {type: "button", "class": "primary", text: t("end"), onclick: function () { ui.confirm.hidden = true; endChat(); }}),
+        ui.keep = el("button", {type: "button", text: t("cancel"), onclick: function () { ui.confirm.hidden = true; ui.input.focus(); }})
+      ])
+    ]);
+    return ui.confirm;
+  }
+  function confirmEnd() {
+    ui.confirm.hidden = false;
+    ui.keep.focus();
+  }
+
+  // --- earlier conversations ---
+  // The header's clock lists the visitor's earlier conversations (the
+  // server's history of their own); one opens read-only in place of the
+  // chat, until Back or Close.
+  function buildPast() {
+    ui.pastBtn = el("button", {type: "button", "class": "past-btn", "aria-label": t("past"), title: t("past"), "aria-controls": "pw-past", hidden: true,
+      onclick: function () { showPast(st.pastShown ? null : ""); }}, [icon("M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zm1 4v5l4 2-1 2-5-3V7z")]);
+    ui.past = el("section", {"class": "past", id: "pw-past", "aria-labelledby": "pw-past-h", hidden: true}, [
+      el("div", {"class": "row"}, [ui.pastBack = el("button", {type: "button", text: t("back"), onclick: function () { showPast(ui.pastList.hidden ? "" : null); }}),
+        el("h3", {id: "pw-past-h", tabindex: "-1", text: t("past")})]),
+      ui.pastList = el("ul", {"class": "contacts"}), ui.pastLog = el("div", {role: "log"})
+    ]);
+    return ui.past;
+  }
+
+  function loadPast() {
+    if (!st.visitor) return;
+    request({type: "history", visitor_id: st.visitor.id}).then(function (a) {
+      st.pastList = (a.conversations || []).filter(function (c) { return c.status === "closed"; });
+      ui.pastBtn.hidden = !st.pastList.length;
+      if (st.pastShown) showPast(st.pastID ? st.pastID : "");
+    });
+  }
+
+  // showPast shows the list ("") or one conversation (its id), or goes
+  // back to the chat (null).
+  function showPast(id) {
+    st.pastShown = id != null;
+    st.pastID = id || "";
+    ui.past.hidden = !st.pastShown;
+    ui.log.hidden = ui.composer.hidden = st.pastShown || ui.log.hidden;
+    ui.pastList.hidden = !!id;
+    ui.pastBtn.setAttribute("aria-expanded", String(st.pastShown));
+    if (!st.pastShown) { render(); return; }
+    var h = ui.past.querySelector("h3");
+    h.textContent = t("past");
+    ui.pastList.replaceChildren.apply(ui.pastList, st.pastList.map(function (c) {
+      var label = fmt(new Date(c.created_at), {dateStyle: "medium", timeStyle: "short"}) + (c.rating ? " \u00b7 " + "\u2605".repeat(c.rating) : "");
+      if (c.id === id) h.textContent = label;
+      return el("li", {}, [el("button", {type: "button", "class": "fold", text: label, onclick: function () { showPast(c.id); }})]);
+    }));
+    if (id && st.pastSeen !== id) {
+      st.pastSeen = id;
+      st.pastMsgs = {};
+      request({type: "sync", conversation_id: id, after_seq: 0});
+    }
+    renderPast();
+    h.focus();
+  }
+
+  // forgetPast drops the list and any transcript on screen of a visitor
+  // the widget forgets (a customer who logged out).
+  function forgetPast() {
+    st.pastList = [];
+    st.pastSeen = "";
+    ui.pastBtn.hidden = true;
+    ui.pastLog.replaceChildren();
+    if (st.pastShown) showPast(null);
+  }
+
+  function pastMessage(f) {
+    if (!st.pastID || f.conversation_id !== st.pastID || !f.message || f.message.internal) return false;
+    st.pastMsgs[f.message.seq] = f.message;
+    renderPast();
+    return true;
+  }
+
+  function renderPast() {
+    ui.pastLog.replaceChildren.apply(ui.pastLog, !st.pastID ? [] : Object.keys(st.pastMsgs).map(Number).sort(function (a, b) { return a - b; }).map(function (q) {
+      var b = bubble(st.pastMsgs[q]);
+      b.querySelectorAll("p").forEach(function (p) { p.dir = "auto"; });
+      return b;
+    }));
   }
 
   // --- the page's API ---
