@@ -18,16 +18,19 @@ func (s *Store) privacySQL(query string) string {
 	return strings.NewReplacer("{reply_notices}", p+"reply_notices", "{visits}", p+"visits",
 		"{visit_leases}", p+"visit_leases", "{invitations}", p+"invitations", "{email_counts}", p+"email_counts",
 		"{email_proofs}", p+"email_proofs", "{email_confirmations}", p+"email_confirmations",
-		"{conversation_tags}", p+"conversation_tags", "{customers}", p+"customers").Replace(query)
+		"{conversation_tags}", p+"conversation_tags", "{customers}", p+"customers", "{files}", p+"files").Replace(query)
 }
 
-// eraseVisitor are the statements of EraseVisitor, in the order they run:
+// eraseVisitor are the statements of EraseVisitor, in the order they run
+// (the files uploaded to the conversations go too, this store being a
+// chat.FileStore):
 // what refers to a row goes before it. Each takes the visitor's id, but
 // the email counts, which take their scope and the id as text.
 var eraseVisitor = []string{
 	`DELETE FROM {messages} WHERE conversation_id IN (SELECT id FROM {conversations} WHERE visitor_id = ?)`,
 	`DELETE FROM {reply_notices} WHERE visitor_id = ?`,
 	`DELETE FROM {conversation_tags} WHERE conversation_id IN (SELECT id FROM {conversations} WHERE visitor_id = ?)`,
+	`DELETE FROM {files} WHERE conversation_id IN (SELECT id FROM {conversations} WHERE visitor_id = ?)`,
 	`DELETE FROM {conversations} WHERE visitor_id = ?`,
 	`DELETE FROM {page_views} WHERE visitor_id = ?`,
 	`DELETE FROM {invitations} WHERE visit_id IN (SELECT id FROM {visits} WHERE visitor_id = ?)`,
@@ -78,6 +81,7 @@ func (s *Store) PurgeConversations(ctx context.Context, before time.Time, limit 
 			`DELETE FROM {messages} WHERE conversation_id IN ` + in,
 			`DELETE FROM {reply_notices} WHERE conversation_id IN ` + in,
 			`DELETE FROM {conversation_tags} WHERE conversation_id IN ` + in,
+			`DELETE FROM {files} WHERE conversation_id IN ` + in,
 			`DELETE FROM {conversations} WHERE id IN ` + in,
 		} {
 			if _, err := tx.ExecContext(ctx, s.q(s.privacySQL(query)), ids...); err != nil {
