@@ -96,6 +96,9 @@ func (d *Desk) Start(ctx context.Context, req StartRequest) (Conversation, error
 		if !staffed {
 			status = StatusWaiting
 		}
+		if d.startWithAdvisor(ctx, ConversationInfo{ID: req.ID, VisitorID: req.VisitorID, Department: req.Department, CreatedAt: now}, staffed) {
+			status = StatusBot
+		}
 	}
 	c, err := d.store.CreateConversation(ctx, ConversationInfo{
 		ID:         req.ID,
@@ -103,6 +106,7 @@ func (d *Desk) Start(ctx context.Context, req StartRequest) (Conversation, error
 		Department: req.Department,
 		Status:     status,
 		Offline:    status == StatusWaiting,
+		Advised:    status == StatusBot,
 		CreatedAt:  now,
 		UpdatedAt:  now,
 	})
@@ -209,6 +213,9 @@ func (h *handle) Post(ctx context.Context, m Message) (Message, error) {
 		// first answers or the conversation closes (see firstTimes).
 		if c.Status == StatusWaiting && !d.convs.acknowledged(c.ID) {
 			d.acknowledge(ctx, c, stored)
+		}
+		if c.Status == StatusBot && d.advisor != nil {
+			d.advise(ctx, c, stored)
 		}
 	case AuthorAgent:
 		if c.FirstResponseAt.IsZero() {
@@ -345,6 +352,9 @@ func (h *handle) assign(ctx context.Context, agentID string, fromQueue bool) (Co
 		}
 		if c.AgentID == agentID && c.Status == StatusOpen {
 			return false, nil
+		}
+		if c.Status == StatusBot {
+			c.Handoff = HandoffTaken
 		}
 		previous = c.AgentID
 		wasQueued = c.Status == StatusQueued || c.Status == StatusWaiting
