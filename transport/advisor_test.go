@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/advisor"
+	"github.com/parleychat/parley/advisor/faq"
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
@@ -21,9 +22,9 @@ import (
 
 // advisorFAQ answers questions about delivery, returns and orders in
 // English and Polish.
-func advisorFAQ(t *testing.T) *advisor.FAQ {
+func advisorFAQ(t *testing.T) *faq.FAQ {
 	t.Helper()
-	f, err := advisor.NewFAQ(advisor.FAQConfig{Entries: []advisor.Entry{
+	f, err := faq.New(faq.Config{Entries: []faq.Entry{
 		{Language: "en", Questions: []string{"How long does delivery take?", "When will my parcel arrive?"}, Answer: "Parcels arrive in 2 to 3 working days."},
 		{Language: "en", Questions: []string{"How do I return an item?"}, Answer: "Returns are free within 30 days."},
 		{Language: "en", Questions: []string{"Where is my order?"}, Answer: "Your order's status is under Account, Orders."},

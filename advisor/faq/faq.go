@@ -1,4 +1,4 @@
-package advisor
+package faq
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/lang/ru"
 	"github.com/blevesearch/bleve/v2/search/query"
 
+	"github.com/parleychat/parley/advisor"
 	"github.com/parleychat/parley/chat"
 )
 
@@ -32,7 +33,7 @@ var analyzers = map[string]string{
 // Languages are the languages an FAQ can answer in.
 var Languages = []string{"en", "pl", "fi", "ru"}
 
-// DefaultMinMatch is FAQConfig.MinMatch's default.
+// DefaultMinMatch is Config.MinMatch's default.
 const DefaultMinMatch = 0.5
 
 // Entry is one question the shop answers, with the ways visitors ask it,
@@ -48,8 +49,8 @@ type Entry struct {
 	QuickReplies []string
 }
 
-// FAQConfig configures NewFAQ.
-type FAQConfig struct {
+// Config configures New.
+type Config struct {
 	// Entries are the questions and answers. Required.
 	Entries []Entry
 	// Fallback is the language of visitors whose own has no entries.
@@ -63,7 +64,7 @@ type FAQConfig struct {
 	MinMatch float64
 }
 
-// FAQ is a Bot that answers from a list of questions and answers, in the
+// FAQ is an advisor.Bot that answers from a list of questions and answers, in the
 // visitor's language, by full-text search: each language has an
 // in-memory bleve index of its stored questions, analysed with bleve's
 // analyzer of that language, and a visitor's question is answered with the
@@ -77,21 +78,21 @@ type FAQ struct {
 	minMatch float64
 }
 
-var _ Bot = (*FAQ)(nil)
+var _ advisor.Bot = (*FAQ)(nil)
 
 // questionDoc is what the index keeps of one stored question.
 type questionDoc struct {
 	Q string `json:"q"`
 }
 
-// NewFAQ indexes cfg.Entries. An entry in an unknown language, with no
+// New indexes cfg.Entries. An entry in an unknown language, with no
 // question or no answer, returns an error wrapping chat.ErrInvalid.
-func NewFAQ(cfg FAQConfig) (*FAQ, error) {
+func New(cfg Config) (*FAQ, error) {
 	if len(cfg.Entries) == 0 {
-		return nil, fmt.Errorf("%w: advisor: FAQConfig.Entries is empty", chat.ErrInvalid)
+		return nil, fmt.Errorf("%w: faq: Config.Entries is empty", chat.ErrInvalid)
 	}
 	if cfg.MinMatch < 0 || cfg.MinMatch > 1 {
-		return nil, fmt.Errorf("%w: advisor: FAQConfig.MinMatch %v is outside 0 to 1", chat.ErrInvalid, cfg.MinMatch)
+		return nil, fmt.Errorf("%w: faq: Config.MinMatch %v is outside 0 to 1", chat.ErrInvalid, cfg.MinMatch)
 	}
 	f := &FAQ{indexes: map[string]bleve.Index{}, entries: map[string][]Entry{}, size: map[string]map[string]int{}, fallback: cfg.Fallback, minMatch: cfg.MinMatch}
 	if f.fallback == "" {
@@ -101,14 +102,14 @@ func NewFAQ(cfg FAQConfig) (*FAQ, error) {
 		f.minMatch = DefaultMinMatch
 	}
 	if _, ok := analyzers[f.fallback]; !ok {
-		return nil, fmt.Errorf("%w: advisor: FAQConfig.Fallback %q is not one of %v", chat.ErrInvalid, f.fallback, Languages)
+		return nil, fmt.Errorf("%w: faq: Config.Fallback %q is not one of %v", chat.ErrInvalid, f.fallback, Languages)
 	}
 	for i, e := range cfg.Entries {
 		if _, ok := analyzers[e.Language]; !ok {
-			return nil, fmt.Errorf("%w: advisor: entry %d: language %q is not one of %v", chat.ErrInvalid, i, e.Language, Languages)
+			return nil, fmt.Errorf("%w: faq: entry %d: language %q is not one of %v", chat.ErrInvalid, i, e.Language, Languages)
 		}
 		if len(e.Questions) == 0 || strings.TrimSpace(e.Answer) == "" {
-			return nil, fmt.Errorf("%w: advisor: entry %d needs a question and an answer", chat.ErrInvalid, i)
+			return nil, fmt.Errorf("%w: faq: entry %d needs a question and an answer", chat.ErrInvalid, i)
 		}
 		idx, err := f.index(e.Language)
 		if err != nil {
@@ -119,13 +120,13 @@ func NewFAQ(cfg FAQConfig) (*FAQ, error) {
 		for j, q := range e.Questions {
 			id := strconv.Itoa(n) + "/" + strconv.Itoa(j)
 			if err := idx.Index(id, questionDoc{Q: q}); err != nil {
-				return nil, fmt.Errorf("advisor: indexing entry %d: %w", i, err)
+				return nil, fmt.Errorf("faq: indexing entry %d: %w", i, err)
 			}
 			f.size[e.Language][id] = max(len(f.terms(idx, e.Language, q)), 1)
 		}
 	}
 	if _, ok := f.indexes[f.fallback]; !ok {
-		return nil, fmt.Errorf("%w: advisor: no entries in the fallback language %q", chat.ErrInvalid, f.fallback)
+		return nil, fmt.Errorf("%w: faq: no entries in the fallback language %q", chat.ErrInvalid, f.fallback)
 	}
 	return f, nil
 }
@@ -144,7 +145,7 @@ func (f *FAQ) index(lang string) (bleve.Index, error) {
 	m.DefaultAnalyzer = analyzers[lang]
 	idx, err := bleve.NewMemOnly(m)
 	if err != nil {
-		return nil, fmt.Errorf("advisor: making the %s index: %w", lang, err)
+		return nil, fmt.Errorf("faq: making the %s index: %w", lang, err)
 	}
 	f.indexes[lang] = idx
 	f.size[lang] = map[string]int{}
@@ -180,7 +181,7 @@ func primary(locale string) string {
 }
 
 // Answer implements Bot: the answer of the best match for q.Text in the
-// visitor's language, or ErrNoAnswer.
+// visitor's language, or advisor.ErrNoAnswer.
 //
 // The index is searched for the terms of q.Text, each also with one typo
 // or inflected ending allowed when it has five letters or more (bleve's
@@ -188,12 +189,12 @@ func primary(locale string) string {
 // "paczki" and "paczka"). The best-scoring stored question is the answer
 // when the words it shares with the visitor's message are at least
 // MinMatch of the message's terms, or of its own.
-func (f *FAQ) Answer(ctx context.Context, q Question) (Reply, error) {
+func (f *FAQ) Answer(ctx context.Context, q advisor.Question) (advisor.Reply, error) {
 	lang := f.Language(q.Locale)
 	idx := f.indexes[lang]
 	terms := f.terms(idx, lang, q.Text)
 	if len(terms) == 0 {
-		return Reply{}, ErrNoAnswer
+		return advisor.Reply{}, advisor.ErrNoAnswer
 	}
 	disjuncts := make([]query.Query, len(terms))
 	for i, t := range terms {
@@ -211,7 +212,7 @@ func (f *FAQ) Answer(ctx context.Context, q Question) (Reply, error) {
 	req.IncludeLocations = true
 	res, err := idx.SearchInContext(ctx, req)
 	if err != nil {
-		return Reply{}, fmt.Errorf("advisor: searching the %s questions: %w", lang, err)
+		return advisor.Reply{}, fmt.Errorf("faq: searching the %s questions: %w", lang, err)
 	}
 	for _, hit := range res.Hits {
 		shared := float64(len(hit.Locations["q"]))
@@ -221,12 +222,12 @@ func (f *FAQ) Answer(ctx context.Context, q Question) (Reply, error) {
 		entry, _, _ := strings.Cut(hit.ID, "/")
 		n, err := strconv.Atoi(entry)
 		if err != nil || n >= len(f.entries[lang]) {
-			return Reply{}, fmt.Errorf("advisor: the %s index returned an unknown document %q", lang, hit.ID)
+			return advisor.Reply{}, fmt.Errorf("faq: the %s index returned an unknown document %q", lang, hit.ID)
 		}
 		e := f.entries[lang][n]
-		return Reply{Body: e.Answer, QuickReplies: e.QuickReplies}, nil
+		return advisor.Reply{Body: e.Answer, QuickReplies: e.QuickReplies}, nil
 	}
-	return Reply{}, ErrNoAnswer
+	return advisor.Reply{}, advisor.ErrNoAnswer
 }
 
 // terms returns the distinct terms of text as the language's analyzer

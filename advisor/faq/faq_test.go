@@ -1,4 +1,4 @@
-package advisor_test
+package faq_test
 
 import (
 	"errors"
@@ -8,13 +8,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/parleychat/parley/advisor"
+	"github.com/parleychat/parley/advisor/faq"
 	"github.com/parleychat/parley/chat"
 )
 
 // shopFAQ is a small shop's questions in the four languages.
-func shopFAQ(t *testing.T) *advisor.FAQ {
+func shopFAQ(t *testing.T) *faq.FAQ {
 	t.Helper()
-	f, err := advisor.NewFAQ(advisor.FAQConfig{Entries: []advisor.Entry{
+	f, err := faq.New(faq.Config{Entries: []faq.Entry{
 		{Language: "en", Questions: []string{"How long does delivery take?", "When will my parcel arrive?"}, Answer: "Parcels arrive in 2 to 3 working days."},
 		{Language: "en", Questions: []string{"How do I return an item?", "Can I send products back?"}, Answer: "Returns are free within 30 days."},
 		{Language: "en", Questions: []string{"Where is my order?", "What is the status of my order?"}, Answer: "See your order's status under Account, Orders."},
@@ -64,15 +65,15 @@ func TestFAQMatches(t *testing.T) {
 
 // TestFAQConfig refuses entries it cannot index.
 func TestFAQConfig(t *testing.T) {
-	for _, cfg := range []advisor.FAQConfig{
+	for _, cfg := range []faq.Config{
 		{},
-		{Entries: []advisor.Entry{{Language: "xx", Questions: []string{"q"}, Answer: "a"}}},
-		{Entries: []advisor.Entry{{Language: "en", Answer: "a"}}},
-		{Entries: []advisor.Entry{{Language: "en", Questions: []string{"q"}}}},
-		{Entries: []advisor.Entry{{Language: "pl", Questions: []string{"q"}, Answer: "a"}}}, // nothing in the fallback
-		{Entries: []advisor.Entry{{Language: "en", Questions: []string{"q"}, Answer: "a"}}, MinMatch: 2},
+		{Entries: []faq.Entry{{Language: "xx", Questions: []string{"q"}, Answer: "a"}}},
+		{Entries: []faq.Entry{{Language: "en", Answer: "a"}}},
+		{Entries: []faq.Entry{{Language: "en", Questions: []string{"q"}}}},
+		{Entries: []faq.Entry{{Language: "pl", Questions: []string{"q"}, Answer: "a"}}}, // nothing in the fallback
+		{Entries: []faq.Entry{{Language: "en", Questions: []string{"q"}, Answer: "a"}}, MinMatch: 2},
 	} {
-		_, err := advisor.NewFAQ(cfg)
+		_, err := faq.New(cfg)
 		assert.True(t, errors.Is(err, chat.ErrInvalid), "%+v: %v", cfg, err)
 	}
 }
