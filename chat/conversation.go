@@ -61,6 +61,10 @@ type StartRequest struct {
 	// AgentID, when set, assigns the conversation to this agent at once
 	// instead of asking the Router: an agent starting a proactive chat.
 	AgentID string
+	// NoAdvisor sends the conversation to the queue even when the
+	// Config.Advisor would take it: the transport sets it for an
+	// invitation the visitor accepted, which offered them a person.
+	NoAdvisor bool
 }
 
 // Start creates a conversation, places it with an agent through the Router
@@ -96,7 +100,7 @@ func (d *Desk) Start(ctx context.Context, req StartRequest) (Conversation, error
 		if !staffed {
 			status = StatusWaiting
 		}
-		if d.startWithAdvisor(ctx, ConversationInfo{ID: req.ID, VisitorID: req.VisitorID, Department: req.Department, CreatedAt: now}, staffed) {
+		if !req.NoAdvisor && d.startWithAdvisor(ctx, ConversationInfo{ID: req.ID, VisitorID: req.VisitorID, Department: req.Department, CreatedAt: now}, staffed) {
 			status = StatusBot
 		}
 	}

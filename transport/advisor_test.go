@@ -319,3 +319,21 @@ func TestAdvisorReport(t *testing.T) {
 	assert.Equal(t, 1, r.Total.AdvisorResolved)
 	assert.Equal(t, 1, r.Total.HandedOver)
 }
+
+// TestAdvisorStaysOutOfInvitations: a conversation started with
+// NoAdvisor, as an accepted invitation is, goes to the agent at once.
+func TestAdvisorStaysOutOfInvitations(t *testing.T) {
+	t.Parallel()
+	h := newAdvisorHarness(t, advisor.Config{})
+	olga := h.agent(ws, "olga")
+	v, err := h.desk.SaveVisitor(t.Context(), chat.Visitor{})
+	require.NoError(t, err)
+	conv, err := h.desk.Start(t.Context(), chat.StartRequest{VisitorID: v.ID, NoAdvisor: true})
+	require.NoError(t, err)
+	olga.expect(func(f wire.ServerFrame) bool {
+		return f.Type == string(chat.EventAssigned) && f.ConversationID == conv.ID()
+	})
+	c, err := conv.Info(t.Context())
+	require.NoError(t, err)
+	assert.False(t, c.Advised)
+}
