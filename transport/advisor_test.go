@@ -2,6 +2,7 @@ package transport_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -85,6 +86,18 @@ func storedTranscript(t *testing.T, h *harness, conv chat.ConversationInfo) []ch
 	ms, err := h.store.Messages(t.Context(), conv.ID, chat.MessageQuery{Limit: chat.MaxPageSize})
 	require.NoError(t, err)
 	return ms
+}
+
+// botMessages counts the stored messages of the advisor in conv.
+func botMessages(t *testing.T, h *harness, conv chat.ConversationInfo) int {
+	t.Helper()
+	n := 0
+	for _, m := range storedTranscript(t, h, conv) {
+		if m.Author.Kind == chat.AuthorBot {
+			n++
+		}
+	}
+	return n
 }
 
 // TestAdvisorHandsOverOnRequest: the advisor answers first while an
@@ -220,13 +233,7 @@ func TestAdvisorHandsOverWhenRepeated(t *testing.T) {
 			v.say(conv, c.again)
 			got := handedOver(t, h, conv)
 			assert.Equal(t, chat.HandoffRepeated, got.Handoff)
-			bots := 0
-			for _, m := range storedTranscript(t, h, conv) {
-				if m.Author.Kind == chat.AuthorBot {
-					bots++
-				}
-			}
-			assert.Equal(t, 1, bots, "the advisor answers a repeated question with a person")
+			assert.Equal(t, 1, botMessages(t, h, conv), "the advisor answers a repeated question with a person")
 		})
 	}
 }
@@ -336,4 +343,52 @@ func TestAdvisorStaysOutOfInvitations(t *testing.T) {
 	c, err := conv.Info(t.Context())
 	require.NoError(t, err)
 	assert.False(t, c.Advised)
+}
+
+// TestAdvisorTakenByAnAgent: an agent who assigns the advisor's
+// conversation to themselves takes it over, and the advisor's own quick
+// replies come before the offer of a person.
+func TestAdvisorTakenByAnAgent(t *testing.T) {
+	t.Parallel()
+	h := newAdvisorHarness(t, advisor.Config{Bot: advisor.BotFunc(func(context.Context, advisor.Question) (advisor.Reply, error) {
+		return advisor.Reply{Body: "Which order?", QuickReplies: []string{"The last one"}}, nil
+	})})
+	olga := h.agent(ws, "olga")
+	v := h.visitor(ws, clientOptions{lang: "fi"})
+	conv := v.start("")
+	v.say(conv, "Missä tilaukseni on?")
+	assert.Equal(t, []string{"The last one", "Puhu ihmisen kanssa"}, botAnswer(v, conv).QuickReplies)
+	olga.mustRequest(wire.ClientFrame{Type: wire.FrameAssign, ConversationID: conv.ID})
+	c := handedOver(t, h, conv)
+	assert.Equal(t, chat.HandoffTaken, c.Handoff)
+	assert.Equal(t, chat.StatusOpen, c.Status)
+	v.say(conv, "The last one")
+	olga.say(conv, "Olga here: it left the warehouse today.")
+	v.expect(func(f wire.ServerFrame) bool {
+		return f.Type == string(chat.EventMessage) && f.Message.Author.Kind == chat.AuthorAgent
+	})
+	assert.Equal(t, 1, botMessages(t, h, conv), "the advisor is quiet once an agent has the conversation")
+}
+
+// TestAdvisorFailureHandsOver: a bot that fails, or answers later than
+// chat.Config.AdvisorTimeout, hands the conversation over.
+func TestAdvisorFailureHandsOver(t *testing.T) {
+	t.Parallel()
+	adv, err := advisor.New(advisor.Config{Bot: advisor.BotFunc(func(ctx context.Context, q advisor.Question) (advisor.Reply, error) {
+		if q.Text == "slow" {
+			<-ctx.Done()
+			return advisor.Reply{}, ctx.Err()
+		}
+		return advisor.Reply{}, errors.New("the order system is down")
+	})})
+	require.NoError(t, err)
+	h := newHarnessWithDesk(t, chat.Config{Store: advisorSQLite(t), Advisor: adv, AdvisorTimeout: 50 * time.Millisecond})
+	h.agent(ws, "olga")
+	for _, text := range []string{"broken", "slow"} {
+		v := h.visitor(ws, clientOptions{lang: "en"})
+		conv := v.start("")
+		v.say(conv, text)
+		c := handedOver(t, h, conv)
+		assert.Equal(t, chat.HandoffFailed, c.Handoff, text)
+	}
 }

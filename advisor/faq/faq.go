@@ -1,3 +1,7 @@
+// Package faq is a ready advisor.Bot: it answers from a list of questions
+// and answers the shop supplies, in English, Polish, Finnish and Russian,
+// matching a visitor's message to the stored questions with the bleve
+// full-text search library and its analyzer of each language.
 package faq
 
 import (
