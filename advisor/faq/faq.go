@@ -18,6 +18,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/lang/pl"
 	"github.com/blevesearch/bleve/v2/analysis/lang/ru"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 
 	"github.com/parleychat/parley/advisor"
 	"github.com/parleychat/parley/chat"
@@ -147,6 +148,9 @@ func (f *FAQ) index(lang string) (bleve.Index, error) {
 	m := bleve.NewIndexMapping()
 	m.DefaultMapping = doc
 	m.DefaultAnalyzer = analyzers[lang]
+	// BM25 rather than bleve's default TF-IDF: it does not let a word
+	// repeated in a stored question outweigh the others.
+	m.ScoringModel = index.BM25Scoring
 	idx, err := bleve.NewMemOnly(m)
 	if err != nil {
 		return nil, fmt.Errorf("faq: making the %s index: %w", lang, err)
