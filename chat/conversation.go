@@ -61,6 +61,10 @@ type StartRequest struct {
 	// AgentID, when set, assigns the conversation to this agent at once
 	// instead of asking the Router: an agent starting a proactive chat.
 	AgentID string
+	// NoAdvisor sends the conversation to the queue even when the
+	// Config.Advisor would take it: the transport sets it for an
+	// invitation the visitor accepted, which offered them a person.
+	NoAdvisor bool
 }
 
 // Start creates a conversation, places it with an agent through the Router
@@ -96,6 +100,9 @@ func (d *Desk) Start(ctx context.Context, req StartRequest) (Conversation, error
 		if !staffed {
 			status = StatusWaiting
 		}
+		if !req.NoAdvisor && d.startWithAdvisor(ctx, ConversationInfo{ID: req.ID, VisitorID: req.VisitorID, Department: req.Department, CreatedAt: now}, staffed) {
+			status = StatusBot
+		}
 	}
 	c, err := d.store.CreateConversation(ctx, ConversationInfo{
 		ID:         req.ID,
@@ -103,6 +110,7 @@ func (d *Desk) Start(ctx context.Context, req StartRequest) (Conversation, error
 		Department: req.Department,
 		Status:     status,
 		Offline:    status == StatusWaiting,
+		Advised:    status == StatusBot,
 		CreatedAt:  now,
 		UpdatedAt:  now,
 	})
@@ -189,11 +197,12 @@ func (h *handle) Post(ctx context.Context, m Message) (Message, error) {
 	if m.Author.Kind == AuthorVisitor && m.Author.ID != c.VisitorID.String() {
 		return Message{}, invalid("visitor %.64q is not the visitor of conversation %s", m.Author.ID, h.id)
 	}
-	if m.Author.Kind == AuthorAgent && !m.Internal && (c.Status == StatusQueued || c.Status == StatusWaiting) {
-		// An agent answering a chat that waits takes it, so that the
-		// visitor is not shown a place in the queue under the answer; an
-		// agent without room is refused (ErrAgentBusy) and nothing is
-		// posted.
+	if m.Author.Kind == AuthorAgent && !m.Internal && (c.Status == StatusQueued || c.Status == StatusWaiting || c.Status == StatusBot) {
+		// An agent answering a chat that waits, or that the virtual
+		// advisor has, takes it, so that the visitor is not shown a place
+		// in the queue under the answer, nor the advisor answering after
+		// it; an agent without room is refused (ErrAgentBusy) and nothing
+		// is posted.
 		if c, err = h.assign(ctx, m.Author.ID, false); err != nil {
 			return Message{}, err
 		}
@@ -218,6 +227,9 @@ func (h *handle) Post(ctx context.Context, m Message) (Message, error) {
 		// first answers or the conversation closes (see firstTimes).
 		if c.Status == StatusWaiting && !d.convs.acknowledged(c.ID) {
 			d.acknowledge(ctx, c, stored)
+		}
+		if c.Status == StatusBot && d.advisor != nil {
+			d.advise(ctx, c, stored)
 		}
 	case AuthorAgent:
 		if c.FirstResponseAt.IsZero() {
@@ -354,6 +366,9 @@ func (h *handle) assign(ctx context.Context, agentID string, fromQueue bool) (Co
 		}
 		if c.AgentID == agentID && c.Status == StatusOpen {
 			return false, nil
+		}
+		if c.Status == StatusBot {
+			c.Handoff = HandoffTaken
 		}
 		previous = c.AgentID
 		wasQueued = c.Status == StatusQueued || c.Status == StatusWaiting

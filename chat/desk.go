@@ -156,6 +156,15 @@ type Config struct {
 	// With Customers, it is given to the Router in RouteRequest.Shop and
 	// shown to agents.
 	Carts CartSource
+
+	// Advisor is a virtual advisor that answers the conversations it
+	// takes before an agent does (see Advisor and package advisor). Nil
+	// means none: every conversation goes to the queue.
+	Advisor Advisor
+	// AdvisorTimeout bounds one answer of the Advisor; one that takes
+	// longer hands the conversation over. Zero means
+	// DefaultAdvisorTimeout; negative is invalid.
+	AdvisorTimeout time.Duration
 }
 
 // OpeningHours tells when each department answers chats. hours.Hours
@@ -197,6 +206,8 @@ type Desk struct {
 	leaseTTL         time.Duration
 	customers        CustomerSource
 	carts            CartSource
+	advisor          Advisor
+	advisorTimeout   time.Duration
 
 	hub      *hub
 	closed   atomic.Bool
@@ -234,6 +245,9 @@ func NewDesk(cfg Config) (*Desk, error) {
 	if cfg.ConversationCacheSize < 0 || cfg.ConversationCacheTTL < 0 {
 		return nil, invalid("Config.ConversationCacheSize and ConversationCacheTTL cannot be negative")
 	}
+	if cfg.AdvisorTimeout < 0 {
+		return nil, invalid("Config.AdvisorTimeout is negative")
+	}
 	if cfg.Retention.Conversations < 0 || cfg.Retention.PageViews < 0 {
 		return nil, invalid("Config.Retention cannot be negative")
 	}
@@ -264,6 +278,9 @@ func NewDesk(cfg Config) (*Desk, error) {
 		stopped:   make(chan struct{}),
 		customers: cfg.Customers,
 		carts:     cfg.Carts,
+
+		advisor:        cfg.Advisor,
+		advisorTimeout: cmp.Or(cfg.AdvisorTimeout, DefaultAdvisorTimeout),
 	}
 	var err error
 	if d.email, err = newEmailRules(cfg); err != nil {

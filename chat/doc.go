@@ -61,6 +61,14 @@
 // and per address ([ErrEmailLimit]), and suppressed addresses
 // ([Desk.SuppressEmail]) get nothing.
 //
+// A virtual advisor ([Config.Advisor]; package advisor) may answer new
+// conversations first: they start in [StatusBot], no agent is offered
+// them, and each visitor message is answered by the advisor on the
+// instance that stored it. Every answer offers a person
+// ([PersonRequest]); the advisor hands the conversation over to the
+// queue, or to an offline request when nobody is online, and says why in
+// [ConversationInfo.Handoff] and an internal note.
+//
 // Start [Desk.Run] once per instance, in its own goroutine: it calls
 // [Desk.Sweep] every minute, which closes conversations left idle for
 // [Config.InactivityTimeout] and hands offline requests to agents when

@@ -15,6 +15,7 @@ type phrases struct {
 	at                      string // time layout of the expected answer
 	toAgent, toDepartment   string // a transfer; %s is the agent's name or the department
 	idle                    string // closed for inactivity; %s is the timeout, written out
+	person, handoff         string // the quick reply asking the advisor for a person, and the line of a handoff
 	// units are the forms of day, hour, minute and second after a number,
 	// in the order plural numbers them.
 	units  [4][3]string
@@ -33,6 +34,8 @@ var languages = map[string]*phrases{
 		toAgent:      "Transferred to %s.",
 		toDepartment: "Transferred to the %s department.",
 		idle:         "Closed after %s without activity.",
+		person:       "Talk to a person",
+		handoff:      "A person from our team takes over this chat and sees everything written so far.",
 		units:        [4][3]string{{"day", "days", "days"}, {"hour", "hours", "hours"}, {"minute", "minutes", "minutes"}, {"second", "seconds", "seconds"}},
 		plural:       pluralOne,
 	},
@@ -45,6 +48,8 @@ var languages = map[string]*phrases{
 		toAgent:      "Rozmowa przekazana do: %s.",
 		toDepartment: "Rozmowa przekazana do działu: %s.",
 		idle:         "Rozmowa zamknięta. Czas bez aktywności: %s.",
+		person:       "Porozmawiaj z konsultantem",
+		handoff:      "Rozmowę przejmuje osoba z naszego zespołu i widzi wszystko, co do tej pory napisano.",
 		units:        [4][3]string{{"dzień", "dni", "dni"}, {"godzina", "godziny", "godzin"}, {"minuta", "minuty", "minut"}, {"sekunda", "sekundy", "sekund"}},
 		plural:       pluralPolish,
 	},
@@ -57,6 +62,8 @@ var languages = map[string]*phrases{
 		toAgent:      "Keskustelu siirretty: %s.",
 		toDepartment: "Keskustelu siirretty osastolle: %s.",
 		idle:         "Keskustelu suljettu. Aika ilman toimintaa: %s.",
+		person:       "Puhu ihmisen kanssa",
+		handoff:      "Tiimimme jäsen jatkaa keskustelua ja näkee kaiken tähän asti kirjoitetun.",
 		units:        [4][3]string{{"päivä", "päivää", "päivää"}, {"tunti", "tuntia", "tuntia"}, {"minuutti", "minuuttia", "minuuttia"}, {"sekunti", "sekuntia", "sekuntia"}},
 		plural:       pluralOne,
 	},
@@ -69,6 +76,8 @@ var languages = map[string]*phrases{
 		toAgent:      "Чат передан: %s.",
 		toDepartment: "Чат передан в отдел: %s.",
 		idle:         "Чат закрыт. Время без активности: %s.",
+		person:       "Связаться с сотрудником",
+		handoff:      "Чат продолжит сотрудник нашей команды; он видит всё, что написано до сих пор.",
 		units:        [4][3]string{{"день", "дня", "дней"}, {"час", "часа", "часов"}, {"минута", "минуты", "минут"}, {"секунда", "секунды", "секунд"}},
 		plural:       pluralRussian,
 	},

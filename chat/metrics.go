@@ -27,6 +27,12 @@ type Metrics struct {
 	Missed bool `json:"missed"`
 	// Offline is an offline request: nobody could answer when it started.
 	Offline bool `json:"offline"`
+	// Advised says the virtual advisor answered it first; HandedOver that
+	// the advisor passed it to a person, and AdvisorResolved that it closed
+	// with the advisor, nobody else needed.
+	Advised         bool `json:"advised,omitempty"`
+	HandedOver      bool `json:"handed_over,omitempty"`
+	AdvisorResolved bool `json:"advisor_resolved,omitempty"`
 	// Messages counts every message of the conversation, notes and system
 	// messages included.
 	Messages int64 `json:"messages"`
@@ -44,7 +50,10 @@ func MetricsOf(c ConversationInfo) Metrics {
 		Rating:   c.Rating,
 		Resolved: c.Resolved,
 		Closed:   c.Status == StatusClosed,
+		Advised:  c.Advised,
 	}
+	m.HandedOver = c.Advised && c.Handoff != ""
+	m.AdvisorResolved = c.Advised && c.Handoff == "" && m.Closed
 	if !c.FirstAssignedAt.IsZero() {
 		m.Assigned, m.QueueWait = true, c.FirstAssignedAt.Sub(c.CreatedAt)
 	}
@@ -116,6 +125,12 @@ type Summary struct {
 	Missed        int `json:"missed"`   // see Metrics.Missed
 	Offline       int `json:"offline"`  // offline requests
 	Closed        int `json:"closed"`
+	// Advised counts the conversations the virtual advisor answered
+	// first; of those, HandedOver the ones it passed to a person and
+	// AdvisorResolved the ones that closed with it.
+	Advised         int `json:"advised"`
+	HandedOver      int `json:"handed_over"`
+	AdvisorResolved int `json:"advisor_resolved"`
 	// Messages counts the messages of all the conversations.
 	Messages      int64        `json:"messages"`
 	QueueWait     Distribution `json:"queue_wait"`     // of assigned live chats; offline requests wait for opening hours and are left out
@@ -270,6 +285,15 @@ func (a *acc) add(m Metrics) {
 	}
 	if m.Missed {
 		s.Missed++
+	}
+	if m.Advised {
+		s.Advised++
+	}
+	if m.HandedOver {
+		s.HandedOver++
+	}
+	if m.AdvisorResolved {
+		s.AdvisorResolved++
 	}
 	if m.Offline {
 		s.Offline++

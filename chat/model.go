@@ -65,7 +65,7 @@ type ConversationInfo struct {
 	ID         uuid.UUID `json:"id"`                   // the conversation's id
 	VisitorID  uuid.UUID `json:"visitor_id"`           // whom the conversation is with
 	Department string    `json:"department,omitempty"` // topic or department the visitor chose; empty for the default
-	Status     Status    `json:"status"`               // queued, waiting, open or closed
+	Status     Status    `json:"status"`               // queued, waiting, bot, open or closed
 	AgentID    string    `json:"agent_id,omitempty"`   // assigned agent; empty while queued
 	CreatedAt  time.Time `json:"created_at"`           // when it started
 	UpdatedAt  time.Time `json:"updated_at"`           // last change or message
@@ -82,6 +82,12 @@ type ConversationInfo struct {
 	FirstMessageAt  time.Time `json:"first_message_at,omitzero"`  // the visitor's first message
 	FirstResponseAt time.Time `json:"first_response_at,omitzero"` // the first agent message after FirstMessageAt
 	Offline         bool      `json:"offline,omitempty"`          // it started waiting, as an offline request
+	// Advised says the conversation started with the virtual advisor
+	// (StatusBot); Handoff says why the advisor passed it to a person,
+	// and is empty while the advisor has it. A closed conversation with
+	// Advised and no Handoff is one the advisor resolved on its own.
+	Advised bool          `json:"advised,omitempty"`
+	Handoff HandoffReason `json:"handoff,omitempty"`
 	// Version increases by one on every stored change. UpdateConversation
 	// accepts a change only when the caller's Version matches the stored one.
 	Version int64 `json:"version"`

@@ -252,7 +252,7 @@ func (q MessageQuery) Validate() error {
 func (f ConversationFilter) Validate() error {
 	for _, s := range f.Statuses {
 		if !s.Valid() {
-			return invalid("status %.32q is not queued, waiting, open or closed", s)
+			return invalid("status %.32q is not queued, waiting, bot, open or closed", s)
 		}
 	}
 	if !f.After.IsZero() {

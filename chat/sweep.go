@@ -14,8 +14,8 @@ const DefaultSweepInterval = time.Minute
 // Sweep does the Desk's timed work once: it sets offline the agents whose
 // every presence lease has expired (see AgentLeaseStore), so that their
 // conversations go back to the queue; forgets the expired presence leases
-// of visitors and the visits that ended VisitGap ago (see VisitStore); closes queued and open
-// conversations that have had no message or change for
+// of visitors and the visits that ended VisitGap ago (see VisitStore); closes queued, open and
+// advisor's (StatusBot) conversations that have had no message or change for
 // Config.InactivityTimeout, each with a system message saying why; offers
 // offline requests to agents once their department's hours begin; emails
 // the reply notices that are due and that no Desk's timer sent, such as
@@ -31,7 +31,7 @@ func (d *Desk) Sweep(ctx context.Context) error {
 	if d.inactivity > 0 {
 		cutoff := d.timestamp().Add(-d.inactivity)
 		var idle []ConversationInfo
-		err := d.eachConversation(ctx, ConversationFilter{Statuses: []Status{StatusQueued, StatusOpen}}, func(c ConversationInfo) {
+		err := d.eachConversation(ctx, ConversationFilter{Statuses: []Status{StatusBot, StatusQueued, StatusOpen}}, func(c ConversationInfo) {
 			if c.UpdatedAt.Before(cutoff) {
 				idle = append(idle, c)
 			}

@@ -135,13 +135,16 @@ func (a Agent) Validate() error {
 
 // Valid reports whether s is one of the defined conversation statuses.
 func (s Status) Valid() bool {
-	return s == StatusQueued || s == StatusWaiting || s == StatusOpen || s == StatusClosed
+	return s == StatusQueued || s == StatusWaiting || s == StatusBot || s == StatusOpen || s == StatusClosed
 }
 
 // Validate reports with ErrInvalid why c cannot be stored.
 func (c ConversationInfo) Validate() error {
 	if !c.Status.Valid() {
-		return invalid("conversation status %.32q is not queued, waiting, open or closed", c.Status)
+		return invalid("conversation status %.32q is not queued, waiting, bot, open or closed", c.Status)
+	}
+	if !c.Handoff.Valid() {
+		return invalid("handoff reason %.32q is not one of the defined reasons", c.Handoff)
 	}
 	if c.Rating < 0 || c.Rating > 5 {
 		return invalid("rating %d is outside 1 to 5", c.Rating)

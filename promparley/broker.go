@@ -61,6 +61,9 @@ func (m *Metrics) count(e chat.Event) {
 		case c == nil:
 		case c.Status == chat.StatusClosed:
 			m.closed.Inc()
+			if c.Advised {
+				m.advisor.WithLabelValues(advisorOutcome(c.Handoff)).Inc()
+			}
 		case c.Version == 1: // just created
 			m.started.Inc()
 			if c.Offline {
@@ -75,6 +78,19 @@ func authorKind(k chat.AuthorKind) string {
 	switch k {
 	case chat.AuthorVisitor, chat.AuthorAgent, chat.AuthorBot, chat.AuthorSystem:
 		return string(k)
+	}
+	return "other"
+}
+
+// advisorOutcome is the outcome label of a conversation the advisor
+// answered first: "resolved" when it never handed it over, else the
+// reason, bounded to the known ones.
+func advisorOutcome(r chat.HandoffReason) string {
+	switch {
+	case r == "":
+		return "resolved"
+	case r.Valid():
+		return string(r)
 	}
 	return "other"
 }

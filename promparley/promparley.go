@@ -42,6 +42,7 @@ type Metrics struct {
 	started       prometheus.Counter
 	offline       prometheus.Counter
 	closed        prometheus.Counter
+	advisor       *prometheus.CounterVec
 	storeSeconds  *prometheus.HistogramVec
 	storeErrors   *prometheus.CounterVec
 	publishSecs   prometheus.Histogram
@@ -86,6 +87,9 @@ func New(cfg Config) (*Metrics, error) {
 		closed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "parley_conversations_closed_total", Help: "Conversations closed by this instance.", ConstLabels: l,
 		}),
+		advisor: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parley_advisor_conversations_total", Help: "Conversations the virtual advisor answered first, counted by this instance when they close, by outcome: resolved by the advisor, or handed over and why (requested, unknown, turns, repeated, failed, taken).", ConstLabels: l,
+		}, []string{"outcome"}),
 		storeSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "parley_store_seconds", Help: "Duration of Store calls, by method.", ConstLabels: l,
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
@@ -108,7 +112,7 @@ func New(cfg Config) (*Metrics, error) {
 			Name: "parley_broker_reconnects_total", Help: "Times the Broker's connection came back after a loss.", ConstLabels: l,
 		}),
 	}
-	for _, c := range []prometheus.Collector{m.messages, m.started, m.offline, m.closed, m.storeSeconds, m.storeErrors, m.publishSecs, m.publishErrors, m.deliveryLag, m.reconnects} {
+	for _, c := range []prometheus.Collector{m.messages, m.started, m.offline, m.closed, m.advisor, m.storeSeconds, m.storeErrors, m.publishSecs, m.publishErrors, m.deliveryLag, m.reconnects} {
 		if err := cfg.Registerer.Register(c); err != nil {
 			return nil, err
 		}

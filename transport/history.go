@@ -15,7 +15,7 @@ import (
 const MaxHistory = 50
 
 // activeStatuses are the statuses of conversations that are not over.
-var activeStatuses = []chat.Status{chat.StatusWaiting, chat.StatusQueued, chat.StatusOpen}
+var activeStatuses = []chat.Status{chat.StatusWaiting, chat.StatusQueued, chat.StatusBot, chat.StatusOpen}
 
 // history answers a history frame, an agent's or a visitor's own: the visitor's newest
 // conversations, newest first, at most MaxHistory of them, or with before

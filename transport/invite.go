@@ -310,7 +310,8 @@ func (r *liveRegistry) reply(ctx context.Context, ss *session, f wire.ClientFram
 // open starts the conversation of an accepted invitation and posts the
 // invitation as its first message. Both steps are idempotent.
 func (r *liveRegistry) open(ctx context.Context, visitor uuid.UUID, inv chat.Invitation) (chat.Conversation, error) {
-	req := chat.StartRequest{ID: inv.ConversationID, VisitorID: visitor}
+	// The shop offered a person: the advisor, if any, stays out of it.
+	req := chat.StartRequest{ID: inv.ConversationID, VisitorID: visitor, NoAdvisor: true}
 	author := chat.Author{Kind: chat.AuthorBot}
 	if rule := r.rule(inv.Rule); rule != nil {
 		req.Department, author.Name = rule.Department, rule.From

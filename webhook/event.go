@@ -83,6 +83,10 @@ func typeOf(e chat.Event) (EventType, bool) {
 			return "", false
 		case c.Status == chat.StatusClosed:
 			return ConversationClosed, true
+		case c.Status == chat.StatusWaiting && c.Handoff != "":
+			// The virtual advisor handed it over with nobody online: it
+			// becomes an offline request now.
+			return OfflineRequest, true
 		case c.Version != 1:
 			// Back to the queue, or an offline request opening: not a start.
 			return "", false

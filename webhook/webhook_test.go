@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/parleychat/parley/advisor"
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/store/sqlite"
 	"github.com/parleychat/parley/store/sqlstore"
@@ -282,6 +283,40 @@ func TestOfflineRequest(t *testing.T) {
 		assert.Equal(t, conv.ID(), d.ConversationID)
 		assert.Equal(t, chat.StatusWaiting, d.Conversation.Status)
 	}
+}
+
+// TestOfflineRequestFromTheAdvisor: a conversation the virtual advisor
+// hands over while the shop is closed arrives as an offline request when
+// it is handed over, after its start.
+func TestOfflineRequestFromTheAdvisor(t *testing.T) {
+	ctx := t.Context()
+	rc := newReceiver(t, nil)
+	s := openStore(t, filepath.Join(t.TempDir(), "parley.db"))
+	w := newWebhooks(t, config(s, rc.URL, webhook.OfflineRequest, webhook.ConversationStarted))
+	adv, err := advisor.New(advisor.Config{Bot: advisor.BotFunc(func(context.Context, advisor.Question) (advisor.Reply, error) {
+		return advisor.Reply{}, advisor.ErrNoAnswer
+	})})
+	require.NoError(t, err)
+	desk, err := chat.NewDesk(chat.Config{Store: s, Recorder: w, Hours: closed{}, Advisor: adv})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = desk.Close(context.Background()) })
+	v, err := desk.SaveVisitor(ctx, chat.Visitor{})
+	require.NoError(t, err)
+	conv, err := desk.Start(ctx, chat.StartRequest{VisitorID: v.ID})
+	require.NoError(t, err)
+	_, err = conv.Post(ctx, chat.Message{Author: chat.Author{Kind: chat.AuthorVisitor, ID: v.ID.String()}, Body: "Do you sell gift cards?"})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		c, err := conv.Info(ctx)
+		require.NoError(t, err)
+		return c.Status == chat.StatusWaiting
+	}, 10*time.Second, 5*time.Millisecond, "the advisor hands over")
+	require.NoError(t, w.DeliverDue(ctx))
+	types := map[webhook.EventType]chat.Status{}
+	for _, d := range rc.accepted(t) {
+		types[d.Type] = d.Conversation.Status
+	}
+	assert.Equal(t, map[webhook.EventType]chat.Status{webhook.ConversationStarted: chat.StatusBot, webhook.OfflineRequest: chat.StatusWaiting}, types)
 }
 
 // closed is opening hours that never open.

@@ -158,8 +158,14 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	defer hooks.stop(ctx) // on an early return; the shutdown below stops it with a deadline
+	// The virtual advisor answers new chats in front of the agents.
+	adv, answers, err := newAdvisor()
+	if err != nil {
+		return err
+	}
+	defer answers.Close()
 	desk, err = chat.NewDesk(chat.Config{Store: metrics.Store(store), Broker: metrics.Broker(broker), Logger: log,
-		Customers: shopCommerce, Carts: shopCommerce, Recorder: hooks.hooks})
+		Customers: shopCommerce, Carts: shopCommerce, Recorder: hooks.hooks, Advisor: adv})
 	if err != nil {
 		return err
 	}

@@ -78,6 +78,8 @@ func (s *Store) PurgeConversations(ctx context.Context, before time.Time, limit 
 	defer s.mu.Unlock()
 	var old []*conversation
 	for _, c := range s.conversations {
+		// A closed conversation with no ClosedAt has no age, as in SQL,
+		// where its NULL compares with nothing.
 		if c.info.Status == chat.StatusClosed && !c.info.ClosedAt.IsZero() && c.info.ClosedAt.Before(before) {
 			old = append(old, c)
 		}

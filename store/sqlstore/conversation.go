@@ -13,16 +13,17 @@ import (
 	"github.com/parleychat/parley/chat"
 )
 
-const conversationColumns = `id, visitor_id, department, status, agent_id, created_at, updated_at, assigned_at, closed_at, rating, resolved, last_seq, version, first_assigned_at, first_message_at, first_response_at, offline`
+const conversationColumns = `id, visitor_id, department, status, agent_id, created_at, updated_at, assigned_at, closed_at, rating, resolved, last_seq, version, first_assigned_at, first_message_at, first_response_at, offline, advised, handoff`
 
 func scanConversation(sc interface{ Scan(...any) error }) (chat.ConversationInfo, error) {
 	var c chat.ConversationInfo
 	var id, visitor, agent, department []byte
 	var status string
 	var created, updated, assigned, closed, resolved, firstAssigned, firstMessage, firstResponse sql.NullInt64
-	var offline int64
+	var offline, advised int64
+	var handoff string
 	if err := sc.Scan(&id, &visitor, &department, &status, &agent, &created, &updated, &assigned, &closed,
-		&c.Rating, &resolved, &c.LastSeq, &c.Version, &firstAssigned, &firstMessage, &firstResponse, &offline); err != nil {
+		&c.Rating, &resolved, &c.LastSeq, &c.Version, &firstAssigned, &firstMessage, &firstResponse, &offline, &advised, &handoff); err != nil {
 		return chat.ConversationInfo{}, err
 	}
 	var err error
@@ -37,6 +38,7 @@ func scanConversation(sc interface{ Scan(...any) error }) (chat.ConversationInfo
 	c.AssignedAt, c.ClosedAt = fromMicros(assigned), fromMicros(closed)
 	c.FirstAssignedAt, c.FirstMessageAt, c.FirstResponseAt = fromMicros(firstAssigned), fromMicros(firstMessage), fromMicros(firstResponse)
 	c.Offline = offline != 0
+	c.Advised, c.Handoff = advised != 0, chat.HandoffReason(handoff)
 	if resolved.Valid {
 		r := resolved.Int64 != 0
 		c.Resolved = &r
@@ -59,10 +61,11 @@ func (s *Store) CreateConversation(ctx context.Context, c chat.ConversationInfo)
 	defer s.unlockWrites()
 	c = normalize(c)
 	c.Version = 1
-	_, err = s.exec(ctx, `INSERT INTO {conversations} (`+conversationColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = s.exec(ctx, `INSERT INTO {conversations} (`+conversationColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		idBytes(c.ID), idBytes(c.VisitorID), c.Department, string(c.Status), c.AgentID,
 		micros(c.CreatedAt), micros(c.UpdatedAt), micros(c.AssignedAt), micros(c.ClosedAt),
-		c.Rating, boolValue(c.Resolved), 0, 1, micros(c.FirstAssignedAt), micros(c.FirstMessageAt), micros(c.FirstResponseAt), flag(c.Offline))
+		c.Rating, boolValue(c.Resolved), 0, 1, micros(c.FirstAssignedAt), micros(c.FirstMessageAt), micros(c.FirstResponseAt), flag(c.Offline),
+		flag(c.Advised), string(c.Handoff))
 	if err != nil {
 		return chat.ConversationInfo{}, s.dbErr("creating conversation "+c.ID.String(), err)
 	}
@@ -143,10 +146,10 @@ func (s *Store) UpdateConversation(ctx context.Context, c chat.ConversationInfo)
 func (s *Store) updateConversation(ctx context.Context, tx *sql.Tx, c chat.ConversationInfo) (chat.ConversationInfo, error) {
 	res, err := s.txExec(ctx, tx, `UPDATE {conversations} SET department = ?, status = ?, agent_id = ?, updated_at = ?,
 		assigned_at = ?, closed_at = ?, rating = ?, resolved = ?, first_assigned_at = ?, first_message_at = ?,
-		first_response_at = ?, offline = ?, version = version + 1 WHERE id = ? AND version = ?`,
+		first_response_at = ?, offline = ?, advised = ?, handoff = ?, version = version + 1 WHERE id = ? AND version = ?`,
 		c.Department, string(c.Status), c.AgentID, micros(c.UpdatedAt), micros(c.AssignedAt), micros(c.ClosedAt),
 		c.Rating, boolValue(c.Resolved), micros(c.FirstAssignedAt), micros(c.FirstMessageAt), micros(c.FirstResponseAt),
-		flag(c.Offline), idBytes(c.ID), c.Version)
+		flag(c.Offline), flag(c.Advised), string(c.Handoff), idBytes(c.ID), c.Version)
 	if err != nil {
 		return chat.ConversationInfo{}, s.dbErr("updating a conversation", err)
 	}

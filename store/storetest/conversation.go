@@ -34,6 +34,7 @@ func conversationCases() []testCase {
 		{"ListNewest", testConversationsNewest},
 		{"PageThroughTies", testConversationsPageThrough},
 		{"CursorIsAPosition", testConversationsCursor},
+		{"Advisor", testConversationAdvisor},
 	}
 }
 
@@ -55,6 +56,8 @@ func (f *fixture) fullConversation() chat.ConversationInfo {
 	c.FirstMessageAt = baseTime().Add(30 * time.Second)
 	c.FirstResponseAt = baseTime().Add(2*time.Minute + 999)
 	c.Offline = true
+	c.Advised = true
+	c.Handoff = chat.HandoffRepeated
 	return c
 }
 
@@ -538,4 +541,34 @@ func testConversationsCreatedRange(t *testing.T, f *fixture) {
 		got := f.listConversations(chat.ConversationFilter{VisitorID: v.ID, CreatedFrom: tt.from, CreatedBefore: tt.upTo})
 		require.Equal(t, ids(tt.want), ids(got), "Conversations created in [CreatedFrom, CreatedBefore): %s", tt.name)
 	}
+}
+
+// testConversationAdvisor checks the fields of the virtual advisor: a
+// conversation starts with it (StatusBot, Advised), is listed by that
+// status, and is handed over with a reason that an update sets and keeps.
+func testConversationAdvisor(t *testing.T, f *fixture) {
+	c := newConversation(f.visitor().ID)
+	c.Status, c.Advised = chat.StatusBot, true
+	created := f.create(c)
+	requireConversation(t, created, f.get(c.ID), "a conversation with the advisor round-trips")
+	got := f.listConversations(chat.ConversationFilter{VisitorID: c.VisitorID, Statuses: []chat.Status{chat.StatusBot}})
+	require.Len(t, got, 1, "the advisor's conversations are listed by StatusBot")
+	assert.Equal(t, c.ID, got[0].ID)
+	assert.Empty(t, f.listConversations(chat.ConversationFilter{VisitorID: c.VisitorID, Statuses: []chat.Status{chat.StatusQueued}}),
+		"a conversation with the advisor is not queued")
+
+	change := created
+	change.Status, change.Handoff = chat.StatusQueued, chat.HandoffUnknown
+	updated, err := f.s.UpdateConversation(f.ctx, change)
+	require.NoError(t, err, "UpdateConversation")
+	got1 := f.get(c.ID)
+	requireConversation(t, updated, got1, "a handoff is stored")
+	assert.True(t, got1.Advised, "Advised is kept")
+	assert.Equal(t, chat.HandoffUnknown, got1.Handoff)
+
+	bad := updated
+	bad.Handoff = "bored"
+	_, err = f.s.UpdateConversation(f.ctx, bad)
+	require.ErrorIs(t, err, chat.ErrInvalid, "an unknown handoff reason is refused")
+	requireConversation(t, updated, f.get(c.ID), "a refused update changes nothing")
 }

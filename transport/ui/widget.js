@@ -464,6 +464,7 @@
     var c = st.conv;
     if (c && c.status === "open") return c.agent_id && st.names[c.agent_id] ? st.names[c.agent_id] : t("support");
     if (c && c.status === "waiting") return t("offlineTitle");
+    if (c && c.status === "bot") return t("advisorTitle");
     return "";
   }
 

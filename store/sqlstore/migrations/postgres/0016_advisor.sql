@@ -1,0 +1,2 @@
+ALTER TABLE {{p}}conversations ADD COLUMN advised SMALLINT NOT NULL DEFAULT 0;
+ALTER TABLE {{p}}conversations ADD COLUMN handoff VARCHAR(16) NOT NULL DEFAULT ''

@@ -1,0 +1,2 @@
+ALTER TABLE {{p}}conversations ADD COLUMN advised INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE {{p}}conversations ADD COLUMN handoff TEXT NOT NULL DEFAULT ''
