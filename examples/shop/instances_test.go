@@ -165,7 +165,14 @@ func testTwoInstances(t *testing.T, brokerURL string) {
 	started := visitor.expect("the chat to start", func(f wire.ServerFrame) bool { return f.ID == "r1" })
 	require.Equal(t, wire.FrameStarted, started.Type)
 	conv := started.Conversation.ID
-	assert.Equal(t, demoAgent.user, started.Conversation.AgentID, "the agent online on the other instance is given the chat")
+	// The demo's virtual advisor answers first; the visitor asks for a
+	// person, and the agent online on the other instance is given the chat.
+	require.Equal(t, chat.StatusBot, started.Conversation.Status, "the virtual advisor has the chat")
+	visitor.send(wire.ClientFrame{Type: wire.FrameSend, ID: "r0", ConversationID: conv, Key: "k0", Body: "Talk to a person"})
+	assigned := visitor.expect("the chat handed to an agent", func(f wire.ServerFrame) bool {
+		return f.Type == string(chat.EventAssigned) && f.ConversationID == conv
+	})
+	assert.Equal(t, demoAgent.user, assigned.Conversation.AgentID, "the agent online on the other instance is given the chat")
 	visitor.send(wire.ClientFrame{Type: wire.FrameSend, ID: "r2", ConversationID: conv, Key: "k1", Body: "Is the copper kettle in stock?"})
 
 	question := agent.expect("the visitor's question on instance B", func(f wire.ServerFrame) bool {
