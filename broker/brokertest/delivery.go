@@ -224,13 +224,14 @@ func everyEvent(key uuid.UUID) []chat.Event {
 		CreatedAt: at, UpdatedAt: at.Add(time.Minute), AssignedAt: at.Add(2 * time.Second), ClosedAt: at.Add(time.Hour),
 		Rating: 5, Resolved: &resolved, LastSeq: 42,
 		FirstAssignedAt: at.Add(time.Second), FirstMessageAt: at.Add(3 * time.Second), FirstResponseAt: at.Add(4 * time.Second),
-		Offline: true, Version: 7,
+		Offline: true, Version: 7, Advised: true, Handoff: chat.HandoffRequested,
 	}
 	msg := &chat.Message{
 		ID: chat.NewID(), ConversationID: key, Seq: 42,
-		Author:         chat.Author{Kind: chat.AuthorAgent, ID: "agent-ä", Name: "Zoë \"Z\" <Łukasiewicz>"},
-		Body:           "Dzień dobry! 👋🏽 <b>not html</b> & \u2028 done",
-		Attachments:    []chat.Attachment{{Name: "faktura.pdf", ContentType: "application/pdf", Size: 12345, URL: "https://files.example.com/f?a=1&b=2"}},
+		Author: chat.Author{Kind: chat.AuthorAgent, ID: "agent-ä", Name: "Zoë \"Z\" <Łukasiewicz>"},
+		Body:   "Dzień dobry! 👋🏽 <b>not html</b> & \u2028 done",
+		Attachments: []chat.Attachment{{Name: "faktura.pdf", ContentType: "application/pdf", Size: 12345, URL: "https://files.example.com/f?a=1&b=2",
+			FileID: uuid.MustParse("01a236ac-0000-7000-8000-000000000001"), Width: 640, Height: 480}},
 		IdempotencyKey: "key-1", Internal: true, CreatedAt: at,
 		Card: &chat.ProductCard{ProductID: "p-1", Name: "Czajnik <b>", Price: chat.Money{Amount: 12999, Currency: "PLN"},
 			ImageURL: "https://shop.example.com/i/1.jpg", URL: "https://shop.example.com/p/1?a=1&b=2", AddToCart: "/cart/add"},
