@@ -518,7 +518,7 @@
       input.value = "";
       if (f && c) attach(f, c);
     }});
-    var btn = el("button", {type: "button", id: "attach-btn", hidden: true, text: "Attach file", onclick: function () { input.click(); }});
+    var btn = el("button", {type: "button", id: "attach-btn", hidden: true, "data-t": "attachFile", text: t("attachFile"), onclick: function () { input.click(); }});
     var bar = $("composer").querySelector(".bar");
     bar.insertBefore(btn, bar.lastElementChild);
     bar.append(input);
