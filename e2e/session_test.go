@@ -115,10 +115,13 @@ func TestSharedBrowserSession(t *testing.T) {
 
 	// Anna logs out in another window of the browser (a frame here) while
 	// this one still shows her chat.
-	frames := b.recordFrames()
 	_ = eval[bool](b, `(f => (f.src = "/account/logout?to=/shop/out", document.body.append(f), true))(document.createElement("iframe"))`)
 	b.until("the window showing Anna's chat drops it as the other connects", `!`+wAll(".msg p")+`.join().includes("Elm Street") && `+
 		widgetConnected+` && `+widgetStateJS+`.token !== `+js(anna.Token))
+	// From here on the window speaks as someone else. (Recording from
+	// before the logout would catch the answers to Anna's own last
+	// requests, such as her read receipt, still on their way to her.)
+	frames := b.recordFrames()
 	b.open(s.url + "/shop/out")
 	b.until("the logged-out page is connected, without Anna's conversation", widgetConnected+` && !`+widgetStateJS+`.conv`)
 	b.open(s.url + "/account/login?as=bob&to=/shop/mugs")
