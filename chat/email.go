@@ -336,27 +336,37 @@ func (d *Desk) sendConfirmation(ctx context.Context, c ConversationInfo, v Visit
 // sendTranscript emails the transcript of c, without internal notes, to
 // address.
 func (d *Desk) sendTranscript(ctx context.Context, c ConversationInfo, v Visitor, address string) error {
-	var transcript []Message
-	for after := int64(0); ; {
-		page, err := d.store.Messages(ctx, c.ID, MessageQuery{After: after, Limit: MaxPageSize})
-		if err != nil {
-			return err
-		}
-		for _, m := range page {
-			if !m.Internal {
-				transcript = append(transcript, m)
-			}
-		}
-		if len(page) < MaxPageSize {
-			break
-		}
-		after = page[len(page)-1].Seq
+	transcript, err := d.transcript(ctx, c.ID)
+	if err != nil {
+		return err
 	}
 	if err := d.admit(ctx, v.ID, address); err != nil {
 		return err
 	}
 	v.Email = address
 	return d.send(ctx, Notice{Kind: NoticeTranscript, To: v, Conversation: c, Messages: transcript})
+}
+
+// transcript reads every message of a conversation but internal notes,
+// page by page.
+func (d *Desk) transcript(ctx context.Context, id uuid.UUID) ([]Message, error) {
+	out := []Message{}
+	var after int64
+	for {
+		page, err := d.store.Messages(ctx, id, MessageQuery{After: after, Limit: MaxPageSize})
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range page {
+			if !m.Internal {
+				out = append(out, m)
+			}
+			after = m.Seq
+		}
+		if len(page) < MaxPageSize {
+			return out, nil
+		}
+	}
 }
 
 // admit applies the email rules to one email to address for visitorID: a

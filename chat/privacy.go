@@ -118,28 +118,6 @@ func (d *Desk) ExportVisitor(ctx context.Context, visitorID uuid.UUID) (VisitorE
 	return out, nil
 }
 
-// transcript reads every message of a conversation but internal notes,
-// page by page.
-func (d *Desk) transcript(ctx context.Context, id uuid.UUID) ([]Message, error) {
-	out := []Message{}
-	var after int64
-	for {
-		page, err := d.store.Messages(ctx, id, MessageQuery{After: after, Limit: MaxPageSize})
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range page {
-			if !m.Internal {
-				out = append(out, m)
-			}
-			after = m.Seq
-		}
-		if len(page) < MaxPageSize {
-			return out, nil
-		}
-	}
-}
-
 // EraseVisitor deletes the visitor and everything kept about them (see
 // PrivacyStore.EraseVisitor), for their request to be forgotten. Their
 // open conversations end: agents' consoles are told each was closed before
