@@ -42,7 +42,7 @@ func (ss *session) checkRole(f wire.ClientFrame, info chat.ConversationInfo) err
 		return nil
 	}
 	switch f.Type {
-	case wire.FrameSend, wire.FrameNote, wire.FrameClose, wire.FrameAssign, wire.FrameTransfer:
+	case wire.FrameSend, wire.FrameNote, wire.FrameClose, wire.FrameAssign, wire.FrameTransfer, wire.FrameTag, wire.FrameUntag:
 		return wire.Errorf(wire.CodeForbidden, "%s: the conversation is another agent's; only a supervisor may change it", f.Type)
 	}
 	return nil

@@ -36,6 +36,8 @@ func TestAgentRoles(t *testing.T) {
 			{Type: wire.FrameAssign, ConversationID: c.ID},
 			{Type: wire.FrameTransfer, ConversationID: c.ID, AgentID: "marek"},
 			{Type: wire.FrameClose, ConversationID: c.ID},
+			{Type: wire.FrameTag, ConversationID: c.ID, Tag: "vip"},
+			{Type: wire.FrameUntag, ConversationID: c.ID, Tag: "vip"},
 		} {
 			r := marek.request(f)
 			require.Equal(t, wire.FrameError, r.Type, "%s", f.Type)

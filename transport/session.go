@@ -815,6 +815,15 @@ func (ss *session) handle(ctx context.Context, f wire.ClientFrame) (outItem, err
 		return ss.srv.stats(ctx, f, ss.statsAgent())
 	}
 	if f.Type == wire.FrameTag || f.Type == wire.FrameUntag || f.Type == wire.FrameTags {
+		if f.Type != wire.FrameTags && ss.restricted() {
+			_, info, err := ss.srv.desk.Lookup(ctx, f.ConversationID)
+			if err != nil {
+				return outItem{}, err
+			}
+			if err := ss.checkRole(f, info); err != nil {
+				return outItem{}, err
+			}
+		}
 		return ss.srv.tagFrame(ctx, f)
 	}
 	if f.Type == wire.FrameSearch {
