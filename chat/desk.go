@@ -621,11 +621,12 @@ func (d *Desk) SetVisitorPresence(ctx context.Context, visitorID uuid.UUID, p Pr
 	if err := checkID("visitor id", visitorID); err != nil {
 		return err
 	}
-	if p != PresenceOffline {
-		// The visitor is here: the replies waiting for them are seen in
-		// the chat, on whichever instance their email was scheduled. The
-		// store is asked even when this Desk thinks the visitor never
-		// left, since the instance that told it so may have stopped.
+	if p != PresenceOffline && !d.absent.isPresent(visitorID) {
+		// The visitor is back: the replies waiting for them are seen in
+		// the chat, on whichever instance their email was scheduled. A
+		// notice this Desk misses because it believes the visitor never
+		// left is harmless: sendReplies sends nothing while a presence
+		// lease of theirs lives.
 		if err := d.store.CancelReplyNotices(ctx, visitorID); err != nil {
 			d.log.ErrorContext(ctx, "chat: cancelling reply notices", "visitor", visitorID, "err", err)
 		}

@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"time"
@@ -65,6 +66,7 @@ func (s *Store) dropConversation(id uuid.UUID, c *conversation) {
 		delete(s.messageIDs, m.ID)
 	}
 	delete(s.conversations, id)
+	delete(s.replyNotices, id)
 }
 
 // PurgeConversations implements chat.Store.
@@ -84,7 +86,12 @@ func (s *Store) PurgeConversations(ctx context.Context, before time.Time, limit 
 			old = append(old, c)
 		}
 	}
-	slices.SortFunc(old, func(a, b *conversation) int { return a.info.ClosedAt.Compare(b.info.ClosedAt) })
+	slices.SortFunc(old, func(a, b *conversation) int {
+		if c := a.info.ClosedAt.Compare(b.info.ClosedAt); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.info.ID[:], b.info.ID[:])
+	})
 	old = old[:min(len(old), limit)]
 	for _, c := range old {
 		s.dropConversation(c.info.ID, c)
