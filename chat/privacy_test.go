@@ -33,6 +33,8 @@ func TestExportAndEraseAVisitor(t *testing.T) {
 	require.NoError(t, err)
 	other := f.visitor(t)
 	kept := f.start(t, chat.StartRequest{VisitorID: other.ID})
+	visit, err := f.desk.StartVisit(ctx, "instance-a", anna.ID)
+	require.NoError(t, err)
 
 	export, err := f.desk.ExportVisitor(ctx, anna.ID)
 	require.NoError(t, err)
@@ -47,6 +49,8 @@ func TestExportAndEraseAVisitor(t *testing.T) {
 	assert.NotContains(t, bodies, "staff only", "internal notes are the shop's, not the visitor's")
 	require.Len(t, export.PageViews, 1)
 	assert.Equal(t, "https://shop.example.com/cart", export.PageViews[0].URL)
+	require.NotNil(t, export.Visit, "the current visit")
+	assert.Equal(t, visit.ID, export.Visit.ID)
 	_, err = json.Marshal(export)
 	require.NoError(t, err, "the export encodes to JSON")
 
