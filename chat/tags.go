@@ -65,6 +65,9 @@ type SearchQuery struct {
 	// it. Letters compare without regard to case: ASCII letters in every
 	// store, other letters in some (see TagStore).
 	Text string
+	// WithoutNotes leaves agents' internal notes out of Text's match, for
+	// a searcher who may not read them.
+	WithoutNotes bool
 	// Visitor matches conversations whose visitor's name or email holds
 	// it, compared as Text is.
 	Visitor string

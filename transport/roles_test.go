@@ -73,6 +73,9 @@ func TestAgentRoles(t *testing.T) {
 		assert.Equal(t, 1, olga.mustRequest(wire.ClientFrame{Type: wire.FrameStats, From: from, To: to}).Stats.Total.Conversations, "Olga's own")
 		shop := boss.mustRequest(wire.ClientFrame{Type: wire.FrameStats, From: from, To: to}).Stats
 		assert.Equal(t, 1, shop.Total.Conversations)
+		search := wire.ClientFrame{Type: wire.FrameSearch, Text: "regular customer", From: from, To: to}
+		assert.Empty(t, marek.mustRequest(search).Results, "Marek's search does not reach Olga's note")
+		assert.Len(t, boss.mustRequest(search).Results, 1, "the supervisor's does")
 
 		boss.mustRequest(wire.ClientFrame{Type: wire.FrameTransfer, ConversationID: c.ID, AgentID: "marek"})
 		marek.mustRequest(wire.ClientFrame{Type: wire.FrameSend, ConversationID: c.ID, Key: "m3", Body: "Marek here"})

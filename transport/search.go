@@ -32,12 +32,14 @@ func (s *Server) tagFrame(ctx context.Context, f wire.ClientFrame) (outItem, err
 // search answers an agent's search frame: the newest conversations that
 // match, at most wire.MaxSearchResults, each with its visitor and tags;
 // with before, the ones created before that conversation.
-func (s *Server) search(ctx context.Context, f wire.ClientFrame) (outItem, error) {
+// A restricted agent's text search leaves notes out, since they may not
+// read other agents' notes.
+func (s *Server) search(ctx context.Context, f wire.ClientFrame, restricted bool) (outItem, error) {
 	from, to, err := f.SearchPeriod()
 	if err != nil {
 		return outItem{}, err
 	}
-	q := chat.SearchQuery{Text: f.Text, Visitor: f.VisitorText, Tag: f.Tag, ConversationFilter: chat.ConversationFilter{
+	q := chat.SearchQuery{Text: f.Text, WithoutNotes: restricted, Visitor: f.VisitorText, Tag: f.Tag, ConversationFilter: chat.ConversationFilter{
 		CreatedFrom: from, CreatedBefore: to, Newest: true, Limit: wire.MaxSearchResults + 1}}
 	if f.Before != uuid.Nil {
 		c, err := s.desk.Store().Conversation(ctx, f.Before)

@@ -827,7 +827,7 @@ func (ss *session) handle(ctx context.Context, f wire.ClientFrame) (outItem, err
 		return ss.srv.tagFrame(ctx, f)
 	}
 	if f.Type == wire.FrameSearch {
-		return ss.srv.search(ctx, f)
+		return ss.srv.search(ctx, f, ss.restricted())
 	}
 	if f.Type == wire.FrameStart {
 		req := chat.StartRequest{ID: f.ConversationID, VisitorID: ss.visitor.ID, Department: f.Department}

@@ -88,7 +88,7 @@ func (s *Store) SearchConversations(ctx context.Context, q chat.SearchQuery) ([]
 			}
 		}
 		return text == "" || slices.ContainsFunc(c.messages, func(m chat.Message) bool {
-			return strings.Contains(strings.ToLower(m.Body), text)
+			return !(q.WithoutNotes && m.Internal) && strings.Contains(strings.ToLower(m.Body), text)
 		})
 	}), nil
 }

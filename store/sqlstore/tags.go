@@ -107,7 +107,11 @@ func (s *Store) SearchConversations(ctx context.Context, q chat.SearchQuery) ([]
 		args = append(args, p, p)
 	}
 	if q.Text != "" {
-		where = append(where, `EXISTS (SELECT 1 FROM {messages} m WHERE m.conversation_id = {conversations}.id AND LOWER(m.body) LIKE LOWER(?) ESCAPE '!')`)
+		notes := ""
+		if q.WithoutNotes {
+			notes = " AND m.internal = 0"
+		}
+		where = append(where, `EXISTS (SELECT 1 FROM {messages} m WHERE m.conversation_id = {conversations}.id AND LOWER(m.body) LIKE LOWER(?) ESCAPE '!'`+notes+`)`)
 		args = append(args, likePattern(q.Text))
 	}
 	query, args := conversationsQuery(q.ConversationFilter, where, args)

@@ -128,6 +128,7 @@ func testSearchText(t *testing.T, f *fixture) {
 	f.appendMessage(newMessage(none.ID, "a ŻÓŁW named "+tok+"x"))
 	f.appendMessage(newMessage(wild.ID, "save 100% "+tok+"_x"))
 	assert.Equal(t, sortedIDs(upper, lower, note, none, wild), f.search(chat.SearchQuery{Text: tok}), "notes are searched too")
+	assert.Equal(t, sortedIDs(upper, lower, none, wild), f.search(chat.SearchQuery{Text: tok, WithoutNotes: true}), "unless WithoutNotes")
 	assert.Equal(t, sortedIDs(none), f.search(chat.SearchQuery{Text: "ŻÓŁW named " + strings.ToUpper(tok)}), "other letters match in the same case")
 	assert.Equal(t, sortedIDs(upper), f.search(chat.SearchQuery{Text: "PARCEL " + tok}), "ASCII letters in any case")
 	assert.Equal(t, sortedIDs(wild), f.search(chat.SearchQuery{Text: "100% " + tok + "_x"}), "% and _ are themselves")
